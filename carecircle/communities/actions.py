@@ -1,0 +1,251 @@
+"""Every write to communities and memberships."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.text import slugify
+from django.utils.translation import gettext as _
+
+from carecircle.communities import permissions
+from carecircle.communities.models import Community, GuidelinesAcceptance, Invitation, Membership
+from carecircle.core.audit import record_event
+from carecircle.core.errors import ConflictError, PermissionDeniedError, ValidationFailed
+
+
+def _clean_text(value: str, *, field: str, label: str, max_length: int) -> str:
+    value = (value or "").strip()
+    if not value:
+        raise ValidationFailed(_("Please enter %(label)s.") % {"label": label}, field=field)
+    if len(value) > max_length:
+        raise ValidationFailed(
+            _("%(label)s can be at most %(max)d characters.") % {"label": label, "max": max_length},
+            field=field,
+        )
+    return value
+
+
+def _validate_choice(value: str, choices: Any, *, field: str) -> str:
+    if value not in choices.values:
+        raise ValidationFailed(_("Please choose one of the options."), field=field)
+    return value
+
+
+def create_community(
+    *,
+    actor: Any,
+    name: str,
+    description: str,
+    guidelines: str,
+    kind: str = Community.Kind.CONDITION,
+    visibility: str = Community.Visibility.PUBLIC,
+    slug: str = "",
+) -> Community:
+    """Create a community; the creator becomes its first manager. Site managers only."""
+    permissions.check_can_create_community(actor)
+    name = _clean_text(name, field="name", label=_("a name"), max_length=80)
+    description = _clean_text(
+        description, field="description", label=_("a description"), max_length=2000
+    )
+    guidelines = _clean_text(
+        guidelines, field="guidelines", label=_("guidelines"), max_length=20000
+    )
+    kind = _validate_choice(kind, Community.Kind, field="kind")
+    visibility = _validate_choice(visibility, Community.Visibility, field="visibility")
+    slug = slugify(slug or name)[:80]
+    if not slug:
+        raise ValidationFailed(_("Please use letters or numbers in the name."), field="name")
+    if Community.objects.filter(name__iexact=name).exists():
+        raise ConflictError(_("A community with this name already exists."), field="name")
+    if Community.objects.filter(slug=slug).exists():
+        raise ConflictError(_("This web address is already taken."), field="slug")
+    now = timezone.now()
+    try:
+        with transaction.atomic():
+            community = Community.objects.create(
+                name=name,
+                slug=slug,
+                description=description,
+                guidelines=guidelines,
+                kind=kind,
+                visibility=visibility,
+                created_by=actor,
+                member_count=1,
+                last_activity_at=now,
+            )
+            Membership.objects.create(
+                community=community,
+                user=actor,
+                role=Membership.Role.MANAGER,
+                guidelines_version=community.guidelines_version,
+                guidelines_accepted_at=now,
+            )
+            GuidelinesAcceptance.objects.create(
+                community=community, user=actor, guidelines_version=community.guidelines_version
+            )
+            record_event(actor=actor, verb="community.create", target=community)
+    except IntegrityError as error:
+        raise ConflictError(_("A community with this name already exists."), field="name") from error
+    return community
+
+
+def update_community(
+    *,
+    actor: Any,
+    community: Community,
+    name: str,
+    description: str,
+    guidelines: str,
+    kind: str,
+    visibility: str,
+) -> Community:
+    """Edit a community; changed guidelines get a new version that members accept again."""
+    permissions.check_can_manage_community(actor, community)
+    name = _clean_text(name, field="name", label=_("a name"), max_length=80)
+    description = _clean_text(
+        description, field="description", label=_("a description"), max_length=2000
+    )
+    guidelines = _clean_text(
+        guidelines, field="guidelines", label=_("guidelines"), max_length=20000
+    )
+    kind = _validate_choice(kind, Community.Kind, field="kind")
+    visibility = _validate_choice(visibility, Community.Visibility, field="visibility")
+    if Community.objects.filter(name__iexact=name).exclude(pk=community.pk).exists():
+        raise ConflictError(_("A community with this name already exists."), field="name")
+    changes = {}
+    with transaction.atomic():
+        if guidelines != community.guidelines:
+            community.guidelines_version += 1
+            changes["guidelines_version"] = community.guidelines_version
+        for field, value in (
+            ("name", name),
+            ("description", description),
+            ("guidelines", guidelines),
+            ("kind", kind),
+            ("visibility", visibility),
+        ):
+            if getattr(community, field) != value:
+                changes.setdefault(field, value if field != "guidelines" else "changed")
+                setattr(community, field, value)
+        community.save()
+        record_event(actor=actor, verb="community.update", target=community, changes=changes)
+    return community
+
+
+def join_community(*, actor: Any, community: Community, accept_guidelines: bool) -> Membership:
+    """Join after accepting the current guidelines; hidden communities need an invitation."""
+    permissions.check_can_join_community(actor, community)
+    if not accept_guidelines:
+        raise ValidationFailed(
+            _("Please read and accept the community guidelines to join."),
+            field="accept_guidelines",
+            code="guidelines_not_accepted",
+        )
+    now = timezone.now()
+    try:
+        with transaction.atomic():
+            membership = Membership.objects.create(
+                community=community,
+                user=actor,
+                guidelines_version=community.guidelines_version,
+                guidelines_accepted_at=now,
+            )
+            GuidelinesAcceptance.objects.create(
+                community=community, user=actor, guidelines_version=community.guidelines_version
+            )
+            Invitation.objects.filter(community=community, user=actor).update(accepted_at=now)
+            Community.objects.filter(pk=community.pk).update(member_count=F("member_count") + 1)
+            record_event(
+                actor=actor,
+                verb="community.join",
+                target=community,
+                guidelines_version=community.guidelines_version,
+            )
+    except IntegrityError as error:
+        raise ConflictError(
+            _("You are already a member of this community."), code="already_member"
+        ) from error
+    community.member_count += 1
+    if hasattr(community, "_membership_cache"):
+        community._membership_cache.pop(actor.pk, None)
+    return membership
+
+
+def accept_guidelines(*, actor: Any, community: Community) -> Membership:
+    """Re-accept a community's updated guidelines."""
+    membership = permissions.membership_of(actor, community)
+    if membership is None:
+        raise PermissionDeniedError(_("You are not a member of this community."), code="not_member")
+    with transaction.atomic():
+        membership.guidelines_version = community.guidelines_version
+        membership.guidelines_accepted_at = timezone.now()
+        membership.save(update_fields=["guidelines_version", "guidelines_accepted_at"])
+        GuidelinesAcceptance.objects.create(
+            community=community, user=actor, guidelines_version=community.guidelines_version
+        )
+    return membership
+
+
+def leave_community(*, actor: Any, community: Community) -> None:
+    """Leave a community. The last manager must hand over first."""
+    membership = permissions.membership_of(actor, community)
+    if membership is None:
+        raise PermissionDeniedError(_("You are not a member of this community."), code="not_member")
+    if (
+        membership.role == Membership.Role.MANAGER
+        and not Membership.objects.filter(community=community, role=Membership.Role.MANAGER)
+        .exclude(pk=membership.pk)
+        .exists()
+    ):
+        raise ConflictError(
+            _("You are this community's only manager. Make someone else a manager first."),
+            code="last_manager",
+        )
+    with transaction.atomic():
+        membership.delete()
+        Community.objects.filter(pk=community.pk, member_count__gt=0).update(
+            member_count=F("member_count") - 1
+        )
+        record_event(actor=actor, verb="community.leave", target=community)
+    if hasattr(community, "_membership_cache"):
+        community._membership_cache.pop(actor.pk, None)
+    if hasattr(community, "actor_membership"):
+        community.actor_membership = None
+
+
+def set_member_role(*, actor: Any, community: Community, member: Any, role: str) -> Membership:
+    """Make a member a moderator, manager or plain member again. Managers only."""
+    permissions.check_can_manage_community(actor, community)
+    role = _validate_choice(role, Membership.Role, field="role")
+    membership = Membership.objects.filter(community=community, user=member).first()
+    if membership is None:
+        raise ValidationFailed(_("That person is not a member of this community."), field="member")
+    with transaction.atomic():
+        previous = membership.role
+        membership.role = role
+        membership.save(update_fields=["role", "updated_at"])
+        record_event(
+            actor=actor,
+            verb="community.set_role",
+            target=community,
+            member=member.pk,
+            previous=previous,
+            role=role,
+        )
+    return membership
+
+
+def invite_member(*, actor: Any, community: Community, member: Any) -> Invitation:
+    """Invite an existing member; needed for hidden communities. Moderators and managers."""
+    permissions.check_can_moderate_community(actor, community)
+    if Membership.objects.filter(community=community, user=member).exists():
+        raise ConflictError(_("That person is already a member."), field="member")
+    with transaction.atomic():
+        invitation, _created = Invitation.objects.get_or_create(
+            community=community, user=member, defaults={"invited_by": actor}
+        )
+        record_event(actor=actor, verb="community.invite", target=community, member=member.pk)
+    return invitation

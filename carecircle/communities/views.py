@@ -1,0 +1,218 @@
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from carecircle.communities import actions, permissions, queries
+from carecircle.communities.models import Community
+from carecircle.core.errors import DomainError
+from carecircle.core.interfaces import field_errors, page_errors
+from carecircle.core.markdown import render_markdown
+from carecircle.core.pagination import PageRequest
+from carecircle.discussions import queries as discussion_queries
+
+COMMUNITY_FIELDS = ("name", "description", "guidelines", "kind", "visibility")
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    communities = queries.list_communities(request.user)
+    mine = [c for c in communities if getattr(c, "actor_membership", None)]
+    return render(
+        request,
+        "communities/home.html",
+        {
+            "communities": communities,
+            "my_communities": mine,
+            "recent_topics": discussion_queries.recent_topics(request.user, limit=10),
+        },
+    )
+
+
+def community_list(request: HttpRequest) -> HttpResponse:
+    communities = queries.list_communities(request.user)
+    for community in communities:
+        community.can_read = permissions.can_read_community(request.user, community)  # type: ignore[attr-defined]
+    return render(
+        request,
+        "communities/community_list.html",
+        {
+            "communities": communities,
+            "can_create": permissions.can_create_community(request.user),
+        },
+    )
+
+
+@page_errors
+def community_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    community = queries.get_community(request.user, slug)
+    can_read = permissions.can_read_community(request.user, community)
+    context = {
+        "community": community,
+        "membership": permissions.membership_of(request.user, community),
+        "can_read": can_read,
+        "can_join": permissions.can_join_community(request.user, community),
+        "can_post": permissions.can_post_in_community(request.user, community),
+        "can_manage": permissions.can_manage_community(request.user, community),
+        "can_moderate": permissions.can_moderate_community(request.user, community),
+    }
+    if can_read:
+        context["page"] = discussion_queries.community_topics(
+            request.user, community, PageRequest.from_params(request.GET.get("page"))
+        )
+    return render(request, "communities/community_detail.html", context)
+
+
+@page_errors
+def community_guidelines(request: HttpRequest, slug: str) -> HttpResponse:
+    community = queries.get_community(request.user, slug)
+    return render(
+        request,
+        "communities/community_guidelines.html",
+        {
+            "community": community,
+            "guidelines_html": render_markdown(community.guidelines),
+            "membership": permissions.membership_of(request.user, community),
+        },
+    )
+
+
+@login_required
+@page_errors
+@require_http_methods(["GET", "POST"])
+def community_join(request: HttpRequest, slug: str) -> HttpResponse:
+    community = queries.get_community(request.user, slug)
+    membership = permissions.membership_of(request.user, community)
+    errors: dict[str, str] = {}
+    if request.method == "POST":
+        try:
+            if membership is not None:
+                actions.accept_guidelines(actor=request.user, community=community)
+            else:
+                if request.POST.get("accept_guidelines") != "yes":
+                    actions.join_community(
+                        actor=request.user, community=community, accept_guidelines=False
+                    )
+                actions.join_community(
+                    actor=request.user, community=community, accept_guidelines=True
+                )
+        except DomainError as error:
+            errors = field_errors(error)
+        else:
+
+
+            messages.success(request, _("Welcome to %(name)s!") % {"name": community.name})
+            return redirect(community.get_absolute_url())
+    elif membership is None:
+        permissions.check_can_join_community(request.user, community)
+    return render(
+        request,
+        "communities/community_join.html",
+        {
+            "community": community,
+            "membership": membership,
+            "guidelines_html": render_markdown(community.guidelines),
+            "errors": errors,
+        },
+        status=400 if errors else 200,
+    )
+
+
+@login_required
+@page_errors
+@require_http_methods(["GET", "POST"])
+def community_leave(request: HttpRequest, slug: str) -> HttpResponse:
+    community = queries.get_community(request.user, slug)
+    errors: dict[str, str] = {}
+    if request.method == "POST":
+        try:
+            actions.leave_community(actor=request.user, community=community)
+        except DomainError as error:
+            errors = field_errors(error)
+        else:
+
+
+            messages.success(request, _("You have left %(name)s.") % {"name": community.name})
+            return redirect("community_list")
+    return render(
+        request,
+        "communities/community_leave.html",
+        {"community": community, "errors": errors},
+        status=400 if errors else 200,
+    )
+
+
+@page_errors
+def community_members(request: HttpRequest, slug: str) -> HttpResponse:
+    community = queries.get_community(request.user, slug)
+    permissions.check_can_read_community(request.user, community)
+    return render(
+        request,
+        "communities/community_members.html",
+        {
+            "community": community,
+            "memberships": queries.list_members(request.user, community)[:200],
+        },
+    )
+
+
+@login_required
+@page_errors
+@require_http_methods(["GET", "POST"])
+def community_create(request: HttpRequest) -> HttpResponse:
+    permissions.check_can_create_community(request.user)
+    values = {field: request.POST.get(field, "") for field in COMMUNITY_FIELDS}
+    values.setdefault("kind", Community.Kind.CONDITION)
+    errors: dict[str, str] = {}
+    if request.method == "POST":
+        try:
+            community = actions.create_community(actor=request.user, **values)
+        except DomainError as error:
+            errors = field_errors(error)
+        else:
+            return redirect(community.get_absolute_url())
+    else:
+        values.update(kind=Community.Kind.CONDITION, visibility=Community.Visibility.PUBLIC)
+    return render(
+        request,
+        "communities/community_form.html",
+        {"values": values, "errors": errors, "community": None, **_choices()},
+        status=400 if errors else 200,
+    )
+
+
+@login_required
+@page_errors
+@require_http_methods(["GET", "POST"])
+def community_edit(request: HttpRequest, slug: str) -> HttpResponse:
+    community = queries.get_community(request.user, slug)
+    permissions.check_can_manage_community(request.user, community)
+    errors: dict[str, str] = {}
+    if request.method == "POST":
+        values = {field: request.POST.get(field, "") for field in COMMUNITY_FIELDS}
+        try:
+            actions.update_community(actor=request.user, community=community, **values)
+        except DomainError as error:
+            errors = field_errors(error)
+        else:
+
+
+            messages.success(request, _("Community settings saved."))
+            return redirect(community.get_absolute_url())
+    else:
+        values = {field: getattr(community, field) for field in COMMUNITY_FIELDS}
+    return render(
+        request,
+        "communities/community_form.html",
+        {"values": values, "errors": errors, "community": community, **_choices()},
+        status=400 if errors else 200,
+    )
+
+
+def _choices() -> dict[str, object]:
+    return {"kinds": Community.Kind.choices, "visibilities": Community.Visibility.choices}
+
+

@@ -1,0 +1,353 @@
+"""Every write to topics, posts, reactions and drafts."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import F, Max
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from carecircle.accounts.models import User
+from carecircle.communities.models import Community
+from carecircle.communities.permissions import (
+    check_can_moderate_community,
+    check_can_post_in_community,
+)
+from carecircle.core.audit import record_event
+from carecircle.core.errors import ValidationFailed
+from carecircle.core.markdown import find_mentions, render_markdown
+from carecircle.core.ratelimit import check_rate
+from carecircle.discussions import permissions
+from carecircle.discussions.models import Draft, Mention, Post, PostRevision, Reaction, Topic
+
+TITLE_MIN, TITLE_MAX = 5, 200
+BODY_MIN, BODY_MAX = 2, 30000
+
+
+def _clean_title(title: str) -> str:
+    title = " ".join((title or "").split())
+    if len(title) < TITLE_MIN:
+        raise ValidationFailed(
+            _("Please give your topic a title of at least %(min)d characters.") % {"min": TITLE_MIN},
+            field="title",
+        )
+    if len(title) > TITLE_MAX:
+        raise ValidationFailed(
+            _("Titles can be at most %(max)d characters.") % {"max": TITLE_MAX}, field="title"
+        )
+    return title
+
+
+def _clean_body(body: str) -> str:
+    body = (body or "").strip()
+    if len(body) < BODY_MIN:
+        raise ValidationFailed(_("Please write a message."), field="body")
+    if len(body) > BODY_MAX:
+        raise ValidationFailed(
+            _("Messages can be at most %(max)d characters; yours has %(count)d.")
+            % {"max": BODY_MAX, "count": len(body)},
+            field="body",
+        )
+    return body
+
+
+def _render(body: str) -> tuple[str, list[User]]:
+    # Handles are stored lower-case, so "@Sam" and "@sam" are the same member.
+    handles = [handle.lower() for handle in find_mentions(body)]
+    users = {user.handle: user for user in User.objects.filter(handle__in=handles)}
+
+    def mention_url(handle: str) -> str | None:
+        user = users.get(handle.lower())
+        return reverse("member_profile", kwargs={"handle": user.handle}) if user else None
+
+    return render_markdown(body, mention_url=mention_url), list(users.values())
+
+
+def _record_mentions(post: Post, users: list[User]) -> None:
+    Mention.objects.filter(post=post).exclude(user__in=users).delete()
+    Mention.objects.bulk_create(
+        [Mention(post=post, user=user) for user in users if user.pk != post.author_id],
+        ignore_conflicts=True,
+    )
+
+
+def _check_post_rate(actor: Any) -> None:
+    check_rate(scope="post", key=str(actor.pk), rate=settings.CARECIRCLE_POST_RATE)
+
+
+def create_topic(
+    *,
+    actor: Any,
+    community: Community,
+    title: str,
+    body: str,
+    is_question: bool = False,
+) -> Topic:
+    """Start a topic with its first post; members only (moderators only in announcements)."""
+    check_can_post_in_community(actor, community)
+    title = _clean_title(title)
+    body = _clean_body(body)
+    _check_post_rate(actor)
+    body_html, mentioned = _render(body)
+    now = timezone.now()
+    with transaction.atomic():
+        topic = Topic.objects.create(
+            community=community,
+            author=actor,
+            title=title,
+            is_question=is_question,
+            last_posted_at=now,
+            last_poster=actor,
+        )
+        post = Post.objects.create(
+            topic=topic, author=actor, position=1, body=body, body_html=body_html
+        )
+        _record_mentions(post, mentioned)
+        Community.objects.filter(pk=community.pk).update(
+            topic_count=F("topic_count") + 1,
+            post_count=F("post_count") + 1,
+            last_activity_at=now,
+        )
+        Draft.objects.filter(user=actor, key=f"topic:{community.pk}").delete()
+    topic.first_post = post  # type: ignore[attr-defined]
+    return topic
+
+
+def reply_to_topic(
+    *, actor: Any, topic: Topic, body: str, reply_to: Post | None = None
+) -> Post:
+    """Add a reply at the end of a topic; members only, not in locked topics."""
+    permissions.check_can_reply(actor, topic)
+    body = _clean_body(body)
+    if reply_to is not None and reply_to.topic_id != topic.pk:
+        reply_to = None
+    _check_post_rate(actor)
+    body_html, mentioned = _render(body)
+    now = timezone.now()
+    with transaction.atomic():
+        # Serialise position allocation per topic.
+        locked = Topic.objects.select_for_update().get(pk=topic.pk)
+        position = (
+            Post.objects.filter(topic=locked).aggregate(highest=Max("position"))["highest"] or 0
+        ) + 1
+        post = Post.objects.create(
+            topic=locked,
+            author=actor,
+            position=position,
+            body=body,
+            body_html=body_html,
+            reply_to=reply_to,
+        )
+        _record_mentions(post, mentioned)
+        Topic.objects.filter(pk=topic.pk).update(
+            reply_count=F("reply_count") + 1, last_posted_at=now, last_poster=actor
+        )
+        Community.objects.filter(pk=topic.community_id).update(
+            post_count=F("post_count") + 1, last_activity_at=now
+        )
+        Draft.objects.filter(user=actor, key=f"reply:{topic.pk}").delete()
+    topic.reply_count += 1
+    topic.last_posted_at = now
+    return post
+
+
+def edit_post(
+    *, actor: Any, post: Post, body: str, title: str | None = None, reason: str = ""
+) -> Post:
+    """Change a post's text (and the topic title for a first post); the old text is kept."""
+    permissions.check_can_edit_post(actor, post)
+    body = _clean_body(body)
+    topic = post.topic
+    new_title = _clean_title(title) if (title is not None and post.is_first) else topic.title
+    if body == post.body and new_title == topic.title:
+        return post
+    body_html, mentioned = _render(body)
+    with transaction.atomic():
+        number = (post.revisions.aggregate(highest=Max("number"))["highest"] or 0) + 1
+        PostRevision.objects.create(
+            post=post,
+            editor=actor,
+            number=number,
+            body=post.body,
+            title=topic.title if post.is_first else "",
+            reason=(reason or "").strip()[:200],
+        )
+        post.body = body
+        post.body_html = body_html
+        post.edited_at = timezone.now()
+        post.edit_count = F("edit_count") + 1
+        post.save(update_fields=["body", "body_html", "edited_at", "edit_count", "updated_at"])
+        post.refresh_from_db(fields=["edit_count"])
+        if new_title != topic.title:
+            topic.title = new_title
+            topic.save(update_fields=["title", "updated_at"])
+        _record_mentions(post, mentioned)
+        if actor.pk != post.author_id:
+            record_event(
+                actor=actor, verb="post.edit_by_moderator", target=post, reason=reason[:200]
+            )
+    return post
+
+
+def delete_post(*, actor: Any, post: Post) -> Post:
+    """Soft-delete a post (moderators still see it); deleting the first post deletes the topic."""
+    permissions.check_can_delete_post(actor, post)
+    now = timezone.now()
+    topic = post.topic
+    with transaction.atomic():
+        post.is_deleted = True
+        post.deleted_at = now
+        post.deleted_by = actor
+        post.save(update_fields=["is_deleted", "deleted_at", "deleted_by", "updated_at"])
+        if post.is_first:
+            topic.is_deleted = True
+            topic.save(update_fields=["is_deleted", "updated_at"])
+            Community.objects.filter(pk=topic.community_id, topic_count__gt=0).update(
+                topic_count=F("topic_count") - 1
+            )
+        if topic.accepted_post_id == post.pk:
+            topic.accepted_post = None
+            topic.save(update_fields=["accepted_post", "updated_at"])
+        record_event(
+            actor=actor,
+            verb="post.delete" if actor.pk == post.author_id else "post.delete_by_moderator",
+            target=post,
+        )
+    return post
+
+
+def restore_post(*, actor: Any, post: Post) -> Post:
+    """Undo a soft delete; moderators only."""
+    check_can_moderate_community(actor, post.topic.community)
+    topic = post.topic
+    with transaction.atomic():
+        post.is_deleted = False
+        post.deleted_at = None
+        post.deleted_by = None
+        post.save(update_fields=["is_deleted", "deleted_at", "deleted_by", "updated_at"])
+        if post.is_first and topic.is_deleted:
+            topic.is_deleted = False
+            topic.save(update_fields=["is_deleted", "updated_at"])
+            Community.objects.filter(pk=topic.community_id).update(
+                topic_count=F("topic_count") + 1
+            )
+        record_event(actor=actor, verb="post.restore", target=post)
+    return post
+
+
+def toggle_reaction(*, actor: Any, post: Post, kind: str) -> bool:
+    """Add the actor's reaction of `kind`, or take it back if given; True when now present."""
+    permissions.check_can_react(actor, post)
+    if kind not in Reaction.Kind.values:
+        raise ValidationFailed(_("Please choose one of the reactions."), field="kind")
+    with transaction.atomic():
+        locked = Post.objects.select_for_update().get(pk=post.pk)
+        deleted, _detail = Reaction.objects.filter(post=locked, user=actor, kind=kind).delete()
+        counts = dict(locked.reaction_counts or {})
+        if deleted:
+            counts[kind] = max(0, counts.get(kind, 0) - 1)
+            present = False
+        else:
+            try:
+                with transaction.atomic():
+                    Reaction.objects.create(post=locked, user=actor, kind=kind)
+            except IntegrityError:
+                return True
+            counts[kind] = counts.get(kind, 0) + 1
+            present = True
+        counts = {key: value for key, value in counts.items() if value}
+        Post.objects.filter(pk=post.pk).update(reaction_counts=counts)
+    post.reaction_counts = counts
+    return present
+
+
+def add_reaction(*, actor: Any, post: Post, kind: str) -> None:
+    """Give a reaction; giving the same kind twice changes nothing."""
+    permissions.check_can_react(actor, post)
+    if Reaction.objects.filter(post=post, user=actor, kind=kind).exists():
+        return
+    toggle_reaction(actor=actor, post=post, kind=kind)
+
+
+def remove_reaction(*, actor: Any, post: Post, kind: str) -> None:
+    """Take back a reaction; taking back one not given changes nothing."""
+    permissions.check_can_react(actor, post)
+    if not Reaction.objects.filter(post=post, user=actor, kind=kind).exists():
+        return
+    toggle_reaction(actor=actor, post=post, kind=kind)
+
+
+def set_topic_pinned(*, actor: Any, topic: Topic, is_pinned: bool) -> Topic:
+    """Pin a topic to the top of its community, or unpin it. Moderators only."""
+    check_can_moderate_community(actor, topic.community)
+    with transaction.atomic():
+        topic.is_pinned = is_pinned
+        topic.save(update_fields=["is_pinned", "updated_at"])
+        record_event(actor=actor, verb="topic.pin" if is_pinned else "topic.unpin", target=topic)
+    return topic
+
+
+def set_topic_locked(*, actor: Any, topic: Topic, is_locked: bool) -> Topic:
+    """Lock a topic against new replies, or unlock it. Moderators only."""
+    check_can_moderate_community(actor, topic.community)
+    with transaction.atomic():
+        topic.is_locked = is_locked
+        topic.save(update_fields=["is_locked", "updated_at"])
+        record_event(actor=actor, verb="topic.lock" if is_locked else "topic.unlock", target=topic)
+    return topic
+
+
+def move_topic(*, actor: Any, topic: Topic, destination: Community) -> Topic:
+    """Move a topic to another community; the actor must moderate both."""
+    check_can_moderate_community(actor, topic.community)
+    check_can_moderate_community(actor, destination)
+    if destination.pk == topic.community_id:
+        return topic
+    source = topic.community
+    with transaction.atomic():
+        posts = Post.objects.filter(topic=topic, is_deleted=False).count()
+        alive = 0 if topic.is_deleted else 1
+        Community.objects.filter(pk=source.pk).update(
+            topic_count=F("topic_count") - alive, post_count=F("post_count") - posts
+        )
+        Community.objects.filter(pk=destination.pk).update(
+            topic_count=F("topic_count") + alive, post_count=F("post_count") + posts
+        )
+        topic.community = destination
+        topic.save(update_fields=["community", "updated_at"])
+        record_event(
+            actor=actor, verb="topic.move", target=topic, source=source.pk, to=destination.pk
+        )
+    return topic
+
+
+def accept_answer(*, actor: Any, topic: Topic, post: Post | None) -> Topic:
+    """Mark `post` as the accepted answer of a question topic, or clear it with None."""
+    permissions.check_can_accept_answer(actor, topic)
+    if post is not None and (post.topic_id != topic.pk or post.is_first or post.is_deleted):
+        raise ValidationFailed(_("Choose a reply in this topic as the answer."), field="post")
+    with transaction.atomic():
+        topic.accepted_post = post
+        topic.save(update_fields=["accepted_post", "updated_at"])
+        record_event(
+            actor=actor, verb="topic.accept_answer", target=topic, post=post.pk if post else None
+        )
+    return topic
+
+
+def save_draft(*, actor: Any, key: str, body: str, title: str = "") -> Draft | None:
+    """Keep what a member is writing; an empty draft is removed."""
+    if not getattr(actor, "is_authenticated", False):
+        return None
+    key = key[:80]
+    if not (body or "").strip() and not (title or "").strip():
+        Draft.objects.filter(user=actor, key=key).delete()
+        return None
+    draft, _created = Draft.objects.update_or_create(
+        user=actor, key=key, defaults={"body": body[:BODY_MAX], "title": (title or "")[:200]}
+    )
+    return draft

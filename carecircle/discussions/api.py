@@ -1,0 +1,313 @@
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from django.http import HttpRequest
+from ninja import Router, Schema
+
+from carecircle.api.api import member_auth
+from carecircle.api.schemas import ErrorOut, MemberOut, PageMeta
+from carecircle.communities import queries as community_queries
+from carecircle.communities.permissions import can_moderate_community
+from carecircle.core.errors import ValidationFailed
+from carecircle.core.pagination import PageRequest, paginate
+from carecircle.discussions import actions, queries
+from carecircle.discussions.models import Post, Reaction, Topic
+
+router = Router(tags=["discussions"])
+
+
+class TopicOut(Schema):
+    id: int
+    community: str
+    title: str
+    author: MemberOut | None
+    is_question: bool
+    is_pinned: bool
+    is_locked: bool
+    accepted_post_id: int | None
+    reply_count: int
+    created_at: datetime
+    last_posted_at: datetime
+    url: str
+
+
+class TopicPage(PageMeta):
+    items: list[TopicOut]
+
+
+class TopicIn(Schema):
+    title: str
+    body: str
+    is_question: bool = False
+
+
+class TopicPatch(Schema):
+    is_pinned: bool | None = None
+    is_locked: bool | None = None
+    community: str | None = None
+    accepted_post_id: int | None = None
+    clear_accepted_post: bool = False
+
+
+class PostOut(Schema):
+    id: int
+    topic_id: int
+    position: int
+    author: MemberOut | None
+    body: str | None
+    body_html: str | None
+    is_deleted: bool
+    created_at: datetime
+    edited_at: datetime | None
+    edit_count: int
+    reply_to_id: int | None
+    reactions: dict[str, int]
+    my_reactions: list[str]
+
+
+class PostPage(PageMeta):
+    items: list[PostOut]
+
+
+class PostIn(Schema):
+    body: str
+    reply_to: int | None = None
+
+
+class PostPatch(Schema):
+    body: str
+    title: str | None = None
+    reason: str = ""
+
+
+class RevisionOut(Schema):
+    number: int
+    body: str
+    title: str
+    reason: str
+    created_at: datetime
+
+
+class ReactionOut(Schema):
+    kind: str
+    present: bool
+    reactions: dict[str, int]
+
+
+def member_out(user: Any) -> MemberOut | None:
+    if user is None:
+        return None
+    return MemberOut(
+        handle=user.handle, display_name=user.display_name, is_professional=user.is_professional
+    )
+
+
+def topic_out(topic: Topic) -> TopicOut:
+    return TopicOut(
+        id=topic.pk,
+        community=topic.community.slug,
+        title=topic.title,
+        author=member_out(topic.author),
+        is_question=topic.is_question,
+        is_pinned=topic.is_pinned,
+        is_locked=topic.is_locked,
+        accepted_post_id=topic.accepted_post_id,
+        reply_count=topic.reply_count,
+        created_at=topic.created_at,
+        last_posted_at=topic.last_posted_at,
+        url=topic.get_absolute_url(),
+    )
+
+
+def post_out(actor: Any, post: Post, *, show_deleted: bool = False) -> PostOut:
+    hidden = post.is_deleted and not show_deleted
+    return PostOut(
+        id=post.pk,
+        topic_id=post.topic_id,
+        position=post.position,
+        author=None if hidden else member_out(post.author),
+        body=None if hidden else post.body,
+        body_html=None if hidden else post.body_html,
+        is_deleted=post.is_deleted,
+        created_at=post.created_at,
+        edited_at=post.edited_at,
+        edit_count=post.edit_count,
+        reply_to_id=post.reply_to_id,
+        reactions=post.reaction_counts or {},
+        my_reactions=sorted(getattr(post, "actor_reactions", set())),
+    )
+
+
+def _page_meta(page: Any) -> dict[str, int]:
+    return {
+        "page": page.number,
+        "page_size": page.size,
+        "total": page.total,
+        "pages": page.page_count,
+    }
+
+
+@router.get(
+    "/communities/{slug}/topics", response={200: TopicPage, 403: ErrorOut, 404: ErrorOut}
+)
+def list_topics(request: HttpRequest, slug: str, page: int = 1, page_size: int = 20) -> TopicPage:
+    """Topics in a community the caller may read, pinned first."""
+    community = community_queries.get_community(request.user, slug)
+    from carecircle.communities.permissions import check_can_read_community
+
+    check_can_read_community(request.user, community)
+    result = paginate(
+        queries.topics_for_api(request.user, community).select_related(None).select_related(
+            "community", "author"
+        ),
+        PageRequest.from_params(page, page_size),
+    )
+    return TopicPage(items=[topic_out(t) for t in result.items], **_page_meta(result))
+
+
+@router.post(
+    "/communities/{slug}/topics",
+    response={201: TopicOut, 400: ErrorOut, 403: ErrorOut, 404: ErrorOut, 429: ErrorOut},
+    auth=member_auth,
+)
+def create_topic(request: HttpRequest, slug: str, payload: TopicIn) -> tuple[int, TopicOut]:
+    """Start a topic (members of the community)."""
+    community = community_queries.get_community(request.user, slug)
+    topic = actions.create_topic(actor=request.user, community=community, **payload.dict())
+    return 201, topic_out(queries.get_topic(request.user, topic.pk))
+
+
+@router.get("/topics/{topic_id}", response={200: TopicOut, 404: ErrorOut})
+def get_topic(request: HttpRequest, topic_id: int) -> TopicOut:
+    return topic_out(queries.get_topic(request.user, topic_id))
+
+
+@router.patch(
+    "/topics/{topic_id}",
+    response={200: TopicOut, 400: ErrorOut, 403: ErrorOut, 404: ErrorOut},
+    auth=member_auth,
+)
+def update_topic(request: HttpRequest, topic_id: int, payload: TopicPatch) -> TopicOut:
+    """Pin, lock or move a topic (moderators); accept an answer (asker or moderators)."""
+    actor = request.user
+    topic = queries.get_topic(actor, topic_id)
+    if payload.is_pinned is not None:
+        actions.set_topic_pinned(actor=actor, topic=topic, is_pinned=payload.is_pinned)
+    if payload.is_locked is not None:
+        actions.set_topic_locked(actor=actor, topic=topic, is_locked=payload.is_locked)
+    if payload.community:
+        destination = community_queries.get_community(actor, payload.community)
+        actions.move_topic(actor=actor, topic=topic, destination=destination)
+    if payload.clear_accepted_post:
+        actions.accept_answer(actor=actor, topic=topic, post=None)
+    elif payload.accepted_post_id is not None:
+        post = queries.get_post(actor, payload.accepted_post_id)
+        actions.accept_answer(actor=actor, topic=topic, post=post)
+    return topic_out(queries.get_topic(actor, topic_id))
+
+
+@router.get("/topics/{topic_id}/posts", response={200: PostPage, 404: ErrorOut})
+def list_posts(request: HttpRequest, topic_id: int, page: int = 1, page_size: int = 20) -> PostPage:
+    """Posts of a topic in order; deleted posts keep their place without their text."""
+    topic = queries.get_topic(request.user, topic_id)
+    result = queries.topic_posts(request.user, topic, PageRequest.from_params(page, page_size))
+    show_deleted = can_moderate_community(request.user, topic.community)
+    return PostPage(
+        items=[post_out(request.user, p, show_deleted=show_deleted) for p in result.items],
+        **_page_meta(result),
+    )
+
+
+@router.post(
+    "/topics/{topic_id}/posts",
+    response={201: PostOut, 400: ErrorOut, 403: ErrorOut, 404: ErrorOut, 429: ErrorOut},
+    auth=member_auth,
+)
+def reply(request: HttpRequest, topic_id: int, payload: PostIn) -> tuple[int, PostOut]:
+    """Reply to a topic (members; not in locked topics)."""
+    topic = queries.get_topic(request.user, topic_id)
+    reply_to = queries.get_post(request.user, payload.reply_to) if payload.reply_to else None
+    post = actions.reply_to_topic(
+        actor=request.user, topic=topic, body=payload.body, reply_to=reply_to
+    )
+    return 201, post_out(request.user, post)
+
+
+@router.get("/posts/{post_id}", response={200: PostOut, 404: ErrorOut})
+def get_post(request: HttpRequest, post_id: int) -> PostOut:
+    post = queries.get_post(request.user, post_id)
+    queries.attach_actor_reactions(request.user, [post])
+    return post_out(request.user, post, show_deleted=True)
+
+
+@router.patch(
+    "/posts/{post_id}",
+    response={200: PostOut, 400: ErrorOut, 403: ErrorOut, 404: ErrorOut},
+    auth=member_auth,
+)
+def edit_post(request: HttpRequest, post_id: int, payload: PostPatch) -> PostOut:
+    """Edit a post (its author, or moderators); the previous text is kept in its history."""
+    post = queries.get_post(request.user, post_id)
+    actions.edit_post(
+        actor=request.user, post=post, body=payload.body, title=payload.title, reason=payload.reason
+    )
+    return post_out(request.user, post)
+
+
+@router.delete(
+    "/posts/{post_id}", response={204: None, 403: ErrorOut, 404: ErrorOut}, auth=member_auth
+)
+def delete_post(request: HttpRequest, post_id: int) -> tuple[int, None]:
+    """Delete a post (soft: moderators can still see and restore it)."""
+    post = queries.get_post(request.user, post_id)
+    actions.delete_post(actor=request.user, post=post)
+    return 204, None
+
+
+@router.get("/posts/{post_id}/revisions", response={200: list[RevisionOut], 404: ErrorOut})
+def post_revisions(request: HttpRequest, post_id: int) -> list[RevisionOut]:
+    """Earlier versions of a post, newest first."""
+    post = queries.get_post(request.user, post_id)
+    return [
+        RevisionOut(
+            number=r.number, body=r.body, title=r.title, reason=r.reason, created_at=r.created_at
+        )
+        for r in queries.post_revisions(request.user, post)
+    ]
+
+
+def _check_kind(kind: str) -> None:
+    if kind not in Reaction.Kind.values:
+        raise ValidationFailed(
+            "Unknown reaction. Use one of: " + ", ".join(Reaction.Kind.values), field="kind"
+        )
+
+
+@router.put(
+    "/posts/{post_id}/reactions/{kind}",
+    response={200: ReactionOut, 400: ErrorOut, 403: ErrorOut, 404: ErrorOut},
+    auth=member_auth,
+)
+def add_reaction(request: HttpRequest, post_id: int, kind: str) -> ReactionOut:
+    """Give a reaction (like, hug, helpful, same); giving it twice changes nothing."""
+    _check_kind(kind)
+    post = queries.get_post(request.user, post_id)
+    actions.add_reaction(actor=request.user, post=post, kind=kind)
+    post.refresh_from_db(fields=["reaction_counts"])
+    return ReactionOut(kind=kind, present=True, reactions=post.reaction_counts)
+
+
+@router.delete(
+    "/posts/{post_id}/reactions/{kind}",
+    response={200: ReactionOut, 400: ErrorOut, 403: ErrorOut, 404: ErrorOut},
+    auth=member_auth,
+)
+def remove_reaction(request: HttpRequest, post_id: int, kind: str) -> ReactionOut:
+    """Take back a reaction."""
+    _check_kind(kind)
+    post = queries.get_post(request.user, post_id)
+    actions.remove_reaction(actor=request.user, post=post, kind=kind)
+    post.refresh_from_db(fields=["reaction_counts"])
+    return ReactionOut(kind=kind, present=False, reactions=post.reaction_counts)

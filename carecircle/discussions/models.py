@@ -1,0 +1,155 @@
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.urls import reverse
+from django.utils.text import slugify
+from django.utils.translation import gettext_lazy as _
+
+from carecircle.communities.models import Community
+from carecircle.core.models import TimeStampedModel
+
+
+class Topic(TimeStampedModel):
+    community = models.ForeignKey(Community, on_delete=models.CASCADE, related_name="topics")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="topics"
+    )
+    title = models.CharField(_("title"), max_length=200)
+    is_question = models.BooleanField(
+        _("this is a question"),
+        default=False,
+        help_text=_("Questions can have an accepted answer."),
+    )
+    is_pinned = models.BooleanField(default=False)
+    is_locked = models.BooleanField(default=False)
+    is_deleted = models.BooleanField(default=False)
+    accepted_post = models.ForeignKey(
+        "Post", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    reply_count = models.PositiveIntegerField(default=0)
+    last_posted_at = models.DateTimeField(db_index=True)
+    last_poster = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        indexes = [
+            models.Index(
+                fields=["community", "is_deleted", "-is_pinned", "-last_posted_at"],
+                name="topic_listing",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def slug(self) -> str:
+        return slugify(self.title)[:60] or "topic"
+
+    def get_absolute_url(self) -> str:
+        return reverse("topic_detail", kwargs={"topic_id": self.pk, "slug": self.slug})
+
+
+class Post(TimeStampedModel):
+    topic = models.ForeignKey(Topic, on_delete=models.CASCADE, related_name="posts")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="posts"
+    )
+    position = models.PositiveIntegerField()
+    body = models.TextField(_("message"))
+    body_html = models.TextField()
+    edited_at = models.DateTimeField(null=True, blank=True)
+    edit_count = models.PositiveIntegerField(default=0)
+    is_deleted = models.BooleanField(default=False)
+    deleted_at = models.DateTimeField(null=True, blank=True)
+    deleted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    reply_to = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # {"like": 3, "hug": 1, "helpful": 0}; kept by actions so a topic page needs no aggregate.
+    reaction_counts = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["position"]
+        constraints = [
+            models.UniqueConstraint(fields=["topic", "position"], name="post_position_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"Post {self.pk} in topic {self.topic_id}"
+
+    @property
+    def is_first(self) -> bool:
+        return self.position == 1
+
+    def get_absolute_url(self) -> str:
+        return reverse("post_permalink", kwargs={"post_id": self.pk})
+
+
+class PostRevision(models.Model):
+    """The text of a post before an edit, so edit history is visible."""
+
+    post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="revisions")
+    editor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    number = models.PositiveIntegerField()
+    body = models.TextField()
+    title = models.CharField(max_length=200, blank=True)
+    reason = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-number"]
+        constraints = [
+            models.UniqueConstraint(fields=["post", "number"], name="revision_number_unique")
+        ]
+
+
+class Reaction(models.Model):
+    class Kind(models.TextChoices):
+        LIKE = "like", _("Like")
+        HUG = "hug", _("Hug")
+        HELPFUL = "helpful", _("Helpful")
+        SAME = "same", _("Me too")
+
+    post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="reactions")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="reactions"
+    )
+    kind = models.CharField(max_length=10, choices=Kind)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["post", "user", "kind"], name="one_reaction_per_kind")
+        ]
+
+
+class Mention(models.Model):
+    """A member mentioned in a post; notifications (a later issue) read from here."""
+
+    post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="mentions")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["post", "user"], name="one_mention_per_post")
+        ]
+
+
+class Draft(models.Model):
+    """Text a member is still writing, kept server-side so nothing typed is lost."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    key = models.CharField(max_length=80)
+    title = models.CharField(max_length=200, blank=True)
+    body = models.TextField(blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "key"], name="one_draft_per_key")]

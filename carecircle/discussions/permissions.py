@@ -1,0 +1,100 @@
+"""Who may read, reply to, edit, delete, react to and moderate topics and posts."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.utils.translation import gettext as _
+
+from carecircle.communities.permissions import (
+    can_moderate_community,
+    can_read_community,
+    can_reply_in_community,
+)
+from carecircle.core.errors import NotFoundError, PermissionDeniedError
+from carecircle.discussions.models import Post, Topic
+
+
+def can_read_topic(actor: Any, topic: Topic) -> bool:
+    if not can_read_community(actor, topic.community):
+        return False
+    return not topic.is_deleted or can_moderate_community(actor, topic.community)
+
+
+def can_reply(actor: Any, topic: Topic) -> bool:
+    if topic.is_deleted or not can_reply_in_community(actor, topic.community):
+        return False
+    return not topic.is_locked or can_moderate_community(actor, topic.community)
+
+
+def can_edit_post(actor: Any, post: Post) -> bool:
+    if not getattr(actor, "is_authenticated", False) or not actor.is_active or post.is_deleted:
+        return False
+    if can_moderate_community(actor, post.topic.community):
+        return True
+    return post.author_id == actor.pk and not post.topic.is_locked
+
+
+def can_delete_post(actor: Any, post: Post) -> bool:
+    if not getattr(actor, "is_authenticated", False) or not actor.is_active or post.is_deleted:
+        return False
+    return post.author_id == actor.pk or can_moderate_community(actor, post.topic.community)
+
+
+def can_react(actor: Any, post: Post) -> bool:
+    if not getattr(actor, "is_authenticated", False) or post.is_deleted:
+        return False
+    return can_reply_in_community(actor, post.topic.community)
+
+
+def can_accept_answer(actor: Any, topic: Topic) -> bool:
+    if not topic.is_question or not getattr(actor, "is_authenticated", False):
+        return False
+    return topic.author_id == actor.pk or can_moderate_community(actor, topic.community)
+
+
+def can_see_deleted(actor: Any, topic: Topic) -> bool:
+    return can_moderate_community(actor, topic.community)
+
+
+def check_can_read_topic(actor: Any, topic: Topic) -> None:
+    if not can_read_topic(actor, topic):
+        raise NotFoundError(_("Topic not found."))
+
+
+def check_can_reply(actor: Any, topic: Topic) -> None:
+    if not can_reply(actor, topic):
+        if topic.is_locked:
+            raise PermissionDeniedError(
+                _("This topic is locked. No new replies can be added."), code="topic_locked"
+            )
+        if not getattr(actor, "is_authenticated", False):
+            raise PermissionDeniedError(_("Please sign in to reply."), code="not_authenticated")
+        raise PermissionDeniedError(_("Join this community to reply."), code="not_member")
+
+
+def check_can_edit_post(actor: Any, post: Post) -> None:
+    if not can_edit_post(actor, post):
+        raise PermissionDeniedError(_("You can only edit your own posts."), code="not_author")
+
+
+def check_can_delete_post(actor: Any, post: Post) -> None:
+    if not can_delete_post(actor, post):
+        raise PermissionDeniedError(_("You can only delete your own posts."), code="not_author")
+
+
+def check_can_react(actor: Any, post: Post) -> None:
+    if not can_react(actor, post):
+        raise PermissionDeniedError(_("Join this community to react."), code="not_member")
+
+
+def check_can_accept_answer(actor: Any, topic: Topic) -> None:
+    if not topic.is_question:
+        raise PermissionDeniedError(
+            _("Only question topics have accepted answers."), code="not_question"
+        )
+    if not can_accept_answer(actor, topic):
+        raise PermissionDeniedError(
+            _("Only the person who asked, or a moderator, can accept an answer."),
+            code="not_author",
+        )

@@ -1,0 +1,107 @@
+"""Reads of topics and posts, scoped to the actor and prefetched for constant query counts."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import QuerySet
+
+from carecircle.communities.models import Community
+from carecircle.communities.permissions import can_moderate_community
+from carecircle.communities.queries import readable_community_ids
+from carecircle.core.errors import NotFoundError
+from carecircle.core.pagination import Page, PageRequest, paginate
+from carecircle.discussions import permissions
+from carecircle.discussions.models import Draft, Post, PostRevision, Reaction, Topic
+
+
+def community_topics(actor: Any, community: Community, page: PageRequest) -> Page:
+    """One page of a readable community's topics, pinned first, newest activity next."""
+    queryset = Topic.objects.filter(community=community)
+    if not can_moderate_community(actor, community):
+        queryset = queryset.filter(is_deleted=False)
+    queryset = queryset.select_related("author", "last_poster").order_by(
+        "-is_pinned", "-last_posted_at", "-pk"
+    )
+    return paginate(queryset, page, total=None)
+
+
+def recent_topics(actor: Any, *, limit: int = 10) -> list[Topic]:
+    """The latest active topics across every community the actor may read."""
+    return list(
+        Topic.objects.filter(community__in=readable_community_ids(actor), is_deleted=False)
+        .select_related("community", "author", "last_poster")
+        .order_by("-last_posted_at")[:limit]
+    )
+
+
+def topics_for_api(actor: Any, community: Community | None = None) -> QuerySet[Topic]:
+    queryset = Topic.objects.filter(
+        community__in=readable_community_ids(actor), is_deleted=False
+    ).select_related("community", "author")
+    if community is not None:
+        queryset = queryset.filter(community=community)
+    return queryset.order_by("-is_pinned", "-last_posted_at", "-pk")
+
+
+def get_topic(actor: Any, topic_id: int) -> Topic:
+    """The topic if the actor may read it; NotFoundError otherwise, never revealing it exists."""
+    topic = (
+        Topic.objects.select_related("community", "author", "accepted_post__author")
+        .filter(pk=topic_id)
+        .first()
+    )
+    if topic is None or not permissions.can_read_topic(actor, topic):
+        raise NotFoundError("Topic not found.")
+    return topic
+
+
+def topic_posts(actor: Any, topic: Topic, page: PageRequest) -> Page:
+    """One page of a topic's posts; deleted ones stay as placeholders in their place."""
+    queryset = Post.objects.filter(topic=topic).select_related("author").order_by("position")
+    result = paginate(queryset, page, total=topic.reply_count + 1)
+    attach_actor_reactions(actor, result.items)
+    return result
+
+
+def attach_actor_reactions(actor: Any, posts: list[Post]) -> None:
+    """Set `post.actor_reactions` to the set of kinds the actor gave, in one query."""
+    mine: dict[int, set[str]] = {post.pk: set() for post in posts}
+    if getattr(actor, "is_authenticated", False) and posts:
+        for post_id, kind in Reaction.objects.filter(user=actor, post__in=posts).values_list(
+            "post_id", "kind"
+        ):
+            mine[post_id].add(kind)
+    for post in posts:
+        post.actor_reactions = mine[post.pk]  # type: ignore[attr-defined]
+
+
+def get_post(actor: Any, post_id: int) -> Post:
+    """The post if the actor may read its topic; NotFoundError otherwise."""
+    post = (
+        Post.objects.select_related("topic__community", "author", "topic__author")
+        .filter(pk=post_id)
+        .first()
+    )
+    if post is None or not permissions.can_read_topic(actor, post.topic):
+        raise NotFoundError("Post not found.")
+    if post.is_deleted and not (
+        post.author_id == getattr(actor, "pk", None)
+        or permissions.can_see_deleted(actor, post.topic)
+    ):
+        raise NotFoundError("Post not found.")
+    return post
+
+
+def post_page_number(post: Post, page_size: int) -> int:
+    return (post.position - 1) // page_size + 1
+
+
+def post_revisions(actor: Any, post: Post) -> list[PostRevision]:
+    return list(post.revisions.select_related("editor"))
+
+
+def get_draft(actor: Any, key: str) -> Draft | None:
+    if not getattr(actor, "is_authenticated", False):
+        return None
+    return Draft.objects.filter(user=actor, key=key).first()

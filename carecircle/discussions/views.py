@@ -1,0 +1,380 @@
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from carecircle.communities import permissions as community_permissions
+from carecircle.communities import queries as community_queries
+from carecircle.communities.models import Community
+from carecircle.core.errors import DomainError, ValidationFailed
+from carecircle.core.interfaces import field_errors, page_errors
+from carecircle.core.markdown import quote_markdown
+from carecircle.core.pagination import PageRequest
+from carecircle.discussions import actions, permissions, queries
+from carecircle.discussions.models import Post, Reaction, Topic
+
+
+def _signed_out_with_text(request: HttpRequest, heading: str) -> HttpResponse:
+    """A signed-out POST (expired session) keeps the member's text on screen, never drops it."""
+    kept = [
+        (name, request.POST.get(name, ""))
+        for name in ("title", "body")
+        if request.POST.get(name, "").strip()
+    ]
+    return render(
+        request,
+        "discussions/signed_out.html",
+        {"kept": kept, "heading": heading, "next": request.META.get("HTTP_REFERER", "")},
+        status=401,
+    )
+
+
+def _topic_url(topic: Topic, page: int = 1, anchor: str = "") -> str:
+    url = topic.get_absolute_url()
+    if page > 1:
+        url += f"?page={page}"
+    return url + (f"#{anchor}" if anchor else "")
+
+
+@page_errors
+@require_http_methods(["GET", "POST"])
+def topic_create(request: HttpRequest, slug: str) -> HttpResponse:
+    if not request.user.is_authenticated:
+        if request.method == "POST":
+            return _signed_out_with_text(request, _("Please sign in to post your topic"))
+        return redirect(f"{reverse('account_login')}?next={request.path}")
+    community = community_queries.get_community(request.user, slug)
+    community_permissions.check_can_post_in_community(request.user, community)
+    draft_key = f"topic:{community.pk}"
+    errors: dict[str, str] = {}
+    values = {"title": "", "body": "", "is_question": False}
+    if request.method == "POST":
+        values = {
+            "title": request.POST.get("title", ""),
+            "body": request.POST.get("body", ""),
+            "is_question": request.POST.get("is_question") == "on",
+        }
+        try:
+            topic = actions.create_topic(
+                actor=request.user,
+                community=community,
+                title=str(values["title"]),
+                body=str(values["body"]),
+                is_question=bool(values["is_question"]),
+            )
+        except DomainError as error:
+            errors = field_errors(error)
+            actions.save_draft(
+                actor=request.user,
+                key=draft_key,
+                title=str(values["title"]),
+                body=str(values["body"]),
+            )
+        else:
+            messages.success(request, _("Your topic is posted."))
+            response = redirect(topic.get_absolute_url())
+            response.set_cookie("draft_saved", draft_key, max_age=60, samesite="Lax")
+            return response
+    else:
+        draft = queries.get_draft(request.user, draft_key)
+        if draft:
+            values.update(title=draft.title, body=draft.body)
+    return render(
+        request,
+        "discussions/topic_create.html",
+        {
+            "community": community,
+            "values": values,
+            "errors": errors,
+            "draft_key": draft_key,
+            "has_draft": request.method == "GET" and bool(values["body"]),
+        },
+        status=400 if errors else 200,
+    )
+
+
+@page_errors
+def topic_detail(request: HttpRequest, topic_id: int, slug: str = "") -> HttpResponse:
+    topic = queries.get_topic(request.user, topic_id)
+    if slug != topic.slug:
+        query = f"?{request.GET.urlencode()}" if request.GET else ""
+        return HttpResponseRedirect(topic.get_absolute_url() + query)
+    return _render_topic(request, topic)
+
+
+def _render_topic(
+    request: HttpRequest,
+    topic: Topic,
+    *,
+    reply_body: str = "",
+    errors: dict[str, str] | None = None,
+    status: int = 200,
+    page_number: int | str | None = None,
+) -> HttpResponse:
+    actor = request.user
+    page = queries.topic_posts(
+        actor, topic, PageRequest.from_params(page_number or request.GET.get("page"))
+    )
+    community = topic.community
+    can_moderate = community_permissions.can_moderate_community(actor, community)
+    can_accept = permissions.can_accept_answer(actor, topic)
+    for post in page.items:
+        post.can_edit = permissions.can_edit_post(actor, post)  # type: ignore[attr-defined]
+        post.can_delete = permissions.can_delete_post(actor, post)  # type: ignore[attr-defined]
+        post.can_accept = can_accept and not post.is_first and not post.is_deleted  # type: ignore[attr-defined]
+        post.quote = quote_markdown(  # type: ignore[attr-defined]
+            post.author.display_name if post.author else _("A former member"), post.body
+        )
+    draft_key = f"reply:{topic.pk}"
+    if not reply_body and request.method == "GET":
+        draft = queries.get_draft(actor, draft_key)
+        reply_body = draft.body if draft else ""
+    moderation_targets: list[Community] = []
+    if can_moderate:
+        moderation_targets = [
+            c
+            for c in community_queries.list_communities(actor)
+            if c.pk != community.pk and community_permissions.can_moderate_community(actor, c)
+        ]
+    return render(
+        request,
+        "discussions/topic_detail.html",
+        {
+            "topic": topic,
+            "community": community,
+            "page": page,
+            "can_reply": permissions.can_reply(actor, topic),
+            "can_moderate": can_moderate,
+            "is_member": community_permissions.membership_of(actor, community) is not None,
+            "reaction_kinds": Reaction.Kind.choices,
+            "can_react": actor.is_authenticated
+            and community_permissions.can_reply_in_community(actor, community),
+            "reply_body": reply_body,
+            "errors": errors or {},
+            "draft_key": draft_key,
+            "draft_saved": request.COOKIES.get("draft_saved", ""),
+            "move_targets": moderation_targets,
+        },
+        status=status,
+    )
+
+
+@page_errors
+@require_POST
+def topic_reply(request: HttpRequest, topic_id: int) -> HttpResponse:
+    if not request.user.is_authenticated:
+        return _signed_out_with_text(request, _("Please sign in to post your reply"))
+    topic = queries.get_topic(request.user, topic_id)
+    body = request.POST.get("body", "")
+    reply_to = None
+    if request.POST.get("reply_to"):
+        try:
+            reply_to = queries.get_post(request.user, int(request.POST["reply_to"]))
+        except (DomainError, ValueError):
+            reply_to = None
+    try:
+        post = actions.reply_to_topic(actor=request.user, topic=topic, body=body, reply_to=reply_to)
+    except DomainError as error:
+        actions.save_draft(actor=request.user, key=f"reply:{topic.pk}", body=body)
+        last_page = 10**6
+        return _render_topic(
+            request,
+            topic,
+            reply_body=body,
+            errors=field_errors(error),
+            status=error.status if error.status != 404 else 400,
+            page_number=last_page,
+        )
+    page_number = queries.post_page_number(post, settings.CARECIRCLE_PAGE_SIZE)
+    response = redirect(_topic_url(topic, page_number, f"post-{post.position}"))
+    response.set_cookie("draft_saved", f"reply:{topic.pk}", max_age=60, samesite="Lax")
+    return response
+
+
+@page_errors
+@require_POST
+def topic_moderate(request: HttpRequest, topic_id: int) -> HttpResponse:
+    if not request.user.is_authenticated:
+        return redirect("account_login")
+    topic = queries.get_topic(request.user, topic_id)
+    operation = request.POST.get("operation", "")
+    try:
+        if operation in ("pin", "unpin"):
+            actions.set_topic_pinned(actor=request.user, topic=topic, is_pinned=operation == "pin")
+        elif operation in ("lock", "unlock"):
+            actions.set_topic_locked(actor=request.user, topic=topic, is_locked=operation == "lock")
+        elif operation == "move":
+            destination = community_queries.get_community(
+                request.user, request.POST.get("destination", "")
+            )
+            actions.move_topic(actor=request.user, topic=topic, destination=destination)
+        else:
+            raise ValidationFailed(_("Unknown moderation action."), field="operation")
+    except DomainError as error:
+        if error.status == 403:
+            raise
+        messages.error(request, str(error.message))
+    else:
+        labels = {
+            "pin": _("Topic pinned."),
+            "unpin": _("Topic unpinned."),
+            "lock": _("Topic locked."),
+            "unlock": _("Topic unlocked."),
+            "move": _("Topic moved."),
+        }
+        messages.success(request, labels[operation])
+    return redirect(topic.get_absolute_url())
+
+
+@page_errors
+def post_permalink(request: HttpRequest, post_id: int) -> HttpResponse:
+    post = queries.get_post(request.user, post_id)
+    page_number = queries.post_page_number(post, settings.CARECIRCLE_PAGE_SIZE)
+    return redirect(_topic_url(post.topic, page_number, f"post-{post.position}"))
+
+
+@page_errors
+@require_http_methods(["GET", "POST"])
+def post_edit(request: HttpRequest, post_id: int) -> HttpResponse:
+    if not request.user.is_authenticated:
+        if request.method == "POST":
+            return _signed_out_with_text(request, _("Please sign in to save your edit"))
+        return redirect(f"{reverse('account_login')}?next={request.path}")
+    post = queries.get_post(request.user, post_id)
+    permissions.check_can_edit_post(request.user, post)
+    errors: dict[str, str] = {}
+    values = {"body": post.body, "title": post.topic.title, "reason": ""}
+    if request.method == "POST":
+        values = {
+            "body": request.POST.get("body", ""),
+            "title": request.POST.get("title", post.topic.title),
+            "reason": request.POST.get("reason", ""),
+        }
+        try:
+            actions.edit_post(
+                actor=request.user,
+                post=post,
+                body=values["body"],
+                title=values["title"] if post.is_first else None,
+                reason=values["reason"],
+            )
+        except DomainError as error:
+            errors = field_errors(error)
+        else:
+            messages.success(request, _("Your changes are saved."))
+            return redirect(post.get_absolute_url())
+    return render(
+        request,
+        "discussions/post_edit.html",
+        {"post": post, "values": values, "errors": errors},
+        status=400 if errors else 200,
+    )
+
+
+@page_errors
+@require_http_methods(["GET", "POST"])
+def post_delete(request: HttpRequest, post_id: int) -> HttpResponse:
+    if not request.user.is_authenticated:
+        return redirect(f"{reverse('account_login')}?next={request.path}")
+    post = queries.get_post(request.user, post_id)
+    permissions.check_can_delete_post(request.user, post)
+    if request.method == "POST":
+        actions.delete_post(actor=request.user, post=post)
+        if post.is_first:
+            messages.success(request, _("Your topic is deleted."))
+            return redirect(post.topic.community.get_absolute_url())
+        messages.success(request, _("The post is deleted."))
+        return redirect(post.topic.get_absolute_url())
+    return render(request, "discussions/post_delete.html", {"post": post})
+
+
+@page_errors
+@require_POST
+def post_restore(request: HttpRequest, post_id: int) -> HttpResponse:
+    if not request.user.is_authenticated:
+        return redirect("account_login")
+    post = queries.get_post(request.user, post_id)
+    actions.restore_post(actor=request.user, post=post)
+    messages.success(request, _("The post is restored."))
+    return redirect(post.get_absolute_url())
+
+
+@page_errors
+def post_history(request: HttpRequest, post_id: int) -> HttpResponse:
+    post = queries.get_post(request.user, post_id)
+    return render(
+        request,
+        "discussions/post_history.html",
+        {"post": post, "revisions": queries.post_revisions(request.user, post)},
+    )
+
+
+@page_errors
+@require_POST
+def post_react(request: HttpRequest, post_id: int) -> HttpResponse:
+    if not request.user.is_authenticated:
+        return redirect(f"{reverse('account_login')}?next={request.META.get('HTTP_REFERER', '/')}")
+    post = queries.get_post(request.user, post_id)
+    kind = request.POST.get("kind", "")
+    try:
+        actions.toggle_reaction(actor=request.user, post=post, kind=kind)
+    except DomainError as error:
+        if error.status == 403:
+            raise
+        messages.error(request, str(error.message))
+    if request.htmx:  # type: ignore[attr-defined]
+        queries.attach_actor_reactions(request.user, [post])
+        return render(
+            request,
+            "discussions/topic_detail.html#reactions",
+            {
+                "post": post,
+                "reaction_kinds": Reaction.Kind.choices,
+                "can_react": True,
+            },
+        )
+    return redirect(post.get_absolute_url())
+
+
+@page_errors
+@require_POST
+def post_accept(request: HttpRequest, post_id: int) -> HttpResponse:
+    if not request.user.is_authenticated:
+        return redirect("account_login")
+    post = queries.get_post(request.user, post_id)
+    topic = post.topic
+    clear = request.POST.get("clear") == "yes"
+    try:
+        actions.accept_answer(actor=request.user, topic=topic, post=None if clear else post)
+    except DomainError as error:
+        if error.status == 403:
+            raise
+        messages.error(request, str(error.message))
+    else:
+        messages.success(
+            request, _("Accepted answer cleared.") if clear else _("Answer accepted. Thank you!")
+        )
+    return redirect(post.get_absolute_url())
+
+
+@require_POST
+def draft_save(request: HttpRequest) -> HttpResponse:
+    """htmx autosave of a draft; answers 204 so nothing on the page changes."""
+    if request.user.is_authenticated:
+        key = request.POST.get("draft_key", "")
+        if key.startswith(("reply:", "topic:")):
+            actions.save_draft(
+                actor=request.user,
+                key=key,
+                body=request.POST.get("body", ""),
+                title=request.POST.get("title", ""),
+            )
+    return HttpResponse(status=204)
+
+
+__all__ = ["Post"]
