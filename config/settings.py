@@ -109,7 +109,11 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "carecircle.core.context_processors.site",
             ],
-            "builtins": ["django.templatetags.i18n", "django.templatetags.static"],
+            "builtins": [
+                "django.templatetags.i18n",
+                "django.templatetags.static",
+                "carecircle.core.templatetags.carecircle",
+            ],
         },
     }
 ]

@@ -13,8 +13,8 @@ from carecircle.core.errors import DomainError, NotFoundError, PermissionDeniedE
 
 
 def field_errors(error: DomainError) -> dict[str, str]:
-    """{"field": "message"} for a domain error; errors without a field go under "__all__"."""
-    return {error.field or "__all__": str(error.message)}
+    """{"field": "message"} for a domain error; errors without a field go under "form"."""
+    return {error.field or "form": str(error.message)}
 
 
 def page_errors(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:

@@ -1,0 +1,138 @@
+"""A small living demo: five communities, named personas and real-sounding conversations."""
+
+from __future__ import annotations
+
+from allauth.account.models import EmailAddress
+
+from carecircle.accounts.models import User
+from carecircle.communities import actions as community_actions
+from carecircle.communities.models import Community, Membership
+from carecircle.discussions import actions as discussion_actions
+
+DEMO_PASSWORD = "carecircle-demo"  # noqa: S105 - documented demo credential, demo mode only
+
+PEOPLE = [
+    # email, display name, handle, roles
+    ("admin@demo.carecircle.test", "Site Admin", "admin", {"is_site_admin": True}),
+    ("manager@demo.carecircle.test", "Maya (community manager)", "maya", {"is_site_manager": True}),
+    ("moderator@demo.carecircle.test", "Theo (moderator)", "theo", {"is_site_moderator": True}),
+    ("patient@demo.carecircle.test", "SunnyDays", "sunnydays", {"is_patient": True}),
+    ("caregiver@demo.carecircle.test", "CaringSon", "caringson", {"is_caregiver": True}),
+    ("nurse@demo.carecircle.test", "Nurse Amira", "amira", {"is_professional": True}),
+    ("walker@demo.carecircle.test", "SlowWalker", "slowwalker", {"is_patient": True}),
+]
+
+GUIDELINES = """\
+1. **Be kind.** Everyone here is dealing with something hard.
+2. **Share experience, not prescriptions.** Talk to your own care team before changing treatment.
+3. **Protect privacy.** Don't post names, addresses, phone numbers or record numbers.
+4. **No selling or spam.**
+5. **In a crisis**, contact your local emergency number. This community is not an emergency service.
+"""
+
+COMMUNITIES = [
+    ("Type 2 Diabetes", Community.Kind.CONDITION, Community.Visibility.PUBLIC,
+     "For people living with type 2 diabetes and those who support them: food, medication, "
+     "glucose monitoring and everyday life."),
+    ("Breast Cancer", Community.Kind.CONDITION, Community.Visibility.MEMBERS,
+     "A members-only space for anyone affected by breast cancer, from diagnosis through "
+     "treatment and beyond."),
+    ("Long COVID", Community.Kind.CONDITION, Community.Visibility.PUBLIC,
+     "Fatigue, brain fog, breathlessness, pacing: share what helps with long COVID."),
+    ("Caregivers", Community.Kind.GENERAL, Community.Visibility.PUBLIC,
+     "For family members and friends who care for someone. Your wellbeing matters too."),
+    ("General", Community.Kind.GENERAL, Community.Visibility.PUBLIC,
+     "Introductions, site questions and everything else."),
+    ("Announcements", Community.Kind.ANNOUNCEMENTS, Community.Visibility.PUBLIC,
+     "News from the CareCircle team."),
+]  # fmt: skip
+
+CONVERSATIONS = [
+    ("Type 2 Diabetes", "sunnydays", "Tired all the time after starting metformin?", True,
+     "I started metformin six weeks ago and I feel exhausted by mid-afternoon. "
+     "Did anyone else have this, and did it get better?",
+     [("slowwalker", "Yes! The first two months were rough for me. Taking it with dinner "
+       "instead of breakfast helped a lot."),
+      ("amira", "Fatigue has many causes, so it is worth mentioning to your GP; they may check "
+       "B12 levels, which metformin can lower over time."),
+      ("sunnydays", "Thank you both, I'll ask about B12 at my next appointment.")]),
+    ("Type 2 Diabetes", "slowwalker", "Favourite low-sugar breakfasts", False,
+     "Share your go-to breakfasts that don't spike your glucose. Mine: Greek yoghurt, "
+     "walnuts and a few berries.",
+     [("sunnydays", "Scrambled eggs with spinach on one slice of rye toast.")]),
+    ("Breast Cancer", "sunnydays", "Getting through chemo week three", False,
+     "Week three of chemotherapy and the tiredness is heavy. What small things helped you?",
+     [("amira", "Short walks and small frequent meals help many people. Be gentle with yourself.")]),
+    ("Long COVID", "slowwalker", "Pacing: how do you plan your day?", True,
+     "I keep crashing after good days. How do you pace yourself?",
+     [("caringson", "My mum uses a simple energy diary: three tasks a day, rest between."),
+      ("amira", "Pacing with planned rest before you feel tired is the usual advice; an "
+       "occupational therapist can help build a plan.")]),
+    ("Caregivers", "caringson", "Looking after Dad and working full time", False,
+     "Some weeks I don't know how to keep going. How do other carers find time for themselves?",
+     [("slowwalker", "Respite care saved me. Ask your local council what they offer."),
+      ("sunnydays", "Sending you a hug. You're doing more than you think.")]),
+    ("General", "maya", "Welcome! Introduce yourself here", False,
+     "Welcome to CareCircle. Tell us a little about yourself, as much or as little as you like.",
+     [("sunnydays", "Hi all, living with type 2 diabetes since 2021 and glad to be here.")]),
+    ("Announcements", "maya", "How we keep this community safe", False,
+     "Our moderators read reports every day. If you see something worrying, please report it.",
+     []),
+]  # fmt: skip
+
+
+def load_demo() -> list[User]:
+    """Create the demo personas, communities and conversations; returns the people."""
+    people: dict[str, User] = {}
+    for email, display_name, handle, flags in PEOPLE:
+        user = User.objects.create_user(
+            email, DEMO_PASSWORD, display_name=display_name, handle=handle, **flags
+        )
+        if flags.get("is_site_admin"):
+            user.is_staff = True
+            user.is_superuser = True
+            user.save(update_fields=["is_staff", "is_superuser"])
+        EmailAddress.objects.create(user=user, email=email, verified=True, primary=True)
+        people[handle] = user
+    communities: dict[str, Community] = {}
+    for name, kind, visibility, description in COMMUNITIES:
+        community = community_actions.create_community(
+            actor=people["maya"],
+            name=name,
+            description=description,
+            guidelines=GUIDELINES,
+            kind=kind,
+            visibility=visibility,
+        )
+        communities[name] = community
+        for handle in ("sunnydays", "caringson", "amira", "slowwalker", "theo"):
+            community_actions.join_community(
+                actor=people[handle], community=community, accept_guidelines=True
+            )
+        community_actions.set_member_role(
+            actor=people["maya"],
+            community=community,
+            member=people["theo"],
+            role=Membership.Role.MODERATOR,
+        )
+    for community_name, author, title, is_question, body, replies in CONVERSATIONS:
+        topic = discussion_actions.create_topic(
+            actor=people[author],
+            community=communities[community_name],
+            title=title,
+            body=body,
+            is_question=is_question,
+        )
+        posts = []
+        for reply_author, reply_body in replies:
+            posts.append(
+                discussion_actions.reply_to_topic(
+                    actor=people[reply_author], topic=topic, body=reply_body
+                )
+            )
+        if posts:
+            discussion_actions.toggle_reaction(actor=people[author], post=posts[0], kind="helpful")
+            discussion_actions.toggle_reaction(actor=people["maya"], post=posts[0], kind="hug")
+        if is_question and len(posts) > 1:
+            discussion_actions.accept_answer(actor=people[author], topic=topic, post=posts[1])
+    return list(people.values())
