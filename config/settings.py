@@ -1,4 +1,4 @@
-"""CareCircle settings: one module, safe embedded defaults, production from CARECIRCLE_* variables."""
+"""CareCircle settings: one module, safe embedded defaults, production from CARECIRCLE_*."""
 
 from __future__ import annotations
 
@@ -118,7 +118,7 @@ TEMPLATES = [
     }
 ]
 
-# --- Database -----------------------------------------------------------------------------------
+# --- Database ----
 VAR_DIR.mkdir(parents=True, exist_ok=True)
 DATABASE_URL = env("DATABASE_URL")
 if DATABASE_URL:
@@ -142,7 +142,7 @@ else:
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
 
-# --- Cache, channels, sessions -----------------------------------------------------------------
+# --- Cache, channels, sessions ----
 REDIS_URL = env("REDIS_URL")
 if REDIS_URL:
     CACHES = {
@@ -171,7 +171,7 @@ SESSION_COOKIE_SECURE = not DEBUG
 CSRF_COOKIE_SECURE = not DEBUG
 CSRF_FAILURE_VIEW = "carecircle.core.views.csrf_failure"
 
-# --- Tasks -----------------------------------------------------------------------------------------
+# --- Tasks ----
 TASKS = {
     "default": {
         "BACKEND": (
@@ -183,7 +183,7 @@ TASKS = {
     }
 }
 
-# --- Accounts ----------------------------------------------------------------------------------
+# --- Accounts ----
 AUTHENTICATION_BACKENDS = [
     "django.contrib.auth.backends.ModelBackend",
     "allauth.account.auth_backends.AuthenticationBackend",
@@ -230,7 +230,7 @@ ACCOUNT_EMAIL_SUBJECT_PREFIX = f"[{SITE_NAME}] "
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = SITE_NAME
 
-# --- Email -------------------------------------------------------------------------------------
+# --- Email ----
 EMAIL_BACKEND = env("EMAIL_BACKEND", "carecircle.core.mail.ConsoleAndFileEmailBackend")
 EMAIL_FILE_PATH = str(VAR_DIR / "mail")
 EMAIL_HOST = env("EMAIL_HOST", "localhost")
@@ -248,7 +248,7 @@ USE_I18N = True
 USE_TZ = True
 TIME_ZONE = "UTC"
 
-# --- Static and media -----------------------------------------------------------------------------
+# --- Static and media ----
 STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "static"
 STATICFILES_DIRS = [BASE_DIR / "carecircle" / "static"]
@@ -266,7 +266,7 @@ WHITENOISE_USE_FINDERS = DEBUG
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(env("MEDIA_ROOT", str(VAR_DIR / "media")))
 
-# --- Security headers ------------------------------------------------------------------------------
+# --- Security headers ----
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "strict-origin-when-cross-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
@@ -287,7 +287,7 @@ if not DEBUG:
     SECURE_HSTS_SECONDS = int(env("HSTS_SECONDS", "31536000"))
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
-# --- Product policy ---------------------------------------------------------------------------------
+# --- Product policy ----
 CARECIRCLE_PAGE_SIZE = 20
 CARECIRCLE_MAX_PAGE_SIZE = 100
 CARECIRCLE_POST_RATE = env("POST_RATE", "10/m")  # posts per member per minute

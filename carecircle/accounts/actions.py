@@ -16,7 +16,7 @@ from carecircle.core.audit import record_event
 from carecircle.core.errors import ConflictError, NotFoundError, ValidationFailed
 from carecircle.core.ratelimit import check_rate
 
-TOKEN_PREFIX = "cc_"
+TOKEN_PREFIX = "cc_"  # noqa: S105 - a public prefix, not a secret
 MAX_ACTIVE_TOKENS = 20
 
 

@@ -5,6 +5,7 @@ from datetime import datetime
 from django.http import HttpRequest
 from ninja import Router, Schema
 
+from carecircle.accounts.models import User
 from carecircle.api.api import member_auth
 from carecircle.api.schemas import ErrorOut
 
@@ -24,6 +25,7 @@ class MeOut(Schema):
 def me(request: HttpRequest) -> MeOut:
     """The signed-in member."""
     user = request.user
+    assert isinstance(user, User)
     roles = [
         name
         for name, flag in (

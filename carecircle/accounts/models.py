@@ -90,7 +90,7 @@ class User(AbstractBaseUser, PermissionsMixin):
             "is_site_admin",
         ):
             if getattr(self, field):
-                labels.append(str(self._meta.get_field(field).verbose_name))
+                labels.append(str(self._meta.get_field(field).verbose_name))  # type: ignore[union-attr]
         return labels
 
     @property

@@ -43,8 +43,8 @@ def visitor_auth(request: HttpRequest) -> Any:
     return request.user
 
 
-member_auth = [TokenAuth(), SessionAuth()]
-reader_auth = [TokenAuth(), SessionAuth(), visitor_auth]
+member_auth: list[Any] = [TokenAuth(), SessionAuth()]
+reader_auth: list[Any] = [TokenAuth(), SessionAuth(), visitor_auth]
 
 
 api = NinjaAPI(

@@ -88,7 +88,9 @@ def create_community(
             )
             record_event(actor=actor, verb="community.create", target=community)
     except IntegrityError as error:
-        raise ConflictError(_("A community with this name already exists."), field="name") from error
+        raise ConflictError(
+            _("A community with this name already exists."), field="name"
+        ) from error
     return community
 
 
@@ -115,7 +117,7 @@ def update_community(
     visibility = _validate_choice(visibility, Community.Visibility, field="visibility")
     if Community.objects.filter(name__iexact=name).exclude(pk=community.pk).exists():
         raise ConflictError(_("A community with this name already exists."), field="name")
-    changes = {}
+    changes: dict[str, object] = {}
     with transaction.atomic():
         if guidelines != community.guidelines:
             community.guidelines_version += 1

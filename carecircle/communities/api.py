@@ -91,7 +91,8 @@ def list_communities(request: HttpRequest) -> list[CommunityOut]:
 
 
 @router.post(
-    "/communities", response={201: CommunityOut, 400: ErrorOut, 403: ErrorOut, 409: ErrorOut},
+    "/communities",
+    response={201: CommunityOut, 400: ErrorOut, 403: ErrorOut, 409: ErrorOut},
     auth=member_auth,
 )
 def create_community(request: HttpRequest, payload: CommunityIn) -> tuple[int, CommunityOut]:

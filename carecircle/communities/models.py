@@ -89,6 +89,9 @@ class GuidelinesAcceptance(models.Model):
     class Meta:
         ordering = ["-accepted_at"]
 
+    def __str__(self) -> str:
+        return f"{self.user_id} accepted v{self.guidelines_version} of {self.community_id}"
+
 
 class Invitation(TimeStampedModel):
     """An invitation to a (usually hidden) community for one existing member."""
@@ -106,3 +109,6 @@ class Invitation(TimeStampedModel):
         constraints = [
             models.UniqueConstraint(fields=["community", "user"], name="one_invitation_per_user")
         ]
+
+    def __str__(self) -> str:
+        return f"Invitation of {self.user_id} to {self.community_id}"

@@ -127,9 +127,7 @@ def check_can_post_in_community(actor: Any, community: Community) -> None:
                 _("Only moderators can start topics in an announcements community."),
                 code="announcements_only",
             )
-        raise PermissionDeniedError(
-            _("Join this community to start a topic."), code="not_member"
-        )
+        raise PermissionDeniedError(_("Join this community to start a topic."), code="not_member")
 
 
 def check_can_moderate_community(actor: Any, community: Community) -> None:

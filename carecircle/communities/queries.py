@@ -42,7 +42,7 @@ def visible_communities(actor: Any) -> QuerySet[Community]:
     return queryset.filter(~hidden | is_member | is_invited)
 
 
-def readable_community_ids(actor: Any) -> QuerySet[Community]:
+def readable_community_ids(actor: Any) -> QuerySet[Community, Any]:
     """Communities whose content the actor may read (as a subquery of ids)."""
     if getattr(actor, "is_authenticated", False) and actor.is_site_staff:
         return Community.objects.values("pk")
@@ -61,9 +61,7 @@ def list_communities(actor: Any) -> list[Community]:
 
 def get_community(actor: Any, slug: str) -> Community:
     """The community with `slug` if the actor may see it; NotFoundError otherwise (no leak)."""
-    community = (
-        _with_actor_membership(visible_communities(actor), actor).filter(slug=slug).first()
-    )
+    community = _with_actor_membership(visible_communities(actor), actor).filter(slug=slug).first()
     if community is None:
         raise NotFoundError("Community not found.")
     return _attach_membership([community], actor)[0]

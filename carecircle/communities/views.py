@@ -50,7 +50,7 @@ def community_list(request: HttpRequest) -> HttpResponse:
 def community_detail(request: HttpRequest, slug: str) -> HttpResponse:
     community = queries.get_community(request.user, slug)
     can_read = permissions.can_read_community(request.user, community)
-    context = {
+    context: dict[str, object] = {
         "community": community,
         "membership": permissions.membership_of(request.user, community),
         "can_read": can_read,
@@ -102,8 +102,6 @@ def community_join(request: HttpRequest, slug: str) -> HttpResponse:
         except DomainError as error:
             errors = field_errors(error)
         else:
-
-
             messages.success(request, _("Welcome to %(name)s!") % {"name": community.name})
             return redirect(community.get_absolute_url())
     elif membership is None:
@@ -133,8 +131,6 @@ def community_leave(request: HttpRequest, slug: str) -> HttpResponse:
         except DomainError as error:
             errors = field_errors(error)
         else:
-
-
             messages.success(request, _("You have left %(name)s.") % {"name": community.name})
             return redirect("community_list")
     return render(
@@ -198,8 +194,6 @@ def community_edit(request: HttpRequest, slug: str) -> HttpResponse:
         except DomainError as error:
             errors = field_errors(error)
         else:
-
-
             messages.success(request, _("Community settings saved."))
             return redirect(community.get_absolute_url())
     else:
@@ -214,5 +208,3 @@ def community_edit(request: HttpRequest, slug: str) -> HttpResponse:
 
 def _choices() -> dict[str, object]:
     return {"kinds": Community.Kind.choices, "visibilities": Community.Visibility.choices}
-
-

@@ -62,7 +62,8 @@ CONVERSATIONS = [
      [("sunnydays", "Scrambled eggs with spinach on one slice of rye toast.")]),
     ("Breast Cancer", "sunnydays", "Getting through chemo week three", False,
      "Week three of chemotherapy and the tiredness is heavy. What small things helped you?",
-     [("amira", "Short walks and small frequent meals help many people. Be gentle with yourself.")]),
+     [("amira", "Short walks and small frequent meals help many people. "
+       "Be gentle with yourself.")]),
     ("Long COVID", "slowwalker", "Pacing: how do you plan your day?", True,
      "I keep crashing after good days. How do you pace yourself?",
      [("caringson", "My mum uses a simple energy diary: three tasks a day, rest between."),

@@ -13,7 +13,7 @@ from carecircle.communities.models import Community, GuidelinesAcceptance, Membe
 from carecircle.core.markdown import render_markdown
 from carecircle.discussions.models import Post, Topic
 
-PASSWORD = "correct horse battery staple"
+PASSWORD = "correct horse battery staple"  # noqa: S105 - test credential
 
 
 class UserFactory(factory.django.DjangoModelFactory):

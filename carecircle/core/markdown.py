@@ -31,9 +31,7 @@ def _demote_headings(text: str) -> str:
     return re.sub(r"<(/?)h([12])>", lambda m: f"<{m.group(1)}h{int(m.group(2)) + 2}>", text)
 
 
-def render_markdown(
-    text: str, *, mention_url: Callable[[str], str | None] | None = None
-) -> str:
+def render_markdown(text: str, *, mention_url: Callable[[str], str | None] | None = None) -> str:
     """Return safe HTML for member-written Markdown; @handles become links when resolvable."""
     html = _demote_headings(_md.render(text or ""))
     if mention_url is not None:

@@ -32,7 +32,8 @@ def _clean_title(title: str) -> str:
     title = " ".join((title or "").split())
     if len(title) < TITLE_MIN:
         raise ValidationFailed(
-            _("Please give your topic a title of at least %(min)d characters.") % {"min": TITLE_MIN},
+            _("Please give your topic a title of at least %(min)d characters.")
+            % {"min": TITLE_MIN},
             field="title",
         )
     if len(title) > TITLE_MAX:
@@ -117,9 +118,7 @@ def create_topic(
     return topic
 
 
-def reply_to_topic(
-    *, actor: Any, topic: Topic, body: str, reply_to: Post | None = None
-) -> Post:
+def reply_to_topic(*, actor: Any, topic: Topic, body: str, reply_to: Post | None = None) -> Post:
     """Add a reply at the end of a topic; members only, not in locked topics."""
     permissions.check_can_reply(actor, topic)
     body = _clean_body(body)
@@ -232,9 +231,7 @@ def restore_post(*, actor: Any, post: Post) -> Post:
         if post.is_first and topic.is_deleted:
             topic.is_deleted = False
             topic.save(update_fields=["is_deleted", "updated_at"])
-            Community.objects.filter(pk=topic.community_id).update(
-                topic_count=F("topic_count") + 1
-            )
+            Community.objects.filter(pk=topic.community_id).update(topic_count=F("topic_count") + 1)
         record_event(actor=actor, verb="post.restore", target=post)
     return post
 

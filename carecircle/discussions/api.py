@@ -149,9 +149,7 @@ def _page_meta(page: Any) -> dict[str, int]:
     }
 
 
-@router.get(
-    "/communities/{slug}/topics", response={200: TopicPage, 403: ErrorOut, 404: ErrorOut}
-)
+@router.get("/communities/{slug}/topics", response={200: TopicPage, 403: ErrorOut, 404: ErrorOut})
 def list_topics(request: HttpRequest, slug: str, page: int = 1, page_size: int = 20) -> TopicPage:
     """Topics in a community the caller may read, pinned first."""
     community = community_queries.get_community(request.user, slug)
@@ -159,9 +157,9 @@ def list_topics(request: HttpRequest, slug: str, page: int = 1, page_size: int =
 
     check_can_read_community(request.user, community)
     result = paginate(
-        queries.topics_for_api(request.user, community).select_related(None).select_related(
-            "community", "author"
-        ),
+        queries.topics_for_api(request.user, community)
+        .select_related(None)
+        .select_related("community", "author"),
         PageRequest.from_params(page, page_size),
     )
     return TopicPage(items=[topic_out(t) for t in result.items], **_page_meta(result))

@@ -109,6 +109,9 @@ class PostRevision(models.Model):
             models.UniqueConstraint(fields=["post", "number"], name="revision_number_unique")
         ]
 
+    def __str__(self) -> str:
+        return f"Revision {self.number} of post {self.post_id}"
+
 
 class Reaction(models.Model):
     class Kind(models.TextChoices):
@@ -129,6 +132,9 @@ class Reaction(models.Model):
             models.UniqueConstraint(fields=["post", "user", "kind"], name="one_reaction_per_kind")
         ]
 
+    def __str__(self) -> str:
+        return f"{self.kind} on post {self.post_id}"
+
 
 class Mention(models.Model):
     """A member mentioned in a post; notifications (a later issue) read from here."""
@@ -140,6 +146,9 @@ class Mention(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["post", "user"], name="one_mention_per_post")
         ]
+
+    def __str__(self) -> str:
+        return f"Mention of {self.user_id} in post {self.post_id}"
 
 
 class Draft(models.Model):
@@ -153,3 +162,6 @@ class Draft(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["user", "key"], name="one_draft_per_key")]
+
+    def __str__(self) -> str:
+        return f"Draft {self.key} of {self.user_id}"

@@ -12,11 +12,15 @@ from carecircle.api.api import api
 
 
 def schema_text() -> str:
-    return json.dumps(api.get_openapi_schema(path_prefix="/api/v1"), indent=2, sort_keys=True) + "\n"
+    return (
+        json.dumps(api.get_openapi_schema(path_prefix="/api/v1"), indent=2, sort_keys=True) + "\n"
+    )
 
 
 class Command(BaseCommand):
-    help = "Export the API's OpenAPI schema (--output FILE) or fail if FILE is stale (--check FILE)."
+    help = (
+        "Export the API's OpenAPI schema (--output FILE) or fail if FILE is stale (--check FILE)."
+    )
 
     def add_arguments(self, parser: Any) -> None:
         parser.add_argument("--output", help="Write the schema here.")
