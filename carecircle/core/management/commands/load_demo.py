@@ -17,8 +17,13 @@ class Command(BaseCommand):
         parser.add_argument("--force", action="store_true", help="Load even if data exists.")
 
     def handle(self, *args: Any, force: bool = False, **options: Any) -> None:
+        from django.conf import settings
+
         from carecircle.communities.models import Community
 
+        if not settings.DEMO_MODE and not force:
+            self.stdout.write("Demo mode is off (CARECIRCLE_DEMO_MODE); demo data not loaded.")
+            return
         if Community.objects.exists() and not force:
             self.stdout.write("Database already has communities; demo data not loaded.")
             return
