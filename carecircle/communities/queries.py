@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Case, Exists, OuterRef, Prefetch, Q, QuerySet, When
+from django.utils.translation import gettext as _
 
 from carecircle.communities.models import Community, Invitation, Membership
-from carecircle.core.errors import NotFoundError
+from carecircle.core.errors import NotFoundError, ValidationFailed
 
 
 def _with_actor_membership(queryset: QuerySet[Community], actor: Any) -> QuerySet[Community]:
@@ -68,11 +69,42 @@ def get_community(actor: Any, slug: str) -> Community:
 
 
 def list_members(actor: Any, community: Community) -> QuerySet[Membership]:
+    """Members of a community the actor may read: managers, then moderators, then by name."""
+    rank = Case(
+        When(role=Membership.Role.MANAGER, then=0),
+        When(role=Membership.Role.MODERATOR, then=1),
+        default=2,
+    )
     return (
         Membership.objects.filter(community=community)
         .select_related("user")
-        .order_by("-role", "user__display_name")
+        .order_by(rank, "user__display_name")
     )
+
+
+def get_member(actor: Any, community: Community, handle: str) -> Any:
+    """The member of `community` with `handle`; NotFoundError when there is none."""
+    membership = (
+        Membership.objects.filter(community=community, user__handle=(handle or "").lower())
+        .select_related("user")
+        .first()
+    )
+    if membership is None:
+        raise NotFoundError(_("That person is not a member of this community."), field="member")
+    return membership.user
+
+
+def find_member_by_handle(handle: str) -> Any:
+    """An active member by @handle, for invitations; ValidationFailed when unknown."""
+    from carecircle.accounts.models import User
+
+    cleaned = (handle or "").strip().lstrip("@").lower()
+    user = User.objects.filter(handle=cleaned, is_active=True).first() if cleaned else None
+    if user is None:
+        raise ValidationFailed(
+            _("We could not find a member with that handle. Check the spelling."), field="handle"
+        )
+    return user
 
 
 def memberships_of(actor: Any) -> QuerySet[Membership]:

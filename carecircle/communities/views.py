@@ -8,7 +8,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from carecircle.communities import actions, permissions, queries
-from carecircle.communities.models import Community
+from carecircle.communities.models import Community, Membership
 from carecircle.core.errors import DomainError
 from carecircle.core.interfaces import field_errors, page_errors
 from carecircle.core.markdown import render_markdown
@@ -142,16 +142,60 @@ def community_leave(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 @page_errors
+@require_http_methods(["GET", "POST"])
 def community_members(request: HttpRequest, slug: str) -> HttpResponse:
     community = queries.get_community(request.user, slug)
     permissions.check_can_read_community(request.user, community)
+    can_manage = permissions.can_manage_community(request.user, community)
+    can_invite = permissions.can_moderate_community(request.user, community)
+    errors: dict[str, str] = {}
+    invite_handle = ""
+    if request.method == "POST":
+        operation = request.POST.get("operation", "")
+        try:
+            if operation == "set_role":
+                member = queries.get_member(request.user, community, request.POST.get("member", ""))
+                actions.set_member_role(
+                    actor=request.user,
+                    community=community,
+                    member=member,
+                    role=request.POST.get("role", ""),
+                )
+                messages.success(
+                    request,
+                    _("%(name)s's role is updated.") % {"name": member.display_name},
+                )
+            elif operation == "invite":
+                invite_handle = request.POST.get("handle", "")
+                invitee = queries.find_member_by_handle(invite_handle)
+                actions.invite_member(actor=request.user, community=community, member=invitee)
+                messages.success(
+                    request,
+                    _("%(name)s is invited. They will see the invitation on the communities page.")
+                    % {"name": invitee.display_name},
+                )
+                invite_handle = ""
+            else:
+                permissions.check_can_manage_community(request.user, community)
+        except DomainError as error:
+            if error.status == 403:
+                raise
+            errors = field_errors(error)
+        else:
+            return redirect("community_members", slug=community.slug)
     return render(
         request,
         "communities/community_members.html",
         {
             "community": community,
-            "memberships": queries.list_members(request.user, community)[:200],
+            "memberships": queries.list_members(request.user, community)[:500],
+            "can_manage": can_manage,
+            "can_invite": can_invite,
+            "roles": Membership.Role.choices,
+            "errors": errors,
+            "invite_handle": invite_handle,
         },
+        status=400 if errors else 200,
     )
 
 
