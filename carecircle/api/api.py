@@ -56,6 +56,8 @@ api = NinjaAPI(
     ),
     urls_namespace="api",
     auth=reader_auth,
+    # The interactive docs page loads scripts from a CDN; the schema itself is served.
+    docs_url=None,
 )
 
 
