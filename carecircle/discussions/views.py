@@ -134,6 +134,13 @@ def _render_topic(
     if not reply_body and request.method == "GET":
         draft = queries.get_draft(actor, draft_key)
         reply_body = draft.body if draft else ""
+        # Without JavaScript, "Quote" reloads the page with ?quote=<post id>.
+        quoted = next(
+            (p for p in page.items if str(p.pk) == request.GET.get("quote") and not p.is_deleted),
+            None,
+        )
+        if quoted is not None:
+            reply_body = (reply_body + "\n\n" if reply_body else "") + quoted.quote  # type: ignore[attr-defined]
     moderation_targets: list[Community] = []
     if can_moderate:
         moderation_targets = [
