@@ -60,6 +60,9 @@ def topic_posts(actor: Any, topic: Topic, page: PageRequest) -> Page:
     """One page of a topic's posts; deleted ones stay as placeholders in their place."""
     queryset = Post.objects.filter(topic=topic).select_related("author").order_by("position")
     result = paginate(queryset, page, total=topic.reply_count + 1)
+    for post in result.items:
+        # Share the loaded topic (and its community and membership cache) with every post.
+        post.topic = topic
     attach_actor_reactions(actor, result.items)
     return result
 
