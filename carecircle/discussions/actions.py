@@ -76,6 +76,11 @@ def _record_mentions(post: Post, users: list[User]) -> None:
     )
 
 
+def _bump_version(topic_id: int) -> None:
+    """Mark a topic's rendered posts as changed (call inside the action's transaction)."""
+    Topic.objects.filter(pk=topic_id).update(content_version=F("content_version") + 1)
+
+
 def _check_post_rate(actor: Any) -> None:
     check_rate(scope="post", key=str(actor.pk), rate=settings.CARECIRCLE_POST_RATE)
 
@@ -143,7 +148,10 @@ def reply_to_topic(*, actor: Any, topic: Topic, body: str, reply_to: Post | None
         )
         _record_mentions(post, mentioned)
         Topic.objects.filter(pk=topic.pk).update(
-            reply_count=F("reply_count") + 1, last_posted_at=now, last_poster=actor
+            reply_count=F("reply_count") + 1,
+            last_posted_at=now,
+            last_poster=actor,
+            content_version=F("content_version") + 1,
         )
         Community.objects.filter(pk=topic.community_id).update(
             post_count=F("post_count") + 1, last_activity_at=now
@@ -185,6 +193,7 @@ def edit_post(
             topic.title = new_title
             topic.save(update_fields=["title", "updated_at"])
         _record_mentions(post, mentioned)
+        _bump_version(topic.pk)
         if actor.pk != post.author_id:
             record_event(
                 actor=actor, verb="post.edit_by_moderator", target=post, reason=reason[:200]
@@ -211,6 +220,7 @@ def delete_post(*, actor: Any, post: Post) -> Post:
         if topic.accepted_post_id == post.pk:
             topic.accepted_post = None
             topic.save(update_fields=["accepted_post", "updated_at"])
+        _bump_version(topic.pk)
         record_event(
             actor=actor,
             verb="post.delete" if actor.pk == post.author_id else "post.delete_by_moderator",
@@ -232,6 +242,7 @@ def restore_post(*, actor: Any, post: Post) -> Post:
             topic.is_deleted = False
             topic.save(update_fields=["is_deleted", "updated_at"])
             Community.objects.filter(pk=topic.community_id).update(topic_count=F("topic_count") + 1)
+        _bump_version(topic.pk)
         record_event(actor=actor, verb="post.restore", target=post)
     return post
 
@@ -258,6 +269,7 @@ def toggle_reaction(*, actor: Any, post: Post, kind: str) -> bool:
             present = True
         counts = {key: value for key, value in counts.items() if value}
         Post.objects.filter(pk=post.pk).update(reaction_counts=counts)
+        _bump_version(post.topic_id)
     post.reaction_counts = counts
     return present
 
@@ -284,6 +296,7 @@ def set_topic_pinned(*, actor: Any, topic: Topic, is_pinned: bool) -> Topic:
     with transaction.atomic():
         topic.is_pinned = is_pinned
         topic.save(update_fields=["is_pinned", "updated_at"])
+        _bump_version(topic.pk)
         record_event(actor=actor, verb="topic.pin" if is_pinned else "topic.unpin", target=topic)
     return topic
 
@@ -294,6 +307,7 @@ def set_topic_locked(*, actor: Any, topic: Topic, is_locked: bool) -> Topic:
     with transaction.atomic():
         topic.is_locked = is_locked
         topic.save(update_fields=["is_locked", "updated_at"])
+        _bump_version(topic.pk)
         record_event(actor=actor, verb="topic.lock" if is_locked else "topic.unlock", target=topic)
     return topic
 
@@ -316,6 +330,7 @@ def move_topic(*, actor: Any, topic: Topic, destination: Community) -> Topic:
         )
         topic.community = destination
         topic.save(update_fields=["community", "updated_at"])
+        _bump_version(topic.pk)
         record_event(
             actor=actor, verb="topic.move", target=topic, source=source.pk, to=destination.pk
         )
@@ -330,6 +345,7 @@ def accept_answer(*, actor: Any, topic: Topic, post: Post | None) -> Topic:
     with transaction.atomic():
         topic.accepted_post = post
         topic.save(update_fields=["accepted_post", "updated_at"])
+        _bump_version(topic.pk)
         record_event(
             actor=actor, verb="topic.accept_answer", target=topic, post=post.pk if post else None
         )

@@ -10,7 +10,7 @@ from carecircle.api.api import member_auth
 from carecircle.api.schemas import ErrorOut, MemberOut, PageMeta
 from carecircle.communities import queries as community_queries
 from carecircle.communities.permissions import can_moderate_community
-from carecircle.core.errors import ValidationFailed
+from carecircle.core.errors import NotFoundError, ValidationFailed
 from carecircle.core.pagination import PageRequest, paginate
 from carecircle.discussions import actions, queries
 from carecircle.discussions.models import Post, Reaction, Topic
@@ -238,6 +238,19 @@ def get_post(request: HttpRequest, post_id: int) -> PostOut:
     post = queries.get_post(request.user, post_id)
     queries.attach_actor_reactions(request.user, [post])
     return post_out(request.user, post, show_deleted=True)
+
+
+class QuoteOut(Schema):
+    markdown: str
+
+
+@router.get("/posts/{post_id}/quote", response={200: QuoteOut, 404: ErrorOut})
+def quote_post(request: HttpRequest, post_id: int) -> QuoteOut:
+    """The post as a Markdown block quote, for pasting into a reply."""
+    post = queries.get_post(request.user, post_id)
+    if post.is_deleted:
+        raise NotFoundError("Post not found.")
+    return QuoteOut(markdown=queries.quote_of(post))
 
 
 @router.patch(

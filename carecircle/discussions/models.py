@@ -28,6 +28,9 @@ class Topic(TimeStampedModel):
         "Post", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     reply_count = models.PositiveIntegerField(default=0)
+    # Bumped by every action that changes how the topic's posts render (replies, edits,
+    # deletions, reactions, answers), so rendered pages can be cached by version.
+    content_version = models.PositiveIntegerField(default=0)
     last_posted_at = models.DateTimeField(db_index=True)
     last_poster = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"

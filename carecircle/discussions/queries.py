@@ -5,11 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import QuerySet
+from django.utils.translation import gettext
 
 from carecircle.communities.models import Community
 from carecircle.communities.permissions import can_moderate_community
 from carecircle.communities.queries import readable_community_ids
 from carecircle.core.errors import NotFoundError
+from carecircle.core.markdown import quote_markdown
 from carecircle.core.pagination import Page, PageRequest, paginate
 from carecircle.discussions import permissions
 from carecircle.discussions.models import Draft, Post, PostRevision, Reaction, Topic
@@ -94,6 +96,12 @@ def get_post(actor: Any, post_id: int) -> Post:
     ):
         raise NotFoundError("Post not found.")
     return post
+
+
+def quote_of(post: Post) -> str:
+    """The post as a Markdown quote attributed to its author, ready for a reply box."""
+    author = post.author.display_name if post.author else gettext("A former member")
+    return quote_markdown(author, post.body)
 
 
 def post_page_number(post: Post, page_size: int) -> int:

@@ -2,9 +2,11 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.contrib import messages
+from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -13,7 +15,6 @@ from carecircle.communities import queries as community_queries
 from carecircle.communities.models import Community
 from carecircle.core.errors import DomainError, ValidationFailed
 from carecircle.core.interfaces import field_errors, page_errors
-from carecircle.core.markdown import quote_markdown
 from carecircle.core.pagination import PageRequest
 from carecircle.discussions import actions, permissions, queries
 from carecircle.discussions.models import Post, Reaction, Topic
@@ -98,13 +99,43 @@ def topic_create(request: HttpRequest, slug: str) -> HttpResponse:
     )
 
 
+VISITOR_PAGE_SECONDS = 300
+
+
+def _visitor_cache_key(request: HttpRequest, topic: Topic) -> str | None:
+    """A cache key for a visitor's view of this topic page, or None if it must be rendered.
+
+    Visitors all see the same page (no forms, no CSRF token, no per-person state), so it is
+    cached by the topic's content version; permission is still checked before serving it.
+    """
+    if (
+        request.user.is_authenticated
+        or request.method != "GET"
+        or request.htmx  # type: ignore[attr-defined]
+        or "messages" in request.COOKIES
+        or set(request.GET) - {"page"}
+    ):
+        return None
+    page = PageRequest.from_params(request.GET.get("page")).number
+    language = translation.get_language() or ""
+    return f"topic-page:{topic.pk}:{topic.content_version}:{page}:{language}"
+
+
 @page_errors
 def topic_detail(request: HttpRequest, topic_id: int, slug: str = "") -> HttpResponse:
     topic = queries.get_topic(request.user, topic_id)
     if slug != topic.slug:
         query = f"?{request.GET.urlencode()}" if request.GET else ""
         return HttpResponseRedirect(topic.get_absolute_url() + query)
-    return _render_topic(request, topic)
+    key = _visitor_cache_key(request, topic)
+    if key is not None:
+        html = cache.get(key)
+        if html is not None:
+            return HttpResponse(html)
+    response = _render_topic(request, topic)
+    if key is not None and response.status_code == 200:
+        cache.set(key, response.content, VISITOR_PAGE_SECONDS)
+    return response
 
 
 def _render_topic(
@@ -127,9 +158,6 @@ def _render_topic(
         post.can_edit = permissions.can_edit_post(actor, post)  # type: ignore[attr-defined]
         post.can_delete = permissions.can_delete_post(actor, post)  # type: ignore[attr-defined]
         post.can_accept = can_accept and not post.is_first and not post.is_deleted  # type: ignore[attr-defined]
-        post.quote = quote_markdown(  # type: ignore[attr-defined]
-            post.author.display_name if post.author else _("A former member"), post.body
-        )
     draft_key = f"reply:{topic.pk}"
     if not reply_body and request.method == "GET":
         draft = queries.get_draft(actor, draft_key)
@@ -140,7 +168,7 @@ def _render_topic(
             None,
         )
         if quoted is not None:
-            reply_body = (reply_body + "\n\n" if reply_body else "") + quoted.quote  # type: ignore[attr-defined]
+            reply_body = (reply_body + "\n\n" if reply_body else "") + queries.quote_of(quoted)
     moderation_targets: list[Community] = []
     if can_moderate:
         moderation_targets = [

@@ -55,16 +55,26 @@
 
   document.addEventListener("DOMContentLoaded", function () { setup(document); });
   document.addEventListener("htmx:afterSettle", function (event) { setup(event.target); });
-  // A quote button fills the reply box without a page load.
+  // A quote button fills the reply box without a page load (the link reloads with ?quote=
+  // when scripts are off). The quoted Markdown comes from the API, so pages stay small.
   document.addEventListener("click", function (event) {
-    var button = event.target.closest("[data-quote-target]");
-    if (!button) return;
+    var button = event.target.closest("[data-quote-post]");
+    if (!button || !window.fetch) return;
     var box = document.getElementById(button.getAttribute("data-quote-target"));
-    var source = document.getElementById(button.getAttribute("data-quote-source"));
-    if (!box || !source) return;
+    if (!box) return;
     event.preventDefault();
-    box.value = (box.value ? box.value + "\n\n" : "") + source.value;
-    box.focus();
-    box.dispatchEvent(new Event("input", { bubbles: true }));
+    fetch("/api/v1/posts/" + button.getAttribute("data-quote-post") + "/quote", {
+      credentials: "same-origin",
+      headers: { Accept: "application/json" }
+    }).then(function (response) {
+      if (!response.ok) throw new Error("quote failed");
+      return response.json();
+    }).then(function (data) {
+      box.value = (box.value ? box.value + "\n\n" : "") + data.markdown;
+      box.focus();
+      box.dispatchEvent(new Event("input", { bubbles: true }));
+    }).catch(function () {
+      window.location.href = button.href;
+    });
   });
 })();
