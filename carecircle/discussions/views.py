@@ -113,6 +113,7 @@ def _visitor_cache_key(request: HttpRequest, topic: Topic) -> str | None:
         or request.method != "GET"
         or request.htmx  # type: ignore[attr-defined]
         or "messages" in request.COOKIES
+        or settings.SESSION_COOKIE_NAME in request.COOKIES
         or set(request.GET) - {"page"}
     ):
         return None
