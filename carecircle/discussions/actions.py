@@ -320,7 +320,8 @@ def move_topic(*, actor: Any, topic: Topic, destination: Community) -> Topic:
         return topic
     source = topic.community
     with transaction.atomic():
-        posts = Post.objects.filter(topic=topic, is_deleted=False).count()
+        # Deleting a post does not lower post_count, so every post of the topic moves with it.
+        posts = Post.objects.filter(topic=topic).count()
         alive = 0 if topic.is_deleted else 1
         Community.objects.filter(pk=source.pk).update(
             topic_count=F("topic_count") - alive, post_count=F("post_count") - posts
