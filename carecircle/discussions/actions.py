@@ -26,6 +26,9 @@ from carecircle.discussions.models import Draft, Mention, Post, PostRevision, Re
 
 TITLE_MIN, TITLE_MAX = 5, 200
 BODY_MIN, BODY_MAX = 2, 30000
+# A draft keeps text longer than a post may be, so a member told "too long" loses nothing;
+# the cap only stops the drafts table being used as free storage.
+DRAFT_MAX = 4 * BODY_MAX
 
 
 def _clean_title(title: str) -> str:
@@ -362,6 +365,6 @@ def save_draft(*, actor: Any, key: str, body: str, title: str = "") -> Draft | N
         Draft.objects.filter(user=actor, key=key).delete()
         return None
     draft, _created = Draft.objects.update_or_create(
-        user=actor, key=key, defaults={"body": body[:BODY_MAX], "title": (title or "")[:200]}
+        user=actor, key=key, defaults={"body": body[:DRAFT_MAX], "title": (title or "")[:200]}
     )
     return draft
