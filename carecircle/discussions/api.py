@@ -3,6 +3,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from django.db import transaction
 from django.http import HttpRequest
 from ninja import Router, Schema
 
@@ -191,18 +192,20 @@ def update_topic(request: HttpRequest, topic_id: int, payload: TopicPatch) -> To
     """Pin, lock or move a topic (moderators); accept an answer (asker or moderators)."""
     actor = request.user
     topic = queries.get_topic(actor, topic_id)
-    if payload.is_pinned is not None:
-        actions.set_topic_pinned(actor=actor, topic=topic, is_pinned=payload.is_pinned)
-    if payload.is_locked is not None:
-        actions.set_topic_locked(actor=actor, topic=topic, is_locked=payload.is_locked)
-    if payload.community:
-        destination = community_queries.get_community(actor, payload.community)
-        actions.move_topic(actor=actor, topic=topic, destination=destination)
-    if payload.clear_accepted_post:
-        actions.accept_answer(actor=actor, topic=topic, post=None)
-    elif payload.accepted_post_id is not None:
-        post = queries.get_post(actor, payload.accepted_post_id)
-        actions.accept_answer(actor=actor, topic=topic, post=post)
+    # One request, one outcome: a refused part (say, the move) undoes the parts before it.
+    with transaction.atomic():
+        if payload.is_pinned is not None:
+            actions.set_topic_pinned(actor=actor, topic=topic, is_pinned=payload.is_pinned)
+        if payload.is_locked is not None:
+            actions.set_topic_locked(actor=actor, topic=topic, is_locked=payload.is_locked)
+        if payload.community:
+            destination = community_queries.get_community(actor, payload.community)
+            actions.move_topic(actor=actor, topic=topic, destination=destination)
+        if payload.clear_accepted_post:
+            actions.accept_answer(actor=actor, topic=topic, post=None)
+        elif payload.accepted_post_id is not None:
+            post = queries.get_post(actor, payload.accepted_post_id)
+            actions.accept_answer(actor=actor, topic=topic, post=post)
     return topic_out(queries.get_topic(actor, topic_id))
 
 
