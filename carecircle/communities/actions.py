@@ -7,7 +7,7 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
-from django.utils.text import slugify
+from django.utils.text import capfirst, slugify
 from django.utils.translation import gettext as _
 
 from carecircle.communities import permissions
@@ -22,7 +22,8 @@ def _clean_text(value: str, *, field: str, label: str, max_length: int) -> str:
         raise ValidationFailed(_("Please enter %(label)s.") % {"label": label}, field=field)
     if len(value) > max_length:
         raise ValidationFailed(
-            _("%(label)s can be at most %(max)d characters.") % {"label": label, "max": max_length},
+            _("%(label)s can be at most %(max)d characters.")
+            % {"label": capfirst(label), "max": max_length},
             field=field,
         )
     return value
@@ -32,6 +33,14 @@ def _validate_choice(value: str, choices: Any, *, field: str) -> str:
     if value not in choices.values:
         raise ValidationFailed(_("Please choose one of the options."), field=field)
     return value
+
+
+def _has_other_manager(community: Community, membership: Membership) -> bool:
+    return (
+        Membership.objects.filter(community=community, role=Membership.Role.MANAGER)
+        .exclude(pk=membership.pk)
+        .exists()
+    )
 
 
 def create_community(
@@ -137,15 +146,22 @@ def update_community(
     return community
 
 
+def _guidelines_not_accepted() -> ValidationFailed:
+    return ValidationFailed(
+        _("Please read and accept the community guidelines to join."),
+        field="accept_guidelines",
+        code="guidelines_not_accepted",
+    )
+
+
 def join_community(*, actor: Any, community: Community, accept_guidelines: bool) -> Membership:
     """Join after accepting the current guidelines; hidden communities need an invitation."""
+    if permissions.membership_of(actor, community) is not None:
+        # The same conflict the unique constraint reports below, whichever comes first.
+        raise ConflictError(_("You are already a member of this community."), code="already_member")
     permissions.check_can_join_community(actor, community)
     if not accept_guidelines:
-        raise ValidationFailed(
-            _("Please read and accept the community guidelines to join."),
-            field="accept_guidelines",
-            code="guidelines_not_accepted",
-        )
+        raise _guidelines_not_accepted()
     now = timezone.now()
     try:
         with transaction.atomic():
@@ -176,11 +192,13 @@ def join_community(*, actor: Any, community: Community, accept_guidelines: bool)
     return membership
 
 
-def accept_guidelines(*, actor: Any, community: Community) -> Membership:
-    """Re-accept a community's updated guidelines."""
+def accept_guidelines(*, actor: Any, community: Community, accept_guidelines: bool) -> Membership:
+    """Re-accept a community's updated guidelines (`accept_guidelines` must be true)."""
     membership = permissions.membership_of(actor, community)
     if membership is None:
         raise PermissionDeniedError(_("You are not a member of this community."), code="not_member")
+    if not accept_guidelines:
+        raise _guidelines_not_accepted()
     with transaction.atomic():
         membership.guidelines_version = community.guidelines_version
         membership.guidelines_accepted_at = timezone.now()
@@ -196,12 +214,7 @@ def leave_community(*, actor: Any, community: Community) -> None:
     membership = permissions.membership_of(actor, community)
     if membership is None:
         raise PermissionDeniedError(_("You are not a member of this community."), code="not_member")
-    if (
-        membership.role == Membership.Role.MANAGER
-        and not Membership.objects.filter(community=community, role=Membership.Role.MANAGER)
-        .exclude(pk=membership.pk)
-        .exists()
-    ):
+    if membership.role == Membership.Role.MANAGER and not _has_other_manager(community, membership):
         raise ConflictError(
             _("You are this community's only manager. Make someone else a manager first."),
             code="last_manager",
@@ -225,6 +238,15 @@ def set_member_role(*, actor: Any, community: Community, member: Any, role: str)
     membership = Membership.objects.filter(community=community, user=member).first()
     if membership is None:
         raise ValidationFailed(_("That person is not a member of this community."), field="member")
+    if (
+        membership.role == Membership.Role.MANAGER
+        and role != Membership.Role.MANAGER
+        and not _has_other_manager(community, membership)
+    ):
+        raise ConflictError(
+            _("This is the community's only manager. Make someone else a manager first."),
+            code="last_manager",
+        )
     with transaction.atomic():
         previous = membership.role
         membership.role = role

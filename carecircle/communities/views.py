@@ -88,16 +88,15 @@ def community_join(request: HttpRequest, slug: str) -> HttpResponse:
     membership = permissions.membership_of(request.user, community)
     errors: dict[str, str] = {}
     if request.method == "POST":
+        accepted = request.POST.get("accept_guidelines") == "yes"
         try:
             if membership is not None:
-                actions.accept_guidelines(actor=request.user, community=community)
+                actions.accept_guidelines(
+                    actor=request.user, community=community, accept_guidelines=accepted
+                )
             else:
-                if request.POST.get("accept_guidelines") != "yes":
-                    actions.join_community(
-                        actor=request.user, community=community, accept_guidelines=False
-                    )
                 actions.join_community(
-                    actor=request.user, community=community, accept_guidelines=True
+                    actor=request.user, community=community, accept_guidelines=accepted
                 )
         except DomainError as error:
             errors = field_errors(error)
