@@ -22,13 +22,17 @@ class DatabaseUnavailableMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        try:
-            return self.get_response(request)
-        except (OperationalError, InterfaceError) as error:
-            if not _database_is_down():
-                raise
-            logger.error("database unavailable: %s", error)
-            return unavailable_response(request)
+        return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        # Django turns a view's exception into a 500 response before any outer middleware's
+        # __call__ could catch it; process_exception is where the exception is still visible.
+        if not isinstance(exception, (OperationalError, InterfaceError)):
+            return None
+        if not _database_is_down():
+            return None
+        logger.error("database unavailable: %s", exception)
+        return unavailable_response(request)
 
 
 def _database_is_down() -> bool:
@@ -60,8 +64,13 @@ class MemberTimezoneMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        user = getattr(request, "user", None)
-        name = getattr(user, "time_zone", "") if user is not None else ""
+        try:
+            user = getattr(request, "user", None)
+            name = getattr(user, "time_zone", "") if user is not None else ""
+        except (OperationalError, InterfaceError):
+            # Loading the member failed: let the view meet the same error, where it becomes a
+            # 503 (an exception raised here would become a 500 instead).
+            name = ""
         if name:
             try:
                 timezone.activate(zoneinfo.ZoneInfo(name))
