@@ -11,7 +11,8 @@ logger = logging.getLogger(__name__)
 
 
 class TolerantRedisCache(RedisCache):
-    def _safe(self, method: str, default: Any, *args: Any, **kwargs: Any) -> Any:
+    # Positional-only, so a caller's own `default=` keyword reaches the cache call.
+    def _safe(self, method: str, default: Any, /, *args: Any, **kwargs: Any) -> Any:
         try:
             return getattr(super(), method)(*args, **kwargs)
         except Exception as error:  # noqa: BLE001 - any client error means "no cache right now"
@@ -45,3 +46,16 @@ class TolerantRedisCache(RedisCache):
 
     def touch(self, *args: Any, **kwargs: Any) -> bool:
         return bool(self._safe("touch", False, *args, **kwargs))
+
+    def set_many(self, data: dict[str, Any], *args: Any, **kwargs: Any) -> list[str]:
+        # Keys that could not be stored, as Django's contract has it: all of them.
+        return list(self._safe("set_many", list(data), data, *args, **kwargs))
+
+    def delete_many(self, *args: Any, **kwargs: Any) -> None:
+        self._safe("delete_many", None, *args, **kwargs)
+
+    def has_key(self, *args: Any, **kwargs: Any) -> bool:
+        return bool(self._safe("has_key", False, *args, **kwargs))
+
+    def clear(self) -> None:
+        self._safe("clear", None)
