@@ -7,7 +7,8 @@ import secrets
 
 from django.utils.text import slugify
 
-HANDLE_RE = re.compile(r"^[a-z0-9][a-z0-9_.\-]{1,39}$")
+# Ends in a letter, digit or underscore, like a mention does (see core.markdown).
+HANDLE_RE = re.compile(r"^[a-z0-9][a-z0-9_.\-]{0,38}[a-z0-9_]$")
 
 
 def normalise_handle(value: str) -> str:

@@ -23,7 +23,8 @@ ALLOWED_ATTRIBUTES = {
     "td": {"align"},
     "ol": {"start"},
 }
-MENTION_PATTERN = re.compile(r"(?<![\w@/])@([\w.\-]{2,40})")
+# A handle ends in a word character, so "Thanks @sam." mentions sam, not "sam.".
+MENTION_PATTERN = re.compile(r"(?<![\w@/])@(\w[\w.\-]{0,38}\w)")
 
 
 def _demote_headings(text: str) -> str:
