@@ -10,10 +10,10 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from tests.e2e.conftest import DEMO_PASSWORD, Audit, Site
+from tests.e2e.support import DEMO_PASSWORD, Audit, Site
 
 if TYPE_CHECKING:
-    from playwright.sync_api import Browser, BrowserContext, Page
+    from playwright.sync_api import Browser, BrowserContext, Page, ViewportSize
 
 try:
     from playwright.sync_api import expect
@@ -22,8 +22,8 @@ except ImportError:  # require_browser() skips or fails these tests with the rea
 
 pytestmark = pytest.mark.browser
 
-DESKTOP = {"width": 1280, "height": 900}
-PHONE = {"width": 360, "height": 740}
+DESKTOP: ViewportSize = {"width": 1280, "height": 900}
+PHONE: ViewportSize = {"width": 360, "height": 740}
 COMMUNITY = "Type 2 Diabetes"
 DEMO_TOPIC = "Tired all the time after starting metformin?"
 OTHER_MEMBER = "walker@demo.carecircle.test"  # SlowWalker, a member of every demo community
@@ -35,7 +35,7 @@ TOPIC_BODY = "Since my dose changed I feel dizzy when I get up. Did this happen 
 REPLY_BODY = "It happened to me too. Getting up slowly and drinking water first helped."
 
 
-def new_context(browser: Browser, site: Site, viewport: dict[str, int]) -> BrowserContext:
+def new_context(browser: Browser, site: Site, viewport: ViewportSize) -> BrowserContext:
     # bypass_csp lets axe-core be injected into pages served with a strict CSP.
     return browser.new_context(
         base_url=site.url,
@@ -91,6 +91,7 @@ def test_new_member_signs_up_joins_posts_and_reacts_to_a_reply(
     # The embedded site writes each email as a text file; follow the link in it.
     mail = site.wait_for_mail(NEW_MEMBER)
     assert "Subject: [CareCircle] Please confirm your email address" in mail
+    assert 'press the button "Yes, confirm my email address"' in mail
     found = re.search(r"https?://\S+/accounts/confirm-email/\S+", mail)
     assert found, mail
     assert found.group(0).startswith(site.url + "/")
