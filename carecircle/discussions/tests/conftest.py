@@ -11,6 +11,14 @@ from carecircle.core.factories import CommunityFactory, make_member, make_topic
 from carecircle.discussions.models import Topic
 
 
+@pytest.fixture(autouse=True)
+def _no_static_scan_per_client(settings) -> None:
+    # Every test Client builds its own middleware, and WhiteNoise then indexes every file under
+    # STATIC_ROOT (700+ once collectstatic has run): about 0.2 s per client. These tests serve
+    # no static files, so WhiteNoise looks files up on request instead.
+    settings.WHITENOISE_AUTOREFRESH = True
+
+
 @pytest.fixture
 def other_community(db: None, patient: User, moderator: User) -> Community:
     """A second public community, also moderated by `moderator`: a destination for moves."""
