@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from urllib.parse import urlencode, urlsplit
+
 from django.conf import settings
 from django.contrib import messages
 from django.core.cache import cache
@@ -35,6 +37,13 @@ def _signed_out_with_text(request: HttpRequest, heading: str) -> HttpResponse:
     )
 
 
+def _sign_in_first(next_url: str) -> HttpResponse:
+    """Send a signed-out member to sign in, then back to `next_url` (a local path)."""
+    parts = urlsplit(next_url or "/")
+    local = parts.path + (f"?{parts.query}" if parts.query else "")
+    return redirect(f"{reverse('account_login')}?{urlencode({'next': local or '/'})}")
+
+
 def _topic_url(topic: Topic, page: int = 1, anchor: str = "") -> str:
     url = topic.get_absolute_url()
     if page > 1:
@@ -48,11 +57,12 @@ def topic_create(request: HttpRequest, slug: str) -> HttpResponse:
     if not request.user.is_authenticated:
         if request.method == "POST":
             return _signed_out_with_text(request, _("Please sign in to post your topic"))
-        return redirect(f"{reverse('account_login')}?next={request.path}")
+        return _sign_in_first(request.path)
     community = community_queries.get_community(request.user, slug)
     community_permissions.check_can_post_in_community(request.user, community)
     draft_key = f"topic:{community.pk}"
     errors: dict[str, str] = {}
+    status = 200
     values = {"title": "", "body": "", "is_question": False}
     if request.method == "POST":
         values = {
@@ -70,6 +80,8 @@ def topic_create(request: HttpRequest, slug: str) -> HttpResponse:
             )
         except DomainError as error:
             errors = field_errors(error)
+            # 400 for invalid input, 429 when posting too fast, as the reply form and the API.
+            status = error.status
             actions.save_draft(
                 actor=request.user,
                 key=draft_key,
@@ -95,7 +107,7 @@ def topic_create(request: HttpRequest, slug: str) -> HttpResponse:
             "draft_key": draft_key,
             "has_draft": request.method == "GET" and bool(values["body"]),
         },
-        status=400 if errors else 200,
+        status=status,
     )
 
 
@@ -280,7 +292,7 @@ def post_edit(request: HttpRequest, post_id: int) -> HttpResponse:
     if not request.user.is_authenticated:
         if request.method == "POST":
             return _signed_out_with_text(request, _("Please sign in to save your edit"))
-        return redirect(f"{reverse('account_login')}?next={request.path}")
+        return _sign_in_first(request.path)
     post = queries.get_post(request.user, post_id)
     permissions.check_can_edit_post(request.user, post)
     errors: dict[str, str] = {}
@@ -316,7 +328,7 @@ def post_edit(request: HttpRequest, post_id: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def post_delete(request: HttpRequest, post_id: int) -> HttpResponse:
     if not request.user.is_authenticated:
-        return redirect(f"{reverse('account_login')}?next={request.path}")
+        return _sign_in_first(request.path)
     post = queries.get_post(request.user, post_id)
     permissions.check_can_delete_post(request.user, post)
     if request.method == "POST":
@@ -354,7 +366,7 @@ def post_history(request: HttpRequest, post_id: int) -> HttpResponse:
 @require_POST
 def post_react(request: HttpRequest, post_id: int) -> HttpResponse:
     if not request.user.is_authenticated:
-        return redirect(f"{reverse('account_login')}?next={request.META.get('HTTP_REFERER', '/')}")
+        return _sign_in_first(request.META.get("HTTP_REFERER", "/"))
     post = queries.get_post(request.user, post_id)
     kind = request.POST.get("kind", "")
     try:
