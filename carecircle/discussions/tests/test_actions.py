@@ -191,6 +191,15 @@ def test_mentions_are_recorded_for_existing_members_only_ignoring_case(
     assert "also @nobody-here and" in post.body_html
 
 
+@pytest.mark.parametrize("text", ["Thanks @caregiver.", "(cc @caregiver)", "@caregiver, hi!"])
+def test_a_mention_next_to_punctuation_is_recorded(community, patient, caregiver, text):
+    topic = actions.create_topic(actor=patient, community=community, title="Thanks", body=text)
+    assert list(Mention.objects.values_list("post_id", "user_id")) == [
+        (first_post(topic).pk, caregiver.pk)
+    ]
+    assert '<a class="mention" href="/members/caregiver/"' in first_post(topic).body_html
+
+
 def test_mentioning_the_same_member_twice_records_one_mention(community, patient, caregiver):
     topic = actions.create_topic(
         actor=patient, community=community, title="Thank you", body="@caregiver @CAREGIVER hi"

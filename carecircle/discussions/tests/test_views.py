@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import parse_qs, urlsplit
+
 import pytest
 from django.core.cache import cache
 from django.test import Client
@@ -369,10 +371,36 @@ def test_a_signed_out_new_topic_shows_the_typed_text_and_creates_nothing(communi
     assert db_state() == before
 
 
+def sign_in_target(response) -> tuple[str, str]:
+    """The sign-in page a redirect goes to, and where it comes back to afterwards."""
+    location = urlsplit(response["Location"])
+    return location.path, parse_qs(location.query)["next"][0]
+
+
 def test_visitors_are_sent_to_sign_in_for_the_new_topic_form(community):
     response = Client().get("/c/type-2-diabetes/new-topic/")
     assert response.status_code == 302
-    assert response["Location"] == "/accounts/login/?next=/c/type-2-diabetes/new-topic/"
+    assert sign_in_target(response) == ("/accounts/login/", "/c/type-2-diabetes/new-topic/")
+
+
+def test_posting_topics_too_fast_is_a_429_that_keeps_the_text(settings, community, patient):
+    settings.CARECIRCLE_POST_RATE = "1/m"
+    away_from_window_edge()
+    client = client_for(patient)
+    first = client.post("/c/type-2-diabetes/new-topic/", {"title": "First topic", "body": "Hello"})
+    assert first.status_code == 302
+
+    response = client.post(
+        "/c/type-2-diabetes/new-topic/", {"title": "Second topic", "body": "Hello again"}
+    )
+
+    assert response.status_code == 429
+    page = html(response)
+    assert "You are doing that too often. Please wait a minute and try again." in page
+    assert 'value="Second topic"' in page
+    assert ">Hello again</textarea>" in page
+    assert list(Topic.objects.values_list("title", flat=True)) == ["First topic"]
+    assert list(Draft.objects.values_list("title", "body")) == [("Second topic", "Hello again")]
 
 
 def test_non_members_cannot_open_or_post_the_new_topic_form(community, outsider):
@@ -414,6 +442,20 @@ def test_author_edits_a_reply_and_the_history_lists_revisions(topic, caregiver):
     assert f'href="/p/{reply.pk}/history/">edited once</a>' in html(
         Client().get(topic.get_absolute_url())
     )
+
+
+def test_history_shows_earlier_hostile_text_escaped(topic, caregiver):
+    reply = actions.reply_to_topic(
+        actor=caregiver, topic=topic, body="<script>alert(1)</script> [x](javascript:alert(2))"
+    )
+    actions.edit_post(actor=caregiver, post=reply, body="Cleaned up")
+    page = html(Client().get(f"/p/{reply.pk}/history/"))
+    assert "<script>alert(1)" not in page
+    assert (
+        '<pre class="card">&lt;script&gt;alert(1)&lt;/script&gt; [x](javascript:alert(2))</pre>'
+        in page
+    )
+    assert 'href="javascript:' not in page
 
 
 def test_history_of_an_unedited_post(topic):
@@ -583,9 +625,10 @@ def test_non_members_and_visitors_cannot_react(topic, outsider):
     refused = client_for(outsider).post(url, {"kind": "hug"})
     assert refused.status_code == 403
     assert "Join this community to react." in html(refused)
-    signed_out = Client().post(url, {"kind": "hug"}, HTTP_REFERER="/t/1/x/")
+    back_to = f"{topic.get_absolute_url()}?page=1&quote=2"
+    signed_out = Client().post(url, {"kind": "hug"}, HTTP_REFERER=f"http://testserver{back_to}")
     assert signed_out.status_code == 302
-    assert signed_out["Location"].startswith("/accounts/login/")
+    assert sign_in_target(signed_out) == ("/accounts/login/", back_to)
 
     assert db_state() == before
 
