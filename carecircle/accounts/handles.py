@@ -16,7 +16,7 @@ def normalise_handle(value: str) -> str:
 
 
 def is_valid_handle(value: str) -> bool:
-    return bool(HANDLE_RE.match(value))
+    return bool(HANDLE_RE.fullmatch(value))
 
 
 def suggest_handle(display_name: str) -> str:
