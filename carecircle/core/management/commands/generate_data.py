@@ -1,9 +1,10 @@
 """Bulk-generate a large, realistic data set for load tests and query-count checks (bench/).
 
-The rows are inserted directly with bulk_create, bypassing the actions on purpose: going
-through `reply_to_topic` for 200,000 posts would take hours. Everything the actions would keep
+The rows are inserted directly in batches, bypassing the actions on purpose: going through
+`reply_to_topic` for 200,000 posts would take hours. Everything the actions would keep
 consistent is computed here instead: counters, last poster, positions, memberships of everyone
-who posts or reacts, reaction counts, pre-rendered Markdown.
+who posts or reacts, reaction counts, pre-rendered Markdown. Works on SQLite and PostgreSQL;
+meant for bench databases, never for a live site.
 """
 
 from __future__ import annotations
