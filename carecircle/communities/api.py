@@ -4,7 +4,7 @@ from datetime import datetime
 from typing import Any
 
 from django.http import HttpRequest
-from ninja import Router, Schema
+from ninja import Router, Schema, Status
 
 from carecircle.api.api import member_auth
 from carecircle.api.schemas import ErrorOut
@@ -95,10 +95,11 @@ def list_communities(request: HttpRequest) -> list[CommunityOut]:
     response={201: CommunityOut, 400: ErrorOut, 403: ErrorOut, 409: ErrorOut},
     auth=member_auth,
 )
-def create_community(request: HttpRequest, payload: CommunityIn) -> tuple[int, CommunityOut]:
+def create_community(request: HttpRequest, payload: CommunityIn) -> Status[CommunityOut]:
     """Create a community (site managers)."""
     community = actions.create_community(actor=request.user, **payload.dict())
-    return 201, community_out(request.user, queries.get_community(request.user, community.slug))
+    created = queries.get_community(request.user, community.slug)
+    return Status(201, community_out(request.user, created))
 
 
 @router.get("/communities/{slug}", response={200: CommunityOut, 404: ErrorOut})
@@ -134,17 +135,20 @@ def get_guidelines(request: HttpRequest, slug: str) -> GuidelinesOut:
     response={201: MembershipOut, 400: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut},
     auth=member_auth,
 )
-def join(request: HttpRequest, slug: str, payload: JoinIn) -> tuple[int, MembershipOut]:
+def join(request: HttpRequest, slug: str, payload: JoinIn) -> Status[MembershipOut]:
     """Join, accepting the current guidelines (`accept_guidelines` must be true)."""
     community = queries.get_community(request.user, slug)
     membership = actions.join_community(
         actor=request.user, community=community, accept_guidelines=payload.accept_guidelines
     )
-    return 201, MembershipOut(
-        community=community.slug,
-        role=membership.role,
-        guidelines_version=membership.guidelines_version,
-        guidelines_accepted_at=membership.guidelines_accepted_at,
+    return Status(
+        201,
+        MembershipOut(
+            community=community.slug,
+            role=membership.role,
+            guidelines_version=membership.guidelines_version,
+            guidelines_accepted_at=membership.guidelines_accepted_at,
+        ),
     )
 
 
@@ -153,8 +157,8 @@ def join(request: HttpRequest, slug: str, payload: JoinIn) -> tuple[int, Members
     response={204: None, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut},
     auth=member_auth,
 )
-def leave(request: HttpRequest, slug: str) -> tuple[int, None]:
+def leave(request: HttpRequest, slug: str) -> Status[None]:
     """Leave a community."""
     community = queries.get_community(request.user, slug)
     actions.leave_community(actor=request.user, community=community)
-    return 204, None
+    return Status(204, None)

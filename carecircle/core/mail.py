@@ -40,9 +40,11 @@ class ConsoleAndFileEmailBackend(BaseEmailBackend):
     _lock = threading.Lock()
     _counter = 0
 
-    def __init__(self, fail_silently: bool = False, **kwargs: Any) -> None:
-        super().__init__(fail_silently=fail_silently)
-        self.directory = Path(kwargs.get("file_path") or settings.EMAIL_FILE_PATH)
+    def __init__(self, *args: Any, file_path: str | None = None, **kwargs: Any) -> None:
+        # Writing a local file cannot fail in a way worth hiding, so fail_silently is ignored.
+        kwargs.pop("fail_silently", None)
+        super().__init__(*args[1:], **kwargs)
+        self.directory = Path(file_path or settings.EMAIL_FILE_PATH)
 
     def send_messages(self, email_messages: Sequence[EmailMessage]) -> int:
         if not email_messages:

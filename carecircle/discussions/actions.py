@@ -7,6 +7,7 @@ from typing import Any
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import F, Max
+from django.db.models.functions import Greatest
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -14,6 +15,7 @@ from django.utils.translation import gettext as _
 from carecircle.accounts.models import User
 from carecircle.communities.models import Community
 from carecircle.communities.permissions import (
+    can_read_community,
     check_can_moderate_community,
     check_can_post_in_community,
 )
@@ -72,10 +74,15 @@ def _render(body: str) -> tuple[str, list[User]]:
 
 
 def _record_mentions(post: Post, users: list[User]) -> None:
-    Mention.objects.filter(post=post).exclude(user__in=users).delete()
+    # Only people who can read the topic are recorded: a mention must never tell an outsider
+    # (through a later notification) that a members-only conversation exists.
+    community = post.topic.community
+    readers = [
+        user for user in users if user.pk != post.author_id and can_read_community(user, community)
+    ]
+    Mention.objects.filter(post=post).exclude(user__in=readers).delete()
     Mention.objects.bulk_create(
-        [Mention(post=post, user=user) for user in users if user.pk != post.author_id],
-        ignore_conflicts=True,
+        [Mention(post=post, user=user) for user in readers], ignore_conflicts=True
     )
 
 
@@ -326,8 +333,10 @@ def move_topic(*, actor: Any, topic: Topic, destination: Community) -> Topic:
         # Deleting a post does not lower post_count, so every post of the topic moves with it.
         posts = Post.objects.filter(topic=topic).count()
         alive = 0 if topic.is_deleted else 1
+        # Greatest(): counters that already drifted must not turn a move into an error.
         Community.objects.filter(pk=source.pk).update(
-            topic_count=F("topic_count") - alive, post_count=F("post_count") - posts
+            topic_count=Greatest(F("topic_count") - alive, 0),
+            post_count=Greatest(F("post_count") - posts, 0),
         )
         Community.objects.filter(pk=destination.pk).update(
             topic_count=F("topic_count") + alive, post_count=F("post_count") + posts

@@ -5,7 +5,7 @@ from typing import Any
 
 from django.db import transaction
 from django.http import HttpRequest
-from ninja import Router, Schema
+from ninja import Router, Schema, Status
 
 from carecircle.api.api import member_auth
 from carecircle.api.schemas import ErrorOut, MemberOut, PageMeta
@@ -171,11 +171,11 @@ def list_topics(request: HttpRequest, slug: str, page: int = 1, page_size: int =
     response={201: TopicOut, 400: ErrorOut, 403: ErrorOut, 404: ErrorOut, 429: ErrorOut},
     auth=member_auth,
 )
-def create_topic(request: HttpRequest, slug: str, payload: TopicIn) -> tuple[int, TopicOut]:
+def create_topic(request: HttpRequest, slug: str, payload: TopicIn) -> Status[TopicOut]:
     """Start a topic (members of the community)."""
     community = community_queries.get_community(request.user, slug)
     topic = actions.create_topic(actor=request.user, community=community, **payload.dict())
-    return 201, topic_out(queries.get_topic(request.user, topic.pk))
+    return Status(201, topic_out(queries.get_topic(request.user, topic.pk)))
 
 
 @router.get("/topics/{topic_id}", response={200: TopicOut, 404: ErrorOut})
@@ -226,14 +226,14 @@ def list_posts(request: HttpRequest, topic_id: int, page: int = 1, page_size: in
     response={201: PostOut, 400: ErrorOut, 403: ErrorOut, 404: ErrorOut, 429: ErrorOut},
     auth=member_auth,
 )
-def reply(request: HttpRequest, topic_id: int, payload: PostIn) -> tuple[int, PostOut]:
+def reply(request: HttpRequest, topic_id: int, payload: PostIn) -> Status[PostOut]:
     """Reply to a topic (members; not in locked topics)."""
     topic = queries.get_topic(request.user, topic_id)
     reply_to = queries.get_post(request.user, payload.reply_to) if payload.reply_to else None
     post = actions.reply_to_topic(
         actor=request.user, topic=topic, body=payload.body, reply_to=reply_to
     )
-    return 201, post_out(request.user, post)
+    return Status(201, post_out(request.user, post))
 
 
 @router.get("/posts/{post_id}", response={200: PostOut, 404: ErrorOut})
@@ -273,11 +273,11 @@ def edit_post(request: HttpRequest, post_id: int, payload: PostPatch) -> PostOut
 @router.delete(
     "/posts/{post_id}", response={204: None, 403: ErrorOut, 404: ErrorOut}, auth=member_auth
 )
-def delete_post(request: HttpRequest, post_id: int) -> tuple[int, None]:
+def delete_post(request: HttpRequest, post_id: int) -> Status[None]:
     """Delete a post (soft: moderators can still see and restore it)."""
     post = queries.get_post(request.user, post_id)
     actions.delete_post(actor=request.user, post=post)
-    return 204, None
+    return Status(204, None)
 
 
 @router.get("/posts/{post_id}/revisions", response={200: list[RevisionOut], 404: ErrorOut})

@@ -129,7 +129,9 @@ def _visitor_cache_key(request: HttpRequest, topic: Topic) -> str | None:
         or set(request.GET) - {"page"}
     ):
         return None
-    page = PageRequest.from_params(request.GET.get("page")).number
+    # Clamp to the topic's real last page so the cache holds at most one entry per page.
+    last_page = topic.reply_count // settings.CARECIRCLE_PAGE_SIZE + 1
+    page = min(PageRequest.from_params(request.GET.get("page")).number, last_page)
     language = translation.get_language() or ""
     return f"topic-page:{topic.pk}:{topic.content_version}:{page}:{language}"
 
