@@ -62,6 +62,9 @@ def site_env(args: argparse.Namespace) -> dict[str, str]:
     else:
         env["CARECIRCLE_DATABASE_URL"] = f"postgres://postgres@{PG_HOST}:5432/{args.pg_name}"
         env["CARECIRCLE_REDIS_URL"] = REDIS_URL
+    if args.db_connections != "shipped":
+        env["DJANGO_SETTINGS_MODULE"] = "bench.bench_settings"
+        env["BENCH_DB_CONNECTIONS"] = args.db_connections
     return env
 
 
@@ -548,6 +551,13 @@ def main() -> None:
     parser.add_argument("--sqlite-name", default="bench.sqlite3")
     parser.add_argument("--pg-name", default="carecircle_bench")
     parser.add_argument(
+        "--db-connections",
+        choices=["shipped", "per-request", "pool"],
+        default="shipped",
+        help="Database connection handling: as config/settings.py ships it, or one of the "
+        "variants in bench/bench_settings.py.",
+    )
+    parser.add_argument(
         "--nice",
         type=int,
         default=0,
@@ -609,6 +619,7 @@ def main() -> None:
         "targets": {key: targets[key] for key in ("community", "hot_topic", "small_topic")},
         "connections": args.connections,
         "nice": args.nice,
+        "db_connections": args.db_connections,
         "duration": args.duration,
         "cpu_count": os.cpu_count(),
         "results": rows,
@@ -616,7 +627,8 @@ def main() -> None:
     }
     (RESULTS / f"{stamp}-{args.db}.json").write_text(json.dumps(report, indent=2) + "\n")
     markdown = (
-        f"## {args.db}, {targets['counts']['posts']} posts ({stamp})\n\n"
+        f"## {args.db}, {targets['counts']['posts']} posts, connections {args.db_connections}, "
+        f"{code} ({stamp})\n\n"
         f"{results_table(rows)}\n\nSQL queries per page:\n\n{query_table(counts)}\n"
     )
     (RESULTS / f"{stamp}-{args.db}.md").write_text(markdown)
