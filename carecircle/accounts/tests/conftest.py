@@ -13,10 +13,3 @@ def mail_dir(settings, tmp_path: Path) -> Path:
     settings.EMAIL_BACKEND = "carecircle.core.mail.ConsoleAndFileEmailBackend"
     settings.EMAIL_FILE_PATH = str(tmp_path / "mail")
     return tmp_path / "mail"
-
-
-@pytest.fixture(autouse=True)
-def _static_files_found_on_demand(settings) -> None:
-    # WhiteNoise indexes every static file whenever a test Client loads the middleware
-    # (0.1-0.3 s per Client once var/static is collected); autorefresh finds them on demand.
-    settings.WHITENOISE_AUTOREFRESH = True

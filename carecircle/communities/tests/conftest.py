@@ -27,10 +27,3 @@ def community_manager(community: Community) -> User:
 @pytest.fixture
 def hidden_topic(hidden_community: Community, patient: User) -> Topic:
     return make_topic(hidden_community, patient, title="Whispered plans", body="Invite only")
-
-
-@pytest.fixture(autouse=True)
-def _static_files_found_on_demand(settings) -> None:
-    # WhiteNoise indexes every static file whenever a test Client loads the middleware
-    # (0.1-0.3 s per Client once var/static is collected); autorefresh finds them on demand.
-    settings.WHITENOISE_AUTOREFRESH = True
