@@ -4,7 +4,13 @@ from typing import Any
 
 from allauth.account.adapter import DefaultAccountAdapter
 from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.forms import BaseForm
 from django.http import HttpRequest
+
+from carecircle.accounts.handles import suggest_handle
+
+HANDLE_ATTEMPTS = 5
 
 
 class AccountAdapter(DefaultAccountAdapter):
@@ -12,5 +18,33 @@ class AccountAdapter(DefaultAccountAdapter):
         return bool(getattr(settings, "CARECIRCLE_SIGNUP_OPEN", True))
 
     def populate_username(self, request: HttpRequest, user: Any) -> None:
-        # CareCircle has no username; the handle is chosen in the signup form.
+        # CareCircle has no username; the handle is made from the display name.
         return None
+
+    def save_user(
+        self, request: HttpRequest, user: Any, form: BaseForm, commit: bool = True
+    ) -> Any:
+        """Save a new member with display name, roles and a free handle in one insert."""
+        user = super().save_user(request, user, form, commit=False)
+        data = form.cleaned_data
+        roles = set(data.get("roles") or [])
+        user.display_name = data.get("display_name") or user.email.split("@")[0]
+        user.is_patient = "patient" in roles
+        user.is_caregiver = "caregiver" in roles
+        user.is_professional = "professional" in roles
+        if not commit:
+            user.handle = suggest_handle(user.display_name)
+            return user
+        # Two people signing up with the same name at once can pick the same free handle:
+        # the unique constraint decides, and the loser gets another suggestion.
+        for attempt in range(HANDLE_ATTEMPTS):
+            user.handle = suggest_handle(user.display_name, force_suffix=attempt > 0)
+            try:
+                with transaction.atomic():
+                    user.save()
+            except IntegrityError:
+                if attempt == HANDLE_ATTEMPTS - 1:
+                    raise
+                continue
+            break
+        return user

@@ -7,8 +7,6 @@ from django import forms
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
-from carecircle.accounts.handles import suggest_handle
-
 ROLE_CHOICES = [
     ("patient", _("I live with a health condition")),
     ("caregiver", _("I care for someone")),
@@ -38,15 +36,6 @@ class SignupForm(AllauthSignupForm):
     def save(self, request: HttpRequest) -> Any:  # type: ignore[override]
         user = super().save(request)
         return user
-
-    def custom_signup(self, request: HttpRequest, user: Any) -> None:
-        roles = set(self.cleaned_data.get("roles") or [])
-        user.display_name = self.cleaned_data["display_name"]
-        user.handle = suggest_handle(user.display_name)
-        user.is_patient = "patient" in roles
-        user.is_caregiver = "caregiver" in roles
-        user.is_professional = "professional" in roles
-        user.save()
 
 
 class ProfileForm(forms.Form):

@@ -19,14 +19,14 @@ def is_valid_handle(value: str) -> bool:
     return bool(HANDLE_RE.fullmatch(value))
 
 
-def suggest_handle(display_name: str) -> str:
-    """A free handle based on `display_name` (a random suffix when taken)."""
+def suggest_handle(display_name: str, *, force_suffix: bool = False) -> str:
+    """A free handle based on `display_name` (a random suffix when taken, or when forced)."""
     from carecircle.accounts.models import User
 
     base = slugify(display_name).replace("-", ".")[:30].strip(".") or "member"
     if len(base) < 2:
         base = f"member.{base}"
-    candidate = base
+    candidate = f"{base}.{secrets.randbelow(9000) + 1000}" if force_suffix else base
     while User.objects.filter(handle=candidate).exists():
         candidate = f"{base}.{secrets.randbelow(9000) + 1000}"
     return candidate

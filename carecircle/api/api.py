@@ -39,7 +39,13 @@ class SessionAuth(APIKeyCookie):
 
 
 def visitor_auth(request: HttpRequest) -> Any:
-    """Reads are open to visitors, who see only public content."""
+    """Reads are open to visitors, who see only public content.
+
+    Any credentials the other schemes did not accept (a Basic or Token header, say) are an
+    error: a client that meant to authenticate must never be silently served as a visitor.
+    """
+    if request.headers.get("Authorization"):
+        raise AuthenticationError()
     return request.user
 
 
