@@ -326,18 +326,50 @@ class Server:
     def cpu_seconds(self) -> float:
         """CPU time used so far by uvicorn and its worker processes."""
         assert self.process is not None
-        total = 0.0
-        tick = os.sysconf("SC_CLK_TCK")
-        for stat in Path("/proc").glob("[0-9]*/stat"):
-            try:
-                fields = stat.read_text().rsplit(")", 1)[1].split()
-            except (OSError, IndexError):
-                continue
-            # After the command name: [1] is the parent pid, [11] and [12] user and
-            # system time in clock ticks.
-            if stat.parent.name == str(self.process.pid) or fields[1] == str(self.process.pid):
-                total += (int(fields[11]) + int(fields[12])) / tick
-        return total
+        return tree_cpu_seconds(processes(), [self.process.pid])
+
+
+def processes() -> dict[int, tuple[int, str, float]]:
+    """pid -> (parent pid, command, CPU seconds of it and its reaped children)."""
+    found = {}
+    tick = os.sysconf("SC_CLK_TCK")
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            text = stat.read_text()
+        except OSError:
+            continue
+        command = text[text.index("(") + 1 : text.rindex(")")]
+        fields = text[text.rindex(")") + 2 :].split()
+        # After the command: [1] parent pid; [11] [12] user and system time of the process,
+        # [13] [14] of its children that have exited (short-lived database backends).
+        seconds = sum(int(value) for value in fields[11:15]) / tick
+        found[int(stat.parent.name)] = (int(fields[1]), command, seconds)
+    return found
+
+
+def tree_cpu_seconds(table: dict[int, tuple[int, str, float]], roots: list[int]) -> float:
+    """CPU seconds of the processes `roots` and everything below them."""
+    children: dict[int, list[int]] = {}
+    for pid, (parent, _command, _seconds) in table.items():
+        children.setdefault(parent, []).append(pid)
+    total, stack = 0.0, [pid for pid in roots if pid in table]
+    while stack:
+        pid = stack.pop()
+        total += table[pid][2]
+        stack.extend(children.get(pid, []))
+    return total
+
+
+def database_cpu_seconds() -> float:
+    """CPU seconds of the PostgreSQL and Redis servers (all their processes)."""
+    table = processes()
+    roots = [
+        pid
+        for pid, (parent, command, _seconds) in table.items()
+        if (command == "postgres" and table.get(parent, (0, "", 0))[1] != "postgres")
+        or command == "redis-server"
+    ]
+    return tree_cpu_seconds(table, roots)
 
 
 def machine_cpu() -> tuple[float, float]:
@@ -462,10 +494,16 @@ def measure(
         run_wrk(args, server.port, scenario, sessions, args.warmup, RESULTS / "warmup.json")
     out = RESULTS / f"{stamp}-{args.db}-w{server.workers}-{scenario.name}.json"
     server_before, machine_before = server.cpu_seconds(), machine_cpu()
+    database_before = database_cpu_seconds()
     children_before = resource.getrusage(resource.RUSAGE_CHILDREN)
     summary = run_wrk(args, server.port, scenario, sessions, args.duration, out)
     children_after = resource.getrusage(resource.RUSAGE_CHILDREN)
     server_after, machine_after = server.cpu_seconds(), machine_cpu()
+    database_share = (
+        (database_cpu_seconds() - database_before)
+        / (summary["duration_us"] / 1e6)
+        / (os.cpu_count() or 1)
+    )
     seconds = summary["duration_us"] / 1e6
     cores = os.cpu_count() or 1
     busy = (machine_after[0] - machine_before[0]) / (machine_after[1] - machine_before[1])
@@ -493,11 +531,13 @@ def measure(
         "max_ms": round(latency["max"] / 1000, 1),
         "errors": errors["connect"] + errors["read"] + errors["write"] + errors["timeout"],
         "bad_status": errors["status"],
-        # Shares of the whole machine's CPU during the run: the site, wrk, everything else.
+        # Shares of the whole machine's CPU during the run: the site, the database servers
+        # (PostgreSQL and Redis, whoever uses them), wrk, and everything else.
         "cpu_machine_pct": round(busy * 100),
         "cpu_server_pct": round(server_share * 100),
+        "cpu_database_pct": round(database_share * 100),
         "cpu_wrk_pct": round(wrk_share * 100),
-        "cpu_other_pct": max(0, round((busy - server_share - wrk_share) * 100)),
+        "cpu_other_pct": max(0, round((busy - server_share - database_share - wrk_share) * 100)),
     }
 
 
@@ -506,7 +546,7 @@ def measure(
 
 def results_table(rows: list[dict[str, Any]]) -> str:
     lines = [
-        "| scenario | workers | req/s | p50 ms | p90 ms | p99 ms | errors | CPU site/other % |",
+        "| scenario | workers | req/s | p50 ms | p90 ms | p99 ms | errors | CPU % site/db/other |",
         "|---|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for row in rows:
@@ -514,7 +554,7 @@ def results_table(rows: list[dict[str, Any]]) -> str:
         lines.append(
             f"| {row['label']} | {row['workers']} | {row['rps']:.0f} | {row['p50_ms']} | "
             f"{row['p90_ms']} | {row['p99_ms']} | {errors} | "
-            f"{row['cpu_server_pct']}/{row['cpu_other_pct']} |"
+            f"{row['cpu_server_pct']}/{row['cpu_database_pct']}/{row['cpu_other_pct']} |"
         )
     return "\n".join(lines)
 
@@ -604,7 +644,8 @@ def main() -> None:
                     f"{args.db} w{workers} {scenario.name:18} {row['rps']:8.1f} req/s  "
                     f"p50 {row['p50_ms']:6.1f}  p90 {row['p90_ms']:6.1f}  "
                     f"p99 {row['p99_ms']:6.1f} ms  errors {row['errors'] + row['bad_status']}  "
-                    f"cpu site {row['cpu_server_pct']}% other {row['cpu_other_pct']}%",
+                    f"cpu site {row['cpu_server_pct']}% db {row['cpu_database_pct']}% "
+                    f"other {row['cpu_other_pct']}%",
                     flush=True,
                 )
     after = json.loads(bench_script(args, env, "targets.py"))["counts"]
