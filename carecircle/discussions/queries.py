@@ -60,8 +60,22 @@ def get_topic(actor: Any, topic_id: int) -> Topic:
 
 def topic_posts(actor: Any, topic: Topic, page: PageRequest) -> Page:
     """One page of a topic's posts; deleted ones stay as placeholders in their place."""
-    queryset = Post.objects.filter(topic=topic).select_related("author").order_by("position")
-    result = paginate(queryset, page, total=topic.reply_count + 1)
+    total = topic.reply_count + 1
+    last = max(1, -(-total // page.size))
+    number = min(page.number, last)
+    # Posts are never removed (deletion is soft), so positions run 1..total without gaps and a
+    # page is a position range: any page of a huge topic costs the same as the first.
+    first_position = (number - 1) * page.size + 1
+    items = list(
+        Post.objects.filter(
+            topic=topic,
+            position__gte=first_position,
+            position__lt=first_position + page.size,
+        )
+        .select_related("author")
+        .order_by("position")
+    )
+    result = Page(items=items, number=number, size=page.size, total=total)
     for post in result.items:
         # Share the loaded topic (and its community and membership cache) with every post.
         post.topic = topic
