@@ -93,6 +93,8 @@ def git(*arguments: str) -> str:
 def code_under_test(args: argparse.Namespace) -> tuple[Path, str]:
     """The directory to run the site from, and a description of that code for the report."""
     commit = git("rev-parse", "--short=12", "HEAD")
+    if args.app_dir:
+        return Path(args.app_dir).resolve(), f"code in {args.app_dir} (based on {commit})"
     if not args.snapshot:
         dirty = " with uncommitted changes" if git("status", "--porcelain", "--", ".") else ""
         return ROOT, f"working tree at {commit}{dirty}"
@@ -272,10 +274,16 @@ class Server:
     """uvicorn with N workers in its own process group, stopped (only it) on exit."""
 
     def __init__(
-        self, app: Path, env: dict[str, str], workers: int, log: Path, priority: list[str]
+        self,
+        app: Path,
+        env: dict[str, str],
+        workers: int,
+        log: Path,
+        priority: list[str],
+        interface: str,
     ) -> None:
         self.app, self.env, self.workers, self.log = app, env, workers, log
-        self.priority = priority
+        self.priority, self.interface = priority, interface
         self.port = free_port()
         self.process: subprocess.Popen[bytes] | None = None
 
@@ -283,7 +291,8 @@ class Server:
         command = [
             *self.priority,
             UVICORN,
-            "config.asgi:application",
+            "config.asgi:application" if self.interface == "asgi" else "bench.wsgi:application",
+            f"--interface={'asgi3' if self.interface == 'asgi' else 'wsgi'}",
             "--host",
             HOST,
             "--port",
@@ -598,6 +607,17 @@ def main() -> None:
         "variants in bench/bench_settings.py.",
     )
     parser.add_argument(
+        "--interface",
+        choices=["asgi", "wsgi"],
+        default="asgi",
+        help="Serve through config.asgi (as deployed) or bench/wsgi.py (uvicorn's WSGI threads).",
+    )
+    parser.add_argument(
+        "--app-dir",
+        default="",
+        help="Run the site from this copy of the project (e.g. a patched snapshot).",
+    )
+    parser.add_argument(
         "--nice",
         type=int,
         default=0,
@@ -635,7 +655,7 @@ def main() -> None:
     selected = [s for s in scenarios(targets) if not args.only or s.name in args.only]
     for workers in args.workers:
         log = RESULTS / f"{stamp}-{args.db}-uvicorn.log"
-        with Server(args.app, env, workers, log, priority(args)) as server:
+        with Server(args.app, env, workers, log, priority(args), args.interface) as server:
             sessions = signed_in_sessions(args, server.port, targets["members"])
             for scenario in selected:
                 row = measure(args, server, scenario, sessions, stamp)
@@ -661,6 +681,7 @@ def main() -> None:
         "connections": args.connections,
         "nice": args.nice,
         "db_connections": args.db_connections,
+        "interface": args.interface,
         "duration": args.duration,
         "cpu_count": os.cpu_count(),
         "results": rows,
@@ -668,8 +689,8 @@ def main() -> None:
     }
     (RESULTS / f"{stamp}-{args.db}.json").write_text(json.dumps(report, indent=2) + "\n")
     markdown = (
-        f"## {args.db}, {targets['counts']['posts']} posts, connections {args.db_connections}, "
-        f"{code} ({stamp})\n\n"
+        f"## {args.db}, {targets['counts']['posts']} posts, {args.interface}, connections "
+        f"{args.db_connections}, {code} ({stamp})\n\n"
         f"{results_table(rows)}\n\nSQL queries per page:\n\n{query_table(counts)}\n"
     )
     (RESULTS / f"{stamp}-{args.db}.md").write_text(markdown)
