@@ -123,15 +123,22 @@ TEMPLATES = [
 VAR_DIR.mkdir(parents=True, exist_ok=True)
 DATABASE_URL = env("DATABASE_URL")
 if DATABASE_URL:
-    DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
-    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+    # Under ASGI each request runs in a thread of its own, so persistent per-thread connections
+    # would never be reused (and would pile up): connections come from a pool instead.
+    DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=0)}
+    DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+        "min_size": int(env("DB_POOL_MIN", "2")),
+        "max_size": int(env("DB_POOL_MAX", "10")),
+        "timeout": 10,
+    }
 else:
     DATABASES = {
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
             "NAME": env("SQLITE_PATH", str(VAR_DIR / "carecircle.sqlite3")),
-            # Reuse connections: opening one (and its PRAGMAs) costs more than a page's queries.
-            "CONN_MAX_AGE": 600,
+            # One connection per request: under ASGI requests run in threads of their own, so a
+            # persistent connection would never be reused.
+            "CONN_MAX_AGE": 0,
             "OPTIONS": {
                 "transaction_mode": "IMMEDIATE",
                 "timeout": 20,
