@@ -92,7 +92,7 @@ def git(*arguments: str) -> str:
 
 def code_under_test(args: argparse.Namespace) -> tuple[Path, str]:
     """The directory to run the site from, and a description of that code for the report."""
-    commit = git("rev-parse", "--short=12", "HEAD")
+    commit = git("rev-parse", "--short=12", args.snapshot or "HEAD")
     if args.app_dir:
         return Path(args.app_dir).resolve(), f"code in {args.app_dir} (based on {commit})"
     if not args.snapshot:
@@ -626,9 +626,12 @@ def main() -> None:
     )
     parser.add_argument(
         "--snapshot",
-        action="store_true",
-        help="Run the committed HEAD, exported to var/bench/, not the working tree: edits "
-        "in progress then cannot disturb a run.",
+        nargs="?",
+        const="HEAD",
+        default="",
+        metavar="COMMIT",
+        help="Run a commit (default HEAD), exported to var/bench/, not the working tree: "
+        "edits in progress then cannot disturb a run, and runs can share one commit.",
     )
     args = parser.parse_args()
     if not 1 <= args.duration <= 120:
