@@ -1,12 +1,14 @@
 """The site's settings with one database-connection change, to measure it without editing
 config/settings.py. Chosen by BENCH_DB_CONNECTIONS (bench/run.py --db-connections):
 
-- `per-request`: CONN_MAX_AGE = 0, one connection opened and closed per request. Under ASGI
-  Django runs each request's sync code in a thread of its own, so the shipped persistent
-  connections are never reused: every request opens a new one and leaves it open until it is
-  garbage-collected, which on PostgreSQL exhausts max_connections under load.
-- `pool`: PostgreSQL only, Django's psycopg connection pool (needs the psycopg-pool package)
-  with CONN_MAX_AGE = 0, as Django's documentation advises for ASGI.
+- `per-request`: no pool and CONN_MAX_AGE = 0, one connection opened and closed per request.
+- `persistent`: no pool and CONN_MAX_AGE = 60, Django's usual persistent connections. Under
+  ASGI each request runs its sync code in a thread of its own, so these are never reused:
+  every request opens a new one and leaves it open, which on PostgreSQL exhausts
+  max_connections within seconds under load. WSGI threads are reused, so there it works.
+
+The pool size of the shipped settings is set through CARECIRCLE_DB_POOL_MAX instead
+(bench/run.py --db-pool-max).
 """
 
 from __future__ import annotations
@@ -17,9 +19,6 @@ from config.settings import *  # noqa: F403
 from config.settings import DATABASES
 
 _variant = os.environ.get("BENCH_DB_CONNECTIONS", "shipped")
-if _variant in ("per-request", "pool"):
-    DATABASES["default"]["CONN_MAX_AGE"] = 0
-if _variant == "pool":
-    if DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
-        raise RuntimeError("The connection pool variant needs PostgreSQL.")
-    DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {"min_size": 4, "max_size": 16}
+if _variant in ("per-request", "persistent"):
+    DATABASES["default"].get("OPTIONS", {}).pop("pool", None)
+    DATABASES["default"]["CONN_MAX_AGE"] = 0 if _variant == "per-request" else 60
