@@ -303,6 +303,9 @@ if not DEBUG:
 CARECIRCLE_PAGE_SIZE = 20
 CARECIRCLE_MAX_PAGE_SIZE = 100
 CARECIRCLE_POST_RATE = env("POST_RATE", "10/m")  # posts per member per minute
+# How long a worker answers visitors (not signed in) from its copy of a busy public page;
+# 0 turns this off. See carecircle/core/visitor_cache.py.
+CARECIRCLE_VISITOR_CACHE_SECONDS = float(env("VISITOR_CACHE_SECONDS", "5"))
 
 LOGGING = {
     "version": 1,

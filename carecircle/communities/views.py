@@ -13,6 +13,7 @@ from carecircle.core.errors import DomainError
 from carecircle.core.interfaces import field_errors, page_errors
 from carecircle.core.markdown import render_markdown
 from carecircle.core.pagination import PageRequest
+from carecircle.core.visitor_cache import is_visitor_request, mark_visitor_cacheable
 from carecircle.discussions import queries as discussion_queries
 
 COMMUNITY_FIELDS = ("name", "description", "guidelines", "kind", "visibility")
@@ -36,7 +37,7 @@ def community_list(request: HttpRequest) -> HttpResponse:
     communities = queries.list_communities(request.user)
     for community in communities:
         community.can_read = permissions.can_read_community(request.user, community)  # type: ignore[attr-defined]
-    return render(
+    response = render(
         request,
         "communities/community_list.html",
         {
@@ -44,6 +45,9 @@ def community_list(request: HttpRequest) -> HttpResponse:
             "can_create": permissions.can_create_community(request.user),
         },
     )
+    if is_visitor_request(request):
+        mark_visitor_cacheable(response)
+    return response
 
 
 @page_errors
@@ -63,7 +67,10 @@ def community_detail(request: HttpRequest, slug: str) -> HttpResponse:
         context["page"] = discussion_queries.community_topics(
             request.user, community, PageRequest.from_params(request.GET.get("page"))
         )
-    return render(request, "communities/community_detail.html", context)
+    response = render(request, "communities/community_detail.html", context)
+    if is_visitor_request(request):
+        mark_visitor_cacheable(response)
+    return response
 
 
 @page_errors

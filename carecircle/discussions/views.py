@@ -18,6 +18,7 @@ from carecircle.communities.models import Community
 from carecircle.core.errors import DomainError, ValidationFailed
 from carecircle.core.interfaces import field_errors, page_errors
 from carecircle.core.pagination import PageRequest
+from carecircle.core.visitor_cache import mark_visitor_cacheable
 from carecircle.discussions import actions, permissions, queries
 from carecircle.discussions.models import Post, Reaction, Topic
 
@@ -146,10 +147,11 @@ def topic_detail(request: HttpRequest, topic_id: int, slug: str = "") -> HttpRes
     if key is not None:
         html = cache.get(key)
         if html is not None:
-            return HttpResponse(html)
+            return mark_visitor_cacheable(HttpResponse(html))
     response = _render_topic(request, topic)
     if key is not None and response.status_code == 200:
         cache.set(key, response.content, VISITOR_PAGE_SECONDS)
+        mark_visitor_cacheable(response)
     return response
 
 
