@@ -67,6 +67,8 @@ def site_env(args: argparse.Namespace) -> dict[str, str]:
         env["BENCH_DB_CONNECTIONS"] = args.db_connections
     if args.db_pool_max:
         env["CARECIRCLE_DB_POOL_MAX"] = str(args.db_pool_max)
+    if args.visitor_cache_seconds is not None:
+        env["CARECIRCLE_VISITOR_CACHE_SECONDS"] = str(args.visitor_cache_seconds)
     return env
 
 
@@ -642,6 +644,13 @@ def main() -> None:
         help="Run the site from this copy of the project (e.g. a patched snapshot).",
     )
     parser.add_argument(
+        "--visitor-cache-seconds",
+        type=float,
+        default=None,
+        help="CARECIRCLE_VISITOR_CACHE_SECONDS for the site (0: every visitor's request "
+        "reaches Django); default: the settings' own.",
+    )
+    parser.add_argument(
         "--nice",
         type=int,
         default=0,
@@ -709,6 +718,7 @@ def main() -> None:
         "nice": args.nice,
         "db_connections": args.db_connections,
         "db_pool_max": args.db_pool_max,
+        "visitor_cache_seconds": args.visitor_cache_seconds,
         "interface": args.interface,
         "duration": args.duration,
         "cpu_count": os.cpu_count(),
@@ -718,7 +728,9 @@ def main() -> None:
     (RESULTS / f"{stamp}-{args.db}.json").write_text(json.dumps(report, indent=2) + "\n")
     markdown = (
         f"## {args.db}, {targets['counts']['posts']} posts, {args.interface}, connections "
-        f"{args.db_connections}, {code} ({stamp})\n\n"
+        f"{args.db_connections}, visitor cache "
+        f"{'default' if args.visitor_cache_seconds is None else args.visitor_cache_seconds} s, "
+        f"{code} ({stamp})\n\n"
         f"{results_table(rows)}\n\nSQL queries per page:\n\n{query_table(counts)}\n"
     )
     (RESULTS / f"{stamp}-{args.db}.md").write_text(markdown)

@@ -9,6 +9,9 @@ run=(.venv/bin/python bench/run.py --snapshot "$commit" "$@")
 # As shipped: embedded SQLite, and PostgreSQL + Redis with the settings' connection pool.
 "${run[@]}" --db sqlite --regenerate
 "${run[@]}" --db postgres --regenerate
+# Every visitor's request through Django (the in-memory visitor copy turned off).
+"${run[@]}" --db sqlite --visitor-cache-seconds 0
+"${run[@]}" --db postgres --visitor-cache-seconds 0
 # A pool as large as the number of concurrent requests one worker takes in.
 "${run[@]}" --db postgres --db-pool-max 32
 # The same project served through uvicorn's WSGI thread pool instead of the ASGI handler.

@@ -51,3 +51,9 @@ urlpatterns = [
     path("drafts/save", discussion_views.draft_save, name="draft_save"),
     path("api/v1/", api.urls),
 ]
+
+# Error pages that give their database connection back (see carecircle/core/connections.py).
+handler400 = "carecircle.core.connections.bad_request"
+handler403 = "carecircle.core.connections.permission_denied"
+handler404 = "carecircle.core.connections.page_not_found"
+handler500 = "carecircle.core.connections.server_error"
