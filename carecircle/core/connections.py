@@ -18,7 +18,9 @@ say) are left alone.
 from __future__ import annotations
 
 import contextlib
+import functools
 from collections.abc import Callable
+from typing import Any
 
 from django.core.handlers.asgi import ASGIRequest
 from django.db import DatabaseError, connections
@@ -51,29 +53,20 @@ class ReleaseConnectionsMiddleware:
                 release_connections()
 
 
-def bad_request(request: HttpRequest, exception: Exception) -> HttpResponse:
-    try:
-        return defaults.bad_request(request, exception)
-    finally:
-        release_connections()
+def _releasing(handler: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Django's own error page, then this thread's connections given back."""
+
+    @functools.wraps(handler)
+    def view(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        try:
+            return handler(request, *args, **kwargs)
+        finally:
+            release_connections()
+
+    return view
 
 
-def permission_denied(request: HttpRequest, exception: Exception) -> HttpResponse:
-    try:
-        return defaults.permission_denied(request, exception)
-    finally:
-        release_connections()
-
-
-def page_not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
-    try:
-        return defaults.page_not_found(request, exception)
-    finally:
-        release_connections()
-
-
-def server_error(request: HttpRequest) -> HttpResponse:
-    try:
-        return defaults.server_error(request)
-    finally:
-        release_connections()
+bad_request = _releasing(defaults.bad_request)
+permission_denied = _releasing(defaults.permission_denied)
+page_not_found = _releasing(defaults.page_not_found)
+server_error = _releasing(defaults.server_error)

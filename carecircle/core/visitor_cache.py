@@ -34,10 +34,10 @@ import time
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, MutableMapping
 from dataclasses import dataclass
-from http.cookies import SimpleCookie
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
+from django.http.cookie import parse_cookie
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -96,8 +96,6 @@ class VisitorPageCache:
         self.max_body_bytes = max_body_bytes
         self.entries: OrderedDict[tuple[bytes, ...], Entry] = OrderedDict()
         self.rendering: dict[tuple[bytes, ...], asyncio.Future[None]] = {}
-        self.hits = 0
-        self.misses = 0
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -128,7 +126,6 @@ class VisitorPageCache:
             return
         future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         self.rendering[key] = future
-        self.misses += 1
         try:
             await self.app(scope, receive, self._capturing(send, key))
         finally:
@@ -156,19 +153,13 @@ class VisitorPageCache:
                 language = value
             elif name == b"x-forwarded-proto":
                 forwarded_proto = value
-        cookies = b""
-        if cookie_header:
-            jar: SimpleCookie = SimpleCookie()
-            try:
-                jar.load(cookie_header.decode("latin-1"))
-            except Exception:  # noqa: BLE001 - an unreadable cookie header: let Django decide
-                return None
-            names = set(jar)
-            if self.session_cookie in names or "messages" in names:
-                return None
-            cookies = "; ".join(
-                f"{name}={jar[name].value}" for name in sorted(names - {self.csrf_cookie})
-            ).encode("latin-1")
+        # Read the cookies as Django will, so "signed in" means the same here as there.
+        jar = parse_cookie(cookie_header.decode("latin-1"))
+        if self.session_cookie in jar or "messages" in jar:
+            return None
+        cookies = "; ".join(
+            f"{name}={jar[name]}" for name in sorted(set(jar) - {self.csrf_cookie})
+        ).encode("latin-1")
         return (
             str(scope.get("scheme", "http")).encode(),
             forwarded_proto,
@@ -180,7 +171,6 @@ class VisitorPageCache:
         )
 
     async def _serve(self, entry: Entry, key: tuple[bytes, ...], send: Send) -> None:
-        self.hits += 1
         self.entries.move_to_end(key)
         body, headers = entry.body, entry.headers
         if entry.nonce:

@@ -18,7 +18,7 @@ from carecircle.communities.models import Community
 from carecircle.core.errors import DomainError, ValidationFailed
 from carecircle.core.interfaces import field_errors, page_errors
 from carecircle.core.pagination import PageRequest
-from carecircle.core.visitor_cache import mark_visitor_cacheable
+from carecircle.core.visitor_cache import is_visitor_request, mark_visitor_cacheable
 from carecircle.discussions import actions, permissions, queries
 from carecircle.discussions.models import Post, Reaction, Topic
 
@@ -122,9 +122,7 @@ def _visitor_cache_key(request: HttpRequest, topic: Topic) -> str | None:
     cached by the topic's content version; permission is still checked before serving it.
     """
     if (
-        request.user.is_authenticated
-        or request.method != "GET"
-        or request.htmx  # type: ignore[attr-defined]
+        not is_visitor_request(request)
         or "messages" in request.COOKIES
         or settings.SESSION_COOKIE_NAME in request.COOKIES
         or set(request.GET) - {"page"}
