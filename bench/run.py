@@ -50,7 +50,7 @@ def site_env(args: argparse.Namespace) -> dict[str, str]:
             "CARECIRCLE_VAR_DIR": str(VAR),
             "CARECIRCLE_DEBUG": "false",
             "CARECIRCLE_SECRET_KEY": "bench-only-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz",
-            "CARECIRCLE_FIELD_ENCRYPTION_KEYS": "YmVuY2gtb25seS1maWVsZC1lbmNyeXB0aW9uLWtleSE=",
+            "CARECIRCLE_FIELD_KEYS": "YmVuY2gtb25seS1maWVsZC1lbmNyeXB0aW9uLWtleSE=",
             "CARECIRCLE_ALLOWED_HOSTS": f"{HOST},localhost",
             "CARECIRCLE_SSL_REDIRECT": "false",
             "CARECIRCLE_POST_RATE": "100000/m",

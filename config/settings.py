@@ -34,7 +34,7 @@ DEBUG = env_bool("DEBUG", default=True)
 TESTING = "pytest" in sys.modules or env_bool("TESTING")
 
 # With debug off, refuse to start while any required secret is missing, naming all of them.
-REQUIRED_IN_PRODUCTION = ["SECRET_KEY", "FIELD_ENCRYPTION_KEYS", "ALLOWED_HOSTS"]
+REQUIRED_IN_PRODUCTION = ["SECRET_KEY", "FIELD_KEYS", "ALLOWED_HOSTS"]
 if not DEBUG:
     missing = [f"CARECIRCLE_{name}" for name in REQUIRED_IN_PRODUCTION if not env(name)]
     if missing:
@@ -45,9 +45,30 @@ if not DEBUG:
         )
 
 SECRET_KEY = env("SECRET_KEY", "embedded-development-key-not-for-production-use-0123456789")
-FIELD_ENCRYPTION_KEYS = env_list(
-    "FIELD_ENCRYPTION_KEYS", "ZW1iZWRkZWQtZGV2ZWxvcG1lbnQta2V5LTAxMjM0NTY="
-)
+
+# Keys for sensitive fields (health profile fields, private messages, journal entries):
+# comma-separated Fernet keys, newest first; kept apart from SECRET_KEY. See core/crypto.py.
+FIELD_ENCRYPTION_KEYS = env_list("FIELD_KEYS")
+if not FIELD_ENCRYPTION_KEYS:
+    if TESTING:
+        FIELD_ENCRYPTION_KEYS = ["dGVzdC1vbmx5LWZpZWxkLWVuY3J5cHRpb24ta2V5ISE="]
+    else:
+        # Embedded mode: a key generated on first run and kept beside the database. Losing this
+        # file loses every encrypted value, so it is announced and belongs in every backup.
+        VAR_DIR.mkdir(parents=True, exist_ok=True)
+        key_file = VAR_DIR / "field-keys"
+        if not key_file.exists():
+            import base64
+            import secrets as _secrets
+
+            key_file.write_text(base64.urlsafe_b64encode(_secrets.token_bytes(32)).decode() + "\n")
+            key_file.chmod(0o600)
+            print(
+                f"CareCircle generated a field encryption key in {key_file}. Back it up with "
+                "the database: without it, encrypted profile fields cannot be read.",
+                file=sys.stderr,
+            )
+        FIELD_ENCRYPTION_KEYS = [k for k in key_file.read_text().split() if k]
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver,[::1]")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 SITE_NAME = env("SITE_NAME", "CareCircle")

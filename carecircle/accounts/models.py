@@ -61,6 +61,9 @@ class User(AbstractBaseUser, PermissionsMixin):
     is_active = models.BooleanField(default=True)
     is_staff = models.BooleanField(default=False)
     date_joined = models.DateTimeField(default=timezone.now)
+    # Set by a community manager or admin at a family's request: the profile shows "In memory",
+    # sign-in and notifications stop, and the member's posts stay.
+    memorialised_at = models.DateTimeField(_("in memory since"), null=True, blank=True)
 
     objects: ClassVar[UserManager] = UserManager()  # type: ignore[assignment]
 
