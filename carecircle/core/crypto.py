@@ -23,7 +23,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.core.signals import setting_changed
 from django.db import models
 
-TOKEN_PREFIX = "gAAAAA"  # every Fernet token starts with the version byte 0x80, base64-encoded
+TOKEN_PREFIX = "gAAAAA"  # noqa: S105 - every Fernet token starts with the version byte 0x80, base64-encoded
 
 
 class FieldKeyError(ImproperlyConfigured):
