@@ -93,6 +93,9 @@ INSTALLED_APPS = [
     "carecircle.accounts",
     "carecircle.communities",
     "carecircle.discussions",
+    "carecircle.privacy",
+    "carecircle.signin",
+    "carecircle.caregivers",
     "carecircle.api",
 ]
 

@@ -49,6 +49,9 @@ urlpatterns = [
     path("p/<int:post_id>/react", discussion_views.post_react, name="post_react"),
     path("p/<int:post_id>/accept", discussion_views.post_accept, name="post_accept"),
     path("drafts/save", discussion_views.draft_save, name="draft_save"),
+    path("account/privacy/", include("carecircle.privacy.urls")),
+    path("account/sign-in/", include("carecircle.signin.urls")),
+    path("account/caregivers/", include("carecircle.caregivers.urls")),
     path("api/v1/", api.urls),
 ]
 

@@ -2,9 +2,15 @@
 
 from carecircle.accounts.api import router as accounts_router
 from carecircle.api.api import api
+from carecircle.caregivers.api import router as caregivers_router
 from carecircle.communities.api import router as communities_router
 from carecircle.discussions.api import router as discussions_router
+from carecircle.privacy.api import router as privacy_router
+from carecircle.signin.api import router as signin_router
 
 api.add_router("/", accounts_router)
 api.add_router("/", communities_router)
 api.add_router("/", discussions_router)
+api.add_router("/", privacy_router)
+api.add_router("/", signin_router)
+api.add_router("/", caregivers_router)
