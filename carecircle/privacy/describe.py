@@ -1,0 +1,43 @@
+"""Audit events in plain language, for the member's "Activity on my data" page."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.utils.translation import gettext_lazy as _
+
+# What the member reads for each verb. `{reason}` is a staff-written reason from the event.
+SENTENCES: dict[str, Any] = {
+    "consent.accept": _("You accepted a document (%(kind)s, version %(version)s)."),
+    "consent.withdraw": _("You withdrew a consent (%(kind)s, version %(version)s)."),
+    "export.request": _("You asked for a copy of your data."),
+    "export.ready": _("Your copy of your data was prepared."),
+    "member.memorialise": _("Your account was marked as in memory at your family's request."),
+    "member.unmemorialise": _("The in-memory mark on your account was removed."),
+    "member.site_roles": _("A site administrator changed your site roles."),
+    "post.reveal_author": _(
+        "A community manager revealed who wrote an anonymous post, giving this reason: %(reason)s"
+    ),
+    "post.delete_by_moderator": _("A moderator hid one of your posts."),
+    "post.restore": _("A moderator restored one of your posts."),
+    "membership.role": _("A community manager changed your role in a community."),
+    "member.remove": _("A community manager removed you from a community."),
+    "member.suspend": _("A moderator suspended your account."),
+    "profile.view_private": _("A staff member looked at the private parts of your profile."),
+}
+
+
+class _Defaulting(dict):  # type: ignore[type-arg]
+    def __missing__(self, key: str) -> str:
+        return "?"
+
+
+def describe(event: Any) -> str:
+    """One plain sentence for an audit event about the member."""
+    template = SENTENCES.get(event.verb)
+    data = _Defaulting(event.data if isinstance(event.data, dict) else {})
+    if template is None:
+        return str(_("Something was recorded about your account (%(code)s).")) % {
+            "code": event.verb
+        }
+    return str(template) % data

@@ -1,0 +1,56 @@
+"""Asks members to accept new versions of the terms and privacy policy on their next page."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from django.db import DatabaseError
+from django.http import HttpRequest, HttpResponse
+from django.template.loader import render_to_string
+
+from carecircle.privacy.queries import pending_documents
+
+# Pages where the banner would be in the way (or is the point of the page).
+SKIPPED_PREFIXES = ("/account/privacy/", "/accounts/", "/api/", "/admin/", "/static/", "/media/")
+
+
+class PolicyUpdateMiddleware:
+    """Adds a small notice at the top of the page while a required document is unaccepted.
+
+    Never blocks: the member can read and write as before, and accept when they are ready.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        user = getattr(request, "user", None)
+        if (
+            request.method != "GET"
+            or user is None
+            or not user.is_authenticated
+            or request.path.startswith(SKIPPED_PREFIXES)
+            or getattr(request, "htmx", False)
+            or response.status_code != 200
+            or response.streaming
+            or not response.get("Content-Type", "").startswith("text/html")
+        ):
+            return response
+        try:
+            if not pending_documents(user):
+                return response
+        except DatabaseError:
+            return response
+        content = response.content
+        anchor = content.find(b'id="main"')
+        end = content.find(b">", anchor) if anchor != -1 else -1
+        if end == -1:
+            return response
+        banner = render_to_string(
+            "privacy/policy_banner.html", {"next": request.get_full_path()}, request=request
+        ).encode()
+        response.content = content[: end + 1] + banner + content[end + 1 :]
+        if response.has_header("Content-Length"):
+            response["Content-Length"] = str(len(response.content))
+        return response
