@@ -11,9 +11,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from carecircle.accounts.handles import is_valid_handle, normalise_handle
-from carecircle.accounts.models import ApiToken, User
+from carecircle.accounts.models import ApiToken, Profile, User
 from carecircle.core.audit import record_event
-from carecircle.core.errors import ConflictError, NotFoundError, ValidationFailed
+from carecircle.core.errors import (
+    ConflictError,
+    NotFoundError,
+    PermissionDeniedError,
+    ValidationFailed,
+)
 from carecircle.core.ratelimit import check_rate
 
 TOKEN_PREFIX = "cc_"  # noqa: S105 - a public prefix, not a secret
@@ -127,8 +132,6 @@ def set_site_roles(
     *, actor: Any, member: User, is_site_moderator: bool, is_site_manager: bool
 ) -> User:
     """Give or take site moderator/manager roles; site admins only."""
-    from carecircle.core.errors import PermissionDeniedError
-
     if not getattr(actor, "is_site_admin", False):
         raise PermissionDeniedError(_("Only site administrators can change site roles."))
     with transaction.atomic():
@@ -143,3 +146,231 @@ def set_site_roles(
             manager=is_site_manager,
         )
     return member
+
+
+# --- Profiles -------------------------------------------------------------------------------
+
+MAX_BIO = 300
+MAX_PRONOUNS = 40
+MAX_REGION = 80
+MAX_STORY = 20_000
+MAX_LIST_ITEMS = 30
+MAX_ITEM_LENGTH = 120
+
+
+def _clean_list(values: list[str] | None, *, field: str, label: str) -> list[str]:
+    """Trimmed, de-duplicated (case-insensitively) items; ValidationFailed when too long."""
+    cleaned: list[str] = []
+    seen: set[str] = set()
+    for value in values or []:
+        item = " ".join(str(value).split())
+        if not item or item.lower() in seen:
+            continue
+        if len(item) > MAX_ITEM_LENGTH:
+            raise ValidationFailed(
+                _("“%(item)s…” is too long: %(label)s can be up to %(max)d characters each.")
+                % {"item": item[:30], "label": label, "max": MAX_ITEM_LENGTH},
+                field=field,
+            )
+        seen.add(item.lower())
+        cleaned.append(item)
+    if len(cleaned) > MAX_LIST_ITEMS:
+        raise ValidationFailed(
+            _("Please list at most %(max)d %(label)s.") % {"max": MAX_LIST_ITEMS, "label": label},
+            field=field,
+        )
+    return cleaned
+
+
+def _clean_visibility(visibility: dict[str, str] | None) -> dict[str, str]:
+    from carecircle.accounts.privacy import FIELDS, LEVEL_RANK, visibility_of
+
+    chosen = dict(visibility or {})
+    for name, level in chosen.items():
+        if name not in FIELDS:
+            raise ValidationFailed(
+                _("There is no profile field called “%(name)s”.") % {"name": str(name)[:40]},
+                field="visibility",
+            )
+        if level not in LEVEL_RANK:
+            raise ValidationFailed(
+                _("Please choose who can see this from the list."), field=f"visibility_{name}"
+            )
+    return visibility_of(Profile(visibility=chosen))
+
+
+def update_profile_details(
+    *,
+    actor: User,
+    bio: str = "",
+    pronouns: str = "",
+    interests: list[str] | None = None,
+    conditions: list[str] | None = None,
+    treatments: list[str] | None = None,
+    country: str = "",
+    region: str = "",
+    story: str = "",
+    visibility: dict[str, str] | None = None,
+    is_hidden: bool = False,
+    is_presence_hidden: bool = False,
+) -> Profile:
+    """Save the actor's own profile and who may see each part; audits changed field names."""
+    from carecircle.accounts.countries import COUNTRY_NAMES
+    from carecircle.accounts.queries import canonical_condition_names, get_profile
+
+    if not getattr(actor, "is_authenticated", False) or not actor.is_active:
+        raise PermissionDeniedError(_("Please sign in to change your profile."))
+    bio = (bio or "").strip()
+    if len(bio) > MAX_BIO:
+        raise ValidationFailed(
+            _("Please keep “about me” to %(max)d characters (it has %(count)d).")
+            % {"max": MAX_BIO, "count": len(bio)},
+            field="bio",
+        )
+    pronouns = " ".join((pronouns or "").split())
+    if len(pronouns) > MAX_PRONOUNS:
+        raise ValidationFailed(
+            _("Please keep pronouns to %(max)d characters.") % {"max": MAX_PRONOUNS},
+            field="pronouns",
+        )
+    country = (country or "").strip().upper()
+    if country and country not in COUNTRY_NAMES:
+        raise ValidationFailed(_("Please choose a country from the list."), field="country")
+    region = " ".join((region or "").split())
+    if len(region) > MAX_REGION:
+        raise ValidationFailed(
+            _("Please keep the region to %(max)d characters.") % {"max": MAX_REGION},
+            field="region",
+        )
+    if region and not country:
+        raise ValidationFailed(_("Please choose a country for this region."), field="country")
+    story = (story or "").strip()
+    if len(story) > MAX_STORY:
+        raise ValidationFailed(
+            _("Your story is %(count)d characters long; the limit is %(max)d.")
+            % {"count": len(story), "max": MAX_STORY},
+            field="story",
+        )
+    interests = _clean_list(interests, field="interests", label=_("interests"))
+    conditions = _clean_list(conditions, field="conditions", label=_("conditions"))
+    treatments = _clean_list(treatments, field="treatments", label=_("treatments"))
+    levels = _clean_visibility(visibility)
+    check_rate(scope="profile_update", key=str(actor.pk), rate="60/h")
+    # A condition typed in another case takes the shared list's spelling.
+    canonical = canonical_condition_names(conditions)
+    conditions = [canonical.get(name.lower(), name) for name in conditions]
+
+    with transaction.atomic():
+        profile = get_profile(actor)
+        profile = Profile.objects.select_for_update().get(pk=profile.pk)
+        new_values: dict[str, Any] = {
+            "bio": bio,
+            "pronouns": pronouns,
+            "interests": interests,
+            "conditions": conditions,
+            "treatments": treatments,
+            "country": country,
+            "region": region,
+            "story": story,
+            "is_hidden": is_hidden,
+            "is_presence_hidden": is_presence_hidden,
+        }
+        changed = [name for name, value in new_values.items() if getattr(profile, name) != value]
+        old_levels = _clean_visibility(
+            profile.visibility if isinstance(profile.visibility, dict) else {}
+        )
+        changed += [f"visibility.{name}" for name in levels if old_levels.get(name) != levels[name]]
+        if not changed and profile.visibility == levels:
+            return profile
+        for name, value in new_values.items():
+            setattr(profile, name, value)
+        profile.visibility = levels
+        profile.save()
+        if changed:
+            # Field names only: the values are the member's own words and health data.
+            record_event(
+                actor=actor, verb="profile.update", target=profile, subject=actor, fields=changed
+            )
+    return profile
+
+
+def set_avatar(*, actor: User, data: bytes) -> Profile:
+    """Replace the actor's picture with a re-encoded copy of the uploaded image."""
+    from django.core.files.base import ContentFile
+    from django.core.files.storage import default_storage
+
+    from carecircle.accounts.avatars import make_avatar
+    from carecircle.accounts.queries import get_profile
+
+    if not getattr(actor, "is_authenticated", False) or not actor.is_active:
+        raise PermissionDeniedError(_("Please sign in to change your picture."))
+    check_rate(scope="avatar_upload", key=str(actor.pk), rate="20/h")
+    webp = make_avatar(data)
+    # A random name: the address of a picture reveals nothing and cannot be guessed.
+    name = default_storage.save(f"avatars/{secrets.token_urlsafe(18)}.webp", ContentFile(webp))
+    try:
+        with transaction.atomic():
+            profile = get_profile(actor)
+            profile = Profile.objects.select_for_update().get(pk=profile.pk)
+            old = profile.avatar
+            profile.avatar = name
+            profile.save(update_fields=["avatar", "updated_at"])
+            record_event(
+                actor=actor, verb="profile.update", target=profile, subject=actor, fields=["avatar"]
+            )
+    except BaseException:
+        default_storage.delete(name)
+        raise
+    if old:
+        transaction.on_commit(lambda: default_storage.delete(old))
+    return profile
+
+
+def remove_avatar(*, actor: User) -> Profile:
+    """Go back to the generated avatar and delete the uploaded picture."""
+    from django.core.files.storage import default_storage
+
+    from carecircle.accounts.queries import get_profile
+
+    if not getattr(actor, "is_authenticated", False) or not actor.is_active:
+        raise PermissionDeniedError(_("Please sign in to change your picture."))
+    with transaction.atomic():
+        profile = get_profile(actor)
+        profile = Profile.objects.select_for_update().get(pk=profile.pk)
+        old = profile.avatar
+        if not old:
+            return profile
+        profile.avatar = ""
+        profile.save(update_fields=["avatar", "updated_at"])
+        record_event(
+            actor=actor, verb="profile.update", target=profile, subject=actor, fields=["avatar"]
+        )
+    transaction.on_commit(lambda: default_storage.delete(old))
+    return profile
+
+
+def record_sensitive_view(*, viewer: Any, member: User, fields: list[str]) -> bool:
+    """Audit that someone else was shown `member`'s health fields; once a day per viewer.
+
+    Returns whether an event was written. Visitors share one daily slot per member.
+    """
+    from django.core.cache import cache
+
+    from carecircle.accounts.queries import get_profile
+
+    viewer_id = viewer.pk if getattr(viewer, "is_authenticated", False) else None
+    if not fields or viewer_id == member.pk:
+        return False
+    day = timezone.now().date().isoformat()
+    key = f"profile_view_sensitive:{viewer_id or 'visitor'}:{member.pk}:{day}"
+    if not cache.add(key, 1, 86400 + 60):
+        return False
+    with transaction.atomic():
+        record_event(
+            actor=viewer,
+            verb="profile.view_sensitive",
+            target=get_profile(member),
+            subject=member,
+            fields=sorted(fields),
+        )
+    return True

@@ -5,6 +5,8 @@ from typing import Any
 from allauth.account.forms import SignupForm as AllauthSignupForm
 from django import forms
 from django.http import HttpRequest
+from django.urls import reverse_lazy
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 ROLE_CHOICES = [
@@ -26,6 +28,17 @@ class SignupForm(AllauthSignupForm):
         required=False,
         widget=forms.CheckboxSelectMultiple,
     )
+    accept_terms = forms.BooleanField(
+        label=_("I agree to the terms of use and the privacy policy"),
+        help_text=format_lazy(
+            '<a href="{}">{}</a> · <a href="{}">{}</a>',
+            reverse_lazy("policy_terms"),
+            _("Read the terms of use"),
+            reverse_lazy("policy_privacy"),
+            _("Read the privacy policy"),
+        ),
+        error_messages={"required": _("Please tick this box to join. The links open both.")},
+    )
 
     def clean_display_name(self) -> str:
         value = " ".join(self.cleaned_data["display_name"].split())
@@ -34,7 +47,11 @@ class SignupForm(AllauthSignupForm):
         return value
 
     def save(self, request: HttpRequest) -> Any:  # type: ignore[override]
+        from carecircle.accounts.queries import get_profile
+
         user = super().save(request)
+        # Created now so the member's privacy defaults exist from the first minute.
+        get_profile(user)
         return user
 
 
@@ -61,4 +78,116 @@ class ApiTokenForm(forms.Form):
         label=_("Token name"),
         max_length=80,
         help_text=_("A name to recognise it by, like “my phone app”."),
+    )
+
+
+def _visibility_choices() -> list[tuple[str, Any]]:
+    from carecircle.accounts.models import Visibility
+
+    return list(Visibility.choices)
+
+
+class ProfileDetailsForm(forms.Form):
+    """The "My profile" page; conditions come as lists (kept + newly typed) beside it."""
+
+    bio = forms.CharField(
+        label=_("About me"),
+        required=False,
+        max_length=300,
+        widget=forms.Textarea(attrs={"rows": 3, "maxlength": 300}),
+        help_text=_("A few words about you, up to 300 characters."),
+    )
+    pronouns = forms.CharField(
+        label=_("Pronouns"),
+        required=False,
+        max_length=40,
+        help_text=_("For example she/her, he/him or they/them. Leave empty if you prefer."),
+    )
+    interests = forms.CharField(
+        label=_("Interests"),
+        required=False,
+        max_length=2000,
+        help_text=_("Things you enjoy or want to talk about, separated by commas."),
+    )
+    treatments = forms.CharField(
+        label=_("My treatments"),
+        required=False,
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Medicines, therapies or devices, one per line."),
+    )
+    country = forms.ChoiceField(label=_("Country"), required=False)
+    region = forms.CharField(
+        label=_("Region (optional)"),
+        required=False,
+        max_length=80,
+        help_text=_("A state, province or area. Never your town or street."),
+    )
+    story = forms.CharField(
+        label=_("My story"),
+        required=False,
+        max_length=20000,
+        widget=forms.Textarea(attrs={"rows": 8}),
+        help_text=_("As long as you like. Markdown works, like **bold** and lists."),
+    )
+    is_hidden = forms.BooleanField(
+        label=_("Hide my whole profile"),
+        required=False,
+        help_text=_(
+            "Others then see only your display name, @handle and your initials. Your posts "
+            "stay signed with your display name."
+        ),
+    )
+    is_presence_hidden = forms.BooleanField(
+        label=_("Hide when I am online"),
+        required=False,
+        help_text=_(
+            "Other members will not see when you are online, for example in chat. You still "
+            "see everything as usual."
+        ),
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        from carecircle.accounts.countries import COUNTRIES
+        from carecircle.accounts.privacy import FIELD_LABELS, FIELDS
+
+        super().__init__(*args, **kwargs)
+        country = self.fields["country"]
+        assert isinstance(country, forms.ChoiceField)
+        country.choices = [("", _("I prefer not to say")), *COUNTRIES]
+        for name in FIELDS:
+            self.fields[f"visibility_{name}"] = forms.ChoiceField(
+                label=_("Who can see “%(field)s”") % {"field": FIELD_LABELS[name]},
+                choices=_visibility_choices(),
+            )
+
+    def visibility(self) -> dict[str, str]:
+        from carecircle.accounts.privacy import FIELDS
+
+        return {name: self.cleaned_data[f"visibility_{name}"] for name in FIELDS}
+
+    def details(self) -> dict[str, Any]:
+        """The cleaned values as the action's keyword arguments (without conditions)."""
+        data = self.cleaned_data
+        return {
+            "bio": data["bio"],
+            "pronouns": data["pronouns"],
+            "interests": [item for item in data["interests"].split(",") if item.strip()],
+            "treatments": [line for line in data["treatments"].splitlines() if line.strip()],
+            "country": data["country"],
+            "region": data["region"],
+            "story": data["story"],
+            "is_hidden": data["is_hidden"],
+            "is_presence_hidden": data["is_presence_hidden"],
+            "visibility": self.visibility(),
+        }
+
+
+class AvatarForm(forms.Form):
+    avatar = forms.FileField(
+        label=_("Choose a picture"),
+        help_text=_(
+            "A JPEG, PNG, WebP or GIF up to 5 MB. We shrink it to a small square and remove "
+            "hidden details such as where the photo was taken."
+        ),
     )

@@ -10,6 +10,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from carecircle.core.crypto import EncryptedJSONField, EncryptedTextField
+
 HANDLE_VALIDATOR_PATTERN = r"^[\w.\-]{2,40}$"
 
 
@@ -126,3 +128,54 @@ class ApiToken(models.Model):
     @property
     def is_active(self) -> bool:
         return self.revoked_at is None
+
+
+class Condition(models.Model):
+    """One entry of the shared, searchable list of health conditions members pick from."""
+
+    name = models.CharField(_("name"), max_length=120, unique=True)
+    # Lay names people search by ("sugar" for diabetes), comma-separated; searched, never shown.
+    synonyms = models.CharField(_("other names"), max_length=300, blank=True, default="")
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Visibility(models.TextChoices):
+    """Who may see one profile field, from the widest audience to the narrowest."""
+
+    EVERYONE = "everyone", _("Everyone")
+    MEMBERS = "members", _("Signed-in members")
+    SHARED = "shared", _("Members of my communities")
+    PRIVATE = "private", _("Only me")
+
+
+class Profile(models.Model):
+    """What a member chose to tell about themself, and who may see each part of it.
+
+    Health fields are encrypted at rest. Which viewer sees what is decided in one place only:
+    `carecircle.accounts.privacy`.
+    """
+
+    user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="profile")
+    # A path under MEDIA_ROOT (avatars/<random>.webp), or empty for the generated avatar.
+    avatar = models.CharField(_("picture"), max_length=120, blank=True, default="")
+    bio = models.CharField(_("about me"), max_length=300, blank=True, default="")
+    pronouns = models.CharField(_("pronouns"), max_length=40, blank=True, default="")
+    interests = models.JSONField(_("interests"), default=list, blank=True)
+    conditions = EncryptedJSONField(_("conditions"), default=list, blank=True)
+    treatments = EncryptedJSONField(_("treatments"), default=list, blank=True)
+    story = EncryptedTextField(_("my story"), blank=True, default="")
+    country = models.CharField(_("country"), max_length=2, blank=True, default="")
+    region = models.CharField(_("region"), max_length=80, blank=True, default="")
+    # {field name: Visibility}; a missing key means the field's default (see privacy.py).
+    visibility = models.JSONField(default=dict, blank=True)
+    is_hidden = models.BooleanField(_("hide my whole profile"), default=False)
+    is_presence_hidden = models.BooleanField(_("hide when I am online"), default=False)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"Profile of {self.user_id}"

@@ -1,15 +1,22 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.core.files.storage import default_storage
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.cache import patch_cache_control
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
-from carecircle.accounts import actions
-from carecircle.accounts.forms import ApiTokenForm, ProfileForm
-from carecircle.accounts.models import ApiToken, User
+from carecircle.accounts import actions, privacy, queries
+from carecircle.accounts.avatars import MAX_UPLOAD_BYTES
+from carecircle.accounts.forms import ApiTokenForm, AvatarForm, ProfileDetailsForm, ProfileForm
+from carecircle.accounts.models import ApiToken, Profile, User, Visibility
+from carecircle.communities.models import Membership
 from carecircle.communities.queries import memberships_of, visible_communities
 from carecircle.core.errors import DomainError
 
@@ -88,15 +95,172 @@ def api_token_revoke(request: HttpRequest, token_id: int) -> HttpResponse:
 
 
 def member_profile(request: HttpRequest, handle: str) -> HttpResponse:
-    member = User.objects.filter(handle=handle.lower(), is_active=True).first()
-    if member is None:
-        raise Http404(_("Member not found."))
-    # Only communities the viewer may see are listed: a hidden membership stays hidden.
-    shared = (
-        memberships_of(member)
-        .filter(community__in=visible_communities(request.user))
-        .order_by("community__name")
+    try:
+        member = queries.get_member(handle)
+    except DomainError as error:
+        raise Http404(str(error.message)) from error
+    profile = privacy.visible_profile(request.user, member)
+    memberships = Membership.objects.none()
+    if not profile.is_hidden:
+        # Only communities the viewer may see are listed: a hidden membership stays hidden.
+        memberships = (
+            memberships_of(member)
+            .filter(community__in=visible_communities(request.user))
+            .order_by("community__name")
+        )
+    actions.record_sensitive_view(
+        viewer=request.user, member=member, fields=profile.shown_health_fields
     )
+    response = render(
+        request,
+        "accounts/member_profile.html",
+        {"profile": profile, "memberships": memberships},
+    )
+    # What a profile shows depends on who asks: never keep it in a shared cache.
+    patch_cache_control(response, private=True, no_cache=True)
+    return response
+
+
+def member_avatar(request: HttpRequest, handle: str) -> FileResponse:
+    """The member's uploaded picture, only for viewers the member lets see it."""
+    try:
+        member = queries.get_member(handle)
+    except DomainError as error:
+        raise Http404(str(error.message)) from error
+    if not privacy.visible_profile(request.user, member).avatar_url:
+        raise Http404(_("No picture."))
+    name = Profile.objects.filter(user=member).values_list("avatar", flat=True).first() or ""
+    if not name.startswith("avatars/") or not default_storage.exists(name):
+        raise Http404(_("No picture."))
+    response = FileResponse(default_storage.open(name, "rb"), content_type="image/webp")
+    patch_cache_control(response, private=True, max_age=300)
+    return response
+
+
+def _profile_form_initial(profile: Profile) -> dict[str, Any]:
+    levels = privacy.visibility_of(profile)
+    initial: dict[str, Any] = {
+        "bio": profile.bio,
+        "pronouns": profile.pronouns,
+        "interests": ", ".join(profile.interests or []),
+        "treatments": "\n".join(profile.treatments or []),
+        "country": profile.country,
+        "region": profile.region,
+        "story": profile.story,
+        "is_hidden": profile.is_hidden,
+        "is_presence_hidden": profile.is_presence_hidden,
+    }
+    initial.update({f"visibility_{name}": level for name, level in levels.items()})
+    return initial
+
+
+PROFILE_FORM_FIELDS = {
+    "bio", "pronouns", "interests", "treatments", "country", "region", "story", "is_hidden",
+    "is_presence_hidden",
+}  # fmt: skip
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def profile_edit(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    assert isinstance(user, User)
+    profile = queries.get_profile(user)
+    form = ProfileDetailsForm(initial=_profile_form_initial(profile))
+    avatar_form = AvatarForm()
+    errors: dict[str, str] = {}
+    conditions = list(profile.conditions or [])
+    new_conditions = ["", "", ""]
+    operation = request.POST.get("operation", "") if request.method == "POST" else ""
+    if operation == "save":
+        form = ProfileDetailsForm(request.POST)
+        conditions = [c for c in request.POST.getlist("conditions") if c.strip()]
+        typed = request.POST.getlist("new_condition")[:10]
+        new_conditions = [*typed, *[""] * (3 - len(typed))]
+        if form.is_valid():
+            try:
+                actions.update_profile_details(
+                    actor=user,
+                    conditions=[*conditions, *typed],
+                    **form.details(),
+                )
+            except DomainError as error:
+                field = error.field or "form"
+                if field in PROFILE_FORM_FIELDS or field.startswith("visibility_"):
+                    form.add_error(field, str(error.message))
+                else:
+                    errors[field] = str(error.message)
+            else:
+                messages.success(request, _("Your profile is saved."))
+                return redirect("profile_edit")
+    elif operation == "avatar_upload":
+        avatar_form = AvatarForm(request.POST, request.FILES)
+        if avatar_form.is_valid():
+            upload = avatar_form.cleaned_data["avatar"]
+            try:
+                # One byte past the limit is enough to refuse a huge file without reading it all.
+                actions.set_avatar(actor=user, data=upload.read(MAX_UPLOAD_BYTES + 1))
+            except DomainError as error:
+                avatar_form.add_error("avatar", str(error.message))
+            else:
+                messages.success(request, _("Your new picture is saved."))
+                return redirect("profile_edit")
+    elif operation == "avatar_remove":
+        actions.remove_avatar(actor=user)
+        messages.success(request, _("Your picture is removed. Your initials are shown instead."))
+        return redirect("profile_edit")
+    own = privacy.build_visible_profile(privacy.Audience.SELF, user, profile)
+    has_errors = bool(form.errors or avatar_form.errors or errors)
     return render(
-        request, "accounts/member_profile.html", {"member": member, "memberships": shared}
+        request,
+        "accounts/profile_edit.html",
+        {
+            "form": form,
+            "avatar_form": avatar_form,
+            "errors": errors,
+            "conditions": conditions,
+            "new_conditions": new_conditions,
+            "condition_names": queries.condition_names(),
+            "own": own,
+            "rows": _edit_rows(form),
+            "levels": [
+                (level, label, privacy.LEVEL_EXPLANATIONS[level])
+                for level, label in Visibility.choices
+            ],
+            "preview_audiences": PREVIEW_LABELS,
+        },
+        status=400 if has_errors else 200,
+    )
+
+
+def _edit_rows(form: ProfileDetailsForm) -> dict[str, Any]:
+    return {name: form[f"visibility_{name}"] for name in privacy.FIELDS}
+
+
+PREVIEW_LABELS = [
+    ("everyone", gettext_lazy("Everyone (visitors without an account)")),
+    ("members", gettext_lazy("A signed-in member")),
+    ("shared", gettext_lazy("A member of one of your communities")),
+    ("private", gettext_lazy("Only me")),
+]
+
+
+@login_required
+def profile_preview(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    assert isinstance(user, User)
+    chosen = request.GET.get("as", "everyone")
+    if chosen not in privacy.PREVIEW_AUDIENCES:
+        chosen = "everyone"
+    profile = privacy.preview_profile(user, privacy.PREVIEW_AUDIENCES[chosen])
+    return render(
+        request,
+        "accounts/profile_preview.html",
+        {
+            "profile": profile,
+            "chosen": chosen,
+            "chosen_label": dict(PREVIEW_LABELS)[chosen],
+            "preview_audiences": PREVIEW_LABELS,
+            "memberships": Membership.objects.none(),
+        },
     )
