@@ -89,6 +89,9 @@ INSTALLED_APPS = [
     "allauth",
     "allauth.account",
     "allauth.mfa",
+    # Always installed (its tables exist), so hospital single sign-on can be switched on by
+    # configuration alone; the OpenID Connect provider app is added below when configured.
+    "allauth.socialaccount",
     "carecircle.core",
     "carecircle.accounts",
     "carecircle.communities",
@@ -115,6 +118,8 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "carecircle.core.middleware.MemberTimezoneMiddleware",
+    # Idle and absolute session limits, and "last seen" for the member's list of sessions.
+    "carecircle.signin.middleware.SessionSecurityMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -197,9 +202,17 @@ else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
 
-# Sessions live in the database so a Redis outage never signs anyone out.
-SESSION_ENGINE = "django.contrib.sessions.backends.db"
-SESSION_COOKIE_AGE = 60 * 60 * 24 * 14
+# Sessions live in the database so a Redis outage never signs anyone out. The store keeps only
+# a SHA-256 of each session key, so a copy of the database holds no usable session cookie, and
+# it ties each session to the member's list of devices (carecircle/signin/sessions.py).
+SESSION_ENGINE = "carecircle.signin.sessions"
+# Members often share a family tablet or use a hospital kiosk: a session ends after this many
+# minutes without any request, and in any case this many days after signing in.
+CARECIRCLE_SESSION_IDLE_MINUTES = int(env("SESSION_IDLE_MINUTES", str(12 * 60)))
+CARECIRCLE_SESSION_MAX_DAYS = int(env("SESSION_MAX_DAYS", "14"))
+# "Last seen" is written at most this often per session, never on every request.
+CARECIRCLE_SESSION_TOUCH_SECONDS = int(env("SESSION_TOUCH_SECONDS", "300"))
+SESSION_COOKIE_AGE = 60 * 60 * 24 * CARECIRCLE_SESSION_MAX_DAYS
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_SECURE = not DEBUG
@@ -262,8 +275,45 @@ ACCOUNT_RATE_LIMITS = {
     "confirm_email": "1/3m/key",
 }
 ACCOUNT_EMAIL_SUBJECT_PREFIX = f"[{SITE_NAME}] "
-MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes", "webauthn"]
 MFA_TOTP_ISSUER = SITE_NAME
+MFA_ADAPTER = "carecircle.signin.adapters.MFAAdapter"
+# Passkeys: sign in with a fingerprint, face or device PIN instead of a password. Joining with a
+# passkey alone stays off: every member first confirms an email address, which is also how an
+# account is recovered when a phone is lost.
+MFA_PASSKEY_LOGIN_ENABLED = True
+MFA_PASSKEY_SIGNUP_ENABLED = False
+# The passkey "relying party" is the site's own host name, taken from SITE_URL (not from the
+# request's Host header); CARECIRCLE_WEBAUTHN_RP_ID overrides it, e.g. to the parent domain.
+CARECIRCLE_WEBAUTHN_RP_ID = env("WEBAUTHN_RP_ID")
+# Browsers allow passkeys only over https, except on localhost; tests and development use http.
+MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = env_bool("WEBAUTHN_ALLOW_INSECURE_ORIGIN", DEBUG or TESTING)
+
+# --- Hospital single sign-on (OpenID Connect) ----
+# CARECIRCLE_OIDC_PROVIDERS: a JSON list, one object per identity provider:
+#   [{"id": "stmary", "name": "St Mary's Hospital", "server_url": "https://login.example/...",
+#     "client_id": "...", "client_secret": "...", "trust_email": false}]
+# or, for a single provider, CARECIRCLE_OIDC_SERVER_URL, _CLIENT_ID, _CLIENT_SECRET, _NAME,
+# _ID and _TRUST_EMAIL. Nothing configured: no single sign-on button anywhere.
+# See carecircle/signin/sso.py and docs/deploy.md "Hospital single sign-on".
+from carecircle.signin.sso import openid_connect_settings  # noqa: E402
+
+CARECIRCLE_OIDC_PROVIDERS = openid_connect_settings(os.environ)
+if CARECIRCLE_OIDC_PROVIDERS:
+    INSTALLED_APPS.insert(
+        INSTALLED_APPS.index("allauth.socialaccount") + 1,
+        "allauth.socialaccount.providers.openid_connect",
+    )
+SOCIALACCOUNT_PROVIDERS = {
+    "openid_connect": {"APPS": CARECIRCLE_OIDC_PROVIDERS, "OAUTH_PKCE_ENABLED": True}
+}
+SOCIALACCOUNT_ADAPTER = "carecircle.signin.adapters.SocialAccountAdapter"
+SOCIALACCOUNT_FORMS = {"signup": "carecircle.signin.forms.SingleSignOnSignupForm"}
+# Always ask a new single sign-on member to choose a display name (see SocialAccountAdapter).
+SOCIALACCOUNT_AUTO_SIGNUP = False
+SOCIALACCOUNT_LOGIN_ON_GET = False
+SOCIALACCOUNT_EMAIL_AUTHENTICATION = False
+SOCIALACCOUNT_STORE_TOKENS = False
 
 # --- Email ----
 EMAIL_BACKEND = env("EMAIL_BACKEND", "carecircle.core.mail.ConsoleAndFileEmailBackend")

@@ -1,0 +1,172 @@
+"""Every write to a member's list of signed-in sessions."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.contrib.sessions.models import Session
+from django.db import transaction
+from django.http import HttpRequest
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from carecircle.core.audit import record_event
+from carecircle.core.errors import NotFoundError
+from carecircle.core.ratelimit import check_rate
+from carecircle.signin.devices import approximate_place, describe_device, truncate_ip
+from carecircle.signin.models import MemberSession
+from carecircle.signin.sessions import session_key_hash, stored_key_for_hash
+
+# Kept in the session itself, so checking the time limits costs no query (epoch seconds).
+SESSION_STARTED_AT = "signin_started_at"
+SESSION_SEEN_AT = "signin_seen_at"
+# Where allauth notes how this session authenticated (password, mfa, socialaccount, code...).
+ALLAUTH_RECORDS = "account_authentication_methods"
+
+
+def sign_in_method(records: list[dict[str, Any]]) -> str:
+    """The MemberSession.Method for allauth's record of how a session authenticated."""
+    methods = {record.get("method") for record in records}
+    if "socialaccount" in methods:
+        return MemberSession.Method.SINGLE_SIGN_ON
+    if any(r.get("method") == "mfa" and r.get("passwordless") for r in records):
+        return MemberSession.Method.PASSKEY
+    if "password" in methods:
+        return MemberSession.Method.PASSWORD
+    if methods & {"code", "password_reset"}:
+        return MemberSession.Method.EMAIL
+    return MemberSession.Method.OTHER
+
+
+def alive_since() -> tuple[Any, Any]:
+    """(oldest allowed created_at, oldest allowed last_seen_at) for a session still alive."""
+    now = timezone.now()
+    touch = timedelta(seconds=settings.CARECIRCLE_SESSION_TOUCH_SECONDS)
+    return (
+        now - timedelta(days=settings.CARECIRCLE_SESSION_MAX_DAYS),
+        now - timedelta(minutes=settings.CARECIRCLE_SESSION_IDLE_MINUTES) - touch,
+    )
+
+
+def start_member_session(*, actor: Any, request: HttpRequest) -> MemberSession | None:
+    """Note the session the actor has just signed in with (device, network, place, method)."""
+    session = request.session
+    if not session.session_key:
+        session.save()
+    key = session.session_key
+    if not key or not getattr(actor, "pk", None):
+        return None
+    now = timezone.now()
+    address = request.META.get("REMOTE_ADDR", "")
+    created_before, seen_before = alive_since()
+    with transaction.atomic():
+        # Sessions that timed out or expired are dropped from the member's list here.
+        MemberSession.objects.filter(user=actor, created_at__lt=created_before).delete()
+        MemberSession.objects.filter(user=actor, last_seen_at__lt=seen_before).delete()
+        member_session, _created = MemberSession.objects.update_or_create(
+            session_key_hash=session_key_hash(key),
+            defaults={
+                "user": actor,
+                "created_at": now,
+                "last_seen_at": now,
+                "device": describe_device(request.META.get("HTTP_USER_AGENT", ""))[:120],
+                "ip_network": truncate_ip(address),
+                "place": approximate_place(address),
+                "method": sign_in_method(list(session.get(ALLAUTH_RECORDS) or [])),
+            },
+        )
+    stamp = now.timestamp()
+    session[SESSION_STARTED_AT] = stamp
+    session[SESSION_SEEN_AT] = stamp
+    return member_session
+
+
+def touch_member_session(*, actor: Any, request: HttpRequest) -> None:
+    """Move the session's "last seen" to now; the middleware calls this every few minutes."""
+    key = request.session.session_key
+    if not key:
+        return
+    now = timezone.now()
+    updated = MemberSession.objects.filter(
+        session_key_hash=session_key_hash(key), user=actor
+    ).update(last_seen_at=now)
+    if not updated:
+        # A session from before this list existed, or one whose row was lost: list it again.
+        start = request.session.get(SESSION_STARTED_AT)
+        member_session = start_member_session(actor=actor, request=request)
+        if member_session is not None and start:
+            request.session[SESSION_STARTED_AT] = start
+            MemberSession.objects.filter(pk=member_session.pk).update(
+                created_at=datetime.fromtimestamp(start, tz=UTC)
+            )
+        return
+    request.session[SESSION_SEEN_AT] = now.timestamp()
+
+
+def forget_member_session(*, session_key: str) -> None:
+    """Remove a session from its member's list once the session itself is gone."""
+    MemberSession.objects.filter(session_key_hash=session_key_hash(session_key)).delete()
+
+
+def rekey_member_session(*, old_key: str, new_key: str) -> None:
+    """Follow a session to the new key Django gave it (sign-in, password change)."""
+    MemberSession.objects.filter(session_key_hash=session_key_hash(old_key)).update(
+        session_key_hash=session_key_hash(new_key)
+    )
+
+
+def _end_sessions(sessions: list[MemberSession]) -> None:
+    # Deleting the Django session row signs the other device out on its very next request.
+    Session.objects.filter(
+        session_key__in=[stored_key_for_hash(s.session_key_hash) for s in sessions]
+    ).delete()
+    MemberSession.objects.filter(pk__in=[s.pk for s in sessions]).delete()
+
+
+def revoke_member_session(*, actor: Any, session_id: int) -> MemberSession:
+    """Sign one of the actor's own sessions out; another member's session is 'not found'."""
+    member_session = MemberSession.objects.filter(pk=session_id, user_id=actor.pk).first()
+    if member_session is None:
+        raise NotFoundError(_("That session is not in your list. It may have ended already."))
+    check_rate(scope="signin_revoke", key=str(actor.pk), rate="30/m")
+    with transaction.atomic():
+        record_event(
+            actor=actor,
+            verb="session.revoke",
+            target=member_session,
+            subject=actor,
+            method=member_session.method,
+        )
+        _end_sessions([member_session])
+    return member_session
+
+
+def revoke_other_member_sessions(
+    *, actor: Any, current_session_key: str | None, reason: str = "member"
+) -> int:
+    """Sign out every session of the actor except the current one; returns how many ended.
+
+    `reason` is "member" (they asked), "password_changed" or "password_reset".
+    """
+    keep = session_key_hash(current_session_key) if current_session_key else ""
+    if reason == "member":
+        check_rate(scope="signin_revoke", key=str(actor.pk), rate="30/m")
+    with transaction.atomic():
+        sessions = list(
+            MemberSession.objects.select_for_update()
+            .filter(user_id=actor.pk)
+            .exclude(session_key_hash=keep)
+        )
+        if sessions:
+            _end_sessions(sessions)
+        record_event(
+            actor=actor,
+            verb="session.revoke_others",
+            target=actor,
+            subject=actor,
+            count=len(sessions),
+            reason=reason,
+        )
+    return len(sessions)
