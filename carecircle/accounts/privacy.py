@@ -364,9 +364,6 @@ def preview_profile(member: User, audience: Audience) -> VisibleProfile:
 
 def is_presence_hidden(user: User) -> bool:
     """Whether the member asked not to be shown as online (read by chat and presence)."""
-    cached = user._state.fields_cache.get("profile")
-    if isinstance(cached, Profile):
-        return bool(cached.is_presence_hidden)
     return Profile.objects.filter(user_id=user.pk, is_presence_hidden=True).exists()
 
 
