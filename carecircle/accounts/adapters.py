@@ -47,4 +47,18 @@ class AccountAdapter(DefaultAccountAdapter):
                     raise
                 continue
             break
+        if data.get("accept_terms"):
+            from carecircle.privacy.actions import accept_current_documents
+
+            accept_current_documents(actor=user)
         return user
+
+    def pre_login(self, request: HttpRequest, user: Any, **kwargs: Any) -> Any:
+        # A member marked as in memory: nobody signs in to the account any more.
+        if getattr(user, "memorialised_at", None) is not None:
+            from allauth.account.internal.stagekit import clear_login
+            from django.shortcuts import render
+
+            clear_login(request)
+            return render(request, "privacy/sign_in_refused.html", status=403)
+        return super().pre_login(request, user, **kwargs)

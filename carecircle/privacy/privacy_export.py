@@ -12,7 +12,7 @@ from typing import Any
 
 from django.apps import apps
 from django.conf import settings
-from django.db import models
+from django.db import models, transaction
 from django.db.models import Q
 
 from carecircle.privacy.registry import Row, display_name, exclude, register
@@ -63,6 +63,17 @@ def avatar_files(member: Any) -> Iterator[tuple[str, Path]]:
             full = Path(settings.MEDIA_ROOT) / path
             if full.is_file():
                 yield f"avatar/{full.name}", full
+
+
+def erase_avatar(member: Any, keep_posts: bool) -> None:
+    """Delete the avatar file once the erasure has committed (the row cascades)."""
+    paths = [path for _arcname, path in avatar_files(member)]
+
+    def delete() -> None:
+        for path in paths:
+            path.unlink(missing_ok=True)
+
+    transaction.on_commit(delete)
 
 
 def topics(member: Any) -> Iterator[Row]:
@@ -328,7 +339,14 @@ def data_exports(member: Any) -> Iterator[Row]:
 def _register_all() -> None:
     register("accounts.User", name="account", export=account, default=True)
     register("accounts.ApiToken", name="api_tokens", export=api_tokens, default=True)
-    register("accounts.Profile", name="profile", export=profile, files=avatar_files, default=True)
+    register(
+        "accounts.Profile",
+        name="profile",
+        export=profile,
+        files=avatar_files,
+        erase=erase_avatar,
+        default=True,
+    )
     register("account.EmailAddress", name="email_addresses", export=email_addresses, default=True)
     register("mfa.Authenticator", name="sign_in_methods", export=authenticators, default=True)
     register(

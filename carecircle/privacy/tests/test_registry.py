@@ -21,7 +21,7 @@ def test_every_exclusion_says_why():
 
 
 def test_an_unregistered_model_referencing_the_user_is_reported():
-    class Diary(models.Model):
+    class Diary(models.Model):  # noqa: DJ008
         owner = models.ForeignKey("accounts.User", on_delete=models.CASCADE)
 
         class Meta:

@@ -1,0 +1,123 @@
+"""Policy documents, consents, the signup checkbox and the new-version banner."""
+
+from __future__ import annotations
+
+import pytest
+from django.test import Client
+from django.utils import timezone
+
+from carecircle.accounts.models import User
+from carecircle.core.errors import ValidationFailed
+from carecircle.core.models import AuditEvent
+from carecircle.privacy import actions, queries
+from carecircle.privacy.models import ConsentRecord, PolicyDocument
+
+pytestmark = pytest.mark.django_db
+
+MIDDLEWARE_PATH = "carecircle.privacy.middleware.PolicyUpdateMiddleware"
+
+
+def _doc(kind: str) -> PolicyDocument:
+    return PolicyDocument.objects.get(kind=kind, version=1)
+
+
+def test_version_one_of_each_document_is_published_and_public():
+    assert [(d.kind, d.version) for d in queries.current_documents()] == [
+        ("privacy", 1),
+        ("terms", 1),
+        ("research_contact", 1),
+    ]
+    for url, title in (
+        ("/account/privacy/terms/", "Terms of use"),
+        ("/account/privacy/policy/", "Privacy policy"),
+        ("/account/privacy/documents/research_contact/", "Contact me about research studies"),
+    ):
+        response = Client().get(url)
+        assert response.status_code == 200
+        assert f"<h1>{title}</h1>" in response.content.decode()
+
+
+def test_signup_needs_the_checkbox_and_records_both_acceptances(mail_dir):
+    data = {
+        "email": "new@example.org",
+        "password1": "a long and unusual passphrase 42",
+        "password2": "a long and unusual passphrase 42",
+        "display_name": "New person",
+    }
+    response = Client().post("/accounts/signup/", data)
+    assert response.status_code == 200
+    assert "Please tick this box to join" in response.content.decode()
+    assert User.objects.count() == 0
+
+    Client().post("/accounts/signup/", {**data, "accept_terms": "on"})
+
+    user = User.objects.get()
+    assert sorted(
+        ConsentRecord.objects.filter(user=user).values_list("document__kind", "withdrawn_at")
+    ) == [("privacy", None), ("terms", None)]
+
+
+def test_optional_consent_can_be_given_and_withdrawn(patient):
+    research = _doc("research_contact")
+    actions.accept_document(actor=patient, document_id=research.pk)
+    record = actions.withdraw_consent(actor=patient, document_id=research.pk)
+    assert record.withdrawn_at is not None
+    assert list(
+        AuditEvent.objects.filter(subject=patient).order_by("id").values_list("verb", flat=True)
+    ) == ["consent.accept", "consent.withdraw"]
+    again = actions.accept_document(actor=patient, document_id=research.pk)
+    assert again.pk == record.pk and again.withdrawn_at is None
+
+
+def test_required_documents_cannot_be_withdrawn(patient):
+    actions.accept_current_documents(actor=patient)
+    terms = _doc("terms")
+    with pytest.raises(ValidationFailed) as raised:
+        actions.withdraw_consent(actor=patient, document_id=terms.pk)
+    assert raised.value.code == "required_document"
+    assert ConsentRecord.objects.get(user=patient, document=terms).withdrawn_at is None
+
+
+def test_my_consents_page_lists_consents_and_guidelines(community, patient):
+    actions.accept_current_documents(actor=patient)
+    client = Client()
+    client.force_login(patient)
+    page = client.get("/account/privacy/consents/").content.decode()
+    assert "Terms of use" in page and "Privacy policy" in page
+    assert "Type 2 Diabetes" in page
+    assert "I agree: Contact me about research studies" in page
+
+    response = client.post(f"/account/privacy/consents/{_doc('research_contact').pk}/give")
+
+    assert response.status_code == 302
+    assert (
+        "Withdraw: Contact me about research studies"
+        in client.get("/account/privacy/consents/").content.decode()
+    )
+
+
+def test_a_new_version_shows_a_banner_until_accepted(settings, community, patient):
+    settings.MIDDLEWARE = [*settings.MIDDLEWARE, MIDDLEWARE_PATH]
+    actions.accept_current_documents(actor=patient)
+    client = Client()
+    client.force_login(patient)
+    assert "We updated our terms" not in client.get("/").content.decode()
+
+    PolicyDocument.objects.create(
+        kind="terms",
+        version=2,
+        title="Terms of use",
+        summary="Shorter.",
+        body="New.",
+        published_at=timezone.now(),
+    )
+    page = client.get("/").content.decode()
+    assert "We updated our terms" in page
+    assert page.index("We updated our terms") > page.index('id="main"')
+    assert [d.version for d in queries.pending_documents(patient)] == [2]
+
+    response = client.post("/account/privacy/updates/", {"accept": "yes", "next": "/"})
+
+    assert response.status_code == 302 and response["Location"] == "/"
+    assert queries.pending_documents(patient) == []
+    assert "We updated our terms" not in client.get("/").content.decode()
