@@ -49,6 +49,11 @@ urlpatterns = [
     path("p/<int:post_id>/delete/", discussion_views.post_delete, name="post_delete"),
     path("p/<int:post_id>/restore", discussion_views.post_restore, name="post_restore"),
     path("p/<int:post_id>/history/", discussion_views.post_history, name="post_history"),
+    path(
+        "p/<int:post_id>/reveal-author/",
+        discussion_views.post_reveal_author,
+        name="post_reveal_author",
+    ),
     path("p/<int:post_id>/react", discussion_views.post_react, name="post_react"),
     path("p/<int:post_id>/accept", discussion_views.post_accept, name="post_accept"),
     path("drafts/save", discussion_views.draft_save, name="draft_save"),

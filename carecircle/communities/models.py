@@ -31,6 +31,14 @@ class Community(TimeStampedModel):
         help_text=_("Members accept these when they join. Markdown is allowed."),
     )
     guidelines_version = models.PositiveIntegerField(default=1)
+    allow_anonymous_posts = models.BooleanField(
+        _("allow anonymous posts"),
+        default=False,
+        help_text=_(
+            'Members may post a topic or reply as "Anonymous member 1, 2, ...". Nobody, '
+            "moderators included, sees who wrote it unless a manager records a reason."
+        ),
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )

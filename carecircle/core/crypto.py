@@ -170,8 +170,9 @@ def rotate_all(batch_size: int = 500, progress: Any = None) -> int:
     changed = 0
     for model, names in encrypted_fields():
         table = connection.ops.quote_name(model._meta.db_table)
-        pk = connection.ops.quote_name(model._meta.pk.column)  # type: ignore[union-attr]
-        columns = [connection.ops.quote_name(model._meta.get_field(n).column) for n in names]
+        fields = {field.attname: field for field in model._meta.concrete_fields}
+        pk = connection.ops.quote_name(str(model._meta.pk.column))  # type: ignore[union-attr]
+        columns = [connection.ops.quote_name(str(fields[n].column)) for n in names]
         last = None
         while True:
             with transaction.atomic(), connection.cursor() as cursor:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from django.conf import settings
@@ -13,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from carecircle.accounts.models import User
+from carecircle.caregivers.permissions import check_can_post_for
 from carecircle.communities.models import Community
 from carecircle.communities.permissions import (
     can_read_community,
@@ -20,11 +22,21 @@ from carecircle.communities.permissions import (
     check_can_post_in_community,
 )
 from carecircle.core.audit import record_event
-from carecircle.core.errors import ValidationFailed
+from carecircle.core.errors import PermissionDeniedError, ValidationFailed
 from carecircle.core.markdown import find_mentions, render_markdown
 from carecircle.core.ratelimit import check_rate
 from carecircle.discussions import permissions
-from carecircle.discussions.models import Draft, Mention, Post, PostRevision, Reaction, Topic
+from carecircle.discussions.models import (
+    Draft,
+    Mention,
+    Post,
+    PostRevision,
+    Reaction,
+    Topic,
+    TopicAlias,
+)
+
+logger = logging.getLogger(__name__)
 
 TITLE_MIN, TITLE_MAX = 5, 200
 BODY_MIN, BODY_MAX = 2, 30000
@@ -91,6 +103,33 @@ def _bump_version(topic_id: int) -> None:
     Topic.objects.filter(pk=topic_id).update(content_version=F("content_version") + 1)
 
 
+def _alias_for(topic: Topic, actor: Any) -> TopicAlias:
+    """The actor's stable anonymous name in `topic` (call with the topic row locked)."""
+    alias = TopicAlias.objects.filter(topic=topic, user=actor).first()
+    if alias is None:
+        number = (topic.aliases.aggregate(highest=Max("number"))["highest"] or 0) + 1
+        alias = TopicAlias.objects.create(topic=topic, user=actor, number=number)
+    return alias
+
+
+def _check_voice(
+    actor: Any, community: Community, *, is_anonymous: bool, on_behalf_of: Any, new_topic: bool
+) -> None:
+    """Validate posting anonymously or for someone else before anything is written."""
+    if is_anonymous and on_behalf_of is not None:
+        raise ValidationFailed(
+            _("A post for someone you care for cannot also be anonymous."), field="is_anonymous"
+        )
+    if is_anonymous and not permissions.can_post_anonymously(actor, community):
+        raise PermissionDeniedError(
+            _("This community does not allow anonymous posts."),
+            code="anonymous_not_allowed",
+            field="is_anonymous",
+        )
+    if on_behalf_of is not None:
+        check_can_post_for(actor, on_behalf_of, community, new_topic=new_topic)
+
+
 def _check_post_rate(actor: Any) -> None:
     check_rate(scope="post", key=str(actor.pk), rate=settings.CARECIRCLE_POST_RATE)
 
@@ -102,9 +141,18 @@ def create_topic(
     title: str,
     body: str,
     is_question: bool = False,
+    is_anonymous: bool = False,
+    on_behalf_of: User | None = None,
 ) -> Topic:
-    """Start a topic with its first post; members only (moderators only in announcements)."""
+    """Start a topic with its first post; members only (moderators only in announcements).
+
+    `is_anonymous` posts under the topic's first alias (where the community allows it);
+    `on_behalf_of` is the person a caregiver posts for (where that person allowed it).
+    """
     check_can_post_in_community(actor, community)
+    _check_voice(
+        actor, community, is_anonymous=is_anonymous, on_behalf_of=on_behalf_of, new_topic=True
+    )
     title = _clean_title(title)
     body = _clean_body(body)
     _check_post_rate(actor)
@@ -113,14 +161,25 @@ def create_topic(
     with transaction.atomic():
         topic = Topic.objects.create(
             community=community,
-            author=actor,
+            author=None if is_anonymous else actor,
+            on_behalf_of=on_behalf_of,
             title=title,
             is_question=is_question,
             last_posted_at=now,
-            last_poster=actor,
+            last_poster=None if is_anonymous else actor,
         )
+        alias = _alias_for(topic, actor) if is_anonymous else None
+        if alias is not None:
+            topic.author_alias = alias
+            topic.save(update_fields=["author_alias"])
         post = Post.objects.create(
-            topic=topic, author=actor, position=1, body=body, body_html=body_html
+            topic=topic,
+            author=None if is_anonymous else actor,
+            alias=alias,
+            on_behalf_of=on_behalf_of,
+            position=1,
+            body=body,
+            body_html=body_html,
         )
         _record_mentions(post, mentioned)
         Community.objects.filter(pk=community.pk).update(
@@ -133,9 +192,27 @@ def create_topic(
     return topic
 
 
-def reply_to_topic(*, actor: Any, topic: Topic, body: str, reply_to: Post | None = None) -> Post:
-    """Add a reply at the end of a topic; members only, not in locked topics."""
+def reply_to_topic(
+    *,
+    actor: Any,
+    topic: Topic,
+    body: str,
+    reply_to: Post | None = None,
+    is_anonymous: bool = False,
+    on_behalf_of: User | None = None,
+) -> Post:
+    """Add a reply at the end of a topic; members only, not in locked topics.
+
+    An anonymous reply uses the actor's alias in this topic (the same one every time).
+    """
     permissions.check_can_reply(actor, topic)
+    _check_voice(
+        actor,
+        topic.community,
+        is_anonymous=is_anonymous,
+        on_behalf_of=on_behalf_of,
+        new_topic=False,
+    )
     body = _clean_body(body)
     if reply_to is not None and reply_to.topic_id != topic.pk:
         reply_to = None
@@ -148,9 +225,12 @@ def reply_to_topic(*, actor: Any, topic: Topic, body: str, reply_to: Post | None
         position = (
             Post.objects.filter(topic=locked).aggregate(highest=Max("position"))["highest"] or 0
         ) + 1
+        alias = _alias_for(locked, actor) if is_anonymous else None
         post = Post.objects.create(
             topic=locked,
-            author=actor,
+            author=None if is_anonymous else actor,
+            alias=alias,
+            on_behalf_of=on_behalf_of,
             position=position,
             body=body,
             body_html=body_html,
@@ -160,7 +240,7 @@ def reply_to_topic(*, actor: Any, topic: Topic, body: str, reply_to: Post | None
         Topic.objects.filter(pk=topic.pk).update(
             reply_count=F("reply_count") + 1,
             last_posted_at=now,
-            last_poster=actor,
+            last_poster=None if is_anonymous else actor,
             content_version=F("content_version") + 1,
         )
         Community.objects.filter(pk=topic.community_id).update(
@@ -187,7 +267,8 @@ def edit_post(
         number = (post.revisions.aggregate(highest=Max("number"))["highest"] or 0) + 1
         PostRevision.objects.create(
             post=post,
-            editor=actor,
+            # An anonymous author's own edit must not name them in the history.
+            editor=None if (post.is_anonymous and post.is_written_by(actor)) else actor,
             number=number,
             body=post.body,
             title=topic.title if post.is_first else "",
@@ -204,7 +285,7 @@ def edit_post(
             topic.save(update_fields=["title", "updated_at"])
         _record_mentions(post, mentioned)
         _bump_version(topic.pk)
-        if actor.pk != post.author_id:
+        if not post.is_written_by(actor):
             record_event(
                 actor=actor, verb="post.edit_by_moderator", target=post, reason=reason[:200]
             )
@@ -231,9 +312,11 @@ def delete_post(*, actor: Any, post: Post) -> Post:
             topic.accepted_post = None
             topic.save(update_fields=["accepted_post", "updated_at"])
         _bump_version(topic.pk)
+        by_author = post.is_written_by(actor)
         record_event(
-            actor=actor,
-            verb="post.delete" if actor.pk == post.author_id else "post.delete_by_moderator",
+            # The audit log must not undo an anonymous author's anonymity either.
+            actor=None if (by_author and post.is_anonymous) else actor,
+            verb="post.delete" if by_author else "post.delete_by_moderator",
             target=post,
         )
     return post
@@ -377,3 +460,63 @@ def save_draft(*, actor: Any, key: str, body: str, title: str = "") -> Draft | N
         user=actor, key=key, defaults={"body": body[:DRAFT_MAX], "title": (title or "")[:200]}
     )
     return draft
+
+
+def reveal_anonymous_author(*, actor: Any, post: Post, reason: str) -> User | None:
+    """Tell a site admin or community manager who wrote an anonymous post, for a written reason.
+
+    Every reveal is in the audit log (with the reason, about the member) and the member is told
+    by email that it happened. Returns None when the author's account no longer exists.
+    """
+    permissions.check_can_reveal_anonymous_author(actor, post.topic.community)
+    if not post.is_anonymous:
+        raise ValidationFailed(_("This post is not anonymous."), field="reason")
+    reason = " ".join((reason or "").split())
+    if len(reason) < 10:
+        raise ValidationFailed(
+            _("Please write the reason in a sentence (at least 10 characters)."), field="reason"
+        )
+    if len(reason) > 500:
+        raise ValidationFailed(_("Please keep the reason under 500 characters."), field="reason")
+    check_rate(scope="reveal", key=str(actor.pk), rate="20/h")
+    alias = post.alias
+    assert alias is not None
+    member = alias.user
+    with transaction.atomic():
+        record_event(
+            actor=actor,
+            verb="post.reveal_anonymous_author",
+            target=post,
+            subject=member,
+            reason=reason,
+            topic=post.topic_id,
+            alias=alias.number,
+        )
+        if member is not None:
+            transaction.on_commit(
+                lambda: notify_anonymous_reveal(member_id=member.pk, post_id=post.pk, reason=reason)
+            )
+    return member
+
+
+def notify_anonymous_reveal(*, member_id: int, post_id: int, reason: str) -> None:
+    """Email the member that staff looked up who wrote their anonymous post (no post text)."""
+    from django.core.mail import send_mail
+    from django.template.loader import render_to_string
+
+    member = User.objects.filter(pk=member_id, memorialised_at__isnull=True).first()
+    if member is None:
+        return
+    url = settings.SITE_URL.rstrip("/") + reverse("post_permalink", kwargs={"post_id": post_id})
+    context = {"member": member, "url": url, "reason": reason, "site_name": settings.SITE_NAME}
+    try:
+        send_mail(
+            subject=_("Someone looked up who wrote one of your anonymous posts"),
+            message=render_to_string("discussions/email/anonymous_reveal.txt", context),
+            from_email=None,
+            recipient_list=[member.email],
+        )
+    except OSError:
+        # The reveal is already in the audit log, which the member can read; a mail outage
+        # must not undo it.
+        logger.exception("Could not email member %s about a reveal", member_id)

@@ -5,13 +5,15 @@ from typing import Any
 
 from django.db import transaction
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 from ninja import Router, Schema, Status
 
 from carecircle.api.api import member_auth
 from carecircle.api.schemas import ErrorOut, MemberOut, PageMeta
+from carecircle.caregivers.permissions import patients_who_allow_posting
 from carecircle.communities import queries as community_queries
 from carecircle.communities.permissions import can_moderate_community
-from carecircle.core.errors import NotFoundError, ValidationFailed
+from carecircle.core.errors import NotFoundError, PermissionDeniedError, ValidationFailed
 from carecircle.core.pagination import PageRequest, paginate
 from carecircle.discussions import actions, queries
 from carecircle.discussions.models import Post, Reaction, Topic
@@ -24,6 +26,8 @@ class TopicOut(Schema):
     community: str
     title: str
     author: MemberOut | None
+    anonymous_alias: str | None
+    on_behalf_of: MemberOut | None
     is_question: bool
     is_pinned: bool
     is_locked: bool
@@ -42,6 +46,8 @@ class TopicIn(Schema):
     title: str
     body: str
     is_question: bool = False
+    is_anonymous: bool = False
+    on_behalf_of: str | None = None  # handle of the person a caregiver posts for
 
 
 class TopicPatch(Schema):
@@ -57,6 +63,8 @@ class PostOut(Schema):
     topic_id: int
     position: int
     author: MemberOut | None
+    anonymous_alias: str | None
+    on_behalf_of: MemberOut | None
     body: str | None
     body_html: str | None
     is_deleted: bool
@@ -75,6 +83,17 @@ class PostPage(PageMeta):
 class PostIn(Schema):
     body: str
     reply_to: int | None = None
+    is_anonymous: bool = False
+    on_behalf_of: str | None = None  # handle of the person a caregiver posts for
+
+
+class RevealIn(Schema):
+    reason: str
+
+
+class RevealOut(Schema):
+    post_id: int
+    author: MemberOut | None
 
 
 class PostPatch(Schema):
@@ -97,6 +116,20 @@ class ReactionOut(Schema):
     reactions: dict[str, int]
 
 
+def _person_posted_for(actor: Any, community: Any, handle: str | None) -> Any:
+    """The member a caregiver names in `on_behalf_of`, if they allowed posting here."""
+    if not handle:
+        return None
+    for patient in patients_who_allow_posting(actor, community):
+        if patient.handle == handle.strip().lower().removeprefix("@"):
+            return patient
+    raise PermissionDeniedError(
+        _("You can post for this person only where they allowed it."),
+        code="not_allowed_to_post_for",
+        field="on_behalf_of",
+    )
+
+
 def member_out(user: Any) -> MemberOut | None:
     if user is None:
         return None
@@ -111,6 +144,8 @@ def topic_out(topic: Topic) -> TopicOut:
         community=topic.community.slug,
         title=topic.title,
         author=member_out(topic.author),
+        anonymous_alias=topic.author_alias.label if topic.author_alias else None,
+        on_behalf_of=member_out(topic.on_behalf_of),
         is_question=topic.is_question,
         is_pinned=topic.is_pinned,
         is_locked=topic.is_locked,
@@ -129,6 +164,8 @@ def post_out(actor: Any, post: Post, *, show_deleted: bool = False) -> PostOut:
         topic_id=post.topic_id,
         position=post.position,
         author=None if hidden else member_out(post.author),
+        anonymous_alias=post.alias.label if (post.alias and not hidden) else None,
+        on_behalf_of=None if hidden else member_out(post.on_behalf_of),
         body=None if hidden else post.body,
         body_html=None if hidden else post.body_html,
         is_deleted=post.is_deleted,
@@ -160,7 +197,7 @@ def list_topics(request: HttpRequest, slug: str, page: int = 1, page_size: int =
     result = paginate(
         queries.topics_for_api(request.user, community)
         .select_related(None)
-        .select_related("community", "author"),
+        .select_related("community", "author", "author_alias", "on_behalf_of"),
         PageRequest.from_params(page, page_size),
     )
     return TopicPage(items=[topic_out(t) for t in result.items], **_page_meta(result))
@@ -174,7 +211,9 @@ def list_topics(request: HttpRequest, slug: str, page: int = 1, page_size: int =
 def create_topic(request: HttpRequest, slug: str, payload: TopicIn) -> Status[TopicOut]:
     """Start a topic (members of the community)."""
     community = community_queries.get_community(request.user, slug)
-    topic = actions.create_topic(actor=request.user, community=community, **payload.dict())
+    fields = payload.dict()
+    fields["on_behalf_of"] = _person_posted_for(request.user, community, payload.on_behalf_of)
+    topic = actions.create_topic(actor=request.user, community=community, **fields)
     return Status(201, topic_out(queries.get_topic(request.user, topic.pk)))
 
 
@@ -231,9 +270,29 @@ def reply(request: HttpRequest, topic_id: int, payload: PostIn) -> Status[PostOu
     topic = queries.get_topic(request.user, topic_id)
     reply_to = queries.get_post(request.user, payload.reply_to) if payload.reply_to else None
     post = actions.reply_to_topic(
-        actor=request.user, topic=topic, body=payload.body, reply_to=reply_to
+        actor=request.user,
+        topic=topic,
+        body=payload.body,
+        reply_to=reply_to,
+        is_anonymous=payload.is_anonymous,
+        on_behalf_of=_person_posted_for(request.user, topic.community, payload.on_behalf_of),
     )
     return Status(201, post_out(request.user, post))
+
+
+@router.post(
+    "/posts/{post_id}/reveal-author",
+    response={200: RevealOut, 400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut},
+    auth=member_auth,
+)
+def reveal_author(request: HttpRequest, post_id: int, payload: RevealIn) -> RevealOut:
+    """Who wrote an anonymous post: site admins and community managers, with a reason.
+
+    The look-up and the reason are audited and the member is told by email.
+    """
+    post = queries.get_post(request.user, post_id)
+    member = actions.reveal_anonymous_author(actor=request.user, post=post, reason=payload.reason)
+    return RevealOut(post_id=post.pk, author=member_out(member))
 
 
 @router.get("/posts/{post_id}", response={200: PostOut, 404: ErrorOut})

@@ -10,10 +10,50 @@ from carecircle.communities.models import Community
 from carecircle.core.models import TimeStampedModel
 
 
+class TopicAlias(models.Model):
+    """The stable anonymous name of one member in one topic ("Anonymous member 3").
+
+    Anonymous topics and posts have no `author`: the only link to the person is `user` here,
+    which no page or API shows; staff can reveal it only by recording a reason (audited, and the
+    member is told). `user` is nulled when the member's account is erased; the alias stays.
+    """
+
+    topic = models.ForeignKey("Topic", on_delete=models.CASCADE, related_name="aliases")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    number = models.PositiveIntegerField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["topic", "user"], name="one_alias_per_member"),
+            models.UniqueConstraint(fields=["topic", "number"], name="alias_number_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return str(self.label)
+
+    @property
+    def label(self) -> str:
+        return _("Anonymous member %(number)d") % {"number": self.number}
+
+
 class Topic(TimeStampedModel):
     community = models.ForeignKey(Community, on_delete=models.CASCADE, related_name="topics")
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="topics"
+    )
+    author_alias = models.ForeignKey(
+        TopicAlias, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # A caregiver posting for the person they care for: `author` is the carer.
+    on_behalf_of = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
     title = models.CharField(_("title"), max_length=200)
     is_question = models.BooleanField(
@@ -54,11 +94,31 @@ class Topic(TimeStampedModel):
     def get_absolute_url(self) -> str:
         return reverse("topic_detail", kwargs={"topic_id": self.pk, "slug": self.slug})
 
+    def is_started_by(self, user: object) -> bool:
+        """True when `user` started this topic, openly or under an anonymous alias."""
+        user_id = getattr(user, "pk", None)
+        if user_id is None:
+            return False
+        if self.author_id is not None:
+            return bool(self.author_id == user_id)
+        alias = self.author_alias
+        return alias is not None and alias.user_id == user_id
+
 
 class Post(TimeStampedModel):
     topic = models.ForeignKey(Topic, on_delete=models.CASCADE, related_name="posts")
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="posts"
+    )
+    alias = models.ForeignKey(
+        TopicAlias, null=True, blank=True, on_delete=models.SET_NULL, related_name="posts"
+    )
+    on_behalf_of = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
     position = models.PositiveIntegerField()
     body = models.TextField(_("message"))
@@ -88,6 +148,20 @@ class Post(TimeStampedModel):
     @property
     def is_first(self) -> bool:
         return self.position == 1
+
+    @property
+    def is_anonymous(self) -> bool:
+        return self.alias_id is not None
+
+    def is_written_by(self, user: object) -> bool:
+        """True when `user` wrote this post, openly or under an anonymous alias."""
+        user_id = getattr(user, "pk", None)
+        if user_id is None:
+            return False
+        if self.author_id is not None:
+            return bool(self.author_id == user_id)
+        alias = self.alias
+        return alias is not None and alias.user_id == user_id
 
     def get_absolute_url(self) -> str:
         return reverse("post_permalink", kwargs={"post_id": self.pk})

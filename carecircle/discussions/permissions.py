@@ -6,10 +6,12 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
+from carecircle.communities.models import Membership
 from carecircle.communities.permissions import (
     can_moderate_community,
     can_read_community,
     can_reply_in_community,
+    membership_of,
 )
 from carecircle.core.errors import NotFoundError, PermissionDeniedError
 from carecircle.discussions.models import Post, Topic
@@ -32,13 +34,13 @@ def can_edit_post(actor: Any, post: Post) -> bool:
         return False
     if can_moderate_community(actor, post.topic.community):
         return True
-    return post.author_id == actor.pk and not post.topic.is_locked
+    return post.is_written_by(actor) and not post.topic.is_locked
 
 
 def can_delete_post(actor: Any, post: Post) -> bool:
     if not getattr(actor, "is_authenticated", False) or not actor.is_active or post.is_deleted:
         return False
-    return post.author_id == actor.pk or can_moderate_community(actor, post.topic.community)
+    return post.is_written_by(actor) or can_moderate_community(actor, post.topic.community)
 
 
 def can_react(actor: Any, post: Post) -> bool:
@@ -50,7 +52,29 @@ def can_react(actor: Any, post: Post) -> bool:
 def can_accept_answer(actor: Any, topic: Topic) -> bool:
     if not topic.is_question or not getattr(actor, "is_authenticated", False):
         return False
-    return topic.author_id == actor.pk or can_moderate_community(actor, topic.community)
+    return topic.is_started_by(actor) or can_moderate_community(actor, topic.community)
+
+
+def can_post_anonymously(actor: Any, community: Any) -> bool:
+    return bool(community.allow_anonymous_posts) and can_reply_in_community(actor, community)
+
+
+def can_reveal_anonymous_author(actor: Any, community: Any) -> bool:
+    """Site admins and the community's managers only; moderators may not."""
+    if not getattr(actor, "is_authenticated", False) or not actor.is_active:
+        return False
+    if actor.is_site_admin:
+        return True
+    membership = membership_of(actor, community)
+    return membership is not None and membership.role == Membership.Role.MANAGER
+
+
+def check_can_reveal_anonymous_author(actor: Any, community: Any) -> None:
+    if not can_reveal_anonymous_author(actor, community):
+        raise PermissionDeniedError(
+            _("Only a site administrator or a manager of this community can do this."),
+            code="not_manager",
+        )
 
 
 def can_see_deleted(actor: Any, topic: Topic) -> bool:

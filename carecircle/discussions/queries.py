@@ -22,9 +22,9 @@ def community_topics(actor: Any, community: Community, page: PageRequest) -> Pag
     queryset = Topic.objects.filter(community=community)
     if not can_moderate_community(actor, community):
         queryset = queryset.filter(is_deleted=False)
-    queryset = queryset.select_related("author", "last_poster").order_by(
-        "-is_pinned", "-last_posted_at", "-pk"
-    )
+    queryset = queryset.select_related(
+        "author", "author_alias", "on_behalf_of", "last_poster"
+    ).order_by("-is_pinned", "-last_posted_at", "-pk")
     return paginate(queryset, page, total=None)
 
 
@@ -32,7 +32,7 @@ def recent_topics(actor: Any, *, limit: int = 10) -> list[Topic]:
     """The latest active topics across every community the actor may read."""
     return list(
         Topic.objects.filter(community__in=readable_community_ids(actor), is_deleted=False)
-        .select_related("community", "author", "last_poster")
+        .select_related("community", "author", "author_alias", "last_poster")
         .order_by("-last_posted_at")[:limit]
     )
 
@@ -40,7 +40,7 @@ def recent_topics(actor: Any, *, limit: int = 10) -> list[Topic]:
 def topics_for_api(actor: Any, community: Community | None = None) -> QuerySet[Topic]:
     queryset = Topic.objects.filter(
         community__in=readable_community_ids(actor), is_deleted=False
-    ).select_related("community", "author")
+    ).select_related("community", "author", "author_alias", "on_behalf_of")
     if community is not None:
         queryset = queryset.filter(community=community)
     return queryset.order_by("-is_pinned", "-last_posted_at", "-pk")
@@ -49,7 +49,9 @@ def topics_for_api(actor: Any, community: Community | None = None) -> QuerySet[T
 def get_topic(actor: Any, topic_id: int) -> Topic:
     """The topic if the actor may read it; NotFoundError otherwise, never revealing it exists."""
     topic = (
-        Topic.objects.select_related("community", "author", "accepted_post__author")
+        Topic.objects.select_related(
+            "community", "author", "author_alias", "accepted_post__author", "accepted_post__alias"
+        )
         .filter(pk=topic_id)
         .first()
     )
@@ -72,7 +74,7 @@ def topic_posts(actor: Any, topic: Topic, page: PageRequest) -> Page:
             position__gte=first_position,
             position__lt=first_position + page.size,
         )
-        .select_related("author")
+        .select_related("author", "alias", "on_behalf_of")
         .order_by("position")
     )
     result = Page(items=items, number=number, size=page.size, total=total)
@@ -98,15 +100,16 @@ def attach_actor_reactions(actor: Any, posts: list[Post]) -> None:
 def get_post(actor: Any, post_id: int) -> Post:
     """The post if the actor may read its topic; NotFoundError otherwise."""
     post = (
-        Post.objects.select_related("topic__community", "author", "topic__author")
+        Post.objects.select_related(
+            "topic__community", "author", "alias", "on_behalf_of", "topic__author"
+        )
         .filter(pk=post_id)
         .first()
     )
     if post is None or not permissions.can_read_topic(actor, post.topic):
         raise NotFoundError("Post not found.")
     if post.is_deleted and not (
-        post.author_id == getattr(actor, "pk", None)
-        or permissions.can_see_deleted(actor, post.topic)
+        post.is_written_by(actor) or permissions.can_see_deleted(actor, post.topic)
     ):
         raise NotFoundError("Post not found.")
     return post
@@ -114,7 +117,10 @@ def get_post(actor: Any, post_id: int) -> Post:
 
 def quote_of(post: Post) -> str:
     """The post as a Markdown quote attributed to its author, ready for a reply box."""
-    author = post.author.display_name if post.author else gettext("A former member")
+    if post.alias_id is not None:
+        author = post.alias.label  # type: ignore[union-attr]
+    else:
+        author = post.author.display_name if post.author else gettext("A former member")
     return quote_markdown(author, post.body)
 
 

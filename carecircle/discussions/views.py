@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from typing import Any
 from urllib.parse import urlencode, urlsplit
 
 from django.conf import settings
@@ -12,10 +13,11 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from carecircle.caregivers.permissions import patients_who_allow_posting
 from carecircle.communities import permissions as community_permissions
 from carecircle.communities import queries as community_queries
 from carecircle.communities.models import Community
-from carecircle.core.errors import DomainError, ValidationFailed
+from carecircle.core.errors import DomainError, PermissionDeniedError, ValidationFailed
 from carecircle.core.interfaces import field_errors, page_errors
 from carecircle.core.pagination import PageRequest
 from carecircle.core.visitor_cache import is_visitor_request, mark_visitor_cacheable
@@ -64,20 +66,24 @@ def topic_create(request: HttpRequest, slug: str) -> HttpResponse:
     draft_key = f"topic:{community.pk}"
     errors: dict[str, str] = {}
     status = 200
-    values = {"title": "", "body": "", "is_question": False}
+    values = {"title": "", "body": "", "is_question": False, "voice": "me"}
     if request.method == "POST":
         values = {
             "title": request.POST.get("title", ""),
             "body": request.POST.get("body", ""),
             "is_question": request.POST.get("is_question") == "on",
+            "voice": request.POST.get("voice", "me"),
         }
         try:
+            is_anonymous, on_behalf_of = _voice(request, community, new_topic=True)
             topic = actions.create_topic(
                 actor=request.user,
                 community=community,
                 title=str(values["title"]),
                 body=str(values["body"]),
                 is_question=bool(values["is_question"]),
+                is_anonymous=is_anonymous,
+                on_behalf_of=on_behalf_of,
             )
         except DomainError as error:
             errors = field_errors(error)
@@ -107,12 +113,41 @@ def topic_create(request: HttpRequest, slug: str) -> HttpResponse:
             "errors": errors,
             "draft_key": draft_key,
             "has_draft": request.method == "GET" and bool(values["body"]),
+            **_voice_context(request.user, community),
         },
         status=status,
     )
 
 
 VISITOR_PAGE_SECONDS = 300
+
+
+def _voice_context(actor: Any, community: Community) -> dict[str, Any]:
+    """What a member may choose under "Post as": anonymously, or for someone they care for."""
+    if not actor.is_authenticated:
+        return {"can_post_anonymously": False, "post_for_choices": []}
+    return {
+        "can_post_anonymously": permissions.can_post_anonymously(actor, community),
+        "post_for_choices": patients_who_allow_posting(actor, community),
+    }
+
+
+def _voice(request: HttpRequest, community: Community, *, new_topic: bool) -> tuple[bool, Any]:
+    """Read the "Post as" choice: (is_anonymous, the person posted for or None)."""
+    voice = request.POST.get("voice", "me")
+    if voice == "anonymous":
+        return True, None
+    if voice.startswith("for:"):
+        handle = voice.removeprefix("for:")
+        for patient in patients_who_allow_posting(request.user, community):
+            if patient.handle == handle:
+                return False, patient
+        raise PermissionDeniedError(
+            _("You can no longer post for this person here."),
+            code="not_allowed_to_post_for",
+            field="on_behalf_of",
+        )
+    return False, None
 
 
 def _visitor_cache_key(request: HttpRequest, topic: Topic) -> str | None:
@@ -161,6 +196,7 @@ def _render_topic(
     errors: dict[str, str] | None = None,
     status: int = 200,
     page_number: int | str | None = None,
+    voice: str = "me",
 ) -> HttpResponse:
     actor = request.user
     page = queries.topic_posts(
@@ -209,6 +245,9 @@ def _render_topic(
             "draft_key": draft_key,
             "draft_saved": request.COOKIES.get("draft_saved", ""),
             "move_targets": moderation_targets,
+            "voice": voice,
+            "can_reveal": permissions.can_reveal_anonymous_author(actor, community),
+            **_voice_context(actor, community),
         },
         status=status,
     )
@@ -228,7 +267,15 @@ def topic_reply(request: HttpRequest, topic_id: int) -> HttpResponse:
         except (DomainError, ValueError):
             reply_to = None
     try:
-        post = actions.reply_to_topic(actor=request.user, topic=topic, body=body, reply_to=reply_to)
+        is_anonymous, on_behalf_of = _voice(request, topic.community, new_topic=False)
+        post = actions.reply_to_topic(
+            actor=request.user,
+            topic=topic,
+            body=body,
+            reply_to=reply_to,
+            is_anonymous=is_anonymous,
+            on_behalf_of=on_behalf_of,
+        )
     except DomainError as error:
         actions.save_draft(actor=request.user, key=f"reply:{topic.pk}", body=body)
         last_page = 10**6
@@ -236,6 +283,7 @@ def topic_reply(request: HttpRequest, topic_id: int) -> HttpResponse:
             request,
             topic,
             reply_body=body,
+            voice=request.POST.get("voice", "me"),
             errors=field_errors(error),
             status=error.status if error.status != 404 else 400,
             page_number=last_page,
@@ -428,3 +476,34 @@ def draft_save(request: HttpRequest) -> HttpResponse:
 
 
 __all__ = ["Post"]
+
+
+@page_errors
+@require_http_methods(["GET", "POST"])
+def post_reveal_author(request: HttpRequest, post_id: int) -> HttpResponse:
+    if not request.user.is_authenticated:
+        return _sign_in_first(request.path)
+    post = queries.get_post(request.user, post_id)
+    permissions.check_can_reveal_anonymous_author(request.user, post.topic.community)
+    errors: dict[str, str] = {}
+    reason = ""
+    revealed = None
+    status = 200
+    if request.method == "POST":
+        reason = request.POST.get("reason", "")
+        try:
+            member = actions.reveal_anonymous_author(actor=request.user, post=post, reason=reason)
+        except DomainError as error:
+            errors = field_errors(error)
+            status = error.status
+        else:
+            revealed = {"member": member}
+    response = render(
+        request,
+        "discussions/post_reveal_author.html",
+        {"post": post, "reason": reason, "errors": errors, "revealed": revealed},
+        status=status,
+    )
+    # The answer names a member: never keep it in any cache or browser history.
+    response["Cache-Control"] = "no-store"
+    return response
