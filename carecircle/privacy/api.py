@@ -8,6 +8,7 @@ from django.contrib.auth import logout
 from django.http import HttpRequest, HttpResponse
 from ninja import Router, Schema
 
+from carecircle.accounts.api import router as accounts_router
 from carecircle.accounts.models import User
 from carecircle.api.api import member_auth
 from carecircle.api.schemas import ErrorOut
@@ -142,8 +143,13 @@ def _export_out(export: DataExport) -> ExportOut:
     )
 
 
-@router.delete(
-    "/me", response={204: None, 400: ErrorOut, 401: ErrorOut, 429: ErrorOut}, auth=member_auth
+# GET /me lives on the accounts router; one path's operations must share a router in Ninja,
+# so DELETE /me is added there (routes.py imports both before mounting them).
+@accounts_router.delete(
+    "/me",
+    response={204: None, 400: ErrorOut, 401: ErrorOut, 429: ErrorOut},
+    auth=member_auth,
+    tags=["privacy"],
 )
 def delete_me(request: HttpRequest, payload: EraseIn) -> HttpResponse:
     """Delete your account for good. Send your password; choose whether posts are kept."""

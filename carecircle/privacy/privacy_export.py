@@ -377,6 +377,29 @@ def _register_all() -> None:
     register("discussions.TopicAlias", name="anonymous_names", export=anonymous_names, default=True)
     register("privacy.ConsentRecord", name="consents", export=consents, default=True)
     register("privacy.DataExport", name="data_exports", export=data_exports, default=True)
+    # Fallbacks for the sign-in and caregiver apps until they register their own.
+    register(
+        "signin.MemberSession",
+        name="sign_in_sessions",
+        fields=["created_at", "last_seen_at", "device", "place", "ip_network", "method"],
+        default=True,
+    )
+    register(
+        "caregivers.CaregiverLink",
+        name="caregiver_links",
+        fields=[
+            "patient",
+            "carer",
+            "status",
+            "requested_by",
+            "shared_fields",
+            "may_post",
+            "created_at",
+            "accepted_at",
+            "ended_at",
+        ],
+        default=True,
+    )
     exclude(
         "privacy.MemorialNote",
         reason="Written by staff at a family's request after the member died; staff-only.",
