@@ -112,8 +112,12 @@ def update_community(
     guidelines: str,
     kind: str,
     visibility: str,
+    allow_anonymous_posts: bool | None = None,
 ) -> Community:
-    """Edit a community; changed guidelines get a new version that members accept again."""
+    """Edit a community; changed guidelines get a new version that members accept again.
+
+    `allow_anonymous_posts` None keeps the current setting.
+    """
     permissions.check_can_manage_community(actor, community)
     name = _clean_text(name, field="name", label=_("a name"), max_length=80)
     description = _clean_text(
@@ -137,6 +141,12 @@ def update_community(
             ("guidelines", guidelines),
             ("kind", kind),
             ("visibility", visibility),
+            (
+                "allow_anonymous_posts",
+                community.allow_anonymous_posts
+                if allow_anonymous_posts is None
+                else allow_anonymous_posts,
+            ),
         ):
             if getattr(community, field) != value:
                 changes.setdefault(field, value if field != "guidelines" else "changed")

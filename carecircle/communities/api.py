@@ -28,6 +28,7 @@ class CommunityOut(Schema):
     role: str | None
     can_read: bool
     guidelines_version: int
+    allow_anonymous_posts: bool
 
 
 class CommunityIn(Schema):
@@ -45,6 +46,7 @@ class CommunityPatch(Schema):
     guidelines: str | None = None
     kind: str | None = None
     visibility: str | None = None
+    allow_anonymous_posts: bool | None = None
 
 
 class JoinIn(Schema):
@@ -81,6 +83,7 @@ def community_out(actor: Any, community: Community) -> CommunityOut:
         role=membership.role if membership else None,
         can_read=can_read,
         guidelines_version=community.guidelines_version,
+        allow_anonymous_posts=community.allow_anonymous_posts,
     )
 
 

@@ -239,6 +239,7 @@ def community_edit(request: HttpRequest, slug: str) -> HttpResponse:
     errors: dict[str, str] = {}
     if request.method == "POST":
         values = {field: request.POST.get(field, "") for field in COMMUNITY_FIELDS}
+        values["allow_anonymous_posts"] = request.POST.get("allow_anonymous_posts") == "on"
         try:
             actions.update_community(actor=request.user, community=community, **values)
         except DomainError as error:
@@ -248,6 +249,7 @@ def community_edit(request: HttpRequest, slug: str) -> HttpResponse:
             return redirect(community.get_absolute_url())
     else:
         values = {field: getattr(community, field) for field in COMMUNITY_FIELDS}
+        values["allow_anonymous_posts"] = community.allow_anonymous_posts
     return render(
         request,
         "communities/community_form.html",

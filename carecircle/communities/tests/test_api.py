@@ -43,6 +43,7 @@ def body(**overrides):
         "role": None,
         "can_read": True,
         "guidelines_version": 1,
+        "allow_anonymous_posts": False,
     }
     return {**defaults, **overrides}
 

@@ -8,6 +8,7 @@ from django.test import Client
 from carecircle.communities.models import Community, GuidelinesAcceptance, Invitation, Membership
 from carecircle.communities.tests.helpers import snapshot
 from carecircle.core.factories import CommunityFactory, make_member, make_topic
+from carecircle.core.models import AuditEvent
 from conftest import client_for
 
 pytestmark = pytest.mark.django_db
@@ -438,7 +439,20 @@ def test_edit_form_is_filled_with_the_current_values(community, community_manage
         "guidelines": "Be kind.",
         "kind": "condition",
         "visibility": "public",
+        "allow_anonymous_posts": False,
     }
+
+
+def test_manager_allows_anonymous_posts(community, community_manager):
+    response = client_for(community_manager).post(
+        "/c/type-2-diabetes/edit/",
+        {**FORM, "name": "Type 2 Diabetes", "visibility": "public", "allow_anonymous_posts": "on"},
+    )
+    assert response.status_code == 302
+    community.refresh_from_db()
+    assert community.allow_anonymous_posts is True
+    event = AuditEvent.objects.filter(verb="community.update").latest("id")
+    assert event.data["changes"]["allow_anonymous_posts"] is True
 
 
 def test_edit_saves_and_bumps_the_guidelines_version(community, community_manager):
