@@ -72,6 +72,7 @@ def _now():  # type: ignore[no-untyped-def]
 
 def _build(posts: int, topics: int, keep_posts: bool):  # type: ignore[no-untyped-def]
     from carecircle.accounts.models import User
+    from carecircle.communities.models import Community
     from carecircle.core.factories import CommunityFactory, make_member
     from carecircle.discussions.models import Post, Reaction, Topic
 
@@ -85,7 +86,7 @@ def _build(posts: int, topics: int, keep_posts: bool):  # type: ignore[no-untype
     other = User.objects.create_user(
         f"other-{suffix}@example.org", "bench", display_name="Other", handle=f"other-{suffix}"
     )
-    community = CommunityFactory(name=f"Bench {suffix}", slug=f"bench-{suffix}")
+    community: Community = CommunityFactory(name=f"Bench {suffix}", slug=f"bench-{suffix}")
     make_member(community, member)
     make_member(community, other)
     now = _now()
