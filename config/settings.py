@@ -299,11 +299,11 @@ MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = env_bool("WEBAUTHN_ALLOW_INSECURE_ORIGIN", 
 from carecircle.signin.sso import openid_connect_settings  # noqa: E402
 
 CARECIRCLE_OIDC_PROVIDERS = openid_connect_settings(os.environ)
-if CARECIRCLE_OIDC_PROVIDERS:
-    INSTALLED_APPS.insert(
-        INSTALLED_APPS.index("allauth.socialaccount") + 1,
-        "allauth.socialaccount.providers.openid_connect",
-    )
+# Always installed (its URLs then exist); with no providers configured it offers no button.
+INSTALLED_APPS.insert(
+    INSTALLED_APPS.index("allauth.socialaccount") + 1,
+    "allauth.socialaccount.providers.openid_connect",
+)
 SOCIALACCOUNT_PROVIDERS = {
     "openid_connect": {"APPS": CARECIRCLE_OIDC_PROVIDERS, "OAUTH_PKCE_ENABLED": True}
 }

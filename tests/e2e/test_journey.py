@@ -49,7 +49,7 @@ def new_context(browser: Browser, site: Site, viewport: ViewportSize) -> Browser
 def sign_in(page: Page, email: str, password: str) -> None:
     page.get_by_label("Email", exact=True).fill(email)
     page.get_by_label("Password", exact=True).fill(password)
-    page.get_by_role("main").get_by_role("button", name="Sign in").click()
+    page.get_by_role("main").get_by_role("button", name="Sign in", exact=True).click()
 
 
 def test_new_member_signs_up_joins_posts_and_reacts_to_a_reply(
