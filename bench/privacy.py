@@ -86,7 +86,7 @@ def _build(posts: int, topics: int, keep_posts: bool):  # type: ignore[no-untype
     other = User.objects.create_user(
         f"other-{suffix}@example.org", "bench", display_name="Other", handle=f"other-{suffix}"
     )
-    community: Community = CommunityFactory(name=f"Bench {suffix}", slug=f"bench-{suffix}")
+    community: Community = CommunityFactory(name=f"Bench {suffix}", slug=f"bench-{suffix}")  # type: ignore[assignment]
     make_member(community, member)
     make_member(community, other)
     now = _now()
