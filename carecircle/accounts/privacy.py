@@ -63,15 +63,11 @@ FIELD_LABELS: dict[str, Any] = {
 }
 LEVEL_EXPLANATIONS: dict[str, Any] = {
     Visibility.EVERYONE: _(
-        "Everyone: anyone on the internet, even people without an account, and search engines."
+        "Anyone on the internet, even people without an account, and search engines."
     ),
-    Visibility.MEMBERS: _(
-        "Signed-in members: anyone who has a CareCircle account and is signed in."
-    ),
-    Visibility.SHARED: _(
-        "Members of my communities: only people who are in at least one community with you."
-    ),
-    Visibility.PRIVATE: _("Only me: nobody else, not even moderators or site administrators."),
+    Visibility.MEMBERS: _("Anyone who has a CareCircle account and is signed in."),
+    Visibility.SHARED: _("Only people who are in at least one community with you."),
+    Visibility.PRIVATE: _("Nobody else, not even moderators or site administrators."),
 }
 
 

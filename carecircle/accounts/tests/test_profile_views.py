@@ -49,8 +49,8 @@ def test_edit_page_needs_sign_in(visitor_client):
 def test_edit_page_explains_each_level_and_links_the_preview(patient_client):
     page = text(patient_client.get("/account/profile/"))
 
-    assert "Everyone: anyone on the internet, even people without an account" in page
-    assert "Only me: nobody else, not even moderators or site administrators." in page
+    assert "Anyone on the internet, even people without an account" in page
+    assert "Nobody else, not even moderators or site administrators." in page
     assert "Moderators and site administrators see your profile exactly like any other" in page
     assert 'href="/account/profile/preview/"' in page
     assert '<datalist id="condition-names">' in page
