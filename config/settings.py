@@ -117,6 +117,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    "carecircle.privacy.middleware.PolicyUpdateMiddleware",
     "carecircle.core.middleware.MemberTimezoneMiddleware",
     # Idle and absolute session limits, and "last seen" for the member's list of sessions.
     "carecircle.signin.middleware.SessionSecurityMiddleware",

@@ -289,17 +289,23 @@ def _field_value(name: str, member: User, profile: Profile) -> Any:
 
 
 def build_visible_profile(
-    viewer_audience: Audience, member: User, profile: Profile | None
+    viewer_audience: Audience,
+    member: User,
+    profile: Profile | None,
+    granted: frozenset[str] = frozenset(),
 ) -> VisibleProfile:
-    """Apply the member's choices for a viewer whose audience is already known."""
+    """Apply the member's choices for a viewer whose audience is already known.
+
+    `granted` are fields the member explicitly shares with this viewer as their caregiver:
+    shown whatever their level, even on a hidden profile (the more specific choice wins).
+    """
     profile = profile or Profile(user=member)
     hidden = profile.is_hidden and viewer_audience != Audience.SELF
     values: dict[str, Any] = {}
-    if not hidden:
-        levels = visibility_of(profile)
-        for name in FIELDS:
-            if may_see(viewer_audience, levels[name]):
-                values[name] = _field_value(name, member, profile)
+    levels = visibility_of(profile)
+    for name in FIELDS:
+        if name in granted or (not hidden and may_see(viewer_audience, levels[name])):
+            values[name] = _field_value(name, member, profile)
     return VisibleProfile(
         member_id=member.pk,
         handle=member.handle,
@@ -348,8 +354,18 @@ def visible_profiles(viewer: Any, members: Iterable[User]) -> dict[int, VisibleP
 
 
 def visible_profile(viewer: Any, member: User) -> VisibleProfile:
-    """What `viewer` (a member, site staff or a visitor) may see of `member`'s profile."""
-    return visible_profiles(viewer, [member])[member.pk]
+    """What `viewer` (a member, site staff or a visitor) may see of `member`'s profile.
+
+    A caregiver linked to `member` also sees the fields `member` chose to share with them.
+    """
+    from carecircle.caregivers.queries import fields_shared_with_carer
+
+    visible = visible_profiles(viewer, [member])[member.pk]
+    granted = fields_shared_with_carer(viewer, member)
+    if not granted:
+        return visible
+    profile = Profile.objects.filter(user=member).first()
+    return build_visible_profile(visible.audience, member, profile, granted)
 
 
 def preview_profile(member: User, audience: Audience) -> VisibleProfile:

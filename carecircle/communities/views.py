@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
@@ -237,6 +239,7 @@ def community_edit(request: HttpRequest, slug: str) -> HttpResponse:
     community = queries.get_community(request.user, slug)
     permissions.check_can_manage_community(request.user, community)
     errors: dict[str, str] = {}
+    values: dict[str, Any]
     if request.method == "POST":
         values = {field: request.POST.get(field, "") for field in COMMUNITY_FIELDS}
         values["allow_anonymous_posts"] = request.POST.get("allow_anonymous_posts") == "on"

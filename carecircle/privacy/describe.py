@@ -15,9 +15,21 @@ SENTENCES: dict[str, Any] = {
     "member.memorialise": _("Your account was marked as in memory at your family's request."),
     "member.unmemorialise": _("The in-memory mark on your account was removed."),
     "member.site_roles": _("A site administrator changed your site roles."),
-    "post.reveal_author": _(
-        "A community manager revealed who wrote an anonymous post, giving this reason: %(reason)s"
+    "post.reveal_anonymous_author": _(
+        "A site administrator or community manager looked up who wrote one of your anonymous "
+        "posts, giving this reason: %(reason)s"
     ),
+    "profile.update": _("Your profile was changed."),
+    "profile.view_sensitive": _(
+        "Someone you chose to share with was shown the health parts of your profile."
+    ),
+    "caregiver.request": _("A caregiver link with you was requested."),
+    "caregiver.accept": _("A caregiver link with you was accepted."),
+    "caregiver.decline": _("A caregiver link request was declined."),
+    "caregiver.update_sharing": _("You changed what your caregiver can see or do."),
+    "caregiver.end": _("A caregiver link with you was ended."),
+    "session.revoke": _("One of your signed-in sessions was signed out."),
+    "session.revoke_others": _("All your other signed-in sessions were signed out."),
     "post.delete_by_moderator": _("A moderator hid one of your posts."),
     "post.restore": _("A moderator restored one of your posts."),
     "membership.role": _("A community manager changed your role in a community."),

@@ -25,17 +25,19 @@ class PolicyUpdateMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         response = self.get_response(request)
-        user = getattr(request, "user", None)
+        # Cheap checks first: an error page (a 503 during an outage, say) must not load the
+        # member, which would read the session again.
         if (
             request.method != "GET"
-            or user is None
-            or not user.is_authenticated
-            or request.path.startswith(SKIPPED_PREFIXES)
-            or getattr(request, "htmx", False)
             or response.status_code != 200
             or response.streaming
             or not response.get("Content-Type", "").startswith("text/html")
+            or request.path.startswith(SKIPPED_PREFIXES)
+            or getattr(request, "htmx", False)
         ):
+            return response
+        user = getattr(request, "user", None)
+        if user is None or not user.is_authenticated:
             return response
         try:
             if not pending_documents(user):

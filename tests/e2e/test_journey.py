@@ -84,6 +84,7 @@ def test_new_member_signs_up_joins_posts_and_reacts_to_a_reply(
 
     page.get_by_label("Choose a password").fill(NEW_PASSWORD)
     page.get_by_label("Type the password again").fill(NEW_PASSWORD)
+    page.get_by_label("I agree to the terms of use and the privacy policy").check()
     page.get_by_role("button", name="Create my account").click()
     expect(heading).to_have_text("Check your email")
     audit(page, "verification email sent")

@@ -19,6 +19,7 @@ def sign_up(email: str, display_name: str) -> int:
             "email": email,
             "password1": "a-long-Pass-phrase-9",
             "password2": "a-long-Pass-phrase-9",
+            "accept_terms": "on",
             "display_name": display_name,
             "roles": ["caregiver"],
         },

@@ -21,6 +21,7 @@ SIGNUP = {
     "email": "Zoe@Example.org",
     "password1": PASSWORD,
     "password2": PASSWORD,
+    "accept_terms": "on",
     "display_name": "  Zoë   Smith ",
     "roles": ["patient", "caregiver"],
 }

@@ -243,3 +243,36 @@ def test_the_api_round_trip(patient, caregiver, community):
     assert unknown.status_code == 400
     ended = carer.delete(f"/api/v1/me/caregiver-links/{link_id}")
     assert ended.json()["status"] == "ended"
+
+
+def test_a_carer_sees_exactly_the_shared_health_fields_on_the_profile(
+    active_link, patient, caregiver, outsider
+):
+    from carecircle.accounts.actions import update_profile_details
+
+    update_profile_details(
+        actor=patient,
+        conditions=["Canary-condition-71"],
+        treatments=["Canary-treatment-72"],
+        story="Canary-story-73",
+    )
+    actions.update_caregiver_sharing(
+        actor=patient,
+        link_id=active_link.pk,
+        shared_fields=["conditions"],
+        may_post=False,
+        post_community_ids=[],
+    )
+    carer_page = client_for(caregiver).get("/members/patient/").content.decode()
+    api = client_for(caregiver).get("/api/v1/members/patient").content.decode()
+    for text in (carer_page, api):
+        assert "Canary-condition-71" in text
+        assert "Canary-treatment-72" not in text
+        assert "Canary-story-73" not in text
+    assert (
+        "Canary-condition-71" not in client_for(outsider).get("/members/patient/").content.decode()
+    )
+    actions.end_caregiver_link(actor=patient, link_id=active_link.pk)
+    assert (
+        "Canary-condition-71" not in client_for(caregiver).get("/members/patient/").content.decode()
+    )

@@ -111,15 +111,19 @@ def test_memorial_form_keeps_a_too_short_note(community, community_manager, pati
 
 def test_activity_page_speaks_plainly_and_shows_only_own_events(patient, caregiver, admin):
     record_event(
-        actor=admin, verb="post.reveal_author", target=patient, subject=patient, reason="A threat"
+        actor=admin,
+        verb="post.reveal_anonymous_author",
+        target=patient,
+        subject=patient,
+        reason="A threat",
     )
     record_event(actor=admin, verb="member.site_roles", target=caregiver, subject=caregiver)
     client = Client()
     client.force_login(patient)
     page = client.get("/account/privacy/activity/").content.decode()
     assert (
-        "A community manager revealed who wrote an anonymous post, giving this reason: A threat"
-        in page
+        "A site administrator or community manager looked up who wrote one of your anonymous "
+        "posts, giving this reason: A threat" in page
     )
     assert "changed your site roles" not in page
 
