@@ -19,3 +19,27 @@ def mail_dir(settings, tmp_path: Path) -> Path:
     settings.EMAIL_BACKEND = "carecircle.core.mail.ConsoleAndFileEmailBackend"
     settings.EMAIL_FILE_PATH = str(tmp_path / "mail")
     return tmp_path / "mail"
+
+
+@pytest.fixture(autouse=True)
+def _seeded_policies(request) -> None:
+    """The policy documents the seed migration creates, even after a transactional test.
+
+    Tests that use a live server (transaction=True) empty every table when they finish, which
+    removes rows created by data migrations; later tests must not depend on test order.
+    """
+    uses_db = request.node.get_closest_marker("django_db") is not None or any(
+        name in request.fixturenames for name in ("db", "transactional_db")
+    )
+    if not uses_db:
+        return
+    request.getfixturevalue("_django_db_helper")
+    import importlib
+
+    from django.apps import apps
+
+    from carecircle.privacy.models import PolicyDocument
+
+    if not PolicyDocument.objects.exists():
+        seed = importlib.import_module("carecircle.privacy.migrations.0002_seed_policies").seed
+        seed(apps, None)
