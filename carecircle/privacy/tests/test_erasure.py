@@ -10,7 +10,7 @@ import pytest
 from django.apps import apps
 from django.conf import settings
 from django.contrib.sessions.models import Session
-from django.core.cache import cache
+from django.core.cache import caches
 from django.db import connection
 from django.test import Client
 
@@ -64,9 +64,21 @@ def _in_files(marker: str) -> list[str]:
     return hits
 
 
+def _cache_entries() -> list[tuple[str, bytes]]:
+    """Every stored (key, raw value) of the default cache: local memory or Redis."""
+    from django.core.cache.backends.redis import RedisCache
+
+    backend = caches["default"]
+    if isinstance(backend, RedisCache):
+        client = backend._cache.get_client()
+        keys = list(client.scan_iter(match=f"{backend.key_prefix}*"))
+        return [(key.decode(), client.get(key) or b"") for key in keys]
+    store: dict[str, Any] = backend._cache  # type: ignore[attr-defined] - LocMemCache internals
+    return list(store.items())
+
+
 def _in_cache(marker: str) -> list[str]:
-    store: dict[str, Any] = cache._cache  # type: ignore[attr-defined] - LocMemCache internals
-    return [key for key, value in store.items() if marker.encode() in value]
+    return [key for key, value in _cache_entries() if marker.encode() in value]
 
 
 @pytest.fixture

@@ -179,7 +179,9 @@ def test_chain_detects_an_edited_a_deleted_and_an_inserted_row(patient):
             f"INSERT INTO {table} (id, actor_ref, subject_ref, verb, target_type, target_id, "
             "data, created_at, prev_hash, hash) "
             "SELECT %s, actor_ref, subject_ref, verb, target_type, target_id, data, created_at, "
-            "prev_hash, hash || 'x' FROM " + table + " WHERE id = %s",
+            # A copy of the first event under a different (still 64-character) hash.
+            "prev_hash, CASE WHEN substr(hash, 1, 1) = 'f' THEN 'e' ELSE 'f' END "
+            "|| substr(hash, 2) FROM " + table + " WHERE id = %s",
             [events[1].pk, events[0].pk],
         )
     assert verify_chain().broken_at == events[1].pk
