@@ -5,18 +5,17 @@ from __future__ import annotations
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from carecircle.accounts.models import User
 from carecircle.accounts.privacy import FIELDS
 from carecircle.caregivers.models import CaregiverLink
+from carecircle.caregivers.queries import get_link
 from carecircle.communities.models import Community, Membership
 from carecircle.core.audit import record_event
 from carecircle.core.errors import (
     ConflictError,
-    NotFoundError,
     PermissionDeniedError,
     ValidationFailed,
 )
@@ -61,22 +60,10 @@ def request_caregiver_link(*, actor: Any, other_handle: str, actor_is: str) -> C
     return link
 
 
-def _link_for(actor: Any, link_id: int) -> CaregiverLink:
-    link = (
-        CaregiverLink.objects.select_related("patient", "carer")
-        .filter(pk=link_id)
-        .filter(Q(patient=actor) | Q(carer=actor))
-        .first()
-    )
-    if link is None:
-        raise NotFoundError(_("That link does not exist."))
-    return link
-
-
 def answer_caregiver_link(*, actor: Any, link_id: int, accept: bool) -> CaregiverLink:
     """Accept or decline a request made by the other side; declining tells nobody."""
     _signed_in(actor)
-    link = _link_for(actor, link_id)
+    link = get_link(actor, link_id)
     answering_side = (
         CaregiverLink.Side.PATIENT if link.patient_id == actor.pk else CaregiverLink.Side.CARER
     )
@@ -111,7 +98,7 @@ def update_caregiver_sharing(
 ) -> CaregiverLink:
     """The person cared for decides what the carer sees and where the carer may post for them."""
     _signed_in(actor)
-    link = _link_for(actor, link_id)
+    link = get_link(actor, link_id)
     if link.patient_id != actor.pk:
         raise PermissionDeniedError(
             _("Only the person cared for decides what is shared."), code="not_patient"
@@ -151,7 +138,7 @@ def update_caregiver_sharing(
 def end_caregiver_link(*, actor: Any, link_id: int) -> CaregiverLink:
     """Either side ends the link (or withdraws a request); it takes effect at once."""
     _signed_in(actor)
-    link = _link_for(actor, link_id)
+    link = get_link(actor, link_id)
     if link.status not in OPEN:
         raise PermissionDeniedError(_("This link has already ended."), code="not_active")
     with transaction.atomic():

@@ -66,8 +66,7 @@ def link_out(link: CaregiverLink) -> CaregiverLinkOut:
 
 
 def _fresh(actor: Any, link_id: int) -> CaregiverLinkOut:
-    link = next(link for link in queries.links_of(actor) if link.pk == link_id)
-    return link_out(link)
+    return link_out(queries.get_link(actor, link_id))
 
 
 @router.get(
@@ -75,15 +74,7 @@ def _fresh(actor: Any, link_id: int) -> CaregiverLinkOut:
 )
 def list_links(request: HttpRequest) -> list[CaregiverLinkOut]:
     """Your caregiver links, both sides (a request you made that was declined is not shown)."""
-    user = request.user
-    return [
-        link_out(link)
-        for link in queries.links_of(user)
-        if not (
-            link.status == CaregiverLink.Status.DECLINED
-            and (link.patient_id if link.requested_by == "patient" else link.carer_id) == user.pk
-        )
-    ]
+    return [link_out(link) for link in queries.visible_links_of(request.user)]
 
 
 @router.post(

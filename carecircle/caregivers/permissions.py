@@ -69,3 +69,22 @@ def patients_who_allow_posting(carer: Any, community: Any) -> list[Any]:
         for link in links
         if link.patient.memorialised_at is None and can_reply_in_community(link.patient, community)
     ]
+
+
+def person_posted_for(carer: Any, community: Any, handle: str | None) -> Any:
+    """The member a carer names (by handle) to post for in `community`, or None for "myself".
+
+    Only people who allowed it there are found; anyone else is refused with the same error,
+    so the answer reveals nothing about other members.
+    """
+    handle = (handle or "").strip().lower().removeprefix("@")
+    if not handle:
+        return None
+    for patient in patients_who_allow_posting(carer, community):
+        if patient.handle == handle:
+            return patient
+    raise PermissionDeniedError(
+        _("You can post for this person only where they allowed it."),
+        code="not_allowed_to_post_for",
+        field="on_behalf_of",
+    )

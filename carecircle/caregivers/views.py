@@ -17,11 +17,6 @@ from carecircle.core.errors import DomainError
 from carecircle.core.interfaces import field_errors, page_errors
 
 
-def _asked_by(link: CaregiverLink, user: Any) -> bool:
-    asker = link.patient_id if link.requested_by == CaregiverLink.Side.PATIENT else link.carer_id
-    return bool(asker == user.pk)
-
-
 def _page(
     request: HttpRequest,
     *,
@@ -30,18 +25,18 @@ def _page(
     status: int = 200,
 ) -> HttpResponse:
     user = request.user
-    links = queries.links_of(user)
+    links = queries.visible_links_of(user)
     open_statuses = (CaregiverLink.Status.PENDING, CaregiverLink.Status.ACTIVE)
     context = {
         "incoming": [
             link
             for link in links
-            if link.status == CaregiverLink.Status.PENDING and not _asked_by(link, user)
+            if link.status == CaregiverLink.Status.PENDING and not queries.asked_by(link, user)
         ],
         "sent": [
             link
             for link in links
-            if link.status == CaregiverLink.Status.PENDING and _asked_by(link, user)
+            if link.status == CaregiverLink.Status.PENDING and queries.asked_by(link, user)
         ],
         "my_carers": [
             link
@@ -53,13 +48,7 @@ def _page(
             for link in links
             if link.status == CaregiverLink.Status.ACTIVE and link.carer_id == user.pk
         ],
-        # A declined request stays private: the person who asked does not see it was declined.
-        "past": [
-            link
-            for link in links
-            if link.status not in open_statuses
-            and not (link.status == CaregiverLink.Status.DECLINED and _asked_by(link, user))
-        ][:20],
+        "past": [link for link in links if link.status not in open_statuses][:20],
         "field_choices": [(name, FIELD_LABELS[name]) for name in FIELDS],
         "memberships": list(memberships_of(user)),
         "errors": errors or {},

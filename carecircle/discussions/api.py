@@ -5,15 +5,14 @@ from typing import Any
 
 from django.db import transaction
 from django.http import HttpRequest
-from django.utils.translation import gettext as _
 from ninja import Router, Schema, Status
 
 from carecircle.api.api import member_auth
 from carecircle.api.schemas import ErrorOut, MemberOut, PageMeta
-from carecircle.caregivers.permissions import patients_who_allow_posting
+from carecircle.caregivers.permissions import person_posted_for
 from carecircle.communities import queries as community_queries
 from carecircle.communities.permissions import can_moderate_community
-from carecircle.core.errors import NotFoundError, PermissionDeniedError, ValidationFailed
+from carecircle.core.errors import NotFoundError, ValidationFailed
 from carecircle.core.pagination import PageRequest, paginate
 from carecircle.discussions import actions, queries
 from carecircle.discussions.models import Post, Reaction, Topic
@@ -116,20 +115,6 @@ class ReactionOut(Schema):
     reactions: dict[str, int]
 
 
-def _person_posted_for(actor: Any, community: Any, handle: str | None) -> Any:
-    """The member a caregiver names in `on_behalf_of`, if they allowed posting here."""
-    if not handle:
-        return None
-    for patient in patients_who_allow_posting(actor, community):
-        if patient.handle == handle.strip().lower().removeprefix("@"):
-            return patient
-    raise PermissionDeniedError(
-        _("You can post for this person only where they allowed it."),
-        code="not_allowed_to_post_for",
-        field="on_behalf_of",
-    )
-
-
 def member_out(user: Any) -> MemberOut | None:
     if user is None:
         return None
@@ -212,7 +197,7 @@ def create_topic(request: HttpRequest, slug: str, payload: TopicIn) -> Status[To
     """Start a topic (members of the community)."""
     community = community_queries.get_community(request.user, slug)
     fields = payload.dict()
-    fields["on_behalf_of"] = _person_posted_for(request.user, community, payload.on_behalf_of)
+    fields["on_behalf_of"] = person_posted_for(request.user, community, payload.on_behalf_of)
     topic = actions.create_topic(actor=request.user, community=community, **fields)
     return Status(201, topic_out(queries.get_topic(request.user, topic.pk)))
 
@@ -275,7 +260,7 @@ def reply(request: HttpRequest, topic_id: int, payload: PostIn) -> Status[PostOu
         body=payload.body,
         reply_to=reply_to,
         is_anonymous=payload.is_anonymous,
-        on_behalf_of=_person_posted_for(request.user, topic.community, payload.on_behalf_of),
+        on_behalf_of=person_posted_for(request.user, topic.community, payload.on_behalf_of),
     )
     return Status(201, post_out(request.user, post))
 

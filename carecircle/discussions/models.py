@@ -39,6 +39,16 @@ class TopicAlias(models.Model):
         return _("Anonymous member %(number)d") % {"number": self.number}
 
 
+def _is_by(user: object, author_id: int | None, alias: TopicAlias | None) -> bool:
+    """Whether `user` is the open author (`author_id`) or the person behind `alias`."""
+    user_id = getattr(user, "pk", None)
+    if user_id is None:
+        return False
+    if author_id is not None:
+        return bool(author_id == user_id)
+    return alias is not None and alias.user_id == user_id
+
+
 class Topic(TimeStampedModel):
     community = models.ForeignKey(Community, on_delete=models.CASCADE, related_name="topics")
     author = models.ForeignKey(
@@ -96,13 +106,7 @@ class Topic(TimeStampedModel):
 
     def is_started_by(self, user: object) -> bool:
         """True when `user` started this topic, openly or under an anonymous alias."""
-        user_id = getattr(user, "pk", None)
-        if user_id is None:
-            return False
-        if self.author_id is not None:
-            return bool(self.author_id == user_id)
-        alias = self.author_alias
-        return alias is not None and alias.user_id == user_id
+        return _is_by(user, self.author_id, self.author_alias)
 
 
 class Post(TimeStampedModel):
@@ -155,13 +159,7 @@ class Post(TimeStampedModel):
 
     def is_written_by(self, user: object) -> bool:
         """True when `user` wrote this post, openly or under an anonymous alias."""
-        user_id = getattr(user, "pk", None)
-        if user_id is None:
-            return False
-        if self.author_id is not None:
-            return bool(self.author_id == user_id)
-        alias = self.alias
-        return alias is not None and alias.user_id == user_id
+        return _is_by(user, self.author_id, self.alias)
 
     def get_absolute_url(self) -> str:
         return reverse("post_permalink", kwargs={"post_id": self.pk})

@@ -13,11 +13,11 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from carecircle.caregivers.permissions import patients_who_allow_posting
+from carecircle.caregivers.permissions import patients_who_allow_posting, person_posted_for
 from carecircle.communities import permissions as community_permissions
 from carecircle.communities import queries as community_queries
 from carecircle.communities.models import Community
-from carecircle.core.errors import DomainError, PermissionDeniedError, ValidationFailed
+from carecircle.core.errors import DomainError, ValidationFailed
 from carecircle.core.interfaces import field_errors, page_errors
 from carecircle.core.pagination import PageRequest
 from carecircle.core.visitor_cache import is_visitor_request, mark_visitor_cacheable
@@ -75,7 +75,7 @@ def topic_create(request: HttpRequest, slug: str) -> HttpResponse:
             "voice": request.POST.get("voice", "me"),
         }
         try:
-            is_anonymous, on_behalf_of = _voice(request, community, new_topic=True)
+            is_anonymous, on_behalf_of = _voice(request, community)
             topic = actions.create_topic(
                 actor=request.user,
                 community=community,
@@ -132,21 +132,13 @@ def _voice_context(actor: Any, community: Community) -> dict[str, Any]:
     }
 
 
-def _voice(request: HttpRequest, community: Community, *, new_topic: bool) -> tuple[bool, Any]:
+def _voice(request: HttpRequest, community: Community) -> tuple[bool, Any]:
     """Read the "Post as" choice: (is_anonymous, the person posted for or None)."""
     voice = request.POST.get("voice", "me")
     if voice == "anonymous":
         return True, None
     if voice.startswith("for:"):
-        handle = voice.removeprefix("for:")
-        for patient in patients_who_allow_posting(request.user, community):
-            if patient.handle == handle:
-                return False, patient
-        raise PermissionDeniedError(
-            _("You can no longer post for this person here."),
-            code="not_allowed_to_post_for",
-            field="on_behalf_of",
-        )
+        return False, person_posted_for(request.user, community, voice.removeprefix("for:"))
     return False, None
 
 
@@ -267,7 +259,7 @@ def topic_reply(request: HttpRequest, topic_id: int) -> HttpResponse:
         except (DomainError, ValueError):
             reply_to = None
     try:
-        is_anonymous, on_behalf_of = _voice(request, topic.community, new_topic=False)
+        is_anonymous, on_behalf_of = _voice(request, topic.community)
         post = actions.reply_to_topic(
             actor=request.user,
             topic=topic,
