@@ -8,6 +8,7 @@ from carecircle.accounts.models import User
 from carecircle.communities import actions as community_actions
 from carecircle.communities.models import Community, Membership
 from carecircle.discussions import actions as discussion_actions
+from carecircle.privacy.actions import accept_current_documents
 
 DEMO_PASSWORD = "carecircle-demo"  # noqa: S105 - documented demo credential, demo mode only
 
@@ -94,6 +95,8 @@ def load_demo() -> list[User]:
             user.is_superuser = True
             user.save(update_fields=["is_staff", "is_superuser"])
         EmailAddress.objects.create(user=user, email=email, verified=True, primary=True)
+        # As at sign-up: demo people agreed to the current terms and privacy policy.
+        accept_current_documents(actor=user)
         people[handle] = user
     communities: dict[str, Community] = {}
     for name, kind, visibility, description in COMMUNITIES:

@@ -121,3 +121,13 @@ def test_a_new_version_shows_a_banner_until_accepted(settings, community, patien
     assert response.status_code == 302 and response["Location"] == "/"
     assert queries.pending_documents(patient) == []
     assert "We updated our terms" not in client.get("/").content.decode()
+
+
+@pytest.mark.django_db
+def test_demo_people_have_agreed_to_the_current_documents_like_anyone_who_signed_up():
+    from carecircle.core.demo import load_demo
+    from carecircle.privacy.queries import pending_documents
+
+    people = load_demo()
+    assert people
+    assert [person.handle for person in people if pending_documents(person)] == []
