@@ -183,7 +183,7 @@ def _clean_list(values: list[str] | None, *, field: str, label: str) -> list[str
 
 
 def _clean_visibility(visibility: dict[str, str] | None) -> dict[str, str]:
-    from carecircle.accounts.privacy import FIELDS, LEVEL_RANK, visibility_of
+    from carecircle.accounts.privacy import FIELDS, LEVEL_RANK, levels_of
 
     chosen = dict(visibility or {})
     for name, level in chosen.items():
@@ -196,7 +196,13 @@ def _clean_visibility(visibility: dict[str, str] | None) -> dict[str, str]:
             raise ValidationFailed(
                 _("Please choose who can see this from the list."), field=f"visibility_{name}"
             )
-    return visibility_of(Profile(visibility=chosen))
+    return levels_of(chosen)
+
+
+def _locked_profile(actor: User) -> Profile:
+    """The actor's profile row, created if missing, locked until the transaction ends."""
+    profile, _created = Profile.objects.select_for_update().get_or_create(user=actor)
+    return profile
 
 
 def update_profile_details(
@@ -216,7 +222,8 @@ def update_profile_details(
 ) -> Profile:
     """Save the actor's own profile and who may see each part; audits changed field names."""
     from carecircle.accounts.countries import COUNTRY_NAMES
-    from carecircle.accounts.queries import canonical_condition_names, get_profile
+    from carecircle.accounts.privacy import visibility_of
+    from carecircle.accounts.queries import canonical_condition_names
 
     if not getattr(actor, "is_authenticated", False) or not actor.is_active:
         raise PermissionDeniedError(_("Please sign in to change your profile."))
@@ -261,8 +268,7 @@ def update_profile_details(
     conditions = [canonical.get(name.lower(), name) for name in conditions]
 
     with transaction.atomic():
-        profile = get_profile(actor)
-        profile = Profile.objects.select_for_update().get(pk=profile.pk)
+        profile = _locked_profile(actor)
         new_values: dict[str, Any] = {
             "bio": bio,
             "pronouns": pronouns,
@@ -276,9 +282,9 @@ def update_profile_details(
             "is_presence_hidden": is_presence_hidden,
         }
         changed = [name for name, value in new_values.items() if getattr(profile, name) != value]
-        old_levels = _clean_visibility(
-            profile.visibility if isinstance(profile.visibility, dict) else {}
-        )
+        # Stored choices as they apply now: never re-validated as input, so an entry left by
+        # an older version cannot make the profile impossible to save.
+        old_levels = visibility_of(profile)
         changed += [f"visibility.{name}" for name in levels if old_levels.get(name) != levels[name]]
         if not changed and profile.visibility == levels:
             return profile
@@ -300,7 +306,6 @@ def set_avatar(*, actor: User, data: bytes) -> Profile:
     from django.core.files.storage import default_storage
 
     from carecircle.accounts.avatars import make_avatar
-    from carecircle.accounts.queries import get_profile
 
     if not getattr(actor, "is_authenticated", False) or not actor.is_active:
         raise PermissionDeniedError(_("Please sign in to change your picture."))
@@ -310,8 +315,7 @@ def set_avatar(*, actor: User, data: bytes) -> Profile:
     name = default_storage.save(f"avatars/{secrets.token_urlsafe(18)}.webp", ContentFile(webp))
     try:
         with transaction.atomic():
-            profile = get_profile(actor)
-            profile = Profile.objects.select_for_update().get(pk=profile.pk)
+            profile = _locked_profile(actor)
             old = profile.avatar
             profile.avatar = name
             profile.save(update_fields=["avatar", "updated_at"])
@@ -330,13 +334,10 @@ def remove_avatar(*, actor: User) -> Profile:
     """Go back to the generated avatar and delete the uploaded picture."""
     from django.core.files.storage import default_storage
 
-    from carecircle.accounts.queries import get_profile
-
     if not getattr(actor, "is_authenticated", False) or not actor.is_active:
         raise PermissionDeniedError(_("Please sign in to change your picture."))
     with transaction.atomic():
-        profile = get_profile(actor)
-        profile = Profile.objects.select_for_update().get(pk=profile.pk)
+        profile = _locked_profile(actor)
         old = profile.avatar
         if not old:
             return profile
@@ -352,25 +353,29 @@ def remove_avatar(*, actor: User) -> Profile:
 def record_sensitive_view(*, viewer: Any, member: User, fields: list[str]) -> bool:
     """Audit that someone else was shown `member`'s health fields; once a day per viewer.
 
-    Returns whether an event was written. Visitors share one daily slot per member.
+    Returns whether an event was written. Visitors share one daily slot per member. The
+    once-a-day check reads the audit log itself, so an outage of the cache never skips one.
     """
-    from django.core.cache import cache
-
-    from carecircle.accounts.queries import get_profile
+    from carecircle.core.models import AuditEvent
 
     viewer_id = viewer.pk if getattr(viewer, "is_authenticated", False) else None
     if not fields or viewer_id == member.pk:
         return False
-    day = timezone.now().date().isoformat()
-    key = f"profile_view_sensitive:{viewer_id or 'visitor'}:{member.pk}:{day}"
-    if not cache.add(key, 1, 86400 + 60):
+    start_of_day = timezone.now().replace(hour=0, minute=0, second=0, microsecond=0)
+    if AuditEvent.objects.filter(
+        verb="profile.view_sensitive",
+        subject_ref=member.pk,
+        actor_ref=viewer_id,
+        created_at__gte=start_of_day,
+    ).exists():
         return False
-    with transaction.atomic():
-        record_event(
-            actor=viewer,
-            verb="profile.view_sensitive",
-            target=get_profile(member),
-            subject=member,
-            fields=sorted(fields),
-        )
+    # Only the row's id is needed: no decrypting of the profile a second time.
+    profile, _created = Profile.objects.only("id").get_or_create(user=member)
+    record_event(
+        actor=viewer,
+        verb="profile.view_sensitive",
+        target=profile,
+        subject=member,
+        fields=sorted(fields),
+    )
     return True

@@ -9,6 +9,8 @@ from django.urls import reverse_lazy
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
+from carecircle.accounts.actions import MAX_BIO, MAX_PRONOUNS, MAX_REGION, MAX_STORY
+
 ROLE_CHOICES = [
     ("patient", _("I live with a health condition")),
     ("caregiver", _("I care for someone")),
@@ -93,14 +95,14 @@ class ProfileDetailsForm(forms.Form):
     bio = forms.CharField(
         label=_("About me"),
         required=False,
-        max_length=300,
-        widget=forms.Textarea(attrs={"rows": 3, "maxlength": 300}),
-        help_text=_("A few words about you, up to 300 characters."),
+        max_length=MAX_BIO,
+        widget=forms.Textarea(attrs={"rows": 3, "maxlength": MAX_BIO}),
+        help_text=format_lazy(_("A few words about you, up to {} characters."), MAX_BIO),
     )
     pronouns = forms.CharField(
         label=_("Pronouns"),
         required=False,
-        max_length=40,
+        max_length=MAX_PRONOUNS,
         help_text=_("For example she/her, he/him or they/them. Leave empty if you prefer."),
     )
     interests = forms.CharField(
@@ -120,13 +122,13 @@ class ProfileDetailsForm(forms.Form):
     region = forms.CharField(
         label=_("Region (optional)"),
         required=False,
-        max_length=80,
+        max_length=MAX_REGION,
         help_text=_("A state, province or area. Never your town or street."),
     )
     story = forms.CharField(
         label=_("My story"),
         required=False,
-        max_length=20000,
+        max_length=MAX_STORY,
         widget=forms.Textarea(attrs={"rows": 8}),
         help_text=_("As long as you like. Markdown works, like **bold** and lists."),
     )

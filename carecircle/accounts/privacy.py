@@ -111,7 +111,12 @@ AVATAR_COLOURS = (
 
 def visibility_of(profile: Profile) -> dict[str, str]:
     """Every field's level: the member's stored choice where valid, the default otherwise."""
-    stored = profile.visibility if isinstance(profile.visibility, dict) else {}
+    return levels_of(profile.visibility)
+
+
+def levels_of(stored: object) -> dict[str, str]:
+    """Every field's level from a {field: level} mapping; unknown or invalid entries ignored."""
+    stored = stored if isinstance(stored, dict) else {}
     return {
         name: stored[name] if stored.get(name) in LEVEL_RANK else default
         for name, default in DEFAULT_VISIBILITY.items()
@@ -326,7 +331,11 @@ def _needs_shared_check(profile: Profile | None) -> bool:
     return Visibility.SHARED in visibility_of(profile).values()
 
 
-def visible_profiles(viewer: Any, members: Iterable[User]) -> dict[int, VisibleProfile]:
+def visible_profiles(
+    viewer: Any,
+    members: Iterable[User],
+    granted: dict[int, frozenset[str]] | None = None,
+) -> dict[int, VisibleProfile]:
     """The visible profile of each member for one viewer, keyed by member id.
 
     At most two queries whatever the number of members: the profiles, then (only when a
@@ -349,7 +358,9 @@ def visible_profiles(viewer: Any, members: Iterable[User]) -> dict[int, VisibleP
             audience = Audience.SHARED
         else:
             audience = Audience.MEMBER
-        result[pk] = build_visible_profile(audience, member, profiles.get(pk))
+        result[pk] = build_visible_profile(
+            audience, member, profiles.get(pk), (granted or {}).get(pk, frozenset())
+        )
     return result
 
 
@@ -360,12 +371,8 @@ def visible_profile(viewer: Any, member: User) -> VisibleProfile:
     """
     from carecircle.caregivers.queries import fields_shared_with_carer
 
-    visible = visible_profiles(viewer, [member])[member.pk]
-    granted = fields_shared_with_carer(viewer, member)
-    if not granted:
-        return visible
-    profile = Profile.objects.filter(user=member).first()
-    return build_visible_profile(visible.audience, member, profile, granted)
+    granted = {member.pk: fields_shared_with_carer(viewer, member)}
+    return visible_profiles(viewer, [member], granted=granted)[member.pk]
 
 
 def preview_profile(member: User, audience: Audience) -> VisibleProfile:

@@ -299,3 +299,10 @@ def test_other_members_are_found_by_factory(db):
     # A sanity check that factories do not create profiles on their own.
     UserFactory()
     assert Profile.objects.count() == 0
+
+
+def test_a_stored_choice_for_a_field_that_no_longer_exists_does_not_block_saving(patient):
+    actions.update_profile_details(actor=patient, bio="Hello")
+    Profile.objects.filter(user=patient).update(visibility={"oldfield": "everyone"})
+    profile = actions.update_profile_details(actor=patient, bio="Hello again")
+    assert profile.bio == "Hello again"
