@@ -276,3 +276,22 @@ def test_a_carer_sees_exactly_the_shared_health_fields_on_the_profile(
     assert (
         "Canary-condition-71" not in client_for(caregiver).get("/members/patient/").content.decode()
     )
+
+
+def test_a_hidden_profile_still_shows_the_carer_what_was_shared_with_them(
+    active_link, patient, caregiver, outsider
+):
+    from carecircle.accounts.actions import update_profile_details
+
+    update_profile_details(actor=patient, conditions=["Canary-condition-81"], is_hidden=True)
+    actions.update_caregiver_sharing(
+        actor=patient,
+        link_id=active_link.pk,
+        shared_fields=["conditions"],
+        may_post=False,
+        post_community_ids=[],
+    )
+    assert "Canary-condition-81" in client_for(caregiver).get("/members/patient/").content.decode()
+    other = client_for(outsider).get("/members/patient/").content.decode()
+    assert "Canary-condition-81" not in other
+    assert "keeps their profile private" in other
