@@ -90,6 +90,41 @@ def accept_current_documents(*, actor: User) -> list[ConsentRecord]:
         return [_accept(actor, d) for d in queries.current_documents() if d.is_required]
 
 
+def accept_shown_documents(*, actor: User, document_ids: list[int]) -> list[ConsentRecord]:
+    """Accept exactly the required document versions the member was shown.
+
+    If a newer version was published after the page was shown, nothing is accepted and a
+    ConflictError asks the member to read it: nobody accepts a text they never saw.
+    """
+    current = {d.pk: d for d in queries.current_documents() if d.is_required}
+    shown = set(document_ids)
+    if not shown or shown - set(current):
+        raise ConflictError(
+            _("A newer version was published while you were reading. Please read it first.")
+        )
+    with transaction.atomic():
+        return [_accept(actor, current[pk]) for pk in sorted(shown)]
+
+
+def publish_policy_document(*, actor: User, document: PolicyDocument) -> PolicyDocument:
+    """Save a document version from the admin; a published one is recorded and offered to
+    every member from their next page on."""
+    from django.core.cache import cache
+
+    with transaction.atomic():
+        document.save()
+        if document.published_at is not None:
+            record_event(
+                actor=actor,
+                verb="policy.publish",
+                target=document,
+                kind=document.kind,
+                version=document.version,
+            )
+    cache.delete(queries.REQUIRED_IDS_CACHE_KEY)
+    return document
+
+
 def withdraw_consent(*, actor: User, document_id: int) -> ConsentRecord:
     """Withdraw an optional consent; the terms and privacy policy cannot be withdrawn."""
     record = (

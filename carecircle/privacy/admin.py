@@ -1,5 +1,6 @@
 from django.contrib import admin
 
+from carecircle.privacy.actions import publish_policy_document
 from carecircle.privacy.models import PolicyDocument
 
 
@@ -16,6 +17,9 @@ class PolicyDocumentAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
         if obj is not None and obj.published_at is not None:
             return ("kind", "version", "title", "summary", "body", "published_at")
         return ()
+
+    def save_model(self, request, obj, form, change):  # type: ignore[no-untyped-def]
+        publish_policy_document(actor=request.user, document=obj)
 
     def has_delete_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
         return obj is None or obj.published_at is None

@@ -3,12 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 from django.db import DatabaseError
 from django.http import HttpRequest, HttpResponse
 from django.template.loader import render_to_string
 
-from carecircle.privacy.queries import pending_documents
+from carecircle.privacy.queries import current_required_document_ids, has_accepted
+
+# The required document ids a member was last found to have accepted, kept in their session so
+# most pages need no query at all. Acceptance only grows (required documents cannot be
+# withdrawn), and a new version changes the ids, so a stale value can only cause a re-check.
+SESSION_KEY = "privacy_accepted_documents"
 
 # Pages where the banner would be in the way (or is the point of the page).
 SKIPPED_PREFIXES = ("/account/privacy/", "/accounts/", "/api/", "/admin/", "/static/", "/media/")
@@ -40,7 +46,7 @@ class PolicyUpdateMiddleware:
         if user is None or not user.is_authenticated:
             return response
         try:
-            if not pending_documents(user):
+            if self._is_up_to_date(request, user):
                 return response
         except DatabaseError:
             return response
@@ -56,3 +62,13 @@ class PolicyUpdateMiddleware:
         if response.has_header("Content-Length"):
             response["Content-Length"] = str(len(response.content))
         return response
+
+    @staticmethod
+    def _is_up_to_date(request: HttpRequest, user: Any) -> bool:
+        ids = current_required_document_ids()
+        if not ids or request.session.get(SESSION_KEY) == ids:
+            return True
+        if not has_accepted(user, ids):
+            return False
+        request.session[SESSION_KEY] = ids
+        return True

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
+from django.core.cache import cache
 from django.db.models import Max, QuerySet
 from django.utils import timezone
 
@@ -35,6 +36,44 @@ def current_documents() -> list[PolicyDocument]:
         if (document.kind, document.version) in wanted
     ]
     return sorted(documents, key=lambda d: (not d.is_required, d.kind))
+
+
+REQUIRED_IDS_CACHE_KEY = "privacy:required-document-ids"
+REQUIRED_IDS_SECONDS = 60
+
+
+def current_required_document_ids() -> list[int]:
+    """Ids of the current version of each required document, sorted; one cached query.
+
+    Kept in the cache for a minute (publishing clears it), so checking on every page whether
+    a member has accepted them costs nothing once they have.
+    """
+    cached = cache.get(REQUIRED_IDS_CACHE_KEY)
+    if cached is not None:
+        return list(cached)
+    rows = (
+        PolicyDocument.objects.filter(
+            kind__in=PolicyDocument.REQUIRED_KINDS,
+            published_at__isnull=False,
+            published_at__lte=timezone.now(),
+        )
+        .order_by("kind", "-version")
+        .values_list("pk", "kind")
+    )
+    newest: dict[str, int] = {}
+    for pk, kind in rows:
+        newest.setdefault(kind, pk)
+    ids = sorted(newest.values())
+    cache.set(REQUIRED_IDS_CACHE_KEY, ids, REQUIRED_IDS_SECONDS)
+    return ids
+
+
+def has_accepted(user: Any, document_ids: list[int]) -> bool:
+    """Whether the member holds an unwithdrawn consent to every one of `document_ids`."""
+    accepted = ConsentRecord.objects.filter(
+        user=user, document_id__in=document_ids, withdrawn_at__isnull=True
+    ).count()
+    return accepted == len(document_ids)
 
 
 def current_document(kind: str) -> PolicyDocument | None:

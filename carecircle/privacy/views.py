@@ -69,9 +69,15 @@ def policy_updates(request: HttpRequest) -> HttpResponse:
         if request.POST.get("accept") != "yes":
             messages.error(request, _("Please tick the box to accept."))
         else:
-            actions.accept_current_documents(actor=member)
-            messages.success(request, _("Thank you. You can carry on."))
-            return redirect(_safe_next(request, "privacy_home"))
+            try:
+                shown = [int(value) for value in request.POST.getlist("document")]
+                actions.accept_shown_documents(actor=member, document_ids=shown)
+            except (DomainError, ValueError) as error:
+                messages.error(request, str(getattr(error, "message", _("Please try again."))))
+                pending = queries.pending_documents(member)
+            else:
+                messages.success(request, _("Thank you. You can carry on."))
+                return redirect(_safe_next(request, "privacy_home"))
     return render(
         request,
         "privacy/policy_updates.html",

@@ -868,9 +868,10 @@ def small_and_large(community, patient):
     )
 
 
-# Signed-in pages also ask (3 queries) whether the member has accepted the current terms and
-# privacy policy (carecircle/privacy/middleware.py).
-TOPIC_PAGE_QUERIES = {"visitor": 3, "caregiver": 12, "moderator": 14}
+# Signed-in pages also check whether the member has accepted the current terms and privacy
+# policy (carecircle/privacy/middleware.py): with an empty cache, the current document ids and
+# the member's consents (these personas have not accepted them, so it is asked every time).
+TOPIC_PAGE_QUERIES = {"visitor": 3, "caregiver": 11, "moderator": 13}
 
 
 @pytest.mark.parametrize("persona", ["visitor", "caregiver", "moderator"])
@@ -894,7 +895,8 @@ def test_topic_page_query_count_does_not_grow_with_posts(
     assert counts == [TOPIC_PAGE_QUERIES[persona]] * 3
 
 
-COMMUNITY_PAGE_QUERIES = {"visitor": 3, "caregiver": 9}
+# With a warm cache: the member's consents are the one query the terms check adds.
+COMMUNITY_PAGE_QUERIES = {"visitor": 3, "caregiver": 7}
 
 
 @pytest.mark.parametrize("persona", ["visitor", "caregiver"])
@@ -902,6 +904,7 @@ def test_community_topic_list_query_count_does_not_grow(request, community, pati
     user = None if persona == "visitor" else request.getfixturevalue(persona)
     client = client_for(user)
     make_topic(community, patient, title="Small topic", replies=5)
+    client.get("/c/type-2-diabetes/")  # warms the cached ids of the current terms and policy
     few, _response = count_queries(client, "/c/type-2-diabetes/")
     make_topic(community, patient, title="Large topic", replies=60)
     for number in range(25):

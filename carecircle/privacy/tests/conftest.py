@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -43,3 +44,11 @@ def _seeded_policies(request) -> None:
     if not PolicyDocument.objects.exists():
         seed = importlib.import_module("carecircle.privacy.migrations.0002_seed_policies").seed
         seed(apps, None)
+
+
+@pytest.fixture
+def admin(db: None) -> Any:
+    """A site administrator."""
+    from carecircle.core.factories import UserFactory
+
+    return UserFactory(display_name="Site admin", handle="admin", is_site_admin=True)

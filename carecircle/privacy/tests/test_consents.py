@@ -96,27 +96,36 @@ def test_my_consents_page_lists_consents_and_guidelines(community, patient):
     )
 
 
-def test_a_new_version_shows_a_banner_until_accepted(settings, community, patient):
-    settings.MIDDLEWARE = [*settings.MIDDLEWARE, MIDDLEWARE_PATH]
+def publish_terms_v2(admin) -> PolicyDocument:
+    return actions.publish_policy_document(
+        actor=admin,
+        document=PolicyDocument(
+            kind="terms",
+            version=2,
+            title="Terms of use",
+            summary="Shorter.",
+            body="New.",
+            published_at=timezone.now(),
+        ),
+    )
+
+
+def test_a_new_version_shows_a_banner_until_accepted(settings, community, patient, admin):
+    assert MIDDLEWARE_PATH in settings.MIDDLEWARE
     actions.accept_current_documents(actor=patient)
     client = Client()
     client.force_login(patient)
     assert "We updated our terms" not in client.get("/").content.decode()
 
-    PolicyDocument.objects.create(
-        kind="terms",
-        version=2,
-        title="Terms of use",
-        summary="Shorter.",
-        body="New.",
-        published_at=timezone.now(),
-    )
+    terms = publish_terms_v2(admin)
     page = client.get("/").content.decode()
     assert "We updated our terms" in page
     assert page.index("We updated our terms") > page.index('id="main"')
     assert [d.version for d in queries.pending_documents(patient)] == [2]
 
-    response = client.post("/account/privacy/updates/", {"accept": "yes", "next": "/"})
+    response = client.post(
+        "/account/privacy/updates/", {"accept": "yes", "next": "/", "document": [terms.pk]}
+    )
 
     assert response.status_code == 302 and response["Location"] == "/"
     assert queries.pending_documents(patient) == []
@@ -131,3 +140,43 @@ def test_demo_people_have_agreed_to_the_current_documents_like_anyone_who_signed
     people = load_demo()
     assert people
     assert [person.handle for person in people if pending_documents(person)] == []
+
+
+def test_a_version_published_after_the_page_was_shown_is_not_accepted_unseen(patient, admin):
+    actions.accept_current_documents(actor=patient)
+    shown = [d.pk for d in queries.current_documents() if d.is_required]
+    publish_terms_v2(admin)
+    client = Client()
+    client.force_login(patient)
+    before = list(ConsentRecord.objects.order_by("pk").values())
+    response = client.post(
+        "/account/privacy/updates/", {"accept": "yes", "next": "/", "document": shown}
+    )
+    assert response.status_code == 200
+    assert "A newer version was published" in response.content.decode()
+    assert list(ConsentRecord.objects.order_by("pk").values()) == before
+    assert [d.version for d in queries.pending_documents(patient)] == [2]
+
+
+def test_publishing_is_audited(admin):
+    terms = publish_terms_v2(admin)
+    event = AuditEvent.objects.get(verb="policy.publish")
+    assert (event.actor_id, event.target_id, event.data) == (
+        admin.pk,
+        str(terms.pk),
+        {"kind": "terms", "version": 2},
+    )
+
+
+def test_a_member_who_has_accepted_costs_no_query_for_the_terms_check(patient):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    actions.accept_current_documents(actor=patient)
+    client = Client()
+    client.force_login(patient)
+    client.get("/")  # finds everything accepted and remembers it in the session
+    with CaptureQueriesContext(connection) as queries_run:
+        page = client.get("/").content.decode()
+    assert "We updated our terms" not in page
+    assert [q["sql"] for q in queries_run.captured_queries if "privacy_" in q["sql"]] == []

@@ -35,11 +35,6 @@ def community_manager(community) -> User:
     return user
 
 
-@pytest.fixture
-def admin(db) -> User:
-    return UserFactory(display_name="Site admin", handle="admin", is_site_admin=True)
-
-
 def test_a_community_manager_marks_a_member_in_memory(community, community_manager, patient):
     signed_in = Client()
     signed_in.force_login(patient)

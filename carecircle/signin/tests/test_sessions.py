@@ -89,7 +89,7 @@ def test_a_password_change_keeps_this_device_and_signs_out_the_others(phone, lap
 def test_the_page_lists_every_session_and_marks_this_device(
     phone, laptop, django_assert_num_queries
 ):
-    with django_assert_num_queries(6):  # session, member, sessions, policy check (3)
+    with django_assert_num_queries(5):  # session, member, sessions, terms check (2)
         response = phone.get("/account/sign-in/")
 
     page = response.content.decode()
@@ -229,7 +229,7 @@ def test_last_seen_is_written_only_every_few_minutes(phone, settings, django_ass
     MemberSession.objects.filter(pk=member_session.pk).update(last_seen_at=old)
     age_session(phone, seen_ago=240, started_ago=3600)
 
-    with django_assert_num_queries(6):  # no write; 3 of them are the policy check
+    with django_assert_num_queries(5):  # no write; 2 of them are the terms check
         phone.get("/account/sign-in/")
     member_session.refresh_from_db()
     assert member_session.last_seen_at == old
