@@ -8,7 +8,6 @@ from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
-from django.contrib.sessions.models import Session
 from django.core.cache import cache
 from django.core.mail import send_mail
 from django.db import transaction
@@ -32,6 +31,7 @@ from carecircle.core.ratelimit import check_rate
 from carecircle.privacy import exports, permissions, queries
 from carecircle.privacy.models import ConsentRecord, DataExport, MemorialNote, PolicyDocument
 from carecircle.privacy.registry import erasers
+from carecircle.signin.actions import end_member_sessions
 
 logger = logging.getLogger(__name__)
 
@@ -274,17 +274,6 @@ def _has_field(model: Any, name: str) -> bool:
     return any(f.name == name for f in model._meta.get_fields())
 
 
-def end_sessions(user_id: int) -> int:
-    """Delete every server-side session of this member (they are signed out everywhere)."""
-    doomed = []
-    for key, data in Session.objects.values_list("session_key", "session_data").iterator():
-        decoded = Session.objects.model(session_key=key, session_data=data).get_decoded()
-        if str(decoded.get("_auth_user_id")) == str(user_id):
-            doomed.append(key)
-    Session.objects.filter(session_key__in=doomed).delete()
-    return len(doomed)
-
-
 def _recount_reactions(post_ids: Iterable[int]) -> None:
     from carecircle.discussions.models import Post, Reaction
 
@@ -389,7 +378,7 @@ def erase_member(*, actor: Any, member: User, keep_posts: bool) -> None:
             subject=member,
             keep_posts=keep_posts,
         )
-        end_sessions(member_id)
+        end_member_sessions(member_id)
         member.delete()
 
         def after_commit() -> None:
@@ -473,7 +462,7 @@ def memorialise_member(*, actor: Any, member: User, note: str) -> User:
         ApiToken.objects.filter(user=member, revoked_at__isnull=True).update(
             revoked_at=member.memorialised_at
         )
-        end_sessions(member.pk)
+        end_member_sessions(member.pk)
         record_event(
             actor=actor, verb="member.memorialise", target=member, subject=member, note=written.pk
         )

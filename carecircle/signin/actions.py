@@ -125,6 +125,17 @@ def _end_sessions(sessions: list[MemberSession]) -> None:
     MemberSession.objects.filter(pk__in=[s.pk for s in sessions]).delete()
 
 
+def end_member_sessions(user_id: int) -> int:
+    """Sign a member out everywhere (erasure, memorial state); returns how many sessions ended.
+
+    Every session is listed in MemberSession from sign-in on, so this is one indexed query,
+    never a scan of every session on the site.
+    """
+    sessions = list(MemberSession.objects.filter(user_id=user_id))
+    _end_sessions(sessions)
+    return len(sessions)
+
+
 def revoke_member_session(*, actor: Any, session_id: int) -> MemberSession:
     """Sign one of the actor's own sessions out; another member's session is 'not found'."""
     member_session = MemberSession.objects.filter(pk=session_id, user_id=actor.pk).first()

@@ -39,6 +39,9 @@ def test_a_community_manager_marks_a_member_in_memory(community, community_manag
     signed_in = Client()
     signed_in.force_login(patient)
     from carecircle.accounts.actions import create_api_token
+    from carecircle.signin.models import MemberSession
+
+    assert MemberSession.objects.filter(user=patient).count() == 1
 
     create_api_token(actor=patient, name="phone")
 
@@ -47,6 +50,7 @@ def test_a_community_manager_marks_a_member_in_memory(community, community_manag
     patient.refresh_from_db()
     assert is_memorialised(patient)
     assert Session.objects.count() == 0
+    assert MemberSession.objects.filter(user=patient).count() == 0  # gone from their list too
     assert ApiToken.objects.get().revoked_at == patient.memorialised_at
     assert MemorialNote.objects.get().note == NOTE
     event = AuditEvent.objects.get(verb="member.memorialise")
