@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.utils.translation import gettext
 
 from carecircle.communities.models import Community
@@ -15,6 +15,16 @@ from carecircle.core.markdown import quote_markdown
 from carecircle.core.pagination import Page, PageRequest, paginate
 from carecircle.discussions import permissions
 from carecircle.discussions.models import Draft, Post, PostRevision, Reaction, Topic
+
+
+def written_by(member: Any) -> Q:
+    """Posts `member` wrote, openly or under an anonymous alias (a filter for Post)."""
+    return Q(author=member) | Q(alias__user=member)
+
+
+def started_by(member: Any) -> Q:
+    """Topics `member` started, openly or under an anonymous alias (a filter for Topic)."""
+    return Q(author=member) | Q(author_alias__user=member)
 
 
 def community_topics(actor: Any, community: Community, page: PageRequest) -> Page:

@@ -11,7 +11,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.core.mail import send_mail
 from django.db import transaction
-from django.db.models import Count, F, Q
+from django.db.models import Count, F
 from django.db.models.functions import Greatest
 from django.urls import reverse
 from django.utils import timezone
@@ -270,10 +270,6 @@ def check_password_for_erasure(*, actor: User, password: str) -> None:
         )
 
 
-def _has_field(model: Any, name: str) -> bool:
-    return any(f.name == name for f in model._meta.get_fields())
-
-
 def _recount_reactions(post_ids: Iterable[int]) -> None:
     from carecircle.discussions.models import Post, Reaction
 
@@ -312,6 +308,7 @@ def erase_member(*, actor: Any, member: User, keep_posts: bool) -> None:
     the member keep their ids only.
     """
     from carecircle.discussions.models import Mention, Post, PostRevision, Reaction, Topic
+    from carecircle.discussions.queries import started_by, written_by
 
     if not getattr(actor, "is_authenticated", False) or not (
         actor.pk == member.pk or actor.is_site_admin
@@ -320,15 +317,8 @@ def erase_member(*, actor: Any, member: User, keep_posts: bool) -> None:
     member_id = member.pk
     now = timezone.now()
     with transaction.atomic():
-        post_filter = Q(author=member)
-        if _has_field(Post, "alias"):
-            post_filter |= Q(alias__user=member)
-        own_posts = Post.objects.filter(post_filter)
-        own_post_ids = list(own_posts.values_list("pk", flat=True))
-        topic_filter = Q(author=member)
-        if _has_field(Topic, "author_alias"):
-            topic_filter |= Q(author_alias__user=member)
-        started = list(Topic.objects.filter(topic_filter).values_list("pk", flat=True))
+        own_post_ids = list(Post.objects.filter(written_by(member)).values_list("pk", flat=True))
+        started = list(Topic.objects.filter(started_by(member)).values_list("pk", flat=True))
         reacted_post_ids = set(
             Reaction.objects.filter(user=member).values_list("post_id", flat=True)
         )
@@ -354,10 +344,9 @@ def erase_member(*, actor: Any, member: User, keep_posts: bool) -> None:
         )
         Mention.objects.filter(user=member).delete()
 
-        for membership in Membership.objects.filter(user=member):
-            Community.objects.filter(pk=membership.community_id).update(
-                member_count=Greatest(F("member_count") - 1, 0)
-            )
+        Community.objects.filter(memberships__user=member).update(
+            member_count=Greatest(F("member_count") - 1, 0)
+        )
         Membership.objects.filter(user=member).delete()
         ApiToken.objects.filter(user=member).delete()
 

@@ -12,25 +12,16 @@ from typing import Any
 
 from django.apps import apps
 from django.conf import settings
-from django.db import models, transaction
+from django.db import transaction
 from django.db.models import Q
 
 from carecircle.privacy.registry import Row, display_name, exclude, register
 
 
-def _has_field(model: type[models.Model], name: str) -> bool:
-    try:
-        model._meta.get_field(name)
-    except Exception:  # noqa: BLE001 - FieldDoesNotExist: the field belongs to a later migration
-        return False
-    return True
-
-
 def _author_of(post: Any, member: Any) -> str | None:
     if post.author_id is not None:
         return "you" if post.author_id == member.pk else display_name(post.author)
-    alias = getattr(post, "alias", None) if getattr(post, "alias_id", None) else None
-    return str(alias.label) if alias is not None else None
+    return str(post.alias.label) if post.alias_id is not None else None
 
 
 def account(member: Any) -> Iterator[Row]:
@@ -78,12 +69,9 @@ def erase_avatar(member: Any, keep_posts: bool) -> None:
 
 def topics(member: Any) -> Iterator[Row]:
     from carecircle.discussions.models import Topic
+    from carecircle.discussions.queries import started_by
 
-    condition = Q(author=member)
-    if _has_field(Topic, "author_alias"):
-        condition |= Q(author_alias__user=member)
-    if _has_field(Topic, "on_behalf_of"):
-        condition |= Q(on_behalf_of=member)
+    condition = started_by(member) | Q(on_behalf_of=member)
     for topic in Topic.objects.filter(condition).select_related("community").order_by("pk"):
         yield {
             "id": topic.pk,
@@ -93,20 +81,16 @@ def topics(member: Any) -> Iterator[Row]:
             "is_question": topic.is_question,
             "is_deleted": topic.is_deleted,
             "started_by_you": topic.author_id == member.pk,
-            "anonymous": getattr(topic, "author_alias_id", None) is not None,
-            "on_your_behalf": getattr(topic, "on_behalf_of_id", None) == member.pk,
+            "anonymous": topic.author_alias_id is not None,
+            "on_your_behalf": topic.on_behalf_of_id == member.pk,
         }
 
 
 def _posts_query(member: Any) -> Any:
     from carecircle.discussions.models import Post
+    from carecircle.discussions.queries import written_by
 
-    condition = Q(author=member)
-    if _has_field(Post, "alias"):
-        condition |= Q(alias__user=member)
-    if _has_field(Post, "on_behalf_of"):
-        condition |= Q(on_behalf_of=member)
-    return Post.objects.filter(condition)
+    return Post.objects.filter(written_by(member) | Q(on_behalf_of=member))
 
 
 def posts(member: Any) -> Iterator[Row]:
@@ -123,8 +107,8 @@ def posts(member: Any) -> Iterator[Row]:
             "edited_at": post.edited_at,
             "is_deleted": post.is_deleted,
             "written_by_you": post.author_id == member.pk,
-            "anonymous": getattr(post, "alias_id", None) is not None,
-            "on_your_behalf": getattr(post, "on_behalf_of_id", None) == member.pk,
+            "anonymous": post.alias_id is not None,
+            "on_your_behalf": post.on_behalf_of_id == member.pk,
         }
 
 
@@ -164,9 +148,9 @@ def reactions(member: Any) -> Iterator[Row]:
 def mentions(member: Any) -> Iterator[Row]:
     from carecircle.discussions.models import Mention
 
-    query = Mention.objects.filter(user=member).select_related("post__author", "post__topic")
-    if _has_field(Mention.post.field.related_model, "alias"):  # type: ignore[attr-defined]
-        query = query.select_related("post__alias")
+    query = Mention.objects.filter(user=member).select_related(
+        "post__author", "post__topic", "post__alias"
+    )
     for mention in query.order_by("pk"):
         yield {
             "post_id": mention.post_id,
