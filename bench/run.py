@@ -52,6 +52,7 @@ def site_env(args: argparse.Namespace) -> dict[str, str]:
             "CARECIRCLE_SECRET_KEY": "bench-only-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz",
             "CARECIRCLE_FIELD_KEYS": "YmVuY2gtb25seS1maWVsZC1lbmNyeXB0aW9uLWtleSE=",
             "CARECIRCLE_ALLOWED_HOSTS": f"{HOST},localhost",
+            "CARECIRCLE_SITE_URL": f"http://{HOST}",
             "CARECIRCLE_SSL_REDIRECT": "false",
             "CARECIRCLE_POST_RATE": "100000/m",
             "CARECIRCLE_LOG_LEVEL": "WARNING",

@@ -34,7 +34,8 @@ DEBUG = env_bool("DEBUG", default=True)
 TESTING = "pytest" in sys.modules or env_bool("TESTING")
 
 # With debug off, refuse to start while any required secret is missing, naming all of them.
-REQUIRED_IN_PRODUCTION = ["SECRET_KEY", "FIELD_KEYS", "ALLOWED_HOSTS"]
+# SITE_URL too: emails link to it and passkeys are bound to its host name.
+REQUIRED_IN_PRODUCTION = ["SECRET_KEY", "FIELD_KEYS", "ALLOWED_HOSTS", "SITE_URL"]
 if not DEBUG:
     missing = [f"CARECIRCLE_{name}" for name in REQUIRED_IN_PRODUCTION if not env(name)]
     if missing:
@@ -58,10 +59,9 @@ if not FIELD_ENCRYPTION_KEYS:
         VAR_DIR.mkdir(parents=True, exist_ok=True)
         key_file = VAR_DIR / "field-keys"
         if not key_file.exists():
-            import base64
-            import secrets as _secrets
+            from cryptography.fernet import Fernet
 
-            key_file.write_text(base64.urlsafe_b64encode(_secrets.token_bytes(32)).decode() + "\n")
+            key_file.write_text(Fernet.generate_key().decode() + "\n")
             key_file.chmod(0o600)
             print(
                 f"CareCircle generated a field encryption key in {key_file}. Back it up with "
@@ -89,9 +89,10 @@ INSTALLED_APPS = [
     "allauth",
     "allauth.account",
     "allauth.mfa",
-    # Always installed (its tables exist), so hospital single sign-on can be switched on by
-    # configuration alone; the OpenID Connect provider app is added below when configured.
+    # Always installed (tables and URLs exist), so hospital single sign-on is switched on by
+    # configuration alone; with no provider configured there is no button anywhere.
     "allauth.socialaccount",
+    "allauth.socialaccount.providers.openid_connect",
     "carecircle.core",
     "carecircle.accounts",
     "carecircle.communities",
@@ -300,11 +301,6 @@ MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = env_bool("WEBAUTHN_ALLOW_INSECURE_ORIGIN", 
 from carecircle.signin.sso import openid_connect_settings  # noqa: E402
 
 CARECIRCLE_OIDC_PROVIDERS = openid_connect_settings(os.environ)
-# Always installed (its URLs then exist); with no providers configured it offers no button.
-INSTALLED_APPS.insert(
-    INSTALLED_APPS.index("allauth.socialaccount") + 1,
-    "allauth.socialaccount.providers.openid_connect",
-)
 SOCIALACCOUNT_PROVIDERS = {
     "openid_connect": {"APPS": CARECIRCLE_OIDC_PROVIDERS, "OAUTH_PKCE_ENABLED": True}
 }
@@ -374,6 +370,9 @@ if not DEBUG:
     SECURE_SSL_REDIRECT = env_bool("SSL_REDIRECT", default=True)
     SECURE_HSTS_SECONDS = int(env("HSTS_SECONDS", "31536000"))
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# How many proxies in front of the site add to X-Forwarded-For: with 1 (one reverse proxy) the
+# member's own address is used for rate limits and their list of sessions, not the proxy's.
+ALLAUTH_TRUSTED_PROXY_COUNT = int(env("TRUSTED_PROXY_COUNT", "0"))
 
 # --- Product policy ----
 CARECIRCLE_PAGE_SIZE = 20

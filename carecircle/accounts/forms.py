@@ -18,12 +18,10 @@ ROLE_CHOICES = [
 ]
 
 
-class SignupForm(AllauthSignupForm):
-    display_name = forms.CharField(
-        label=_("Display name"),
-        max_length=60,
-        help_text=_("What others will call you. A nickname is welcome; no real name needed."),
-    )
+class JoiningFields(forms.Form):
+    """What every new member answers, whichever way they join (email or single sign-on):
+    their roles and agreement to the terms. Each form declares its own display name field."""
+
     roles = forms.MultipleChoiceField(
         label=_("Which describes you? (optional, choose any)"),
         choices=ROLE_CHOICES,
@@ -48,13 +46,21 @@ class SignupForm(AllauthSignupForm):
             raise forms.ValidationError(_("Please use at least 2 characters."))
         return value
 
-    def save(self, request: HttpRequest) -> Any:  # type: ignore[override]
+    def save(self, request: HttpRequest) -> Any:
         from carecircle.accounts.queries import get_profile
 
-        user = super().save(request)
+        user = super().save(request)  # type: ignore[misc]
         # Created now so the member's privacy defaults exist from the first minute.
         get_profile(user)
         return user
+
+
+class SignupForm(JoiningFields, AllauthSignupForm):
+    display_name = forms.CharField(
+        label=_("Display name"),
+        max_length=60,
+        help_text=_("What others will call you. A nickname is welcome; no real name needed."),
+    )
 
 
 class ProfileForm(forms.Form):

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
+from allauth.core.internal.httpkit import get_client_ip
 from django.conf import settings
 from django.contrib.sessions.models import Session
 from django.db import transaction
@@ -59,7 +60,9 @@ def start_member_session(*, actor: Any, request: HttpRequest) -> MemberSession |
     if not key or not getattr(actor, "pk", None):
         return None
     now = timezone.now()
-    address = request.META.get("REMOTE_ADDR", "")
+    # Behind a proxy, the member's address as allauth's rate limits see it
+    # (ALLAUTH_TRUSTED_PROXY_COUNT / ALLAUTH_TRUSTED_CLIENT_IP_HEADER), not the proxy's.
+    address = get_client_ip(request) or ""
     created_before, seen_before = alive_since()
     with transaction.atomic():
         # Sessions that timed out or expired are dropped from the member's list here.
@@ -92,17 +95,10 @@ def touch_member_session(*, actor: Any, request: HttpRequest) -> None:
     updated = MemberSession.objects.filter(
         session_key_hash=session_key_hash(key), user=actor
     ).update(last_seen_at=now)
-    if not updated:
-        # A session from before this list existed, or one whose row was lost: list it again.
-        start = request.session.get(SESSION_STARTED_AT)
-        member_session = start_member_session(actor=actor, request=request)
-        if member_session is not None and start:
-            request.session[SESSION_STARTED_AT] = start
-            MemberSession.objects.filter(pk=member_session.pk).update(
-                created_at=datetime.fromtimestamp(start, tz=UTC)
-            )
-        return
-    request.session[SESSION_SEEN_AT] = now.timestamp()
+    # No row: the session was signed out from another device while this request was under
+    # way. It must not come back into the list; its session row is already gone.
+    if updated:
+        request.session[SESSION_SEEN_AT] = now.timestamp()
 
 
 def forget_member_session(*, session_key: str) -> None:

@@ -4,11 +4,12 @@ from allauth.socialaccount.forms import SignupForm as AllauthSocialSignupForm
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from carecircle.accounts.forms import ROLE_CHOICES
+from carecircle.accounts.forms import JoiningFields
 
 
-class SingleSignOnSignupForm(AllauthSocialSignupForm):
-    """The first visit after hospital single sign-on: choose a display name (a pseudonym)."""
+class SingleSignOnSignupForm(JoiningFields, AllauthSocialSignupForm):
+    """The first visit after hospital single sign-on: choose a display name (a pseudonym) and
+    agree to the terms, like everyone who joins."""
 
     display_name = forms.CharField(
         label=_("What should we call you?"),
@@ -18,15 +19,3 @@ class SingleSignOnSignupForm(AllauthSocialSignupForm):
             "knows you by."
         ),
     )
-    roles = forms.MultipleChoiceField(
-        label=_("Which describes you? (optional, choose any)"),
-        choices=ROLE_CHOICES,
-        required=False,
-        widget=forms.CheckboxSelectMultiple,
-    )
-
-    def clean_display_name(self) -> str:
-        value = " ".join(self.cleaned_data["display_name"].split())
-        if len(value) < 2:
-            raise forms.ValidationError(_("Please use at least 2 characters."))
-        return value

@@ -5,7 +5,6 @@ Imported by config/settings.py, so it must not import Django models or settings.
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import re
 from collections.abc import Mapping
@@ -13,9 +12,6 @@ from typing import Any
 
 from django.core.exceptions import ImproperlyConfigured
 
-# What allauth's OpenID Connect provider needs beyond allauth itself: the
-# `django-allauth[socialaccount]` extra.
-REQUIRED_MODULES = ("requests", "jwt", "oauthlib")
 PROVIDER_ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,39}$")
 TRUE = {"1", "true", "yes", "on"}
 
@@ -81,12 +77,4 @@ def openid_connect_settings(environ: Mapping[str, str]) -> list[dict[str, Any]]:
     ids = [provider["provider_id"] for provider in providers]
     if len(set(ids)) != len(ids):
         raise ImproperlyConfigured("CARECIRCLE_OIDC_PROVIDERS: every provider needs its own id.")
-    if providers:
-        absent = [name for name in REQUIRED_MODULES if importlib.util.find_spec(name) is None]
-        if absent:
-            raise ImproperlyConfigured(
-                "Single sign-on is configured but these Python packages are missing: "
-                + ", ".join(absent)
-                + '. Install them with: pip install "django-allauth[socialaccount]".'
-            )
     return providers

@@ -15,6 +15,7 @@ SECRETS = {
     "CARECIRCLE_SECRET_KEY": "a-long-random-production-secret-key-0123456789abcdef",
     "CARECIRCLE_FIELD_KEYS": "ZW1iZWRkZWQtZGV2ZWxvcG1lbnQta2V5LTAxMjM0NTY=",
     "CARECIRCLE_ALLOWED_HOSTS": "care.example.org",
+    "CARECIRCLE_SITE_URL": "https://care.example.org",
 }
 PROBE = (
     "import django; django.setup(); "
@@ -52,7 +53,8 @@ def test_debug_off_without_secrets_refuses_to_start_and_names_all_of_them(tmp_pa
     assert "ImproperlyConfigured" in result.stderr
     assert (
         "CareCircle will not start with debug off while required settings are missing: "
-        "CARECIRCLE_SECRET_KEY, CARECIRCLE_FIELD_KEYS, CARECIRCLE_ALLOWED_HOSTS. "
+        "CARECIRCLE_SECRET_KEY, CARECIRCLE_FIELD_KEYS, CARECIRCLE_ALLOWED_HOSTS, "
+        "CARECIRCLE_SITE_URL. "
         "See docs/deploy.md."
     ) in result.stderr
 
@@ -62,7 +64,8 @@ def test_debug_off_names_only_what_is_missing(tmp_path):
 
     assert result.returncode != 0
     assert (
-        "required settings are missing: CARECIRCLE_FIELD_KEYS, CARECIRCLE_ALLOWED_HOSTS."
+        "required settings are missing: CARECIRCLE_FIELD_KEYS, CARECIRCLE_ALLOWED_HOSTS, "
+        "CARECIRCLE_SITE_URL."
     ) in result.stderr
     assert "CARECIRCLE_SECRET_KEY" not in result.stderr
 

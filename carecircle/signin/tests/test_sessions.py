@@ -41,6 +41,24 @@ def age_session(client: Client, *, seen_ago: float = 0, started_ago: float = 0) 
 # --- recording -----------------------------------------------------------------------------------
 
 
+def test_behind_a_trusted_proxy_the_member_address_is_recorded_not_the_proxy(
+    settings, patient, password
+):
+    from allauth import app_settings
+
+    settings.ALLAUTH_TRUSTED_PROXY_COUNT = 1
+    assert app_settings.TRUSTED_PROXY_COUNT == 1
+    client = Client(
+        HTTP_USER_AGENT="Mozilla/5.0 (Android 14; Mobile; rv:128.0) Gecko/128.0 Firefox/128.0",
+        REMOTE_ADDR="10.0.0.5",
+        HTTP_X_FORWARDED_FOR="81.2.69.142",
+    )
+    response = client.post("/accounts/login/", {"login": patient.email, "password": password})
+    assert response.status_code == 302
+    member_session = MemberSession.objects.get()
+    assert (member_session.ip_network, member_session.place) == ("81.2.69.0/24", "United Kingdom")
+
+
 def test_signing_in_lists_the_device_with_its_network_place_and_method(phone, patient):
     member_session = MemberSession.objects.get()
     assert member_session.user == patient

@@ -99,3 +99,13 @@ def test_a_configured_provider_shows_its_button_and_redirects_to_it(
     assert response["Location"].startswith(
         "https://login.stmary.example/authorize?client_id=carecircle&"
     )
+
+
+def test_joining_through_single_sign_on_asks_for_the_terms_like_email_sign_up():
+    from carecircle.accounts.forms import SignupForm
+    from carecircle.signin.forms import SingleSignOnSignupForm
+
+    for form_class in (SingleSignOnSignupForm, SignupForm):
+        field = form_class.base_fields["accept_terms"]
+        assert field.required is True
+        assert "display_name" in form_class.base_fields
