@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 from django.urls import reverse
@@ -47,6 +49,13 @@ def _is_by(user: object, author_id: int | None, alias: TopicAlias | None) -> boo
     if author_id is not None:
         return bool(author_id == user_id)
     return alias is not None and alias.user_id == user_id
+
+
+def _public_name(author: Any, alias: TopicAlias | None) -> str:
+    """The name shown for a topic or post: its alias, else its author's, else "" (erased)."""
+    if alias is not None:
+        return str(alias.label)
+    return str(author.display_name) if author is not None else ""
 
 
 class Topic(TimeStampedModel):
@@ -104,6 +113,10 @@ class Topic(TimeStampedModel):
     def get_absolute_url(self) -> str:
         return reverse("topic_detail", kwargs={"topic_id": self.pk, "slug": self.slug})
 
+    @property
+    def public_author_name(self) -> str:
+        return _public_name(self.author, self.author_alias)
+
     def is_started_by(self, user: object) -> bool:
         """True when `user` started this topic, openly or under an anonymous alias."""
         return _is_by(user, self.author_id, self.author_alias)
@@ -156,6 +169,10 @@ class Post(TimeStampedModel):
     @property
     def is_anonymous(self) -> bool:
         return self.alias_id is not None
+
+    @property
+    def public_author_name(self) -> str:
+        return _public_name(self.author, self.alias)
 
     def is_written_by(self, user: object) -> bool:
         """True when `user` wrote this post, openly or under an anonymous alias."""

@@ -127,10 +127,7 @@ def get_post(actor: Any, post_id: int) -> Post:
 
 def quote_of(post: Post) -> str:
     """The post as a Markdown quote attributed to its author, ready for a reply box."""
-    if post.alias_id is not None:
-        author = post.alias.label  # type: ignore[union-attr]
-    else:
-        author = post.author.display_name if post.author else gettext("A former member")
+    author = post.public_author_name or gettext("A former member")
     return quote_markdown(author, post.body)
 
 
