@@ -187,6 +187,9 @@ class VisibleProfile:
     memorialised_at: datetime | None
     generated_avatar: GeneratedAvatar
     values: dict[str, Any] = field(default_factory=dict)
+    # The stored picture's file name, set only when this viewer may see the picture: the
+    # picture view serves it without reading the profile again.
+    avatar_file: str = ""
 
     @property
     def is_self(self) -> bool:
@@ -322,6 +325,7 @@ def build_visible_profile(
         memorialised_at=member.memorialised_at,
         generated_avatar=generated_avatar(member),
         values=values,
+        avatar_file=profile.avatar if values.get("avatar") else "",
     )
 
 

@@ -127,12 +127,14 @@ def member_avatar(request: HttpRequest, handle: str) -> FileResponse:
         member = queries.get_member(handle)
     except DomainError as error:
         raise Http404(str(error.message)) from error
-    if not privacy.visible_profile(request.user, member).avatar_url:
+    name = privacy.visible_profile(request.user, member).avatar_file
+    if not name.startswith("avatars/"):
         raise Http404(_("No picture."))
-    name = Profile.objects.filter(user=member).values_list("avatar", flat=True).first() or ""
-    if not name.startswith("avatars/") or not default_storage.exists(name):
-        raise Http404(_("No picture."))
-    response = FileResponse(default_storage.open(name, "rb"), content_type="image/webp")
+    try:
+        picture = default_storage.open(name, "rb")
+    except FileNotFoundError as error:
+        raise Http404(_("No picture.")) from error
+    response = FileResponse(picture, content_type="image/webp")
     patch_cache_control(response, private=True, max_age=300)
     return response
 

@@ -8,14 +8,15 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from carecircle.accounts.models import User
 from carecircle.accounts.privacy import FIELDS
+from carecircle.accounts.queries import get_member
 from carecircle.caregivers.models import CaregiverLink
 from carecircle.caregivers.queries import get_link
 from carecircle.communities.models import Community, Membership
 from carecircle.core.audit import record_event
 from carecircle.core.errors import (
     ConflictError,
+    NotFoundError,
     PermissionDeniedError,
     ValidationFailed,
 )
@@ -38,9 +39,11 @@ def request_caregiver_link(*, actor: Any, other_handle: str, actor_is: str) -> C
     _signed_in(actor)
     if actor_is not in (CaregiverLink.Side.PATIENT, CaregiverLink.Side.CARER):
         raise ValidationFailed(_("Please choose who cares for whom."), field="actor_is")
-    handle = (other_handle or "").strip().lower().removeprefix("@")
-    other = User.objects.filter(handle=handle, is_active=True, memorialised_at__isnull=True).first()
-    if other is None:
+    try:
+        other = get_member(other_handle)
+    except NotFoundError:
+        other = None
+    if other is None or other.memorialised_at is not None:
         raise ValidationFailed(
             _("We could not find a member with that handle. Check the spelling after the @."),
             field="other_handle",

@@ -96,15 +96,14 @@ def get_member(actor: Any, community: Community, handle: str) -> Any:
 
 def find_member_by_handle(handle: str) -> Any:
     """An active member by @handle, for invitations; ValidationFailed when unknown."""
-    from carecircle.accounts.models import User
+    from carecircle.accounts.queries import get_member
 
-    cleaned = (handle or "").strip().lstrip("@").lower()
-    user = User.objects.filter(handle=cleaned, is_active=True).first() if cleaned else None
-    if user is None:
+    try:
+        return get_member(handle)
+    except NotFoundError as error:
         raise ValidationFailed(
             _("We could not find a member with that handle. Check the spelling."), field="handle"
-        )
-    return user
+        ) from error
 
 
 def memberships_of(actor: Any) -> QuerySet[Membership]:
