@@ -235,3 +235,12 @@ def test_key_rotation_round_trip(settings, capsys):
 
         apps.all_models["privacy"].pop("probe", None)
         apps.clear_cache()
+
+
+def test_audit_log_pages_keep_the_filters(patient, admin):
+    for _n in range(25):
+        record_event(actor=patient, verb="api_token.create", target=patient, subject=patient)
+    client = Client()
+    client.force_login(admin)
+    text = client.get("/account/privacy/audit-log/?verb=api_token.create").content.decode()
+    assert 'href="?verb=api_token.create&amp;page=2" rel="next"' in text
