@@ -80,18 +80,12 @@ class Audience(IntEnum):
     SELF = 3
 
 
-LEVEL_RANK: dict[str, int] = {
+# The narrowest audience that sees a field at each level (also the preview page's choices).
+LEVEL_RANK: dict[str, Audience] = {
     Visibility.EVERYONE: Audience.VISITOR,
     Visibility.MEMBERS: Audience.MEMBER,
     Visibility.SHARED: Audience.SHARED,
     Visibility.PRIVATE: Audience.SELF,
-}
-# The preview page's names for each audience.
-PREVIEW_AUDIENCES: dict[str, Audience] = {
-    "everyone": Audience.VISITOR,
-    "members": Audience.MEMBER,
-    "shared": Audience.SHARED,
-    "private": Audience.SELF,
 }
 
 # Accessible colours (white text passes WCAG AA on each) for generated avatars.
@@ -146,15 +140,19 @@ def shared_member_ids(viewer: Any, member_ids: Iterable[int]) -> set[int]:
     )
 
 
+def _audience(viewer_id: int | None, member_id: int, shared: set[int]) -> Audience:
+    if viewer_id is None:
+        return Audience.VISITOR
+    if member_id == viewer_id:
+        return Audience.SELF
+    return Audience.SHARED if member_id in shared else Audience.MEMBER
+
+
 def audience_of(viewer: Any, member: User) -> Audience:
     """The viewer's audience for `member`: themself, sharing a community, member or visitor."""
-    if not _is_member(viewer):
-        return Audience.VISITOR
-    if viewer.pk == member.pk:
-        return Audience.SELF
-    if shared_member_ids(viewer, [member.pk]):
-        return Audience.SHARED
-    return Audience.MEMBER
+    viewer_id = viewer.pk if _is_member(viewer) else None
+    shared = shared_member_ids(viewer, [member.pk]) if viewer_id not in (None, member.pk) else set()
+    return _audience(viewer_id, member.pk, shared)
 
 
 @dataclass(frozen=True)
@@ -354,16 +352,11 @@ def visible_profiles(
     shared = shared_member_ids(viewer, to_check) if viewer_id is not None else set()
     result: dict[int, VisibleProfile] = {}
     for pk, member in unique.items():
-        if viewer_id is None:
-            audience = Audience.VISITOR
-        elif pk == viewer_id:
-            audience = Audience.SELF
-        elif pk in shared:
-            audience = Audience.SHARED
-        else:
-            audience = Audience.MEMBER
         result[pk] = build_visible_profile(
-            audience, member, profiles.get(pk), (granted or {}).get(pk, frozenset())
+            _audience(viewer_id, pk, shared),
+            member,
+            profiles.get(pk),
+            (granted or {}).get(pk, frozenset()),
         )
     return result
 

@@ -252,9 +252,9 @@ def profile_preview(request: HttpRequest) -> HttpResponse:
     user = request.user
     assert isinstance(user, User)
     chosen = request.GET.get("as", "everyone")
-    if chosen not in privacy.PREVIEW_AUDIENCES:
+    if chosen not in privacy.LEVEL_RANK:
         chosen = "everyone"
-    profile = privacy.preview_profile(user, privacy.PREVIEW_AUDIENCES[chosen])
+    profile = privacy.preview_profile(user, privacy.LEVEL_RANK[chosen])
     return render(
         request,
         "accounts/profile_preview.html",
@@ -263,6 +263,5 @@ def profile_preview(request: HttpRequest) -> HttpResponse:
             "chosen": chosen,
             "chosen_label": dict(PREVIEW_LABELS)[chosen],
             "preview_audiences": PREVIEW_LABELS,
-            "memberships": Membership.objects.none(),
         },
     )
