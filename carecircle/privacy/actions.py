@@ -270,6 +270,12 @@ def check_password_for_erasure(*, actor: User, password: str) -> None:
         )
 
 
+def erase_own_account(*, actor: User, password: str, keep_posts: bool) -> None:
+    """The member deletes their own account: password first, then `erase_member`."""
+    check_password_for_erasure(actor=actor, password=password)
+    erase_member(actor=actor, member=actor, keep_posts=keep_posts)
+
+
 def _recount_reactions(post_ids: Iterable[int]) -> None:
     from carecircle.discussions.models import Post, Reaction
 

@@ -154,8 +154,9 @@ def _export_out(export: DataExport) -> ExportOut:
 def delete_me(request: HttpRequest, payload: EraseIn) -> HttpResponse:
     """Delete your account for good. Send your password; choose whether posts are kept."""
     member = _member(request)
-    actions.check_password_for_erasure(actor=member, password=payload.password)
-    actions.erase_member(actor=member, member=member, keep_posts=payload.keep_posts)
+    actions.erase_own_account(
+        actor=member, password=payload.password, keep_posts=payload.keep_posts
+    )
     if hasattr(request, "session"):
         logout(request)
     return HttpResponse(status=204)

@@ -186,8 +186,9 @@ def account_delete(request: HttpRequest) -> HttpResponse:
     form = DeleteAccountForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            actions.check_password_for_erasure(actor=member, password=form.cleaned_data["password"])
-            actions.erase_member(actor=member, member=member, keep_posts=form.keep_posts)
+            actions.erase_own_account(
+                actor=member, password=form.cleaned_data["password"], keep_posts=form.keep_posts
+            )
         except DomainError as error:
             form.add_error(error.field if error.field in form.fields else None, str(error.message))
         else:
