@@ -9,6 +9,7 @@ from allauth.core.internal.httpkit import get_client_ip
 from django.conf import settings
 from django.contrib.sessions.models import Session
 from django.db import transaction
+from django.db.models import Q
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -66,8 +67,9 @@ def start_member_session(*, actor: Any, request: HttpRequest) -> MemberSession |
     created_before, seen_before = alive_since()
     with transaction.atomic():
         # Sessions that timed out or expired are dropped from the member's list here.
-        MemberSession.objects.filter(user=actor, created_at__lt=created_before).delete()
-        MemberSession.objects.filter(user=actor, last_seen_at__lt=seen_before).delete()
+        MemberSession.objects.filter(
+            Q(created_at__lt=created_before) | Q(last_seen_at__lt=seen_before), user=actor
+        ).delete()
         member_session, _created = MemberSession.objects.update_or_create(
             session_key_hash=session_key_hash(key),
             defaults={

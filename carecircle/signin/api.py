@@ -8,7 +8,7 @@ from ninja import Router, Schema, Status
 from carecircle.api.api import member_auth
 from carecircle.api.schemas import ErrorOut
 from carecircle.signin import actions
-from carecircle.signin.queries import current_session_hash, sessions_of
+from carecircle.signin.queries import sessions_of
 
 router = Router(tags=["sessions"])
 
@@ -31,7 +31,6 @@ class RevokedOut(Schema):
 @router.get("/me/sessions", response={200: list[SessionOut], 401: ErrorOut}, auth=member_auth)
 def list_sessions(request: HttpRequest) -> list[SessionOut]:
     """Where the member is signed in: one entry per browser or device, this one marked."""
-    current = current_session_hash(request.session.session_key)
     return [
         SessionOut(
             id=s.pk,
@@ -41,9 +40,9 @@ def list_sessions(request: HttpRequest) -> list[SessionOut]:
             method=s.method,
             created_at=s.created_at,
             last_seen_at=s.last_seen_at,
-            is_current=s.session_key_hash == current,
+            is_current=s.is_current,  # type: ignore[attr-defined]
         )
-        for s in sessions_of(request.user)
+        for s in sessions_of(request.user, request.session.session_key)
     ]
 
 

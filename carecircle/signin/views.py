@@ -18,12 +18,11 @@ from carecircle.signin.queries import current_session_hash, sessions_of
 @login_required
 @require_GET
 def signin_sessions(request: HttpRequest) -> HttpResponse:
-    current = current_session_hash(request.session.session_key)
-    sessions = list(sessions_of(request.user))
-    for member_session in sessions:
-        member_session.is_current = member_session.session_key_hash == current  # type: ignore[attr-defined]
     # This device first, then the others by when they were last seen.
-    sessions.sort(key=lambda s: not s.is_current)  # type: ignore[attr-defined]
+    sessions = sorted(
+        sessions_of(request.user, request.session.session_key),
+        key=lambda s: not s.is_current,  # type: ignore[attr-defined]
+    )
     return render(
         request,
         "signin/signin_sessions.html",
