@@ -9,9 +9,9 @@ from carecircle.accounts import actions, queries
 from carecircle.accounts.models import Profile, User
 from carecircle.accounts.privacy import (
     FIELDS,
+    Audience,
     VisibleProfile,
-    avatar_url,
-    generated_avatar,
+    build_visible_profile,
     role_values,
     visibility_of,
     visible_profile,
@@ -68,6 +68,14 @@ class AvatarOut(Schema):
     colour: str
 
 
+def avatar_out(profile: VisibleProfile) -> AvatarOut:
+    return AvatarOut(
+        url=profile.avatar_url,
+        initials=profile.generated_avatar.initials,
+        colour=profile.generated_avatar.colour,
+    )
+
+
 class LocationOut(Schema):
     country: str
     country_name: str
@@ -104,11 +112,7 @@ def member_profile_out(profile: VisibleProfile) -> MemberProfileOut:
         is_professional=profile.is_professional,
         is_hidden=profile.is_hidden,
         in_memory_since=profile.memorialised_at,
-        avatar=AvatarOut(
-            url=profile.avatar_url,
-            initials=profile.generated_avatar.initials,
-            colour=profile.generated_avatar.colour,
-        ),
+        avatar=avatar_out(profile),
         bio=profile.bio,
         pronouns=profile.pronouns,
         roles=profile.roles,
@@ -141,11 +145,7 @@ def member_autocomplete(request: HttpRequest, q: str = "") -> list[MentionOut]:
         MentionOut(
             handle=profile.handle,
             display_name=profile.display_name,
-            avatar=AvatarOut(
-                url=profile.avatar_url,
-                initials=profile.generated_avatar.initials,
-                colour=profile.generated_avatar.colour,
-            ),
+            avatar=avatar_out(profile),
         )
         for profile in queries.autocomplete_members(request.user, q)
     ]
@@ -207,15 +207,10 @@ class OwnProfileOut(Schema):
 
 
 def own_profile_out(user: User, profile: Profile) -> OwnProfileOut:
-    generated = generated_avatar(user)
     return OwnProfileOut(
         handle=user.handle,
         display_name=user.display_name,
-        avatar=AvatarOut(
-            url=avatar_url(user, profile) if profile.avatar else None,
-            initials=generated.initials,
-            colour=generated.colour,
-        ),
+        avatar=avatar_out(build_visible_profile(Audience.SELF, user, profile)),
         bio=profile.bio,
         pronouns=profile.pronouns,
         roles=role_values(user),

@@ -19,6 +19,7 @@ from carecircle.accounts.models import ApiToken, Profile, User, Visibility
 from carecircle.communities.models import Membership
 from carecircle.communities.queries import memberships_of, visible_communities
 from carecircle.core.errors import DomainError
+from carecircle.core.interfaces import page_errors
 
 
 @login_required
@@ -94,11 +95,9 @@ def api_token_revoke(request: HttpRequest, token_id: int) -> HttpResponse:
     return redirect("api_tokens")
 
 
+@page_errors
 def member_profile(request: HttpRequest, handle: str) -> HttpResponse:
-    try:
-        member = queries.get_member(handle)
-    except DomainError as error:
-        raise Http404(str(error.message)) from error
+    member = queries.get_member(handle)
     profile = privacy.visible_profile(request.user, member)
     memberships = Membership.objects.none()
     if not profile.is_hidden:
