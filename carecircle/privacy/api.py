@@ -77,7 +77,7 @@ def my_consents(request: HttpRequest) -> ConsentsOut:
     """What the member agreed to, and the current version of each document."""
     member = _member(request)
     records = list(queries.consents_of(member))
-    active = {r.document_id for r in records if r.withdrawn_at is None}
+    active = {r.document_id for r in records if r.is_active}
     return ConsentsOut(
         records=[_consent_out(r) for r in records],
         current_documents=[

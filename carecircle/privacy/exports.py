@@ -55,9 +55,7 @@ def build_zip(member: Any) -> tuple[str, int]:
                     for arcname, path in entry.files(member):
                         archive.write(path, f"files/{arcname}")
                         file_names.append(f"files/{arcname}")
-                summary.append(
-                    {"name": entry.name, "count": len(rows), "files": file_names, "rows": rows[:5]}
-                )
+                summary.append({"name": entry.name, "count": len(rows), "files": file_names})
             archive.writestr(
                 "index.html",
                 render_to_string(

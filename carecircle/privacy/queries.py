@@ -100,7 +100,7 @@ class OptionalConsent:
 
     @property
     def is_given(self) -> bool:
-        return self.record is not None and self.record.withdrawn_at is None
+        return self.record is not None and self.record.is_active
 
 
 def consents_of(user: User) -> QuerySet[ConsentRecord]:

@@ -141,11 +141,7 @@ def user_relations(model: type[models.Model]) -> list[str]:
         f.name
         for f in model._meta.get_fields()
         if f.concrete and f.is_relation and f.related_model is user_model
-    ] + [
-        f.name
-        for f in model._meta.many_to_many
-        if f.related_model is user_model and f.name not in ()
-    ]
+    ] + [f.name for f in model._meta.many_to_many if f.related_model is user_model]
 
 
 def models_referencing_user(

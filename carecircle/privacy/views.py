@@ -14,7 +14,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from carecircle.accounts.models import User
 from carecircle.core.audit import verify_chain
-from carecircle.core.errors import DomainError
+from carecircle.core.errors import DomainError, ValidationFailed
 from carecircle.core.interfaces import page_errors
 from carecircle.core.markdown import render_markdown
 from carecircle.core.pagination import PageRequest, paginate
@@ -124,9 +124,7 @@ def consent_give(request: HttpRequest, document_id: int) -> HttpResponse:
 def consent_withdraw(request: HttpRequest, document_id: int) -> HttpResponse:
     try:
         actions.withdraw_consent(actor=_member(request), document_id=document_id)
-    except DomainError as error:
-        if error.status == 404:
-            raise
+    except ValidationFailed as error:
         messages.error(request, str(error.message))
     else:
         messages.success(request, _("Done. You have withdrawn this consent."))
