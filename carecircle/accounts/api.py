@@ -3,9 +3,10 @@ from __future__ import annotations
 from datetime import datetime
 
 from django.http import HttpRequest
-from ninja import Field, Router, Schema
+from ninja import Field, File, Router, Schema, UploadedFile
 
 from carecircle.accounts import actions, queries
+from carecircle.accounts.avatars import MAX_UPLOAD_BYTES
 from carecircle.accounts.models import Profile, User
 from carecircle.accounts.privacy import (
     FIELDS,
@@ -246,6 +247,30 @@ def update_own_profile(request: HttpRequest, payload: OwnProfileIn) -> OwnProfil
     assert isinstance(user, User)
     profile = actions.update_profile_details(actor=user, **payload.dict())
     return own_profile_out(user, profile)
+
+
+@router.post(
+    "/me/profile/avatar",
+    response={200: OwnProfileOut, 400: ErrorOut, 401: ErrorOut, 429: ErrorOut},
+    auth=member_auth,
+)
+def upload_avatar(request: HttpRequest, picture: UploadedFile = File(...)) -> OwnProfileOut:  # noqa: B008
+    """Upload a picture (multipart field `picture`: JPEG, PNG, WebP or GIF, up to 5 MB).
+
+    It is re-encoded to a 256 px WebP without any metadata (no camera details, no GPS).
+    """
+    user = request.user
+    assert isinstance(user, User)
+    profile = actions.set_avatar(actor=user, data=picture.read(MAX_UPLOAD_BYTES + 1))
+    return own_profile_out(user, profile)
+
+
+@router.delete("/me/profile/avatar", response={200: OwnProfileOut, 401: ErrorOut}, auth=member_auth)
+def remove_avatar(request: HttpRequest) -> OwnProfileOut:
+    """Remove the uploaded picture; the generated initials are shown instead."""
+    user = request.user
+    assert isinstance(user, User)
+    return own_profile_out(user, actions.remove_avatar(actor=user))
 
 
 class ConditionOut(Schema):

@@ -142,3 +142,28 @@ def test_avatar_visibility_applies_to_autocomplete(people, outsider):
     assert found[0]["avatar"]["url"] is None
     mine = client_for(people["anna"]).get("/api/v1/members/autocomplete", {"q": "anna"}).json()
     assert mine[0]["avatar"]["url"] == "/members/anna/avatar?v=abc"
+
+
+def test_upload_and_remove_a_picture_through_the_api(patient, patient_client, settings, tmp_path):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from carecircle.accounts.tests.test_profile_actions import jpeg_with_gps
+
+    settings.MEDIA_ROOT = tmp_path
+    picture = SimpleUploadedFile("me.jpg", jpeg_with_gps(), content_type="image/jpeg")
+    response = patient_client.post("/api/v1/me/profile/avatar", {"picture": picture})
+    assert response.status_code == 200
+    url = response.json()["avatar"]["url"]
+    assert url.startswith("/members/patient/avatar?v=")
+    stored = Profile.objects.get(user=patient).avatar
+    assert (tmp_path / stored).read_bytes()[8:12] == b"WEBP"
+    assert b"CanaryCameraMaker" not in (tmp_path / stored).read_bytes()
+
+    not_a_picture = SimpleUploadedFile("me.jpg", b"<html>hi</html>", content_type="image/jpeg")
+    refused = patient_client.post("/api/v1/me/profile/avatar", {"picture": not_a_picture})
+    assert refused.status_code == 400
+    assert Profile.objects.get(user=patient).avatar == stored
+
+    removed = patient_client.delete("/api/v1/me/profile/avatar")
+    assert removed.status_code == 200 and removed.json()["avatar"]["url"] is None
+    assert Profile.objects.get(user=patient).avatar == ""
