@@ -69,6 +69,9 @@ def server_environment(directory: Path) -> dict[str, str]:
             "CARECIRCLE_DEMO_MODE": "1",
             # Tasks run in-process and passwords hash quickly, as in the rest of the suite.
             "CARECIRCLE_TESTING": "1",
+            # Browsers bind passkeys to a host name, never to an IP address: the passkey test
+            # opens the site as http://localhost:<port>.
+            "CARECIRCLE_WEBAUTHN_RP_ID": "localhost",
             "PYTHONUNBUFFERED": "1",
         }
     )

@@ -77,3 +77,60 @@ def test_a_member_signs_out_their_phone_from_the_computer(
     audit(computer, "add a passkey")
     computer.goto("/accounts/2fa/webauthn/")
     audit(computer, "passkey list")
+
+
+PASSKEY_MEMBER = "nurse@demo.carecircle.test"  # Nurse Amira: no other browser test signs in as her
+
+
+def test_a_member_adds_a_passkey_and_signs_in_with_it_alone(
+    site: Site, browser: Browser, audit: Audit
+) -> None:
+    # Chromium's virtual authenticator stands in for a phone's fingerprint reader.
+    localhost = site.url.replace("127.0.0.1", "localhost")
+    context = browser.new_context(
+        base_url=localhost, viewport=DESKTOP, bypass_csp=True, is_mobile=False
+    )
+    page = audit.watch(context.new_page())
+    cdp = context.new_cdp_session(page)
+    cdp.send("WebAuthn.enable")
+    authenticator = cdp.send(
+        "WebAuthn.addVirtualAuthenticator",
+        {
+            "options": {
+                "protocol": "ctap2",
+                "transport": "internal",
+                "hasResidentKey": True,
+                "hasUserVerification": True,
+                "isUserVerified": True,
+                "automaticPresenceSimulation": True,
+            }
+        },
+    )["authenticatorId"]
+    page.goto("/accounts/login/?next=/account/sign-in/")
+    sign_in(page, PASSKEY_MEMBER, DEMO_PASSWORD)
+    page.get_by_role("link", name="Add a passkey").click()
+    page.get_by_label("Your password").fill(DEMO_PASSWORD)
+    page.get_by_role("button", name="Continue").click()
+    page.get_by_label("A name for this passkey").fill("my laptop")
+    passwordless = page.get_by_label("Use it to sign in without a password", exact=False)
+    if passwordless.count():
+        passwordless.check()
+    page.get_by_role("main").get_by_role("button", name="Add a passkey").click()
+    # The first passkey comes with recovery codes, for the day the laptop is lost.
+    expect(page.get_by_role("heading", level=1)).to_have_text("Your recovery codes")
+    audit(page, "recovery codes after the first passkey")
+    page.goto("/accounts/2fa/webauthn/")
+    expect(page.get_by_role("main")).to_contain_text("my laptop")
+    audit(page, "passkey added")
+    credentials = cdp.send("WebAuthn.getCredentials", {"authenticatorId": authenticator})
+    assert len(credentials["credentials"]) == 1
+
+    page.get_by_role("button", name="Sign out").click()
+    page.goto("/accounts/login/")
+    page.get_by_role("button", name="Sign in with a passkey").click()
+    expect(page.get_by_role("button", name="Sign out")).to_be_visible()
+    page.goto("/account/sign-in/")
+    # This device is listed first, and it signed in with the passkey, no password typed.
+    expect(page.get_by_role("main").get_by_role("listitem").first).to_contain_text("with Passkey")
+    audit(page, "signed in with the passkey")
+    context.close()
