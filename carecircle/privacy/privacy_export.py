@@ -165,18 +165,6 @@ def anonymous_names(member: Any) -> Iterator[Row]:
         yield {"topic_id": alias.topic_id, "name": str(alias.label), "created_at": alias.created_at}
 
 
-def drafts(member: Any) -> Iterator[Row]:
-    from carecircle.discussions.models import Draft
-
-    for draft in Draft.objects.filter(user=member).order_by("pk"):
-        yield {
-            "key": draft.key,
-            "title": draft.title,
-            "body": draft.body,
-            "updated_at": draft.updated_at,
-        }
-
-
 def memberships(member: Any) -> Iterator[Row]:
     from carecircle.communities.models import Membership
 
@@ -221,13 +209,6 @@ def invitations(member: Any) -> Iterator[Row]:
         }
 
 
-def communities_created(member: Any) -> Iterator[Row]:
-    from carecircle.communities.models import Community
-
-    for community in Community.objects.filter(created_by=member).order_by("pk"):
-        yield {"name": community.name, "slug": community.slug, "created_at": community.created_at}
-
-
 def api_tokens(member: Any) -> Iterator[Row]:
     from carecircle.accounts.models import ApiToken
 
@@ -239,25 +220,6 @@ def api_tokens(member: Any) -> Iterator[Row]:
             "created_at": token.created_at,
             "last_used_at": token.last_used_at,
             "revoked_at": token.revoked_at,
-        }
-
-
-def email_addresses(member: Any) -> Iterator[Row]:
-    from allauth.account.models import EmailAddress
-
-    for address in EmailAddress.objects.filter(user=member).order_by("pk"):
-        yield {"email": address.email, "verified": address.verified, "primary": address.primary}
-
-
-def authenticators(member: Any) -> Iterator[Row]:
-    from allauth.mfa.models import Authenticator
-
-    # The kind and dates only: secrets and recovery codes never leave the database.
-    for authenticator in Authenticator.objects.filter(user=member).order_by("pk"):
-        yield {
-            "type": authenticator.type,
-            "created_at": authenticator.created_at,
-            "last_used_at": authenticator.last_used_at,
         }
 
 
@@ -309,17 +271,6 @@ def consents(member: Any) -> Iterator[Row]:
         }
 
 
-def data_exports(member: Any) -> Iterator[Row]:
-    from carecircle.privacy.models import DataExport
-
-    for export in DataExport.objects.filter(user=member).order_by("pk"):
-        yield {
-            "requested_at": export.requested_at,
-            "status": export.status,
-            "expires_at": export.expires_at,
-        }
-
-
 def _register_all() -> None:
     register("accounts.User", name="account", export=account, default=True)
     register("accounts.ApiToken", name="api_tokens", export=api_tokens, default=True)
@@ -331,8 +282,19 @@ def _register_all() -> None:
         erase=erase_avatar,
         default=True,
     )
-    register("account.EmailAddress", name="email_addresses", export=email_addresses, default=True)
-    register("mfa.Authenticator", name="sign_in_methods", export=authenticators, default=True)
+    register(
+        "account.EmailAddress",
+        name="email_addresses",
+        fields=["email", "verified", "primary"],
+        default=True,
+    )
+    # The kind and dates only: secrets and recovery codes never leave the database.
+    register(
+        "mfa.Authenticator",
+        name="sign_in_methods",
+        fields=["type", "created_at", "last_used_at"],
+        default=True,
+    )
     register(
         "socialaccount.SocialAccount", name="linked_accounts", export=social_accounts, default=True
     )
@@ -341,7 +303,7 @@ def _register_all() -> None:
     register(
         "communities.Community",
         name="communities_created",
-        export=communities_created,
+        fields=["name", "slug", "created_at"],
         default=True,
     )
     register("communities.Membership", name="memberships", export=memberships, default=True)
@@ -357,10 +319,20 @@ def _register_all() -> None:
     register("discussions.PostRevision", name="post_revisions", export=revisions, default=True)
     register("discussions.Reaction", name="reactions", export=reactions, default=True)
     register("discussions.Mention", name="mentions", export=mentions, default=True)
-    register("discussions.Draft", name="drafts", export=drafts, default=True)
+    register(
+        "discussions.Draft",
+        name="drafts",
+        fields=["key", "title", "body", "updated_at"],
+        default=True,
+    )
     register("discussions.TopicAlias", name="anonymous_names", export=anonymous_names, default=True)
     register("privacy.ConsentRecord", name="consents", export=consents, default=True)
-    register("privacy.DataExport", name="data_exports", export=data_exports, default=True)
+    register(
+        "privacy.DataExport",
+        name="data_exports",
+        fields=["requested_at", "status", "expires_at"],
+        default=True,
+    )
     # Fallbacks for the sign-in and caregiver apps until they register their own.
     register(
         "signin.MemberSession",

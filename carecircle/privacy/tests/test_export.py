@@ -53,7 +53,20 @@ def test_export_builds_a_zip_with_one_json_per_kind_and_an_index(
         ("My first topic", "Hello all", "Type 2 Diabetes")
     ]
     assert json.loads(archive.read("topics.json"))[0]["id"] == topic.pk
-    assert json.loads(archive.read("drafts.json"))[0]["body"] == "half written"
+    [draft] = json.loads(archive.read("drafts.json"))
+    assert (set(draft), draft["key"], draft["title"], draft["body"]) == (
+        {"key", "title", "body", "updated_at"},
+        "k",
+        "",
+        "half written",
+    )
+    assert json.loads(archive.read("email_addresses.json")) == [
+        {"email": patient.email, "verified": True, "primary": True}
+    ]
+    assert json.loads(archive.read("sign_in_methods.json")) == []
+    assert json.loads(archive.read("communities_created.json")) == []
+    [earlier_export] = json.loads(archive.read("data_exports.json"))
+    assert set(earlier_export) == {"requested_at", "status", "expires_at"}
     [token] = json.loads(archive.read("api_tokens.json"))
     assert token["name"] == "phone app" and token["starts_with"] == secret[:10]
     raw = b"".join(archive.read(n) for n in archive.namelist())
