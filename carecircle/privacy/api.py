@@ -6,7 +6,7 @@ from datetime import datetime
 
 from django.contrib.auth import logout
 from django.http import HttpRequest, HttpResponse
-from ninja import Router, Schema
+from ninja import Router, Schema, Status
 
 from carecircle.accounts.api import router as accounts_router
 from carecircle.accounts.models import User
@@ -121,11 +121,12 @@ def withdraw_consent(request: HttpRequest, document_id: int) -> ConsentOut:
     response={202: ExportOut, 401: ErrorOut, 409: ErrorOut, 429: ErrorOut},
     auth=member_auth,
 )
-def request_export(request: HttpRequest) -> tuple[int, ExportOut]:
+def request_export(request: HttpRequest) -> Status[ExportOut]:
     """Ask for a copy of your data; download it from the site when the email arrives."""
     export = actions.request_data_export(actor=_member(request))
+    # Re-read: with the in-process task backend the export may already be built.
     export.refresh_from_db()
-    return 202, _export_out(export)
+    return Status(202, _export_out(export))
 
 
 @router.get("/me/data-exports", response={200: list[ExportOut], 401: ErrorOut}, auth=member_auth)
