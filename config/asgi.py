@@ -12,9 +12,13 @@ from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 from django.conf import settings  # noqa: E402
 
+from django.urls import path  # noqa: E402
+
+from carecircle.core.consumers import RealtimeConsumer  # noqa: E402
 from carecircle.core.visitor_cache import VisitorPageCache  # noqa: E402
 
-websocket_urlpatterns: list = []
+# One socket per page; what it follows is chosen by subscribing to streams (docs/realtime.md).
+websocket_urlpatterns = [path("ws/", RealtimeConsumer.as_asgi())]
 
 application = ProtocolTypeRouter(
     {

@@ -100,6 +100,7 @@ INSTALLED_APPS = [
     "carecircle.privacy",
     "carecircle.signin",
     "carecircle.caregivers",
+    "carecircle.messaging",
     "carecircle.api",
 ]
 
@@ -203,6 +204,14 @@ if REDIS_URL:
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+
+# Real-time sockets (carecircle/core/consumers.py): the largest frame a client may send, its
+# average frame rate and burst (a socket above them is closed), and how many streams one socket
+# may follow at once.
+CARECIRCLE_REALTIME_MAX_FRAME_BYTES = int(env("REALTIME_MAX_FRAME_BYTES", str(32 * 1024)))
+CARECIRCLE_REALTIME_FRAMES_PER_SECOND = float(env("REALTIME_FRAMES_PER_SECOND", "5"))
+CARECIRCLE_REALTIME_FRAME_BURST = float(env("REALTIME_FRAME_BURST", "30"))
+CARECIRCLE_REALTIME_MAX_SUBSCRIPTIONS = int(env("REALTIME_MAX_SUBSCRIPTIONS", "50"))
 
 # Sessions live in the database so a Redis outage never signs anyone out. The store keeps only
 # a SHA-256 of each session key, so a copy of the database holds no usable session cookie, and

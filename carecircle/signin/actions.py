@@ -115,7 +115,51 @@ def rekey_member_session(*, old_key: str, new_key: str) -> None:
     )
 
 
+def live_session_problem(*, user: Any, session: Any, active: bool) -> str:
+    """Why a WebSocket's session may not go on ("" while it may); `active` counts as use.
+
+    A socket outlives the request that opened it, so it asks this every half minute: the
+    session must still be in the member's list (not signed out from another device, not
+    erased) and within its idle and absolute limits. Chatting is use: an active socket moves
+    "last seen" on, at most every CARECIRCLE_SESSION_TOUCH_SECONDS.
+    """
+    from carecircle.signin.middleware import session_limit_message
+
+    key = getattr(session, "session_key", None)
+    if not key or not getattr(user, "pk", None):
+        return "signed_out"
+    member_session = MemberSession.objects.filter(
+        session_key_hash=session_key_hash(key), user_id=user.pk
+    ).first()
+    if member_session is None:
+        return "signed_out"
+    if session.get(SESSION_STARTED_AT) is not None:
+        # The socket's copy of the session may be older than the one requests keep updating.
+        seen = max(float(session.get(SESSION_SEEN_AT) or 0), member_session.last_seen_at.timestamp())
+        session[SESSION_SEEN_AT] = seen
+        message = session_limit_message(session)
+        if message:
+            return message
+        now = timezone.now()
+        if active and now.timestamp() - seen > settings.CARECIRCLE_SESSION_TOUCH_SECONDS:
+            MemberSession.objects.filter(pk=member_session.pk).update(last_seen_at=now)
+            session[SESSION_SEEN_AT] = now.timestamp()
+            session.save()
+    return ""
+
+
 def _end_sessions(sessions: list[MemberSession]) -> None:
+    from carecircle.core.realtime import broadcast
+
+    for user_id in {s.user_id for s in sessions}:
+        # Open sockets of these sessions close at once instead of at their next check.
+        broadcast(
+            f"user:{user_id}",
+            {
+                "type": "session.ended",
+                "session_key_hashes": [s.session_key_hash for s in sessions if s.user_id == user_id],
+            },
+        )
     # Deleting the Django session row signs the other device out on its very next request.
     Session.objects.filter(
         session_key__in=[stored_key_for_hash(s.session_key_hash) for s in sessions]

@@ -31,7 +31,11 @@ def describe_minutes(minutes: int) -> str:
 
 def expired_message(request: HttpRequest, now: float | None = None) -> str:
     """Why the signed-in session of `request` is over, or "" while it may go on."""
-    session = request.session
+    return session_limit_message(request.session, now)
+
+
+def session_limit_message(session: Any, now: float | None = None) -> str:
+    """Why a signed-in session is over by its time limits, or "" while it may go on."""
     started = session.get(actions.SESSION_STARTED_AT)
     seen = session.get(actions.SESSION_SEEN_AT)
     if started is None or seen is None:

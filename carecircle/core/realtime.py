@@ -1,0 +1,124 @@
+"""Real-time delivery over WebSockets: persisted first, broadcast second.
+
+Every live update belongs to a *stream* named "<kind>:<key>" ("conversation:12", "room:3",
+"topic:9", "user:5"). A browser opens one socket (`carecircle.core.consumers.RealtimeConsumer`
+at /ws/) and subscribes to the streams of the page it shows; each subscription is authorised
+by the stream's handler, which apps register here from their `streams.py`.
+
+Actions never talk to sockets. They save, then call `broadcast(stream, event)`, which sends
+after the transaction commits and only logs when the channel layer is unreachable: the data
+is already saved, and a client that missed the event fetches it on its next subscribe
+(`backlog`), so nothing acknowledged is lost. The wire protocol is in docs/realtime.md.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from typing import Any
+
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
+from django.db import transaction
+
+logger = logging.getLogger(__name__)
+
+#: The channel-layer message type that reaches `RealtimeConsumer.stream_event`.
+EVENT_TYPE = "stream.event"
+
+
+def group_name(stream: str) -> str:
+    """The channel-layer group of a stream ("room:3" -> "stream.room.3")."""
+    return "stream." + stream.replace(":", ".")
+
+
+def parse_stream(stream: Any) -> tuple[str, str] | None:
+    """("room", "3") for "room:3"; None for anything malformed."""
+    if not isinstance(stream, str) or len(stream) > 80:
+        return None
+    kind, separator, key = stream.partition(":")
+    if not separator or not kind.isalpha() or not key or not key.isdigit():
+        return None
+    return kind, key
+
+
+@dataclass
+class Subscription:
+    """What a handler decided when it let `user` subscribe; kept for the socket's lifetime.
+
+    `context` holds whatever the handler needs to filter events without a query (for example
+    the ids of members the subscriber has blocked).
+    """
+
+    stream: str
+    key: str
+    context: dict[str, Any] = field(default_factory=dict)
+
+
+class StreamHandler:
+    """One kind of stream. Methods run in a worker thread and may use the ORM.
+
+    `subscribe` must check permission and return None to refuse; every other method can
+    assume a subscription it granted. `handle` receives client frames ("send", "typing",
+    "read" ...) and must call actions, which check permission again: being subscribed is not
+    a licence to write.
+    """
+
+    kind: str = ""
+
+    def subscribe(self, user: Any, key: str, channel_name: str) -> Subscription | None:
+        raise NotImplementedError
+
+    def unsubscribe(self, user: Any, subscription: Subscription, channel_name: str) -> None:
+        """Called when the socket leaves the stream or closes (presence ends here)."""
+
+    def heartbeat(self, user: Any, subscription: Subscription, channel_name: str) -> None:
+        """Called about every 30 seconds while subscribed (presence stays fresh here)."""
+
+    def backlog(self, user: Any, subscription: Subscription, after: int | None) -> list[dict]:
+        """Events the subscriber missed since message id `after` (oldest first, capped)."""
+        return []
+
+    def handle(self, user: Any, subscription: Subscription, frame: dict) -> dict | None:
+        """Answer one client frame; raise a DomainError to refuse it with a message."""
+        from carecircle.core.errors import ValidationFailed
+
+        raise ValidationFailed("This stream accepts no messages.", code="unsupported")
+
+    def visible(self, user: Any, subscription: Subscription, event: dict) -> dict | None:
+        """The event as this subscriber may see it, or None to drop it. No queries here."""
+        return event
+
+
+STREAMS: dict[str, StreamHandler] = {}
+
+
+def register_stream(handler: StreamHandler) -> StreamHandler:
+    """Make a stream kind available to sockets (call from an app's `ready()`)."""
+    STREAMS[handler.kind] = handler
+    return handler
+
+
+def send_now(stream: str, event: dict) -> bool:
+    """Send an event to a stream's subscribers now; False (logged) when the layer failed."""
+    layer = get_channel_layer()
+    if layer is None:
+        return False
+    try:
+        async_to_sync(layer.group_send)(
+            group_name(stream), {"type": EVENT_TYPE, "stream": stream, "event": event}
+        )
+    except Exception:  # noqa: BLE001 - a broadcast must never undo or fail a saved write
+        logger.warning("Real-time broadcast to %s failed", stream, exc_info=True)
+        return False
+    return True
+
+
+def broadcast(stream: str, event: dict) -> None:
+    """Send `event` to everyone subscribed to `stream` once the current transaction commits."""
+    transaction.on_commit(lambda: send_now(stream, event))
+
+
+def revoke_access(stream: str, user_ids: list[int], reason: str = "") -> None:
+    """After commit, drop these members' subscriptions to `stream` on every socket they have."""
+    broadcast(stream, {"type": "access.revoked", "user_ids": list(user_ids), "reason": reason})

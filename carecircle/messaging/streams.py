@@ -1,0 +1,3 @@
+"""Stream handlers for private conversations ("conversation:<id>") and rooms ("room:<id>")."""
+
+from __future__ import annotations
