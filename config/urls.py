@@ -60,6 +60,7 @@ urlpatterns = [
     path("account/privacy/", include("carecircle.privacy.urls")),
     path("account/sign-in/", include("carecircle.signin.urls")),
     path("account/caregivers/", include("carecircle.caregivers.urls")),
+    path("", include("carecircle.messaging.urls")),
     path("api/v1/", api.urls),
 ]
 

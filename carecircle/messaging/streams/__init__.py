@@ -1,3 +1,3 @@
 """Stream handlers for private conversations ("conversation:<id>") and rooms ("room:<id>")."""
 
-from __future__ import annotations
+from carecircle.messaging.streams import conversations, rooms  # noqa: F401

@@ -1,0 +1,101 @@
+"""What conversations and chat rooms share: checking and rendering a message, and its payload.
+
+`message_payload` is the one shape of a message on the wire: the socket's `message.new` /
+`message.edited` / `message.deleted` events, the replies to `send`, the backlog after a
+reconnect, and the JSON API all use it, so a client needs one renderer.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from carecircle.accounts.models import User
+from carecircle.core.errors import ValidationFailed
+from carecircle.core.markdown import find_mentions, render_markdown
+from carecircle.messaging.models import Message
+
+BODY_MAX = 5000
+# After a reconnect a client is sent at most this many missed messages per stream; with more,
+# it is told to reload (`backlog.truncated`), which shows the latest page.
+BACKLOG_MAX = 200
+
+
+def clean_body(body: Any) -> str:
+    """The message text, stripped; raises ValidationFailed (field "body") if empty or too long."""
+    text = (body if isinstance(body, str) else "").strip()
+    if not text:
+        raise ValidationFailed(_("Please write a message."), field="body")
+    if len(text) > BODY_MAX:
+        raise ValidationFailed(
+            _("Messages can be at most %(max)d characters; yours has %(count)d.")
+            % {"max": BODY_MAX, "count": len(text)},
+            field="body",
+        )
+    return text
+
+
+def clean_client_id(client_id: Any) -> uuid.UUID | None:
+    """The client's id for a send as a UUID; None when absent; ValidationFailed when malformed."""
+    if client_id in (None, ""):
+        return None
+    if isinstance(client_id, uuid.UUID):
+        return client_id
+    try:
+        return uuid.UUID(str(client_id))
+    except ValueError:
+        raise ValidationFailed(_("That message id is not valid."), field="client_id") from None
+
+
+def render_body(body: str) -> str:
+    """Safe HTML for a message, like a post's Markdown; @handles link to existing members."""
+    handles = [handle.lower() for handle in find_mentions(body)]
+    known = set(User.objects.filter(handle__in=handles).values_list("handle", flat=True))
+
+    def mention_url(handle: str) -> str | None:
+        handle = handle.lower()
+        return reverse("member_profile", kwargs={"handle": handle}) if handle in known else None
+
+    return render_markdown(body, mention_url=mention_url)
+
+
+def existing_send(author: Any, client_id: uuid.UUID | None) -> Message | None:
+    """The message this author already stored under `client_id` (a retried send), if any."""
+    if client_id is None:
+        return None
+    return (
+        Message.objects.select_related("author")
+        .filter(author_id=author.pk, client_id=client_id)
+        .first()
+    )
+
+
+def author_payload(author: Any) -> dict | None:
+    """How a message's author is shown: handle and display name; None once erased."""
+    if author is None:
+        return None
+    return {"handle": author.handle, "display_name": author.display_name}
+
+
+def message_payload(message: Message) -> dict:
+    """The message as clients receive it (select_related("author") before calling)."""
+    deleted = message.deleted_at is not None
+    return {
+        "id": message.pk,
+        "stream": (
+            f"conversation:{message.conversation_id}"
+            if message.conversation_id
+            else f"room:{message.room_id}"
+        ),
+        "client_id": str(message.client_id) if message.client_id else None,
+        "author": author_payload(message.author),
+        "html": "" if deleted else message.body_html,
+        "created_at": message.created_at.isoformat(),
+        "edited_at": message.edited_at.isoformat() if message.edited_at else None,
+        "is_deleted": deleted,
+        # A moderator's removal reads differently from the author's own.
+        "deleted_by_moderator": bool(deleted and message.deleted_by_id != message.author_id),
+    }

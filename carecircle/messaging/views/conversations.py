@@ -1,0 +1,5 @@
+"""Pages for private conversations."""
+
+from django.urls import URLPattern
+
+urlpatterns: list[URLPattern] = []
