@@ -146,7 +146,9 @@ class ChatRoom(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     # Messages older than this many days are deleted by a background task; None keeps them.
-    retention_days = models.PositiveIntegerField(_("keep messages for (days)"), null=True, blank=True)
+    retention_days = models.PositiveIntegerField(
+        _("keep messages for (days)"), null=True, blank=True
+    )
     # A member may send one message per this many seconds; 0 is off.
     slow_mode_seconds = models.PositiveIntegerField(_("slow mode (seconds)"), default=0)
     is_archived = models.BooleanField(default=False)

@@ -1,0 +1,5 @@
+"""Staff pages for reported messages."""
+
+from django.urls import URLPattern
+
+urlpatterns: list[URLPattern] = []
