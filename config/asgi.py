@@ -11,7 +11,6 @@ from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 from django.conf import settings  # noqa: E402
-
 from django.urls import path  # noqa: E402
 
 from carecircle.core.consumers import RealtimeConsumer  # noqa: E402

@@ -268,4 +268,3 @@ def _too_big() -> str:
 
 def _missing() -> str:
     return _("That conversation is not available to you.")
-

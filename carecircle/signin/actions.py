@@ -135,7 +135,9 @@ def live_session_problem(*, user: Any, session: Any, active: bool) -> str:
         return "signed_out"
     if session.get(SESSION_STARTED_AT) is not None:
         # The socket's copy of the session may be older than the one requests keep updating.
-        seen = max(float(session.get(SESSION_SEEN_AT) or 0), member_session.last_seen_at.timestamp())
+        seen = max(
+            float(session.get(SESSION_SEEN_AT) or 0), member_session.last_seen_at.timestamp()
+        )
         session[SESSION_SEEN_AT] = seen
         message = session_limit_message(session)
         if message:
@@ -153,13 +155,8 @@ def _end_sessions(sessions: list[MemberSession]) -> None:
 
     for user_id in {s.user_id for s in sessions}:
         # Open sockets of these sessions close at once instead of at their next check.
-        broadcast(
-            f"user:{user_id}",
-            {
-                "type": "session.ended",
-                "session_key_hashes": [s.session_key_hash for s in sessions if s.user_id == user_id],
-            },
-        )
+        hashes = [s.session_key_hash for s in sessions if s.user_id == user_id]
+        broadcast(f"user:{user_id}", {"type": "session.ended", "session_key_hashes": hashes})
     # Deleting the Django session row signs the other device out on its very next request.
     Session.objects.filter(
         session_key__in=[stored_key_for_hash(s.session_key_hash) for s in sessions]
