@@ -22,6 +22,7 @@ from carecircle.messaging.permissions.reports import (
     check_can_report_message,
     check_can_review_message_report,
 )
+from carecircle.messaging.queries.reports import get_reviewable_report
 
 NOTE_MAX = 1000
 OUTCOME_NOTE_MAX = 500
@@ -97,6 +98,26 @@ def report_message(*, actor: Any, message: Message, reason: str, note: str = "")
         raise ConflictError(
             _("You have already reported this message. Thank you: moderators will look at it.")
         ) from None
+    return report
+
+
+def view_message_report(*, actor: Any, report_id: Any) -> MessageReport:
+    """The report with the reported words, for staff who may review it; every call is audited.
+
+    Reading a reported message is the one way staff see a private message, so each showing is
+    recorded (`message.report_viewed`, about the message's author). NotFoundError for anyone
+    else, and then nothing is recorded.
+    """
+    report = get_reviewable_report(actor, report_id)
+    with transaction.atomic():
+        record_event(
+            actor=actor,
+            verb="message.report_viewed",
+            target=report,
+            subject=report.message.author,
+            message=report.message_id,
+            kind=_kind(report.message),
+        )
     return report
 
 
