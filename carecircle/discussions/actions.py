@@ -25,6 +25,7 @@ from carecircle.core.audit import record_event
 from carecircle.core.errors import PermissionDeniedError, ValidationFailed
 from carecircle.core.markdown import find_mentions, render_markdown
 from carecircle.core.ratelimit import check_rate
+from carecircle.core.realtime import broadcast
 from carecircle.discussions import permissions
 from carecircle.discussions.models import (
     Draft,
@@ -35,6 +36,7 @@ from carecircle.discussions.models import (
     Topic,
     TopicAlias,
 )
+from carecircle.messaging.queries.blocks import blockers_of
 
 logger = logging.getLogger(__name__)
 
@@ -87,10 +89,19 @@ def _render(body: str) -> tuple[str, list[User]]:
 
 def _record_mentions(post: Post, users: list[User]) -> None:
     # Only people who can read the topic are recorded: a mention must never tell an outsider
-    # (through a later notification) that a members-only conversation exists.
+    # (through a later notification) that a members-only conversation exists. A member who
+    # blocked the writer is not reached by them this way either, even under an anonymous alias.
     community = post.topic.community
+    blockers: set[int] = set()
+    if users:
+        writer = post.author if post.alias is None else post.alias.user
+        blockers = blockers_of(writer) if writer is not None else set()
     readers = [
-        user for user in users if user.pk != post.author_id and can_read_community(user, community)
+        user
+        for user in users
+        if user.pk != post.author_id
+        and user.pk not in blockers
+        and can_read_community(user, community)
     ]
     Mention.objects.filter(post=post).exclude(user__in=readers).delete()
     Mention.objects.bulk_create(
@@ -101,6 +112,11 @@ def _record_mentions(post: Post, users: list[User]) -> None:
 def _bump_version(topic_id: int) -> None:
     """Mark a topic's rendered posts as changed (call inside the action's transaction)."""
     Topic.objects.filter(pk=topic_id).update(content_version=F("content_version") + 1)
+
+
+def _tell_readers(topic_id: int, event: dict[str, Any]) -> None:
+    """Tell the topic page's live readers after commit: ids and counts only, never text."""
+    broadcast(f"topic:{topic_id}", event)
 
 
 def _alias_for(topic: Topic, actor: Any) -> TopicAlias:
@@ -247,6 +263,7 @@ def reply_to_topic(
             post_count=F("post_count") + 1, last_activity_at=now
         )
         Draft.objects.filter(user=actor, key=f"reply:{topic.pk}").delete()
+        _tell_readers(topic.pk, {"type": "reply.new", "post_id": post.pk, "position": position})
     topic.reply_count += 1
     topic.last_posted_at = now
     return post
@@ -285,6 +302,7 @@ def edit_post(
             topic.save(update_fields=["title", "updated_at"])
         _record_mentions(post, mentioned)
         _bump_version(topic.pk)
+        _tell_readers(topic.pk, {"type": "post.edited", "post_id": post.pk})
         if not post.is_written_by(actor):
             record_event(
                 actor=actor, verb="post.edit_by_moderator", target=post, reason=reason[:200]
@@ -312,6 +330,7 @@ def delete_post(*, actor: Any, post: Post) -> Post:
             topic.accepted_post = None
             topic.save(update_fields=["accepted_post", "updated_at"])
         _bump_version(topic.pk)
+        _tell_readers(topic.pk, {"type": "post.removed", "post_id": post.pk})
         by_author = post.is_written_by(actor)
         record_event(
             # The audit log must not undo an anonymous author's anonymity either.
@@ -336,6 +355,7 @@ def restore_post(*, actor: Any, post: Post) -> Post:
             topic.save(update_fields=["is_deleted", "updated_at"])
             Community.objects.filter(pk=topic.community_id).update(topic_count=F("topic_count") + 1)
         _bump_version(topic.pk)
+        _tell_readers(topic.pk, {"type": "post.restored", "post_id": post.pk})
         record_event(actor=actor, verb="post.restore", target=post)
     return post
 
@@ -363,6 +383,15 @@ def toggle_reaction(*, actor: Any, post: Post, kind: str) -> bool:
         counts = {key: value for key, value in counts.items() if value}
         Post.objects.filter(pk=post.pk).update(reaction_counts=counts)
         _bump_version(post.topic_id)
+        # Every kind, zeros included, so a page can set each count without knowing the last.
+        _tell_readers(
+            post.topic_id,
+            {
+                "type": "reactions",
+                "post_id": post.pk,
+                "counts": {name: counts.get(name, 0) for name in Reaction.Kind.values},
+            },
+        )
     post.reaction_counts = counts
     return present
 
@@ -401,6 +430,7 @@ def set_topic_locked(*, actor: Any, topic: Topic, is_locked: bool) -> Topic:
         topic.is_locked = is_locked
         topic.save(update_fields=["is_locked", "updated_at"])
         _bump_version(topic.pk)
+        _tell_readers(topic.pk, {"type": "topic.locked", "is_locked": is_locked})
         record_event(actor=actor, verb="topic.lock" if is_locked else "topic.unlock", target=topic)
     return topic
 
