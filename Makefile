@@ -31,6 +31,7 @@ run: install
 	$(PY) manage.py load_demo
 	@echo "CareCircle is starting on http://$(HOST):$(PORT)/ (Ctrl+C stops it)"
 	@bash -c 'trap "kill 0" EXIT; $(PY) manage.py db_worker --interval 1 & \
+		$(PY) manage.py run_scheduler & \
 		$(VENV)/bin/uvicorn config.asgi:application --host $(HOST) --port $(PORT) --lifespan off'
 
 worker: install

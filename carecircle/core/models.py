@@ -78,3 +78,23 @@ class AuditEvent(models.Model):
 
     def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
         raise AuditLogIsAppendOnly
+
+
+class ScheduledRun(models.Model):
+    """One periodic job enqueued for one time slot (see `carecircle.core.schedule`).
+
+    The unique (name, slot) pair is the claim: several schedulers may run at once, and only the
+    one whose insert succeeds enqueues the job, in the same transaction.
+    """
+
+    name = models.CharField(max_length=100)
+    slot = models.DateTimeField()
+    enqueued_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["name", "slot"], name="one_scheduled_run_per_slot")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} at {self.slot.isoformat()}"
