@@ -6,6 +6,7 @@ from carecircle.caregivers.api import router as caregivers_router
 from carecircle.communities.api import router as communities_router
 from carecircle.discussions.api import router as discussions_router
 from carecircle.messaging.api.conversations import router as conversations_router
+from carecircle.messaging.api.reports import router as message_reports_router
 from carecircle.messaging.api.rooms import router as rooms_router
 from carecircle.privacy.api import router as privacy_router
 from carecircle.signin.api import router as signin_router
@@ -18,3 +19,4 @@ api.add_router("/", signin_router)
 api.add_router("/", caregivers_router)
 api.add_router("/", conversations_router)
 api.add_router("/", rooms_router)
+api.add_router("/", message_reports_router)
