@@ -142,6 +142,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "carecircle.core.context_processors.site",
+                "carecircle.messaging.context_processors.messaging",
             ],
             "builtins": [
                 "django.templatetags.i18n",

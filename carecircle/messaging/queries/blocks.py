@@ -42,3 +42,36 @@ def is_blocked(*, blocker: Any, blocked: Any) -> bool:
     return MemberBlock.objects.filter(
         blocker_id=blocker.pk, blocked_id=blocked.pk, level=MemberBlock.Level.BLOCK
     ).exists()
+
+
+def block_level(*, blocker: Any, blocked: Any) -> str | None:
+    """ "mute", "block" or None: how `blocker` has limited `blocked`."""
+    if not getattr(blocker, "pk", None) or not getattr(blocked, "pk", None):
+        return None
+    return (
+        MemberBlock.objects.filter(blocker_id=blocker.pk, blocked_id=blocked.pk)
+        .values_list("level", flat=True)
+        .first()
+    )
+
+
+def block_level_by_handle(*, blocker: Any, handle: str) -> str | None:
+    """Like `block_level`, for the member with this handle (one query)."""
+    if not getattr(blocker, "pk", None) or not handle:
+        return None
+    return (
+        MemberBlock.objects.filter(blocker_id=blocker.pk, blocked__handle=handle)
+        .values_list("level", flat=True)
+        .first()
+    )
+
+
+def blocks_made_by(user: Any) -> list[MemberBlock]:
+    """The members `user` muted or blocked, with them, by name (for the settings page)."""
+    if not getattr(user, "pk", None):
+        return []
+    return list(
+        MemberBlock.objects.filter(blocker_id=user.pk)
+        .select_related("blocked")
+        .order_by("blocked__display_name", "blocked__handle")
+    )

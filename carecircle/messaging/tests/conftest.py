@@ -1,0 +1,95 @@
+"""Shared set-up for the messaging tests: conversations, strangers, snapshots and listeners."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import pytest
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
+from django.db.models import Max
+
+from carecircle.core.factories import UserFactory
+from carecircle.core.realtime import group_name
+from carecircle.messaging.actions import conversations as actions
+from carecircle.messaging.models import (
+    Conversation,
+    MemberBlock,
+    Message,
+    MessagingSettings,
+    Participant,
+)
+
+
+@pytest.fixture
+def stranger(db: None) -> Any:
+    """A member who shares no community with anyone."""
+    return UserFactory(display_name="Sam Stranger", handle="stranger")
+
+
+@pytest.fixture
+def direct(community, patient, caregiver) -> Conversation:
+    """A one-to-one conversation patient started with caregiver (they share `community`)."""
+    return actions.start_conversation(actor=patient, recipients=[caregiver], body="Hello Cam")
+
+
+def messaging_state() -> dict[str, list[dict]]:
+    """Every messaging row, to assert that a refused action changed nothing."""
+    return {
+        "conversations": list(Conversation.objects.order_by("pk").values()),
+        "participants": list(Participant.objects.order_by("pk").values()),
+        "messages": list(Message.objects.order_by("pk").values()),
+        "blocks": list(MemberBlock.objects.order_by("pk").values()),
+        "settings": list(MessagingSettings.objects.order_by("pk").values()),
+    }
+
+
+def add_messages(conversation: Conversation, author: Any, count: int) -> list[Message]:
+    """`count` messages inserted directly (test set-up, not the action under test)."""
+    made = [
+        Message.objects.create(
+            conversation=conversation,
+            author=author,
+            body=f"Message {number}",
+            body_html=f"<p>Message {number}</p>",
+        )
+        for number in range(1, count + 1)
+    ]
+    newest = Message.objects.filter(conversation=conversation).aggregate(top=Max("pk"))["top"]
+    Conversation.objects.filter(pk=conversation.pk).update(
+        last_message_id=newest, last_message_at=made[-1].created_at
+    )
+    conversation.refresh_from_db()
+    return made
+
+
+def place_of(conversation: Conversation, user: Any) -> Participant:
+    return Participant.objects.get(conversation=conversation, user=user)
+
+
+class Listener:
+    """A channel-layer channel joined to some streams' groups, as a socket would be."""
+
+    def __init__(self, *streams: str) -> None:
+        self.layer = get_channel_layer()
+        self.channel = async_to_sync(self.layer.new_channel)()
+        for stream in streams:
+            async_to_sync(self.layer.group_add)(group_name(stream), self.channel)
+
+    def events(self) -> list[dict]:
+        async def drain() -> list[dict]:
+            found = []
+            while True:
+                try:
+                    message = await asyncio.wait_for(self.layer.receive(self.channel), 0.05)
+                except TimeoutError:
+                    return found
+                found.append(message["event"])
+
+        return async_to_sync(drain)()
+
+
+@pytest.fixture
+def listen() -> Any:
+    return Listener
