@@ -40,6 +40,11 @@ urlpatterns = [
     path("t/<int:topic_id>/<slug:slug>/", discussion_views.topic_detail, name="topic_detail"),
     path("t/<int:topic_id>/reply", discussion_views.topic_reply, name="topic_reply"),
     path(
+        "t/<int:topic_id>/posts/after/<int:post_id>/",
+        discussion_views.topic_posts_after,
+        name="topic_posts_after",
+    ),
+    path(
         "t/<int:topic_id>/moderate",
         discussion_views.topic_moderate,
         name="topic_moderate",
@@ -49,6 +54,7 @@ urlpatterns = [
     path("p/<int:post_id>/delete/", discussion_views.post_delete, name="post_delete"),
     path("p/<int:post_id>/restore", discussion_views.post_restore, name="post_restore"),
     path("p/<int:post_id>/history/", discussion_views.post_history, name="post_history"),
+    path("p/<int:post_id>/fragment/", discussion_views.post_fragment, name="post_fragment"),
     path(
         "p/<int:post_id>/reveal-author/",
         discussion_views.post_reveal_author,

@@ -11,18 +11,20 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from carecircle.caregivers.permissions import patients_who_allow_posting, person_posted_for
 from carecircle.communities import permissions as community_permissions
 from carecircle.communities import queries as community_queries
 from carecircle.communities.models import Community
-from carecircle.core.errors import DomainError, ValidationFailed
+from carecircle.core.errors import DomainError, NotFoundError, ValidationFailed
 from carecircle.core.interfaces import field_errors, page_errors
-from carecircle.core.pagination import PageRequest
+from carecircle.core.pagination import Page, PageRequest
 from carecircle.core.visitor_cache import is_visitor_request, mark_visitor_cacheable
 from carecircle.discussions import actions, permissions, queries
 from carecircle.discussions.models import Post, Reaction, Topic
+from carecircle.discussions.streams import MAX_ID, posts_after
 
 
 def _signed_out_with_text(request: HttpRequest, heading: str) -> HttpResponse:
@@ -195,12 +197,8 @@ def _render_topic(
         actor, topic, PageRequest.from_params(page_number or request.GET.get("page"))
     )
     community = topic.community
-    can_moderate = community_permissions.can_moderate_community(actor, community)
-    can_accept = permissions.can_accept_answer(actor, topic)
-    for post in page.items:
-        post.can_edit = permissions.can_edit_post(actor, post)  # type: ignore[attr-defined]
-        post.can_delete = permissions.can_delete_post(actor, post)  # type: ignore[attr-defined]
-        post.can_accept = can_accept and not post.is_first and not post.is_deleted  # type: ignore[attr-defined]
+    post_context = _post_context(actor, topic, page.items)
+    can_moderate = post_context["can_moderate"]
     draft_key = f"reply:{topic.pk}"
     if not reply_body and request.method == "GET":
         draft = queries.get_draft(actor, draft_key)
@@ -223,26 +221,105 @@ def _render_topic(
         request,
         "discussions/topic_detail.html",
         {
-            "topic": topic,
+            **post_context,
             "community": community,
             "page": page,
-            "can_reply": permissions.can_reply(actor, topic),
-            "can_moderate": can_moderate,
+            "is_last_page": not page.has_next,
+            "last_post_id": page.items[-1].pk if page.items else 0,
             "is_member": community_permissions.membership_of(actor, community) is not None,
-            "reaction_kinds": Reaction.Kind.choices,
-            "can_react": actor.is_authenticated
-            and community_permissions.can_reply_in_community(actor, community),
             "reply_body": reply_body,
             "errors": errors or {},
             "draft_key": draft_key,
             "draft_saved": request.COOKIES.get("draft_saved", ""),
             "move_targets": moderation_targets,
             "voice": voice,
-            "can_reveal": permissions.can_reveal_anonymous_author(actor, community),
             **_voice_context(actor, community),
         },
         status=status,
     )
+
+
+def _post_context(actor: Any, topic: Topic, posts: list[Post]) -> dict[str, Any]:
+    """What the post partial needs to draw `posts` for this actor (the page and fragments)."""
+    community = topic.community
+    can_accept = permissions.can_accept_answer(actor, topic)
+    for post in posts:
+        post.can_edit = permissions.can_edit_post(actor, post)  # type: ignore[attr-defined]
+        post.can_delete = permissions.can_delete_post(actor, post)  # type: ignore[attr-defined]
+        post.can_accept = can_accept and not post.is_first and not post.is_deleted  # type: ignore[attr-defined]
+    return {
+        "topic": topic,
+        "can_reply": permissions.can_reply(actor, topic),
+        "can_moderate": community_permissions.can_moderate_community(actor, community),
+        "reaction_kinds": Reaction.Kind.choices,
+        "can_react": actor.is_authenticated
+        and community_permissions.can_reply_in_community(actor, community),
+        "can_reveal": permissions.can_reveal_anonymous_author(actor, community),
+    }
+
+
+#: Posts per "show new replies" fragment; the page asks again for any still missing.
+FRAGMENT_POSTS = 50
+
+
+def _fragment_response(
+    request: HttpRequest, topic: Topic, posts: list[Post], partial: str
+) -> HttpResponse:
+    for post in posts:
+        # Share the loaded topic (and its community and membership cache) with every post.
+        post.topic = topic
+    queries.attach_actor_reactions(request.user, posts)
+    context = _post_context(request.user, topic, posts)
+    size = settings.CARECIRCLE_PAGE_SIZE
+    number = queries.post_page_number(posts[0], size) if posts else 1
+    context["page"] = Page(items=posts, number=number, size=size, total=topic.reply_count + 1)
+    if partial == "post":
+        context["post"] = posts[0]
+    response = render(request, f"discussions/topic_detail.html#{partial}", context)
+    response["X-Robots-Tag"] = "noindex"
+    return response
+
+
+@page_errors
+@never_cache
+@require_GET
+def topic_posts_after(request: HttpRequest, topic_id: int, post_id: int) -> HttpResponse:
+    """The topic's posts after `post_id` as the topic page draws them for this viewer.
+
+    The live topic page appends them when the reader asks for "new replies". At most
+    FRAGMENT_POSTS posts; the header X-More-Posts says whether more follow.
+    """
+    if topic_id > MAX_ID:
+        raise NotFoundError(_("Topic not found."))
+    topic = queries.get_topic(request.user, topic_id)
+    posts = list(
+        posts_after(request.user, topic, post_id).select_related("author", "alias", "on_behalf_of")[
+            : FRAGMENT_POSTS + 1
+        ]
+    )
+    more = len(posts) > FRAGMENT_POSTS
+    response = _fragment_response(request, topic, posts[:FRAGMENT_POSTS], "posts")
+    response["X-More-Posts"] = "1" if more else "0"
+    return response
+
+
+@page_errors
+@never_cache
+@require_GET
+def post_fragment(request: HttpRequest, post_id: int) -> HttpResponse:
+    """One post as the topic page draws it for this viewer (after an edit, removal, restore).
+
+    Like the page, a deleted post is a placeholder for readers and full text for moderators.
+    """
+    post = (
+        Post.objects.select_related("author", "alias", "on_behalf_of").filter(pk=post_id).first()
+        if post_id <= MAX_ID
+        else None
+    )
+    if post is None:
+        raise NotFoundError(_("Post not found."))
+    topic = queries.get_topic(request.user, post.topic_id)
+    return _fragment_response(request, topic, [post], "post")
 
 
 @page_errors
