@@ -23,6 +23,7 @@ from carecircle.core.factories import PASSWORD, UserFactory, make_member, make_t
 from carecircle.core.markdown import render_markdown
 from carecircle.core.models import AuditEvent
 from carecircle.discussions.models import Draft, Mention, Post, PostRevision, Reaction, Topic
+from carecircle.messaging.models import Message
 from carecircle.privacy import actions
 from carecircle.privacy.models import DataExport
 
@@ -120,6 +121,7 @@ def world(community: Community, caregiver: User) -> dict[str, Any]:
     Post.objects.filter(topic=theirs, position=1).update(reaction_counts={"hug": 1})
     Mention.objects.create(post=theirs.posts.get(position=1), user=member)
     Draft.objects.create(user=member, key="k", title=f"{PERSONAL}5", body=f"{PERSONAL}6 draft")
+    messaging = _fill_messaging(community, member, caregiver)
     create_api_token(actor=member, name=f"{PERSONAL}7 phone")
     actions.accept_current_documents(actor=member)
     export = actions.request_data_export(actor=member)  # built at once by the test backend
@@ -136,7 +138,59 @@ def world(community: Community, caregiver: User) -> dict[str, Any]:
         "export": export,
         "client": client,
         "community": community,
+        **messaging,
     }
+
+
+def _fill_messaging(community: Community, member: User, caregiver: User) -> dict[str, Any]:
+    """A private conversation, a group they named, a room message, reports both ways, a block,
+    settings, presence and a room restriction (message bodies are encrypted at rest)."""
+    from django.utils import timezone
+
+    from carecircle.messaging.models import (
+        ChatRoom,
+        Conversation,
+        MemberBlock,
+        Message,
+        MessageReport,
+        MessagingSettings,
+        Participant,
+        RoomPresence,
+        RoomRestriction,
+    )
+
+    def message(body: str, author: User, **place: Any) -> Message:
+        return Message.objects.create(
+            author=author, body=body, body_html=render_markdown(body), **place
+        )
+
+    direct = Conversation.objects.create(
+        kind="direct", direct_key=f"{min(member.pk, caregiver.pk)}:{max(member.pk, caregiver.pk)}"
+    )
+    group = Conversation.objects.create(kind="group", title=f"{CONTENT}9 group", created_by=member)
+    for conversation in (direct, group):
+        Participant.objects.create(conversation=conversation, user=member)
+        Participant.objects.create(conversation=conversation, user=caregiver)
+    private = message(f"{CONTENT}6 private message", member, conversation=direct)
+    answer = message("An answer", caregiver, conversation=direct)
+    room = ChatRoom.objects.create(community=community, name="Chat", slug="chat")
+    in_room = message(f"{CONTENT}7 room message", member, room=room)
+    MessageReport.objects.create(
+        message=private, reporter=caregiver, reason="abusive", body_snapshot=private.body
+    )
+    MessageReport.objects.create(
+        message=answer, reporter=member, reason="other", note=f"{CONTENT}8 report note"
+    )
+    MemberBlock.objects.create(blocker=member, blocked=caregiver, level="mute")
+    MemberBlock.objects.create(blocker=caregiver, blocked=member)
+    MessagingSettings.objects.create(user=member, requests_from="new_people")
+    RoomPresence.objects.create(
+        room=room, user=member, channel_name=f"{PERSONAL}12 socket", last_seen_at=timezone.now()
+    )
+    RoomRestriction.objects.create(
+        room=room, user=member, until=timezone.now(), reason=f"{PERSONAL}13 flooding"
+    )
+    return {"private_message": private, "room_message": in_room, "direct": direct}
 
 
 def _has_profile() -> bool:
@@ -216,6 +270,14 @@ def test_erasure_removing_posts_leaves_no_trace(world, caplog):
     assert (community.member_count, community.topic_count, community.post_count) == (3, 2, 4)
     assert Membership.objects.filter(user_id=member_id).count() == 0
     assert DataExport.objects.count() == 0 and ApiToken.objects.count() == 0
+    # Their messages keep their place in the conversation and the room, with no words.
+    for key in ("private_message", "room_message"):
+        message = Message.objects.get(pk=world[key].pk)
+        assert (message.author_id, message.body, message.body_html) == (None, "", "")
+        assert message.deleted_at is not None
+    assert Message.objects.get(conversation=world["direct"], author__isnull=False).body == (
+        "An answer"
+    )
 
 
 def test_erasure_keeping_posts_keeps_only_what_they_wrote(world, caplog):
@@ -229,7 +291,17 @@ def test_erasure_keeping_posts_keeps_only_what_they_wrote(world, caplog):
         ("discussions_post", "body"),
         ("discussions_post", "body_html"),
         ("discussions_topic", "title"),
+        ("messaging_conversation", "title"),
+        ("messaging_message", "body"),
+        ("messaging_message", "body_html"),
+        ("messaging_messagereport", "body_snapshot"),
+        ("messaging_messagereport", "note"),
     ]
+    # Bodies are encrypted: compared after reading, not in SQL.
+    kept = [m for m in Message.objects.filter(author__isnull=True) if m.body.startswith(CONTENT)]
+    assert sorted(m.pk for m in kept) == sorted(
+        [world["private_message"].pk, world["room_message"].pk]
+    )
     assert Post.objects.filter(body__startswith=CONTENT, author__isnull=True).count() == 3
     assert Topic.objects.filter(title__startswith=CONTENT, author__isnull=True).count() == 2
     assert PostRevision.objects.count() == 0
