@@ -13,6 +13,7 @@ is already saved, and a client that missed the event fetches it on its next subs
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from dataclasses import dataclass, field
 from typing import Any
@@ -33,11 +34,18 @@ def group_name(stream: str) -> str:
 
 
 def parse_stream(stream: Any) -> tuple[str, str] | None:
-    """("room", "3") for "room:3"; None for anything malformed."""
-    if not isinstance(stream, str) or len(stream) > 80:
+    """("room", "3") for "room:3"; None for anything malformed or not written canonically.
+
+    Only ASCII letters and digits (channel-layer group names allow nothing else, and
+    `str.isdigit` also accepts "²"), and no leading zeros: "room:03" would be a different
+    group from "room:3" and never hear its events.
+    """
+    if not isinstance(stream, str) or len(stream) > 80 or not stream.isascii():
         return None
     kind, separator, key = stream.partition(":")
-    if not separator or not kind.isalpha() or not key or not key.isdigit():
+    if not separator or not kind.isalpha() or not key.isdigit() or len(key) > 18:
+        return None
+    if key != "0" and key.startswith("0"):
         return None
     return kind, key
 
@@ -99,15 +107,26 @@ def register_stream(handler: StreamHandler) -> StreamHandler:
     return handler
 
 
+#: A broadcast waits at most this long for the channel layer (an unreachable Redis must not
+#: hold up the request or socket frame that saved something).
+SEND_TIMEOUT_SECONDS = 2.0
+
+
+async def _group_send(layer: Any, stream: str, event: dict) -> None:
+    message = {"type": EVENT_TYPE, "stream": stream, "event": event}
+    await asyncio.wait_for(layer.group_send(group_name(stream), message), SEND_TIMEOUT_SECONDS)
+
+
 def send_now(stream: str, event: dict) -> bool:
-    """Send an event to a stream's subscribers now; False (logged) when the layer failed."""
+    """Send an event to a stream's subscribers now; False (logged) when the layer failed.
+
+    Call it from synchronous code (an action, an on_commit callback), never from a coroutine.
+    """
     layer = get_channel_layer()
     if layer is None:
         return False
     try:
-        async_to_sync(layer.group_send)(
-            group_name(stream), {"type": EVENT_TYPE, "stream": stream, "event": event}
-        )
+        async_to_sync(_group_send)(layer, stream, event)
     except Exception:  # noqa: BLE001 - a broadcast must never undo or fail a saved write
         logger.warning("Real-time broadcast to %s failed", stream, exc_info=True)
         return False

@@ -116,52 +116,77 @@ def rekey_member_session(*, old_key: str, new_key: str) -> None:
 
 
 def live_session_problem(*, user: Any, session: Any, active: bool) -> str:
-    """Why a WebSocket's session may not go on ("" while it may); `active` counts as use.
+    """Why a WebSocket's session may not go on, for the member ("" while it may).
 
-    A socket outlives the request that opened it, so it asks this every half minute: the
+    A socket outlives the request that opened it, so it asks this about every 20 seconds: the
     session must still be in the member's list (not signed out from another device, not
-    erased) and within its idle and absolute limits. Chatting is use: an active socket moves
-    "last seen" on, at most every CARECIRCLE_SESSION_TOUCH_SECONDS.
+    erased) and within its idle and absolute limits, read from the list (one query), not from
+    the socket's copy of the session, which is as old as the socket. `active` (the member
+    wrote something) is use: it moves "last seen" on, at most every
+    CARECIRCLE_SESSION_TOUCH_SECONDS, in the list and in the stored session, so the member's
+    next page does not find the session idle after a long chat.
     """
     from carecircle.signin.middleware import session_limit_message
 
     key = getattr(session, "session_key", None)
-    if not key or not getattr(user, "pk", None):
-        return "signed_out"
-    member_session = MemberSession.objects.filter(
-        session_key_hash=session_key_hash(key), user_id=user.pk
-    ).first()
+    member_session = (
+        MemberSession.objects.filter(session_key_hash=session_key_hash(key), user_id=user.pk)
+        .only("pk", "created_at", "last_seen_at")
+        .first()
+        if key and getattr(user, "pk", None)
+        else None
+    )
     if member_session is None:
-        return "signed_out"
-    if session.get(SESSION_STARTED_AT) is not None:
-        # The socket's copy of the session may be older than the one requests keep updating.
-        seen = max(
-            float(session.get(SESSION_SEEN_AT) or 0), member_session.last_seen_at.timestamp()
-        )
-        session[SESSION_SEEN_AT] = seen
-        message = session_limit_message(session)
-        if message:
-            return message
-        now = timezone.now()
-        if active and now.timestamp() - seen > settings.CARECIRCLE_SESSION_TOUCH_SECONDS:
-            MemberSession.objects.filter(pk=member_session.pk).update(last_seen_at=now)
-            session[SESSION_SEEN_AT] = now.timestamp()
-            session.save()
+        return _("This session was signed out. Please sign in again.")
+    now = timezone.now()
+    seen = member_session.last_seen_at.timestamp()
+    limits = {SESSION_STARTED_AT: member_session.created_at.timestamp(), SESSION_SEEN_AT: seen}
+    message = session_limit_message(limits, now.timestamp())
+    if message:
+        return message
+    if active and now.timestamp() - seen > settings.CARECIRCLE_SESSION_TOUCH_SECONDS:
+        assert key is not None
+        if not _touch_stored_session(key, now.timestamp()):
+            return _("This session was signed out. Please sign in again.")
+        MemberSession.objects.filter(pk=member_session.pk).update(last_seen_at=now)
     return ""
+
+
+def _touch_stored_session(key: str, stamp: float) -> bool:
+    """Set "last seen" in the stored session, freshly loaded; False when it is gone.
+
+    Loaded now rather than taken from the socket, whose copy would overwrite whatever pages
+    stored in the session since the socket opened.
+    """
+    from django.contrib.sessions.backends.base import UpdateError
+
+    from carecircle.signin.sessions import SessionStore
+
+    stored = SessionStore(session_key=key)
+    stored[SESSION_SEEN_AT] = stamp  # loads the session; a missing one loses its key
+    if stored.session_key is None:
+        return False
+    try:
+        stored.save()
+    except UpdateError:
+        return False
+    return True
 
 
 def _end_sessions(sessions: list[MemberSession]) -> None:
     from carecircle.core.realtime import broadcast
 
-    for user_id in {s.user_id for s in sessions}:
-        # Open sockets of these sessions close at once instead of at their next check.
-        hashes = [s.session_key_hash for s in sessions if s.user_id == user_id]
-        broadcast(f"user:{user_id}", {"type": "session.ended", "session_key_hashes": hashes})
     # Deleting the Django session row signs the other device out on its very next request.
     Session.objects.filter(
         session_key__in=[stored_key_for_hash(s.session_key_hash) for s in sessions]
     ).delete()
     MemberSession.objects.filter(pk__in=[s.pk for s in sessions]).delete()
+    for user_id in sorted({s.user_id for s in sessions}):
+        # Open sockets of these sessions close at once instead of at their next check; sent
+        # after the rows are gone (after commit inside a transaction), so a socket that
+        # reconnects at once is refused.
+        hashes = [s.session_key_hash for s in sessions if s.user_id == user_id]
+        broadcast(f"user:{user_id}", {"type": "session.ended", "session_key_hashes": hashes})
 
 
 def end_member_sessions(user_id: int) -> int:

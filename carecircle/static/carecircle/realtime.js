@@ -8,20 +8,36 @@
 //   CareCircleLive.request("conversation:12", {type: "send", client_id: id, body: text},
 //                          {retry: true}).then(function (data) {}, function (error) {});
 //
-// Requests marked retry are sent again after a reconnect until the server answers; they must
-// carry a client-generated id so the server stores them once. Member-wide events (unread
-// counts) arrive as a "carecircle:user-event" event on document; the connection state as
-// "carecircle:live" (detail.state: "connecting", "open", "closed", "signed-out").
+// Requests marked retry are sent again after a reconnect (once the stream has caught up) until
+// the server answers; they must carry a client-generated id so the server stores them once.
+// A request is sent at most once per connection. Member-wide events (unread counts) arrive as
+// a "carecircle:user-event" event on document; the connection state as "carecircle:live"
+// (detail.state: "connecting", "open", "closed", "signed-out").
 (function () {
   "use strict";
+  var KEEPALIVE_MS = 25000;
+  // No frame at all (not even the answer to a keep-alive) for this long: the connection is
+  // dead even if the browser has not noticed (a laptop waking up, a mobile network switch).
+  var SILENCE_MS = 2 * KEEPALIVE_MS + 10000;
+  // A connection that stayed open this long was healthy: the next drop starts backing off
+  // from the beginning again. One that closes sooner keeps backing off.
+  var HEALTHY_MS = 10000;
+  var CLOSE_SIGNED_OUT = 4401;
+  var CLOSE_TOO_BIG = 1009;
+
   var socket = null;
+  var generation = 0; // one number per connection, to know what was sent on which
   var streams = {};
   var pending = {};
   var nextRef = 1;
   var attempt = 0;
+  var openedAt = 0;
+  var lastFrameAt = 0;
   var pingTimer = null;
   var reconnectTimer = null;
   var stopped = false;
+  var maxFrameBytes = 32 * 1024;
+  var encoder = window.TextEncoder ? new TextEncoder() : null;
 
   function announce(state) {
     document.dispatchEvent(new CustomEvent("carecircle:live", { detail: { state: state } }));
@@ -32,12 +48,18 @@
     return scheme + "//" + window.location.host + "/ws/";
   }
 
+  function isOpen() {
+    return !!socket && socket.readyState === WebSocket.OPEN;
+  }
+
   function send(frame) {
-    if (socket && socket.readyState === WebSocket.OPEN) {
-      socket.send(JSON.stringify(frame));
-      return true;
-    }
-    return false;
+    if (!isOpen()) return false;
+    socket.send(JSON.stringify(frame));
+    return true;
+  }
+
+  function byteLength(text) {
+    return encoder ? encoder.encode(text).length : text.length * 3;
   }
 
   function subscribeFrame(name) {
@@ -48,45 +70,95 @@
     return frame;
   }
 
+  function settle(ref, ok, value) {
+    var request = pending[ref];
+    if (!request) return;
+    delete pending[ref];
+    if (ok) request.resolve(value); else request.reject(value);
+  }
+
+  function failPending(test, error) {
+    Object.keys(pending).forEach(function (ref) {
+      if (test(pending[ref])) settle(ref, false, error);
+    });
+  }
+
+  function sendRequest(ref) {
+    var request = pending[ref];
+    if (request.sentOn === generation) return; // already on this connection: wait for its reply
+    if (send(request.frame)) request.sentOn = generation;
+  }
+
   function connect() {
     if (stopped || socket) return;
+    window.clearTimeout(reconnectTimer);
+    reconnectTimer = null;
     announce("connecting");
+    var ws;
     try {
-      socket = new WebSocket(url());
+      ws = new WebSocket(url());
     } catch (error) {
-      socket = null;
       scheduleReconnect();
       return;
     }
-    socket.addEventListener("open", function () {
-      attempt = 0;
+    socket = ws;
+    generation += 1;
+    ws.addEventListener("open", function () {
+      if (ws !== socket) return;
+      openedAt = lastFrameAt = Date.now();
       announce("open");
       Object.keys(streams).forEach(function (name) { send(subscribeFrame(name)); });
-      pingTimer = window.setInterval(function () { send({ type: "ping" }); }, 25000);
+      pingTimer = window.setInterval(keepAlive, KEEPALIVE_MS);
     });
-    socket.addEventListener("message", function (message) {
+    ws.addEventListener("message", function (message) {
+      if (ws !== socket) return;
+      lastFrameAt = Date.now();
       var frame;
       try { frame = JSON.parse(message.data); } catch (error) { return; }
       receive(frame);
     });
-    socket.addEventListener("close", function (event) {
-      socket = null;
-      window.clearInterval(pingTimer);
-      if (event.code === 4401) {
-        stopped = true;
-        announce("signed-out");
-        return;
-      }
-      announce("closed");
-      // Requests that may not be repeated fail now; the rest wait for the next connection.
-      Object.keys(pending).forEach(function (ref) {
-        if (!pending[ref].retry) {
-          pending[ref].reject({ code: "disconnected" });
-          delete pending[ref];
-        }
-      });
-      scheduleReconnect();
+    ws.addEventListener("close", function (event) {
+      if (ws === socket) dropped(event.code);
     });
+  }
+
+  function keepAlive() {
+    if (Date.now() - lastFrameAt > SILENCE_MS) {
+      var dead = socket;
+      dropped(1006);
+      try { dead.close(); } catch (error) { /* already closing */ }
+      return;
+    }
+    send({ type: "ping" });
+  }
+
+  function dropped(code) {
+    socket = null;
+    window.clearInterval(pingTimer);
+    pingTimer = null;
+    if (openedAt && Date.now() - openedAt > HEALTHY_MS) attempt = 0;
+    openedAt = 0;
+    if (code === CLOSE_SIGNED_OUT) {
+      signedOut();
+      return;
+    }
+    announce("closed");
+    if (code === CLOSE_TOO_BIG) {
+      // The server refused a frame as too large; sending it again would only repeat this.
+      failPending(function (request) { return request.sentOn === generation; }, { code: "too_big" });
+    }
+    // Requests that may not be repeated fail now; the rest wait for the next connection.
+    failPending(function (request) { return !request.retry; }, { code: "disconnected" });
+    scheduleReconnect();
+  }
+
+  function signedOut() {
+    if (stopped) return;
+    stopped = true;
+    window.clearTimeout(reconnectTimer);
+    reconnectTimer = null;
+    failPending(function () { return true; }, { code: "signed_out" });
+    announce("signed-out");
   }
 
   function scheduleReconnect() {
@@ -103,7 +175,7 @@
   function resendPending(name) {
     Object.keys(pending).forEach(function (ref) {
       var request = pending[ref];
-      if (request.frame.stream === name) send(request.frame);
+      if (request.frame.stream === name && request.retry) sendRequest(ref);
     });
   }
 
@@ -119,16 +191,20 @@
       if (options && options.onCaughtUp) options.onCaughtUp();
       resendPending(frame.stream);
     } else if (frame.type === "reply") {
-      var request = pending[frame.ref];
-      if (!request) return;
-      delete pending[frame.ref];
-      if (frame.ok) request.resolve(frame.data); else request.reject(frame);
+      settle(frame.ref, !!frame.ok, frame.ok ? frame.data : frame);
     } else if (frame.type === "error" || frame.type === "unsubscribed") {
+      if (frame.stream) {
+        // The stream is gone for this page: its waiting requests cannot be answered.
+        failPending(function (request) { return request.frame.stream === frame.stream; }, frame);
+        if (frame.type === "unsubscribed" || frame.code !== "server_error") {
+          delete streams[frame.stream];
+        }
+      }
       if (options && options.onError) options.onError(frame);
-      if (frame.type === "unsubscribed") delete streams[frame.stream];
+    } else if (frame.type === "hello") {
+      if (typeof frame.max_frame_bytes === "number") maxFrameBytes = frame.max_frame_bytes;
     } else if (frame.type === "signed_out") {
-      stopped = true;
-      announce("signed-out");
+      signedOut();
     }
   }
 
@@ -144,17 +220,26 @@
     request: function (name, frame, options) {
       var retry = !!(options && options.retry);
       return new Promise(function (resolve, reject) {
+        if (stopped) {
+          reject({ code: "signed_out" });
+          return;
+        }
         var ref = String(nextRef++);
         var full = Object.assign({}, frame, { stream: name, ref: ref });
-        pending[ref] = { frame: full, resolve: resolve, reject: reject, retry: retry };
-        if (!send(full) && !retry) {
+        if (byteLength(JSON.stringify(full)) > maxFrameBytes) {
+          reject({ code: "too_big" });
+          return;
+        }
+        pending[ref] = { frame: full, resolve: resolve, reject: reject, retry: retry, sentOn: 0 };
+        sendRequest(ref);
+        if (!pending[ref].sentOn && !retry) {
           delete pending[ref];
           reject({ code: "disconnected" });
         }
         connect();
       });
     },
-    isOpen: function () { return !!socket && socket.readyState === WebSocket.OPEN; },
+    isOpen: isOpen,
     newId: function () {
       if (window.crypto && window.crypto.randomUUID) return window.crypto.randomUUID();
       var bytes = new Uint8Array(16);
@@ -173,8 +258,6 @@
   });
   window.addEventListener("online", function () {
     if (!socket && !stopped) {
-      window.clearTimeout(reconnectTimer);
-      reconnectTimer = null;
       attempt = 0;
       connect();
     }
