@@ -20,7 +20,6 @@ from django.utils.translation import gettext as _
 
 from carecircle.accounts.privacy import is_presence_hidden
 from carecircle.communities.models import Community, Membership
-from carecircle.communities.permissions import can_moderate_community
 from carecircle.core.audit import record_event
 from carecircle.core.errors import (
     ConflictError,
@@ -569,9 +568,15 @@ def restrict_room_member(
     if not 1 <= minutes <= MUTE_MAX_MINUTES:
         raise ValidationFailed(_("Choose a period from 1 minute to 30 days."), field="minutes")
     reason = " ".join(str(reason or "").split())[:REASON_MAX]
-    if not Membership.objects.filter(community_id=room.community_id, user_id=member.pk).exists():
+    # The member's own role, read here: the community object may carry the actor's membership.
+    role = (
+        Membership.objects.filter(community_id=room.community_id, user_id=member.pk)
+        .values_list("role", flat=True)
+        .first()
+    )
+    if role is None:
         raise ValidationFailed(_("That person is not a member of this community."), field="member")
-    if can_moderate_community(member, room.community):
+    if role != Membership.Role.MEMBER or getattr(member, "is_site_staff", False):
         raise ConflictError(_("Moderators cannot be muted."), field="member")
     until = timezone.now() + timedelta(minutes=minutes)
     with transaction.atomic():
