@@ -33,7 +33,7 @@
   });
 
   function counted(one, other, count) {
-    return count === 1 ? one : other.replace("{count}", String(count));
+    return (count === 1 ? one : other).replace("{count}", String(count));
   }
 
   function withId(url, id) {
@@ -199,11 +199,14 @@
     var bar = document.getElementById("reactions-" + postId);
     if (bar && bar.tagName === "FORM") {
       // A member's toggle buttons: only the numbers change, the pressed state is theirs.
+      // The same markup as the server draws (discussion_tags.reaction_bar).
       Array.prototype.forEach.call(bar.querySelectorAll("button[name=kind]"), function (button) {
         var count = counts[button.value] || 0;
-        Array.prototype.slice.call(button.querySelectorAll("span")).forEach(function (span) {
-          span.remove();
+        var label = "";
+        Array.prototype.forEach.call(button.childNodes, function (node) {
+          if (node.nodeType === Node.TEXT_NODE) label += node.textContent;
         });
+        button.textContent = label.trim() + (count ? " " : "");
         if (count) countSpans(count).forEach(function (span) { button.appendChild(span); });
       });
       return;
