@@ -20,6 +20,7 @@ from carecircle.messaging.models import (
     MessagingSettings,
     Participant,
 )
+from carecircle.messaging.queries import conversations as queries
 
 
 @pytest.fixture
@@ -61,6 +62,8 @@ def add_messages(conversation: Conversation, author: Any, count: int) -> list[Me
         last_message_id=newest, last_message_at=made[-1].created_at
     )
     conversation.refresh_from_db()
+    # Inserted behind the actions' back: the cached badges no longer hold.
+    queries.forget_unread(list(conversation.participants.values_list("user_id", flat=True)))
     return made
 
 

@@ -39,9 +39,9 @@ def test_a_one_to_one_conversation_is_reused_from_either_side(community, patient
     assert first.direct_key == f"{low}:{high}"
     assert first.kind == "direct"
     assert list(
-        Participant.objects.filter(conversation=first).order_by("user_id").values_list(
-            "user_id", "state"
-        )
+        Participant.objects.filter(conversation=first)
+        .order_by("user_id")
+        .values_list("user_id", "state")
     ) == sorted([(patient.pk, "active"), (caregiver.pk, "active")])
     assert list(Message.objects.order_by("pk").values_list("body", flat=True)) == [
         "Hi",
@@ -66,9 +66,7 @@ def test_a_group_conversation_takes_up_to_the_configured_size(community, patient
     with pytest.raises(ValidationFailed) as refused:
         actions.start_conversation(actor=patient, recipients=others, body="Too many")
     assert refused.value.field == "to"
-    assert str(refused.value.message) == (
-        "A conversation can have at most 4 people, you included."
-    )
+    assert str(refused.value.message) == ("A conversation can have at most 4 people, you included.")
     assert messaging_state() == before
 
 
@@ -114,9 +112,9 @@ def test_a_stranger_s_message_arrives_as_a_request(patient, stranger):
     assert [entry.conversation.pk for entry in requests] == [conversation.pk]
     assert queries.request_count(patient) == 1
     # The sender sees an ordinary conversation.
-    assert [e.conversation.pk for e in queries.inbox(stranger, queries.PageRequest(1, 20)).items] == [
-        conversation.pk
-    ]
+    assert [
+        e.conversation.pk for e in queries.inbox(stranger, queries.PageRequest(1, 20)).items
+    ] == [conversation.pk]
 
 
 def test_a_shared_community_lets_messages_through_unless_the_setting_says_new_people(
@@ -166,11 +164,17 @@ def test_declining_is_silent_the_sender_s_view_does_not_change(patient, stranger
     conversation = actions.start_conversation(actor=stranger, recipients=[patient], body="Hi")
     page = queries.PageRequest(1, 20)
 
+    def inbox(page):
+        return queries.inbox(stranger, page).items
+
     def senders_view() -> tuple:
         entry = queries.conversation_entry(stranger, conversation.pk)
         participants = queries.participants_of(conversation)
         return (
-            [(e.conversation.pk, e.name, e.has_unread) for e in queries.inbox(stranger, page).items],
+            [
+                (e.conversation.pk, e.name, e.has_unread)
+                for e in queries.inbox(stranger, page).items
+            ],
             entry.name,
             [u.handle for u in entry.others],
             [(p.user.handle, p.last_read_message_id) for p in participants if p.user != stranger],
@@ -326,9 +330,7 @@ def test_leaving_a_group_revokes_the_stream_and_hides_it(
             actor=caregiver, conversation=queries.get_conversation(patient, group.pk), body="x"
         )
     assert messaging_state() == before
-    assert [u.handle for u in queries.conversation_entry(patient, group.pk).others] == [
-        "moderator"
-    ]
+    assert [u.handle for u in queries.conversation_entry(patient, group.pk).others] == ["moderator"]
 
 
 def test_one_to_one_conversations_cannot_be_left(patient, direct):
@@ -360,7 +362,10 @@ def test_members_edit_and_delete_only_their_own_messages(patient, caregiver, dir
     assert messaging_state() == before
 
     edited = actions.edit_message(actor=patient, message=mine, body="Hello **Cam**")
-    assert (edited.body, edited.body_html) == ("Hello **Cam**", "<p>Hello <strong>Cam</strong></p>\n")
+    assert (edited.body, edited.body_html) == (
+        "Hello **Cam**",
+        "<p>Hello <strong>Cam</strong></p>\n",
+    )
     assert edited.edited_at is not None
 
     deleted = actions.delete_message(actor=patient, message=mine)
@@ -479,20 +484,23 @@ def test_unread_counts_and_read_markers(
     assert queries.count_unread(caregiver.pk) == 1  # "Hello Cam" is unread for Cam
 
     with django_capture_on_commit_callbacks(execute=True):
-        assert actions.mark_read(
-            actor=patient, conversation=direct, message_id=messages[1].pk
-        ) == messages[1].pk
+        assert (
+            actions.mark_read(actor=patient, conversation=direct, message_id=messages[1].pk)
+            == messages[1].pk
+        )
     assert queries.unread_count(patient) == 1
     with django_capture_on_commit_callbacks(execute=True):
         # Past the newest message, the marker stops at the newest.
-        assert actions.mark_read(
-            actor=patient, conversation=direct, message_id=messages[2].pk + 100
-        ) == messages[2].pk
+        assert (
+            actions.mark_read(actor=patient, conversation=direct, message_id=messages[2].pk + 100)
+            == messages[2].pk
+        )
     assert queries.unread_count(patient) == 0
     # Markers never move back.
-    assert actions.mark_read(
-        actor=patient, conversation=direct, message_id=messages[0].pk
-    ) == messages[2].pk
+    assert (
+        actions.mark_read(actor=patient, conversation=direct, message_id=messages[0].pk)
+        == messages[2].pk
+    )
     assert place_of(direct, patient).last_read_message_id == messages[2].pk
 
 
