@@ -40,15 +40,25 @@
       return pattern.replace(/%\((\w+)\)s/g, function (_, key) { return values[key]; });
     };
 
-    var timeFormat;
+    var parts;
     try {
-      timeFormat = new Intl.DateTimeFormat(document.documentElement.lang || undefined, {
+      parts = new Intl.DateTimeFormat(document.documentElement.lang || undefined, {
         day: "numeric", month: "short", hour: "2-digit", minute: "2-digit", hourCycle: "h23",
         timeZone: root.dataset.timeZone || undefined
       });
     } catch (error) {
-      timeFormat = new Intl.DateTimeFormat(undefined, { hour: "2-digit", minute: "2-digit" });
+      parts = new Intl.DateTimeFormat(undefined, {
+        day: "numeric", month: "short", hour: "2-digit", minute: "2-digit", hourCycle: "h23"
+      });
     }
+    // "1 Dec, 19:02" in the member's time zone, as the page itself writes it.
+    var timeFormat = {
+      format: function (date) {
+        var found = {};
+        parts.formatToParts(date).forEach(function (part) { found[part.type] = part.value; });
+        return found.day + " " + found.month + ", " + found.hour + ":" + found.minute;
+      }
+    };
 
     // --- messages ----
 
