@@ -38,8 +38,9 @@ class MessageOut(Schema):
     client_id: str | None
     author: PersonOut | None
     html: str
-    created_at: datetime
-    edited_at: datetime | None
+    # As on the socket (ISO 8601, microseconds): one renderer serves both.
+    created_at: str
+    edited_at: str | None
     is_deleted: bool
     deleted_by_moderator: bool
 

@@ -1,0 +1,326 @@
+"""The live stream "conversation:<id>" on the real socket: who may follow it, catching up,
+writing through it, and what each subscriber is shown."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+from channels.db import database_sync_to_async
+
+from carecircle.core.factories import UserFactory
+from carecircle.core.realtime import Subscription
+from carecircle.messaging.actions import conversations as actions
+from carecircle.messaging.actions.common import BACKLOG_MAX
+from carecircle.messaging.models import Message
+from carecircle.messaging.streams.conversations import ConversationStream
+from tests.realtime_support import (
+    flush_channel_layer,
+    nothing_more,
+    open_socket,
+    receive,
+    run,
+    session_cookie,
+    signed_in_client,
+    subscribe,
+)
+
+from .conftest import add_messages, messaging_state
+
+socket_test = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture(autouse=True)
+def _fresh_layer():
+    flush_channel_layer()
+    yield
+    flush_channel_layer()
+
+
+def cookie_of(user) -> str:
+    return session_cookie(signed_in_client(user))
+
+
+async def until(socket, kind: str) -> dict:
+    """The next frame of this type (skipping member-wide badge events)."""
+    while True:
+        frame = await receive(socket)
+        if frame["type"] == kind:
+            return frame
+
+
+async def next_event(socket) -> dict:
+    while True:
+        frame = await receive(socket)
+        if frame["type"] == "event" and not frame["stream"].startswith("user:"):
+            return frame["event"]
+
+
+@socket_test
+def test_only_participants_may_subscribe(community, patient, caregiver, outsider, stranger):
+    direct = actions.start_conversation(actor=patient, recipients=[caregiver], body="Hi")
+    asked = actions.start_conversation(actor=stranger, recipients=[caregiver], body="Hello")
+    declined = actions.start_conversation(actor=stranger, recipients=[patient], body="Hey")
+    actions.decline_request(actor=patient, conversation=declined)
+    outsider_cookie, patient_cookie, caregiver_cookie = (
+        cookie_of(outsider),
+        cookie_of(patient),
+        cookie_of(caregiver),
+    )
+
+    async def scenario() -> None:
+        socket, _hello = await open_socket(outsider_cookie)
+        refused = await subscribe(socket, f"conversation:{direct.pk}")
+        missing = await subscribe(socket, "conversation:99999")
+        assert refused[-1]["code"] == missing[-1]["code"] == "forbidden"
+        assert refused[-1]["message"] == missing[-1]["message"]
+        await socket.disconnect()
+
+        visitor, _hello = await open_socket(None)
+        assert (await subscribe(visitor, f"conversation:{direct.pk}"))[-1]["code"] == "forbidden"
+        await visitor.disconnect()
+
+        # Declined: gone. An open request may follow, so accepting it goes live at once.
+        socket, _hello = await open_socket(patient_cookie)
+        assert (await subscribe(socket, f"conversation:{declined.pk}"))[-1]["code"] == "forbidden"
+        await socket.disconnect()
+        socket, _hello = await open_socket(caregiver_cookie)
+        assert (await subscribe(socket, f"conversation:{asked.pk}"))[-1]["type"] == "caught_up"
+        # Being subscribed is not a licence to write: the request must be accepted first.
+        await socket.send_json_to(
+            {"type": "send", "stream": f"conversation:{asked.pk}", "ref": "1", "body": "Hi"}
+        )
+        reply = await until(socket, "reply")
+        assert (reply["ok"], reply["code"]) == (False, "request_pending")
+        await socket.disconnect()
+
+    run(scenario)
+    assert Message.objects.filter(body="Hi", author=caregiver).count() == 0
+
+
+@socket_test
+def test_a_send_reaches_the_other_participant(community, patient, caregiver):
+    direct = actions.start_conversation(actor=patient, recipients=[caregiver], body="Hi")
+    patient_cookie, caregiver_cookie = cookie_of(patient), cookie_of(caregiver)
+    stream = f"conversation:{direct.pk}"
+    client_id = str(uuid.uuid4())
+
+    async def scenario() -> None:
+        pat, _hello = await open_socket(patient_cookie)
+        cam, _hello = await open_socket(caregiver_cookie)
+        await subscribe(pat, stream)
+        await subscribe(cam, stream)
+        frame = {"type": "send", "stream": stream, "ref": "7", "client_id": client_id,
+                 "body": "Good *news*"}  # fmt: skip
+        await cam.send_json_to(frame)
+        reply = await until(cam, "reply")
+        assert (reply["ref"], reply["ok"]) == ("7", True)
+        sent = reply["data"]
+        assert (sent["html"], sent["client_id"], sent["author"]["handle"]) == (
+            "<p>Good <em>news</em></p>\n",
+            client_id,
+            "caregiver",
+        )
+        event = await next_event(pat)
+        assert event == {"type": "message.new", "message": sent}
+        unread = await until(pat, "event")
+        assert unread == {
+            "type": "event",
+            "stream": f"user:{patient.pk}",
+            "event": {"type": "unread", "conversations": 1},
+        }
+        # The same send again (a retry after a lost answer) is stored once.
+        await cam.send_json_to({**frame, "ref": "8"})
+        again = await until(cam, "reply")
+        assert again["data"]["id"] == sent["id"]
+        await pat.disconnect()
+        await cam.disconnect()
+
+    run(scenario)
+    assert Message.objects.filter(author=caregiver).count() == 1
+
+
+@socket_test
+def test_reconnecting_after_an_id_brings_exactly_the_missed_messages(community, patient, caregiver):
+    direct = actions.start_conversation(actor=patient, recipients=[caregiver], body="Hi")
+    seen = direct.last_message_id
+    missed = [
+        actions.send_message(actor=caregiver, conversation=direct, body=f"While away {n}")
+        for n in range(3)
+    ]
+    patient_cookie = cookie_of(patient)
+
+    async def scenario() -> list[dict]:
+        socket, _hello = await open_socket(patient_cookie)
+        frames = await subscribe(socket, f"conversation:{direct.pk}", after=seen)
+        await socket.disconnect()
+        return frames
+
+    frames = run(scenario)
+    assert [f["type"] for f in frames] == ["subscribed", "event", "event", "event", "caught_up"]
+    assert [f["event"]["message"]["id"] for f in frames[1:4]] == [m.pk for m in missed]
+    assert [f["event"]["message"]["html"] for f in frames[1:4]] == [
+        "<p>While away 0</p>\n",
+        "<p>While away 1</p>\n",
+        "<p>While away 2</p>\n",
+    ]
+
+
+@socket_test
+def test_leaving_stops_the_open_socket(community, patient, caregiver, moderator):
+    group = actions.start_conversation(
+        actor=patient, recipients=[caregiver, moderator], title="Three", body="Hi"
+    )
+    caregiver_cookie = cookie_of(caregiver)
+    stream = f"conversation:{group.pk}"
+
+    async def scenario() -> None:
+        socket, _hello = await open_socket(caregiver_cookie)
+        await subscribe(socket, stream)
+        await database_sync_to_async(actions.leave_conversation)(
+            actor=caregiver, conversation=group
+        )
+        frame = await until(socket, "unsubscribed")
+        assert frame == {"type": "unsubscribed", "stream": stream, "reason": "left"}
+        await database_sync_to_async(actions.send_message)(
+            actor=patient, conversation=group, body="After you left"
+        )
+        frames = []
+        while not await nothing_more(socket):
+            frames.append(await receive(socket))
+        assert all(f.get("stream") != stream for f in frames)
+        # And a new subscription is refused.
+        assert (await subscribe(socket, stream))[-1]["code"] == "forbidden"
+        await socket.disconnect()
+
+    run(scenario)
+
+
+@socket_test
+def test_edits_deletes_typing_and_reads_through_the_socket(community, patient, caregiver):
+    direct = actions.start_conversation(actor=patient, recipients=[caregiver], body="Hi")
+    mine = Message.objects.get(author=patient)
+    patient_cookie, caregiver_cookie = cookie_of(patient), cookie_of(caregiver)
+    stream = f"conversation:{direct.pk}"
+
+    async def scenario() -> None:
+        pat, _hello = await open_socket(patient_cookie)
+        cam, _hello = await open_socket(caregiver_cookie)
+        await subscribe(pat, stream)
+        await subscribe(cam, stream)
+
+        await cam.send_json_to(
+            {"type": "edit", "stream": stream, "ref": "1", "message_id": mine.pk, "body": "x"}
+        )
+        refused = await until(cam, "reply")
+        assert (refused["ok"], refused["code"]) == (False, "not_author")
+
+        await pat.send_json_to(
+            {"type": "edit", "stream": stream, "ref": "2", "message_id": mine.pk, "body": "Hey"}
+        )
+        assert (await until(pat, "reply"))["data"]["edited_at"] is not None
+        edited = await next_event(cam)
+        assert (edited["type"], edited["message"]["html"]) == ("message.edited", "<p>Hey</p>\n")
+        assert (await next_event(pat))["type"] == "message.edited"  # the author's own too
+
+        await cam.send_json_to({"type": "typing", "stream": stream, "ref": "3"})
+        assert (await until(cam, "reply"))["data"] == {"sent": True}
+        assert await next_event(pat) == {
+            "type": "typing",
+            "user": {"handle": "caregiver", "display_name": "Cam the caregiver"},
+        }
+        await cam.send_json_to({"type": "typing", "stream": stream, "ref": "4"})
+        assert (await until(cam, "reply"))["data"] == {"sent": False}  # throttled
+
+        await cam.send_json_to(
+            {"type": "read", "stream": stream, "ref": "5", "message_id": mine.pk}
+        )
+        assert (await until(cam, "reply"))["data"] == {"last_read_message_id": mine.pk}
+        assert await next_event(pat) == {
+            "type": "read",
+            "user": {"handle": "caregiver", "display_name": "Cam the caregiver"},
+            "message_id": mine.pk,
+        }
+
+        await pat.send_json_to(
+            {"type": "delete", "stream": stream, "ref": "6", "message_id": mine.pk}
+        )
+        assert (await until(pat, "reply"))["data"]["is_deleted"] is True
+        deleted = await next_event(cam)
+        assert (deleted["type"], deleted["message"]["html"]) == ("message.deleted", "")
+        await pat.disconnect()
+        await cam.disconnect()
+
+    run(scenario)
+    assert Message.objects.get(pk=mine.pk).body == ""
+
+
+# --- the handler on its own ----------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_a_long_absence_is_told_to_reload(community, patient, caregiver):
+    direct = actions.start_conversation(actor=patient, recipients=[caregiver], body="Hi")
+    handler = ConversationStream()
+    subscription = handler.subscribe(patient, str(direct.pk), "channel")
+    assert subscription is not None
+    add_messages(direct, caregiver, BACKLOG_MAX)
+    first = direct.last_message_id - BACKLOG_MAX
+    assert len(handler.backlog(patient, subscription, first)) == BACKLOG_MAX
+    assert handler.backlog(patient, subscription, first - 1) == [{"type": "backlog.truncated"}]
+    assert handler.backlog(patient, subscription, None) == []
+
+
+@pytest.mark.django_db
+def test_each_subscriber_sees_only_what_they_may(community, patient, caregiver, moderator):
+    group = actions.start_conversation(
+        actor=patient, recipients=[caregiver, moderator], title="Three", body="Hi"
+    )
+    actions.block_member(actor=patient, member=caregiver)
+    actions.update_messaging_settings(
+        actor=moderator, requests_from="strangers", shares_read_receipts=False
+    )
+    handler = ConversationStream()
+    pat = handler.subscribe(patient, str(group.pk), "one")
+    mo = handler.subscribe(moderator, str(group.pk), "two")
+    assert isinstance(pat, Subscription) and isinstance(mo, Subscription)
+    from_cam = actions.send_message(actor=caregiver, conversation=group, body="Hello")
+    from carecircle.messaging.actions.common import message_payload
+
+    new = {"type": "message.new", "message": message_payload(from_cam)}
+    typing = {"type": "typing", "user": {"handle": "caregiver", "display_name": "Cam"}}
+    read = {"type": "read", "user": {"handle": "caregiver", "display_name": "Cam"},
+            "message_id": from_cam.pk}  # fmt: skip
+    own_typing = {"type": "typing", "user": {"handle": "patient", "display_name": "Pat"}}
+
+    # Pat blocked Cam: none of Cam's messages, typing or reads reach Pat.
+    assert [handler.visible(patient, pat, e) for e in (new, typing, read, own_typing)] == [
+        None,
+        None,
+        None,
+        None,
+    ]
+    # Mo hides read receipts, so Mo sees nobody's.
+    assert [handler.visible(moderator, mo, e) for e in (new, typing, read)] == [new, typing, None]
+    assert from_cam.pk not in [e["message"]["id"] for e in handler.backlog(patient, pat, 0)]
+    assert from_cam.pk in [e["message"]["id"] for e in handler.backlog(moderator, mo, 0)]
+
+
+@pytest.mark.django_db
+def test_frames_go_through_the_actions_checks(community, patient, caregiver, outsider):
+    direct = actions.start_conversation(actor=patient, recipients=[caregiver], body="Hi")
+    handler = ConversationStream()
+    subscription = handler.subscribe(caregiver, str(direct.pk), "one")
+    assert subscription is not None
+    actions.block_member(actor=patient, member=caregiver)
+    before = messaging_state()
+    from carecircle.core.errors import PermissionDeniedError, ValidationFailed
+
+    with pytest.raises(PermissionDeniedError) as refused:
+        handler.handle(caregiver, subscription, {"type": "send", "body": "Still there?"})
+    assert str(refused.value.message) == "You can't send messages to this member."
+    with pytest.raises(ValidationFailed):
+        handler.handle(caregiver, subscription, {"type": "dance"})
+    assert messaging_state() == before
+    assert handler.subscribe(outsider, str(direct.pk), "two") is None
+    assert handler.subscribe(UserFactory(is_active=False), str(direct.pk), "three") is None
