@@ -21,13 +21,17 @@
     });
   }
 
+  // "1 Dec 2026, 14:05" in the member's time zone, as the server writes it (j M Y, H:i).
   function timeText(iso) {
     var date = new Date(iso);
     try {
-      return new Intl.DateTimeFormat(undefined, {
+      var parts = {};
+      new Intl.DateTimeFormat(document.documentElement.lang || undefined, {
         day: "numeric", month: "short", year: "numeric", hour: "2-digit", minute: "2-digit",
         hourCycle: "h23", timeZone: root.getAttribute("data-time-zone") || undefined
-      }).format(date);
+      }).formatToParts(date).forEach(function (part) { parts[part.type] = part.value; });
+      return parts.day + " " + String(parts.month).replace(/\.$/, "") + " " + parts.year + ", " +
+        parts.hour + ":" + parts.minute;
     } catch (error) {
       return date.toLocaleString();
     }
