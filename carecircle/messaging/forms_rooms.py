@@ -43,7 +43,10 @@ class SessionForm(forms.Form):
 
     title = forms.CharField(label=_("Title"), max_length=120)
     starts_at = forms.DateTimeField(
-        label=_("Starts"), input_formats=[DATETIME_INPUT], widget=LocalDateTimeInput()
+        label=_("Starts"),
+        input_formats=[DATETIME_INPUT],
+        widget=LocalDateTimeInput(),
+        help_text=_("In your own time zone."),
     )
     ends_at = forms.DateTimeField(
         label=_("Ends"), input_formats=[DATETIME_INPUT], widget=LocalDateTimeInput()

@@ -78,3 +78,42 @@ def test_a_message_appears_live_in_the_other_members_room(
     writer.reload()
     expect(writer.locator("#room-log .room-message")).to_have_count(1)
     check(writer, audit, "the message is kept after a reload")
+
+
+def test_a_manager_schedules_a_session_and_members_see_when_the_room_opens(
+    site: Site,  # noqa: F811
+    browser: Browser,  # noqa: F811
+    audit: Audit,  # noqa: F811
+) -> None:
+    from datetime import date, timedelta
+
+    manager = audit.watch(phone_context(browser, site).new_page())
+    sign_in(manager, MANAGER)
+    manager.goto(f"/c/{COMMUNITY_SLUG}/chat/new/")
+    manager.get_by_label("Name", exact=True).fill("Sunday support group")
+    manager.get_by_role("button", name="Open the room").click()
+    room_url = manager.url
+    manager.get_by_role("link", name="Moderate").click()
+    expect(manager.get_by_role("heading", level=1)).to_have_text("Moderate Sunday support group")
+    check(manager, audit, "moderation page")
+    manager.goto(room_url)
+    manager.get_by_role("link", name="Schedule a session").click()
+    day = (date.today() + timedelta(days=2)).isoformat()
+    manager.get_by_label("Title").fill("Sunday circle")
+    manager.get_by_label("Starts").fill(f"{day}T18:00")
+    manager.get_by_label("Ends").fill(f"{day}T19:30")
+    manager.get_by_label("The transcript may be published as a topic").check()
+    check(manager, audit, "session form")
+    manager.get_by_role("button", name="Schedule").click()
+    expect(manager.locator("#sessions")).to_contain_text("Sunday circle")
+
+    member = audit.watch(phone_context(browser, site).new_page())
+    sign_in(member, READER)
+    member.goto(room_url)
+    expect(member.locator("#room-closed-notice")).to_contain_text("“Sunday circle”, opens at")
+    expect(member.locator("#room-composer")).to_be_hidden()
+    expect(member.locator("#sessions")).to_contain_text("May be published")
+    check(member, audit, "a closed room with its next session")
+    member.goto(f"/c/{COMMUNITY_SLUG}/chat/")
+    expect(member.get_by_text("Next session: Sunday circle")).to_be_visible()
+    check(member, audit, "room list")
