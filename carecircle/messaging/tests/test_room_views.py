@@ -298,6 +298,25 @@ def test_during_a_published_session_the_room_says_so_before_anyone_writes(room, 
     assert 'id="room-composer" novalidate>' in page
 
 
+def test_a_send_refused_while_muted_or_closed_still_shows_the_words(room, moderator, patient):
+    RoomRestriction.objects.create(
+        room=room, user=patient, until=timezone.now() + timedelta(hours=1), restricted_by=moderator
+    )
+    client = client_for(patient)
+
+    muted = client.post(ROOM_URL + "send", {"body": "Words I do not want to lose"})
+    RoomRestriction.objects.all().delete()
+    make_session(room, starts_in=timedelta(days=1))
+    closed = client.post(ROOM_URL + "send", {"body": "More words to keep"})
+
+    assert muted.status_code == closed.status_code == 403
+    assert "A moderator has paused your messages in this room until" in text(muted)
+    assert 'readonly rows="4">Words I do not want to lose</textarea>' in text(muted)
+    assert "This room is open during its sessions. It opens again at" in text(closed)
+    assert 'readonly rows="4">More words to keep</textarea>' in text(closed)
+    assert Message.objects.count() == 0
+
+
 def test_a_muted_member_sees_until_when_instead_of_the_form(room, moderator, patient):
     until = timezone.now() + timedelta(hours=1)
     RoomRestriction.objects.create(room=room, user=patient, until=until, restricted_by=moderator)
