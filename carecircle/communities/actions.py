@@ -14,6 +14,7 @@ from carecircle.communities import permissions
 from carecircle.communities.models import Community, GuidelinesAcceptance, Invitation, Membership
 from carecircle.core.audit import record_event
 from carecircle.core.errors import ConflictError, PermissionDeniedError, ValidationFailed
+from carecircle.core.realtime import revoke_access
 
 
 def _clean_text(value: str, *, field: str, label: str, max_length: int) -> str:
@@ -235,6 +236,10 @@ def leave_community(*, actor: Any, community: Community) -> None:
             member_count=F("member_count") - 1
         )
         record_event(actor=actor, verb="community.leave", target=community)
+        # Open sockets stop following the community's chat rooms at once; sends are refused
+        # anyway, this ends what they still receive.
+        for room_id in community.chat_rooms.values_list("pk", flat=True):
+            revoke_access(f"room:{room_id}", [actor.pk], reason="left_community")
     if hasattr(community, "_membership_cache"):
         community._membership_cache.pop(actor.pk, None)
     if hasattr(community, "actor_membership"):

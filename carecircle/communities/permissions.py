@@ -14,7 +14,10 @@ def membership_of(actor: Any, community: Community) -> Membership | None:
     """The actor's membership, using a prefetched `actor_membership` when the query set one."""
     if not getattr(actor, "is_authenticated", False):
         return None
-    if hasattr(community, "actor_membership"):
+    if (
+        hasattr(community, "actor_membership")
+        and getattr(community, "actor_membership_user_id", None) == actor.pk
+    ):
         return community.actor_membership
     cache = getattr(community, "_membership_cache", {})
     if actor.pk not in cache:

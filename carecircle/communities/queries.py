@@ -27,6 +27,8 @@ def _attach_membership(communities: list[Community], actor: Any) -> list[Communi
     for community in communities:
         memberships = getattr(community, "actor_memberships", [])
         community.actor_membership = memberships[0] if memberships else None  # type: ignore[attr-defined]
+        # Whose membership that is: asked about anyone else, permissions look it up instead.
+        community.actor_membership_user_id = getattr(actor, "pk", None)  # type: ignore[attr-defined]
     return communities
 
 

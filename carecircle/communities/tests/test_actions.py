@@ -382,6 +382,30 @@ def test_non_member_cannot_accept_guidelines(community, outsider):
 # --- leave_community ----------------------------------------------------------------------------
 
 
+def test_leaving_ends_what_open_sockets_receive_from_the_community_rooms(
+    community, patient, django_capture_on_commit_callbacks
+):
+    from asgiref.sync import async_to_sync
+    from channels.layers import get_channel_layer
+
+    from carecircle.messaging.models import ChatRoom
+
+    room = ChatRoom.objects.create(community=community, name="Tuesday group", slug="tuesday")
+    layer = get_channel_layer()
+    channel = async_to_sync(layer.new_channel)()
+    async_to_sync(layer.group_add)(f"stream.room.{room.pk}", channel)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        actions.leave_community(actor=patient, community=community)
+
+    message = async_to_sync(layer.receive)(channel)
+    assert message["event"] == {
+        "type": "access.revoked",
+        "user_ids": [patient.pk],
+        "reason": "left_community",
+    }
+
+
 def test_member_leaves_and_the_count_drops(community, patient):
     actions.leave_community(actor=patient, community=community)
 

@@ -171,3 +171,15 @@ def test_membership_of_queries_once_per_actor_without_a_prefetch(
         for _ in range(3):
             assert permissions.membership_of(patient, fresh) is not None
             assert permissions.membership_of(outsider, fresh) is None
+
+
+def test_the_prefetched_membership_answers_only_for_its_own_member(
+    community, moderator, patient, outsider
+):
+    # A community loaded for the moderator carries the moderator's membership; asked about
+    # another person, the permissions must look theirs up, not reuse the moderator's role.
+    loaded = get_community(moderator, community.slug)
+    assert permissions.can_moderate_community(moderator, loaded) is True
+    assert permissions.can_moderate_community(patient, loaded) is False
+    assert permissions.membership_of(patient, loaded).user_id == patient.pk
+    assert permissions.membership_of(outsider, loaded) is None
