@@ -8,7 +8,6 @@ counts to each affected member's own stream, both only after the transaction com
 
 from __future__ import annotations
 
-import importlib
 import uuid
 from collections.abc import Iterable
 from typing import Any
@@ -576,12 +575,7 @@ def update_messaging_settings(
 def report_conversation_message(
     *, actor: Any, message: Message, reason: str, note: str = ""
 ) -> Any:
-    """Hand a report to `messaging.actions.reports.report_message`, which checks and stores it."""
-    module = importlib.import_module("carecircle.messaging.actions.reports")
-    report = getattr(module, "report_message", None)
-    if report is None:
-        raise DomainError(
-            _("Reporting is not available right now. Please try again later."),
-            code="unavailable",
-        )
-    return report(actor=actor, message=message, reason=reason, note=note)
+    """Report a conversation message: `messaging.actions.reports.report_message` checks it."""
+    from carecircle.messaging.actions.reports import report_message
+
+    return report_message(actor=actor, message=message, reason=reason, note=note)

@@ -103,16 +103,6 @@ class MuteIn(Schema):
     is_muted: bool
 
 
-class ReportIn(Schema):
-    reason: str
-    note: str = ""
-
-
-class ReportOut(Schema):
-    message_id: int
-    reason: str
-
-
 class UnreadOut(Schema):
     conversations: int
     requests: int
@@ -375,24 +365,6 @@ def delete_message(request: HttpRequest, conversation_id: int, message_id: int) 
     conversation = queries.get_conversation(request.user, conversation_id)
     message = queries.get_message(request.user, conversation, message_id)
     return message_out(actions.delete_message(actor=request.user, message=message))
-
-
-@router.post(
-    "/conversations/{conversation_id}/messages/{message_id}/report",
-    response={201: ReportOut, 400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut,
-              409: ErrorOut, 429: ErrorOut},
-    auth=member_auth,
-)  # fmt: skip
-def report_message(
-    request: HttpRequest, conversation_id: int, message_id: int, payload: ReportIn
-) -> Status[ReportOut]:
-    """Report a message to the moderators (they then read that message, and your note)."""
-    conversation = queries.get_conversation(request.user, conversation_id)
-    message = queries.get_message(request.user, conversation, message_id)
-    report = actions.report_conversation_message(
-        actor=request.user, message=message, reason=payload.reason, note=payload.note
-    )
-    return Status(201, ReportOut(message_id=message.pk, reason=report.reason))
 
 
 # --- the member's own messaging settings ---------------------------------------------------

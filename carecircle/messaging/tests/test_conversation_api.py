@@ -9,7 +9,7 @@ import pytest
 from django.test import Client
 
 from carecircle.messaging.actions import conversations as actions
-from carecircle.messaging.models import Message, MessageReport, MessagingSettings
+from carecircle.messaging.models import Message, MessagingSettings
 from conftest import client_for
 
 from .conftest import add_messages, messaging_state, place_of
@@ -155,7 +155,6 @@ def test_outsiders_get_404_and_learn_nothing(patient, caregiver, outsider, direc
         ("post", f"{base}/messages", {"body": "Let me in"}),
         ("patch", f"{base}/messages/{mine.pk}", {"body": "x"}),
         ("delete", f"{base}/messages/{mine.pk}", None),
-        ("post", f"{base}/messages/{mine.pk}/report", {"reason": "spam"}),
         ("post", f"{base}/read", {"message_id": mine.pk}),
         ("post", f"{base}/accept", None),
         ("post", f"{base}/decline", None),
@@ -235,26 +234,3 @@ def test_blocks_and_settings(patient, caregiver):
     )
     assert saved.json() == {"requests_from": "new_people", "shares_read_receipts": False}
     assert MessagingSettings.objects.get(user=patient).shares_read_receipts is False
-
-
-def test_reporting_a_message_goes_to_the_moderators(patient, caregiver, direct):
-    theirs = actions.send_message(actor=caregiver, conversation=direct, body="Buy my pills")
-    response = call(
-        client_for(patient),
-        "post",
-        f"/conversations/{direct.pk}/messages/{theirs.pk}/report",
-        {"reason": "spam", "note": "Advertising"},
-    )
-    assert response.status_code == 201
-    assert response.json() == {"message_id": theirs.pk, "reason": "spam"}
-    report = MessageReport.objects.get()
-    assert (report.reporter_id, report.reason, report.note) == (patient.pk, "spam", "Advertising")
-    mine = Message.objects.get(author=patient)
-    own = call(
-        client_for(patient),
-        "post",
-        f"/conversations/{direct.pk}/messages/{mine.pk}/report",
-        {"reason": "spam"},
-    )
-    assert own.status_code == 403
-    assert MessageReport.objects.count() == 1
