@@ -88,6 +88,12 @@ def validation_error(request: HttpRequest, error: NinjaValidationError) -> HttpR
     )
 
 
+@api.exception_handler(OverflowError)
+def id_overflow(request: HttpRequest, error: OverflowError) -> HttpResponse:
+    # An id too large for the database's integers: nothing has it.
+    return api.create_response(request, error_body("not_found", "Not found."), status=404)
+
+
 @api.exception_handler(AuthenticationError)
 def authentication_error(request: HttpRequest, error: AuthenticationError) -> HttpResponse:
     return api.create_response(

@@ -8,7 +8,7 @@ from collections.abc import Callable
 
 from django.db import OperationalError, connections
 from django.db.utils import InterfaceError
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.template.loader import render_to_string
 from django.utils import timezone
 
@@ -27,6 +27,10 @@ class DatabaseUnavailableMiddleware:
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
         # Django turns a view's exception into a 500 response before any outer middleware's
         # __call__ could catch it; process_exception is where the exception is still visible.
+        if isinstance(exception, OverflowError):
+            # An id in the address too large for the database's integers (/p/10000...0/):
+            # nothing has that id, so the answer is "not found", not an error.
+            raise Http404 from exception
         if not isinstance(exception, (OperationalError, InterfaceError)):
             return None
         if not _database_is_down():
