@@ -16,6 +16,9 @@ from carecircle.core.pagination import Page, PageRequest, paginate
 from carecircle.discussions import permissions
 from carecircle.discussions.models import Draft, Post, PostRevision, Reaction, Topic
 
+# Ids are 64-bit: a larger number cannot name a row (and would overflow SQLite's integers).
+MAX_ID = 2**63 - 1
+
 
 def written_by(member: Any) -> Q:
     """Posts `member` wrote, openly or under an anonymous alias (a filter for Post)."""
@@ -143,3 +146,15 @@ def get_draft(actor: Any, key: str) -> Draft | None:
     if not getattr(actor, "is_authenticated", False):
         return None
     return Draft.objects.filter(user=actor, key=key).first()
+
+
+def posts_after(actor: Any, topic: Topic, after: int) -> QuerySet[Post]:
+    """The topic's posts with id > `after` that the actor sees on the page, oldest first.
+
+    Deleted posts are left out unless the actor moderates the topic's community (moderators
+    see deleted text on the page); positions still tell the reader where each post belongs.
+    """
+    posts = Post.objects.filter(topic=topic, pk__gt=min(after, MAX_ID))
+    if not permissions.can_see_deleted(actor, topic):
+        posts = posts.filter(is_deleted=False)
+    return posts.order_by("position")

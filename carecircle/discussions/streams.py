@@ -11,18 +11,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import QuerySet
-
 from carecircle.core.errors import NotFoundError
 from carecircle.core.realtime import StreamHandler, Subscription, register_stream
-from carecircle.discussions import permissions, queries
-from carecircle.discussions.models import Post, Topic
+from carecircle.discussions import queries
+from carecircle.discussions.models import Topic
+from carecircle.discussions.queries import MAX_ID, posts_after
 
 #: At most this many missed replies are replayed on (re)subscribe; past that the client is
 #: told the backlog was cut short (it offers a reload rather than a flood of fragments).
 BACKLOG_LIMIT = 200
-# Ids are 64-bit: a larger number cannot name a row (and would overflow SQLite's integers).
-MAX_ID = 2**63 - 1
 
 
 def topic_stream(topic_id: int) -> str:
@@ -36,18 +33,6 @@ def readable_topic(actor: Any, topic_id: int) -> Topic | None:
         return queries.get_topic(actor, topic_id)
     except NotFoundError:
         return None
-
-
-def posts_after(actor: Any, topic: Topic, after: int) -> QuerySet[Post]:
-    """The topic's posts with id > `after` that the actor sees on the page, oldest first.
-
-    Deleted posts are left out unless the actor moderates the topic's community (moderators
-    see deleted text on the page); positions still tell the reader where each post belongs.
-    """
-    posts = Post.objects.filter(topic=topic, pk__gt=min(after, MAX_ID))
-    if not permissions.can_see_deleted(actor, topic):
-        posts = posts.filter(is_deleted=False)
-    return posts.order_by("position")
 
 
 class TopicStream(StreamHandler):

@@ -24,7 +24,7 @@ from carecircle.core.pagination import Page, PageRequest
 from carecircle.core.visitor_cache import is_visitor_request, mark_visitor_cacheable
 from carecircle.discussions import actions, permissions, queries
 from carecircle.discussions.models import Post, Reaction, Topic
-from carecircle.discussions.streams import MAX_ID, posts_after
+from carecircle.discussions.queries import MAX_ID, posts_after
 
 
 def _signed_out_with_text(request: HttpRequest, heading: str) -> HttpResponse:
