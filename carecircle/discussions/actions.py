@@ -93,15 +93,15 @@ def _record_mentions(post: Post, users: list[User]) -> None:
     # blocked the writer is not reached by them this way either, even under an anonymous alias.
     community = post.topic.community
     blockers: set[int] = set()
+    writer = None
     if users:
         writer = post.author if post.alias is None else post.alias.user
         blockers = blockers_of(writer) if writer is not None else set()
+    writer_id = getattr(writer, "pk", None)
     readers = [
         user
         for user in users
-        if user.pk != post.author_id
-        and user.pk not in blockers
-        and can_read_community(user, community)
+        if user.pk != writer_id and user.pk not in blockers and can_read_community(user, community)
     ]
     Mention.objects.filter(post=post).exclude(user__in=readers).delete()
     Mention.objects.bulk_create(

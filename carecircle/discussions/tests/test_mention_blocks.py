@@ -77,3 +77,10 @@ def test_only_the_blocker_is_left_out(request, topic, patient, caregiver, profes
     )
     others = {"caregiver": professional, "professional": caregiver}
     assert mentions() == [(post.pk, others[blocker].pk)]
+
+
+def test_an_anonymous_author_mentioning_themself_records_no_mention(community, topic, patient):
+    community.allow_anonymous_posts = True
+    community.save(update_fields=["allow_anonymous_posts"])
+    actions.reply_to_topic(actor=patient, topic=topic, body="Note to @patient", is_anonymous=True)
+    assert mentions() == []
