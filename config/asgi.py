@@ -1,6 +1,7 @@
 """ASGI entry point: HTTP through Django, WebSockets through Channels (routes added by apps)."""
 
 import os
+from typing import Any
 
 from django.core.asgi import get_asgi_application
 
@@ -13,11 +14,27 @@ from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E40
 from django.conf import settings  # noqa: E402
 from django.urls import path  # noqa: E402
 
-from carecircle.core.consumers import RealtimeConsumer  # noqa: E402
+from carecircle.core.consumers import SERVER_SEND, RealtimeConsumer  # noqa: E402
 from carecircle.core.visitor_cache import VisitorPageCache  # noqa: E402
 
 # One socket per page; what it follows is chosen by subscribing to streams (docs/realtime.md).
 websocket_urlpatterns = [path("ws/", RealtimeConsumer.as_asgi())]
+
+
+class KeepServerSend:
+    """Leaves the server's own `send` in the scope for live events (see RealtimeConsumer).
+
+    A chat message reaches hundreds of sockets; passing each copy through every middleware's
+    `send` wrapper (the session middleware inspects the session on each one) cost more than
+    writing it. The wrappers only act on the handshake, which still goes through them.
+    """
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    async def __call__(self, scope: dict, receive: Any, send: Any) -> Any:
+        return await self.app({**scope, SERVER_SEND: send}, receive, send)
+
 
 application = ProtocolTypeRouter(
     {
@@ -28,8 +45,8 @@ application = ProtocolTypeRouter(
             session_cookie=settings.SESSION_COOKIE_NAME,
             csrf_cookie=settings.CSRF_COOKIE_NAME,
         ),
-        "websocket": AllowedHostsOriginValidator(
-            AuthMiddlewareStack(URLRouter(websocket_urlpatterns))
+        "websocket": KeepServerSend(
+            AllowedHostsOriginValidator(AuthMiddlewareStack(URLRouter(websocket_urlpatterns)))
         ),
     }
 )

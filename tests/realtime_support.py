@@ -101,7 +101,12 @@ async def open_socket(cookie: str | None = None) -> tuple[WebsocketCommunicator,
 
 
 async def receive(socket: WebsocketCommunicator) -> dict:
-    return await socket.receive_json_from(timeout=TIMEOUT)
+    """The next frame; the frames of a "batch" message come one by one."""
+    waiting = socket.__dict__.setdefault("waiting_frames", [])
+    if not waiting:
+        frame = await socket.receive_json_from(timeout=TIMEOUT)
+        waiting.extend(frame["frames"] if frame["type"] == "batch" else [frame])
+    return waiting.pop(0)
 
 
 async def subscribe(socket: WebsocketCommunicator, stream: str, **extra: Any) -> list[dict]:
@@ -117,12 +122,13 @@ async def subscribe(socket: WebsocketCommunicator, stream: str, **extra: Any) ->
 
 async def closed_with(socket: WebsocketCommunicator) -> tuple[list[dict], int]:
     """The frames sent before the socket was closed, and its close code."""
-    frames = []
+    frames = socket.__dict__.pop("waiting_frames", [])
     while True:
         output = await socket.receive_output(timeout=TIMEOUT)
         if output["type"] == "websocket.close":
             return frames, output.get("code", 1000)
-        frames.append(json.loads(output["text"]))
+        frame = json.loads(output["text"])
+        frames.extend(frame["frames"] if frame["type"] == "batch" else [frame])
 
 
 async def ping(socket: WebsocketCommunicator) -> dict:
@@ -150,6 +156,8 @@ class ProbeStream(StreamHandler):
         self.left: list[tuple[int | None, str]] = []
         self.heartbeats: list[str] = []
         self.handled: list[dict] = []
+        # Called while the backlog is read (something saved meanwhile, say).
+        self.during_backlog: Callable[[], Any] | None = None
 
     def subscribe(self, user: Any, key: str, channel_name: str) -> Subscription | None:
         if key == "5":
@@ -165,6 +173,8 @@ class ProbeStream(StreamHandler):
         self.heartbeats.append(subscription.stream)
 
     def backlog(self, user: Any, subscription: Subscription, after: int | None) -> list[dict]:
+        if self.during_backlog is not None:
+            self.during_backlog()
         return [
             {"type": "message.new", "message": {"id": number}}
             for number in self.messages
@@ -184,6 +194,8 @@ class ProbeStream(StreamHandler):
     def visible(self, user: Any, subscription: Subscription, event: dict) -> dict | None:
         if "hidden_from" in event and event["hidden_from"] == subscription.context["user_id"]:
             return None
+        if "private" in event:
+            return {key: value for key, value in event.items() if key != "private"}
         return event
 
 

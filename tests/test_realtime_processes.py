@@ -144,10 +144,11 @@ async def frames_until(socket, done) -> list[dict]:
     frames = []
     async with asyncio.timeout(RECEIVE_SECONDS):
         while True:
-            frame = json.loads(await socket.recv())
-            frames.append(frame)
-            if done(frame):
-                return frames
+            message = json.loads(await socket.recv())
+            for frame in message["frames"] if message["type"] == "batch" else [message]:
+                frames.append(frame)
+                if done(frame):
+                    return frames
 
 
 @pytest.mark.skipif(

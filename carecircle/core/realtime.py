@@ -14,18 +14,23 @@ is already saved, and a client that missed the event fetches it on its next subs
 from __future__ import annotations
 
 import asyncio
+import copy
 import logging
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
 from asgiref.sync import async_to_sync
-from channels.layers import get_channel_layer
+from channels.layers import InMemoryChannelLayer, get_channel_layer
 from django.db import transaction
 
 logger = logging.getLogger(__name__)
 
-#: The channel-layer message type that reaches `RealtimeConsumer.stream_event`.
+#: The channel-layer message type of stream events.
 EVENT_TYPE = "stream.event"
+#: How many events may wait for a channel that receives for many sockets (a process's stream
+#: hub, `carecircle.core.consumers.StreamHub`) before new ones are dropped.
+WIDE_CHANNEL_CAPACITY = 10_000
 
 
 def group_name(stream: str) -> str:
@@ -141,3 +146,59 @@ def broadcast(stream: str, event: dict) -> None:
 def revoke_access(stream: str, user_ids: list[int], reason: str = "") -> None:
     """After commit, drop these members' subscriptions to `stream` on every socket they have."""
     broadcast(stream, {"type": "access.revoked", "user_ids": list(user_ids), "reason": reason})
+
+
+class LocalChannelLayer(InMemoryChannelLayer):
+    """Channels' in-memory layer (the embedded default: one process) without its quadratic cost.
+
+    The stock layer looks through every channel and group for expired entries on every
+    `receive` and `group_send`, and copies a broadcast once per recipient. With every socket
+    of a busy room receiving each message, a broadcast cost O(sockets^2): 200 sockets in a room
+    spent most of the server's time there. Here expiry is swept at most once a second, and a
+    group message is copied once and shared by its recipients, which only read it. The
+    process's stream hub, which receives for all its sockets, may fall further behind than a
+    single socket before events are dropped.
+    """
+
+    extensions = ["groups", "flush"]
+
+    def __init__(self, *args: Any, sweep_seconds: float = 1.0, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.sweep_seconds = sweep_seconds
+        self.swept_at = 0.0
+        self.wide_channels: set[str] = set()
+
+    def widen(self, channel: str) -> None:
+        """Let `channel`, which receives for many sockets, hold WIDE_CHANNEL_CAPACITY events."""
+        self.wide_channels.add(channel)
+
+    def get_capacity(self, channel: str) -> int:
+        if channel in self.wide_channels:
+            return max(self.capacity, WIDE_CHANNEL_CAPACITY)
+        return int(super().get_capacity(channel))
+
+    def _clean_expired(self) -> None:
+        now = time.monotonic()
+        if now - self.swept_at < self.sweep_seconds:
+            return
+        self.swept_at = now
+        super()._clean_expired()
+
+    async def group_send(self, group: str, message: dict) -> None:
+        assert isinstance(message, dict), "Message is not a dict"
+        self.require_valid_group_name(group)
+        self._clean_expired()
+        channels = list(self.groups.get(group, {}))
+        if not channels:
+            return
+        shared = (time.time() + self.expiry, copy.deepcopy(message))
+        for channel in channels:
+            queue = self.channels.setdefault(
+                channel, asyncio.Queue(maxsize=self.get_capacity(channel))
+            )
+            try:
+                queue.put_nowait(shared)
+            except asyncio.QueueFull:
+                # As in channels' layers: a recipient that is this far behind loses the
+                # message (its client catches up by id on its next subscribe).
+                logger.info("Channel %s is full; a message to %s was dropped", channel, group)

@@ -13,10 +13,11 @@ from datetime import timedelta
 
 import pytest
 from channels.db import database_sync_to_async
+from channels.layers import get_channel_layer
 from django.utils import timezone
 
 from carecircle.core import consumers
-from carecircle.core.realtime import STREAMS, revoke_access, send_now
+from carecircle.core.realtime import STREAMS, group_name, revoke_access, send_now
 from carecircle.signin import actions as signin_actions
 from carecircle.signin.models import MemberSession
 from carecircle.signin.sessions import SessionStore, session_key_hash
@@ -274,6 +275,144 @@ def test_access_revoked_drops_only_that_members_subscription(
 async def request(socket, frame: dict) -> dict:
     await socket.send_json_to(frame)
     return await receive(socket)
+
+
+# --- delivery within a process ----------------------------------------------------------------
+
+
+def test_the_sockets_of_a_process_join_a_streams_group_once(patient_cookie, caregiver_cookie):
+    layer = get_channel_layer()
+    group = group_name("probe:1")
+
+    async def scenario():
+        first, _ = await open_socket(patient_cookie)
+        second, _ = await open_socket(caregiver_cookie)
+        third, _ = await open_socket()
+        for socket in (first, second, third):
+            await subscribe(socket, "probe:1")
+        members_while_followed = list(layer.groups.get(group, {}))
+        hub_channel = consumers.stream_hub(layer).channel
+        await first.disconnect()
+        await second.disconnect()
+        members_while_one_follows = list(layer.groups.get(group, {}))
+        await third.send_json_to({"type": "unsubscribe", "stream": "probe:1"})
+        await receive(third)
+        members_after = list(layer.groups.get(group, {}))
+        await third.disconnect()
+        return members_while_followed, hub_channel, members_while_one_follows, members_after
+
+    followed, hub_channel, one_follows, after = run(scenario)
+
+    assert followed == [hub_channel]
+    assert one_follows == followed
+    assert after == []
+
+
+def test_an_event_saved_while_catching_up_comes_after_caught_up(probe):
+    probe.during_backlog = lambda: send_now(
+        "probe:1", {"type": "message.new", "message": {"id": 4}}
+    )
+
+    async def scenario():
+        socket, _ = await open_socket()
+        frames = await subscribe(socket, "probe:1", after=2)
+        frames.append(await receive(socket))
+        await socket.disconnect()
+        return frames
+
+    frames = run(scenario)
+
+    assert [(f["type"], f.get("event", {}).get("message", {}).get("id")) for f in frames] == [
+        ("subscribed", None),
+        ("event", 3),
+        ("caught_up", None),
+        ("event", 4),
+    ]
+
+
+def test_frames_that_queued_up_for_a_socket_go_in_one_batch_message(probe):
+    def save_two() -> None:
+        for number in (4, 5):
+            send_now("probe:1", {"type": "message.new", "message": {"id": number}})
+
+    probe.during_backlog = save_two
+
+    async def scenario():
+        socket, _ = await open_socket()
+        await subscribe(socket, "probe:1", after=3)
+        batch = await socket.receive_json_from(timeout=3)  # the raw message, not unpacked
+        await socket.disconnect()
+        return batch
+
+    batch = run(scenario)
+
+    def saved(number: int) -> dict:
+        event = {"type": "message.new", "message": {"id": number}}
+        return {"type": "event", "stream": "probe:1", "event": event}
+
+    assert batch == {"type": "batch", "frames": [saved(4), saved(5)]}
+
+
+def test_an_event_every_follower_sees_alike_is_encoded_once(monkeypatch, patient_cookie):
+    encoded = []
+    original = consumers.event_frame
+    monkeypatch.setattr(
+        consumers, "event_frame", lambda *args: encoded.append(args) or original(*args)
+    )
+
+    async def scenario():
+        sockets = [(await open_socket(cookie))[0] for cookie in (patient_cookie, None, None)]
+        for socket in sockets:
+            await subscribe(socket, "probe:1")
+        await database_sync_to_async(send_now)("probe:1", {"type": "message.new", "n": 1})
+        received = [await receive(socket) for socket in sockets]
+        for socket in sockets:
+            await socket.disconnect()
+        return received
+
+    received = run(scenario)
+
+    event = {"type": "event", "stream": "probe:1", "event": {"type": "message.new", "n": 1}}
+    assert received == [event, event, event]
+    assert encoded == [("probe:1", {"type": "message.new", "n": 1})]
+
+
+def test_a_copy_every_follower_is_given_alike_is_encoded_once(monkeypatch, patient_cookie):
+    encoded = []
+    original = consumers.event_frame
+    monkeypatch.setattr(
+        consumers, "event_frame", lambda *args: encoded.append(args) or original(*args)
+    )
+
+    async def scenario():
+        sockets = [(await open_socket(cookie))[0] for cookie in (patient_cookie, None, None)]
+        for socket in sockets:
+            await subscribe(socket, "probe:1")
+        # The probe hands each follower a copy without "private" (as handlers that strip
+        # what a subscriber may not see do).
+        await database_sync_to_async(send_now)("probe:1", {"type": "presence", "private": 7})
+        received = [await receive(socket) for socket in sockets]
+        for socket in sockets:
+            await socket.disconnect()
+        return received
+
+    received = run(scenario)
+
+    event = {"type": "event", "stream": "probe:1", "event": {"type": "presence"}}
+    assert received == [event, event, event]
+    assert encoded == [("probe:1", {"type": "presence"})]
+
+
+def test_a_socket_whose_client_does_not_read_is_closed_with_1013(monkeypatch, patient_cookie):
+    monkeypatch.setattr(consumers, "OUTBOX_LIMIT", 0)
+
+    async def scenario():
+        socket, _ = await open_socket(patient_cookie)
+        await subscribe(socket, "probe:2")
+        await database_sync_to_async(send_now)("probe:2", {"type": "message.new"})
+        return await closed_with(socket)
+
+    assert run(scenario) == ([], 1013)
 
 
 # --- writes ------------------------------------------------------------------------------------

@@ -16,6 +16,7 @@ from carecircle.core import realtime
 from carecircle.core.factories import CommunityFactory
 from carecircle.core.realtime import (
     EVENT_TYPE,
+    LocalChannelLayer,
     broadcast,
     group_name,
     parse_stream,
@@ -214,3 +215,57 @@ def test_revoking_access_tells_the_stream_after_commit():
         "stream": "room:3",
         "event": {"type": "access.revoked", "user_ids": [5, 7], "reason": "removed"},
     }
+
+
+# --- the embedded layer -------------------------------------------------------------------------
+
+
+def test_the_local_layer_gives_each_group_member_the_message_once():
+    layer = LocalChannelLayer()
+
+    async def scenario():
+        channels = [await layer.new_channel() for _ in range(3)]
+        for channel in channels:
+            await layer.group_add("stream.room.3", channel)
+        await layer.group_discard("stream.room.3", channels[2])
+        message = {"type": EVENT_TYPE, "stream": "room:3", "event": {"id": 1}}
+        await layer.group_send("stream.room.3", message)
+        message["event"]["id"] = 2  # the sender's later change does not reach anyone
+        received = [await layer.receive(channel) for channel in channels[:2]]
+        left_out = layer.channels.get(channels[2])
+        return received, left_out
+
+    received, left_out = run(scenario)
+
+    expected = {"type": EVENT_TYPE, "stream": "room:3", "event": {"id": 1}}
+    assert received == [expected, expected]
+    assert left_out is None
+
+
+def test_the_local_layer_sweeps_expired_messages_at_most_once_a_period():
+    layer = LocalChannelLayer(expiry=0, sweep_seconds=3600)
+
+    async def scenario():
+        slow = await layer.new_channel()
+        await layer.group_add("stream.room.3", slow)
+        await layer.group_send("stream.room.3", {"type": EVENT_TYPE})  # expires at once
+        await layer.group_send("stream.nothing.1", {"type": EVENT_TYPE})  # the first sweep
+        swept_once = slow in layer.groups.get("stream.room.3", {})
+        layer.swept_at -= 3600
+        await layer.group_send("stream.nothing.1", {"type": EVENT_TYPE})
+        return swept_once, slow in layer.groups.get("stream.room.3", {})
+
+    still_there_before_the_period, still_there_after = run(scenario)
+
+    # The first sweep ran before the message was queued; the next only once the period passed,
+    # and it drops the channel whose message expired unread, as channels' layer does.
+    assert still_there_before_the_period is True
+    assert still_there_after is False
+
+
+def test_a_channel_receiving_for_many_sockets_may_fall_further_behind():
+    layer = LocalChannelLayer(capacity=100)
+    layer.widen("specific..inmemory!hub")
+
+    assert layer.get_capacity("specific..inmemory!abc") == 100
+    assert layer.get_capacity("specific..inmemory!hub") == 10_000

@@ -180,6 +180,11 @@
   }
 
   function receive(frame) {
+    if (frame.type === "batch") {
+      // Frames that waited for this socket together, in order.
+      (frame.frames || []).forEach(receive);
+      return;
+    }
     var options = frame.stream ? streams[frame.stream] : null;
     if (frame.type === "event") {
       if (frame.stream && frame.stream.indexOf("user:") === 0) {
