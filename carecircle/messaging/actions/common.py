@@ -26,7 +26,10 @@ BACKLOG_MAX = 200
 
 def clean_body(body: Any) -> str:
     """The message text, stripped; raises ValidationFailed (field "body") if empty or too long."""
-    text = (body if isinstance(body, str) else "").strip()
+    # One kind of line break: Markdown also breaks lines at a lone "\r", which would let a
+    # message step outside the quote a published transcript puts it in.
+    text = (body if isinstance(body, str) else "").replace("\r\n", "\n").replace("\r", "\n")
+    text = text.strip()
     if not text:
         raise ValidationFailed(_("Please write a message."), field="body")
     if len(text) > BODY_MAX:
