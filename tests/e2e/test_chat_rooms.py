@@ -12,7 +12,6 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from tests.e2e.conftest import audit, browser, site  # noqa: F401 - the journeys' fixtures
 from tests.e2e.support import Audit, Site
 from tests.e2e.test_data_rights import check, phone_context, sign_in
 
@@ -34,9 +33,7 @@ ROOM_NAME = "Friday night check-in"
 
 
 def test_a_message_appears_live_in_the_other_members_room(
-    site: Site,  # noqa: F811
-    browser: Browser,  # noqa: F811
-    audit: Audit,  # noqa: F811
+    site: Site, browser: Browser, audit: Audit
 ) -> None:
     manager = audit.watch(phone_context(browser, site).new_page())
     sign_in(manager, MANAGER)
@@ -81,9 +78,7 @@ def test_a_message_appears_live_in_the_other_members_room(
 
 
 def test_a_manager_schedules_a_session_and_members_see_when_the_room_opens(
-    site: Site,  # noqa: F811
-    browser: Browser,  # noqa: F811
-    audit: Audit,  # noqa: F811
+    site: Site, browser: Browser, audit: Audit
 ) -> None:
     from datetime import date, timedelta
 
