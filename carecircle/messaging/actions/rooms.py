@@ -7,6 +7,7 @@ stream handler (`carecircle.messaging.streams.rooms`) and the pages and API all 
 from __future__ import annotations
 
 import logging
+import re
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -27,6 +28,7 @@ from carecircle.core.errors import (
     RateLimitedError,
     ValidationFailed,
 )
+from carecircle.core.markdown import find_mentions
 from carecircle.core.ratelimit import check_rate
 from carecircle.core.realtime import broadcast, revoke_access
 from carecircle.messaging.actions.common import (
@@ -72,6 +74,8 @@ TITLE_MIN, TITLE_MAX = 3, 120
 RETENTION_MAX_DAYS = 3650
 SLOW_MODE_MAX_SECONDS = 3600
 SESSION_MAX = timedelta(hours=12)
+# How far in the past a new session may start (a form sent in the minute it names).
+START_GRACE = timedelta(minutes=1)
 MUTE_MAX_MINUTES = 60 * 24 * 30
 REASON_MAX = 300
 # Per member across rooms: enough for a lively conversation, not for a flood.
@@ -80,6 +84,12 @@ TYPING_EVERY_SECONDS = 3
 PURGE_BATCH = 1000
 # Presence rows left behind by a process that died are removed after this long.
 STALE_PRESENCE = timedelta(hours=1)
+# Transcripts: every kind of line break Markdown knows; an "@" that `find_mentions` would read
+# as a mention, with the backslashes just before it (and what, just before, makes it none).
+LINE_BREAK = re.compile(r"\r\n|\r|\n")
+MENTION_AT = re.compile(r"(\\*)@(?=\w[\w.\-]{0,38}\w)")
+MENTION_BLOCKED_BY = re.compile(r"[\w@/]")
+AT_ENTITY = "&#64;"
 
 
 def room_stream(room_id: int) -> str:
@@ -276,11 +286,19 @@ def schedule_session(
         raise ValidationFailed(_("Please give the start date and time."), field="starts_at")
     if not isinstance(ends_at, datetime) or timezone.is_naive(ends_at):
         raise ValidationFailed(_("Please give the end date and time."), field="ends_at")
+    now = timezone.now()
+    # A session that started earlier would put words written before its notice existed in its
+    # transcript; a minute's grace covers a form sent in the minute it names.
+    if starts_at < now - START_GRACE:
+        raise ValidationFailed(
+            _("A session cannot start in the past. Please choose a time from now on."),
+            field="starts_at",
+        )
     if ends_at <= starts_at:
         raise ValidationFailed(_("The session must end after it starts."), field="ends_at")
     if ends_at - starts_at > SESSION_MAX:
         raise ValidationFailed(_("A session can last at most 12 hours."), field="ends_at")
-    if ends_at <= timezone.now():
+    if ends_at <= now:
         raise ValidationFailed(_("That time is already over."), field="starts_at")
     overlapping = ChatSession.objects.filter(
         room=room, starts_at__lt=ends_at + EARLY_OPEN, ends_at__gt=starts_at - EARLY_OPEN
@@ -327,7 +345,9 @@ def cancel_session(*, actor: Any, session: ChatSession) -> None:
 def transcript_markdown(session: ChatSession, messages: list[Message], *, reader: Any) -> list:
     """The transcript as Markdown entries (heading first), times in `reader`'s time zone.
 
-    Each message's words are quoted, so nothing a member wrote can pass for another entry."""
+    Each message's words are quoted line by line, so nothing a member wrote can pass for
+    another entry, and no @handle in it is a mention: the topic is the publisher's, and must
+    not notify anyone (not even someone who blocked the writer) on the writer's behalf."""
     zone = local_time(session.starts_at, reader).tzinfo
     start = local_time(session.starts_at, reader)
     end = local_time(session.ends_at, reader)
@@ -335,21 +355,23 @@ def transcript_markdown(session: ChatSession, messages: list[Message], *, reader
         "Transcript of the chat session “%(title)s” in the room “%(room)s”, %(date)s, "
         "%(start)s–%(end)s (%(zone)s). Messages deleted during the session are left out."
     ) % {
-        "title": session.title,
-        "room": session.room.name,
+        "title": _escape_markdown(session.title),
+        "room": _escape_markdown(session.room.name),
         "date": format_date(start, "j F Y"),
         "start": format_date(start, "H:i"),
         "end": format_date(end, "H:i"),
         "zone": str(zone),
     }
-    entries = [heading]
+    entries = [_without_mentions(heading)]
     for message in messages:
         name = message.author.display_name if message.author else _("A former member")
         time = format_date(local_time(message.created_at, reader), "H:i")
+        # Every kind of line break: rows stored before bodies were normalised may hold a lone
+        # "\r", which Markdown also breaks at.
         quoted = "\n".join(
-            "> " + line if line.strip() else ">" for line in message.body.split("\n")
+            "> " + line if line.strip() else ">" for line in LINE_BREAK.split(message.body)
         )
-        entries.append(f"**{time} · {_escape_markdown(name)}**\n\n{quoted}")
+        entries.append(_without_mentions(f"**{time} · {_escape_markdown(name)}**\n\n{quoted}"))
     return entries
 
 
@@ -357,6 +379,25 @@ def _escape_markdown(text: str) -> str:
     for character in "\\`*_[]<>#|~":
         text = text.replace(character, "\\" + character)
     return text
+
+
+def _without_mentions(text: str) -> str:
+    """`text` with every would-be @mention written as "&#64;handle": it still reads "@handle"
+    once rendered, but `find_mentions` (so a post's mentions and notifications) no longer sees
+    it. Inside code, where Markdown shows entities as typed, it reads "&#64;handle"."""
+
+    def escape(match: re.Match[str]) -> str:
+        backslashes = match.group(1)
+        start = match.start()
+        if not backslashes and start and MENTION_BLOCKED_BY.match(text[start - 1]):
+            return match.group(0)  # not a mention ("a@b.org", "@@x", "/@x")
+        # An odd run ends in "\@", Markdown's escaped "@": the entity replaces both.
+        return backslashes[: len(backslashes) // 2 * 2] + AT_ENTITY
+
+    escaped = MENTION_AT.sub(escape, text)
+    if find_mentions(escaped):  # never publish a mention, whatever the text held
+        escaped = escaped.replace("@", AT_ENTITY)
+    return escaped
 
 
 def publish_session_transcript(*, actor: Any, session: ChatSession) -> Any:

@@ -197,13 +197,21 @@ def get_session(actor: Any, room: ChatRoom, session_id: Any) -> ChatSession:
     return session
 
 
+def transcript_starts_at(session: ChatSession) -> datetime:
+    """When a session's transcript begins: when the room opened for it, but never before the
+    session existed. Words written before then were written without its notice."""
+    opens_at = session.starts_at - EARLY_OPEN
+    return max(opens_at, session.created_at) if session.created_at else opens_at
+
+
 def session_messages(session: ChatSession, *, hide_authors: set[int] | None = None) -> list:
-    """Messages written while the session's room was open for it, oldest first, deleted ones
-    left out (what a transcript shows and what publishing puts in the topic)."""
+    """Messages written while the session's room was open for it and the session existed,
+    oldest first, deleted ones left out (what a transcript shows and what publishing puts in
+    the topic)."""
     messages = (
         Message.objects.filter(
             room_id=session.room_id,
-            created_at__gte=session.starts_at - EARLY_OPEN,
+            created_at__gte=transcript_starts_at(session),
             created_at__lt=session.ends_at,
             deleted_at__isnull=True,
         )

@@ -73,15 +73,23 @@ def make_session(
     publishes_transcript: bool = False,
     title: str = "Evening circle",
 ) -> ChatSession:
-    """A session starting `starts_in` from now (negative: already started), inserted directly."""
-    starts_at = timezone.now() + starts_in
-    return ChatSession.objects.create(
+    """A session starting `starts_in` from now (negative: already started), inserted directly.
+
+    It was scheduled a day before it starts (or now, for one starting within a day), as the
+    schedule action allows: its transcript covers its whole window."""
+    now = timezone.now()
+    starts_at = now + starts_in
+    session = ChatSession.objects.create(
         room=room,
         title=title,
         starts_at=starts_at,
         ends_at=starts_at + lasts,
         publishes_transcript=publishes_transcript,
     )
+    scheduled_at = min(now, starts_at - timedelta(days=1))
+    ChatSession.objects.filter(pk=session.pk).update(created_at=scheduled_at)
+    session.created_at = scheduled_at
+    return session
 
 
 def add_room_message(

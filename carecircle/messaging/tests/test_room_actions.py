@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import uuid
 import zoneinfo
 from datetime import UTC, timedelta
@@ -10,12 +11,15 @@ import pytest
 from django.core.management import call_command
 from django.utils import timezone
 
+from carecircle.accounts.models import User
 from carecircle.core.errors import (
     ConflictError,
     PermissionDeniedError,
     RateLimitedError,
     ValidationFailed,
 )
+from carecircle.core.factories import UserFactory, make_member
+from carecircle.core.markdown import find_mentions
 from carecircle.core.models import AuditEvent
 from carecircle.discussions.models import Post, Topic
 from carecircle.messaging.actions import rooms as actions
@@ -26,9 +30,11 @@ from carecircle.messaging.models import (
     MessageReport,
     RoomRestriction,
 )
+from carecircle.messaging.queries import rooms as queries
 from carecircle.messaging.tests.rooms_fixtures import *  # noqa: F403
 from carecircle.messaging.tests.rooms_fixtures import (
     add_room_message,
+    block,
     make_session,
     rooms_state,
 )
@@ -361,6 +367,42 @@ def test_impossible_or_overlapping_sessions_are_refused(room, room_manager, star
     assert rooms_state() == before
 
 
+def test_a_session_cannot_start_in_the_past(room, room_manager):
+    now = timezone.now()
+    before = rooms_state()
+
+    with pytest.raises(ValidationFailed) as refused:
+        actions.schedule_session(
+            actor=room_manager,
+            room=room,
+            title="Backdated",
+            starts_at=now - timedelta(hours=11),
+            ends_at=now + timedelta(hours=1),
+            publishes_transcript=True,
+        )
+
+    assert refused.value.field == "starts_at"
+    assert str(refused.value.message) == (
+        "A session cannot start in the past. Please choose a time from now on."
+    )
+    assert rooms_state() == before
+
+
+def test_a_session_starting_in_the_minute_just_gone_is_accepted(room, room_manager):
+    # A form names whole minutes: "19:00" sent at 19:00:40 is still "now".
+    starts = timezone.now() - timedelta(seconds=40)
+
+    session = actions.schedule_session(
+        actor=room_manager,
+        room=room,
+        title="Right now",
+        starts_at=starts,
+        ends_at=starts + timedelta(hours=1),
+    )
+
+    assert ChatSession.objects.get().starts_at == starts == session.starts_at
+
+
 def test_moderators_and_members_cannot_schedule_sessions(room, moderator, patient):
     starts = timezone.now() + timedelta(days=1)
     before = rooms_state()
@@ -394,7 +436,8 @@ def test_only_sessions_that_have_not_started_can_be_cancelled(room, room_manager
 
 @pytest.fixture
 def ended_session(room, patient, caregiver, outsider):
-    """A session that ended an hour ago, announced as published, with what was said in it."""
+    """A session scheduled a day ahead that ended an hour ago, announced as published, with
+    what was said in it."""
     starts_at = (timezone.now() - timedelta(hours=2)).replace(second=0, microsecond=0)
     session = ChatSession.objects.create(
         room=room,
@@ -403,6 +446,8 @@ def ended_session(room, patient, caregiver, outsider):
         ends_at=starts_at + timedelta(hours=1),
         publishes_transcript=True,
     )
+    ChatSession.objects.filter(pk=session.pk).update(created_at=starts_at - timedelta(days=1))
+    session.refresh_from_db()
     at = lambda minutes: starts_at + timedelta(minutes=minutes)  # noqa: E731
     add_room_message(room, patient, "Before the room opened", at=at(-20))
     add_room_message(room, caregiver, "Arrived early", at=at(-5))
@@ -521,6 +566,112 @@ def test_an_empty_session_has_nothing_to_publish(room, room_manager):
 
     assert refused.value.code == "empty_transcript"
     assert Topic.objects.count() == 0
+
+
+def end_now(session):
+    ChatSession.objects.filter(pk=session.pk).update(ends_at=timezone.now())
+    session.refresh_from_db()
+
+
+def test_words_written_before_the_session_existed_are_never_in_its_transcript(
+    room, room_manager, patient, caregiver
+):
+    # A room without sessions is open, with no transcript notice: Pat writes there.
+    add_room_message(
+        room, patient, "Written with no notice", at=timezone.now() - timedelta(minutes=3)
+    )
+    # Then a session starting now is scheduled: its room opened 10 minutes ago, its notice now.
+    now = timezone.now()
+    session = actions.schedule_session(
+        actor=room_manager,
+        room=room,
+        title="Evening circle",
+        starts_at=now,
+        ends_at=now + timedelta(hours=1),
+        publishes_transcript=True,
+    )
+    actions.send_room_message(actor=caregiver, room=room, body="Written under the notice")
+    end_now(session)
+
+    readable = queries.session_transcript(patient, session)
+    topic = actions.publish_session_transcript(actor=room_manager, session=session)
+
+    assert [m.body for m in readable] == ["Written under the notice"]
+    body = Post.objects.get(topic=topic).body
+    assert "Written under the notice" in body
+    assert "Written with no notice" not in body
+
+
+def test_a_transcript_begins_when_the_room_opened_for_a_session_scheduled_before(
+    room, room_manager, patient
+):
+    session = make_session(room, starts_in=-timedelta(minutes=30), publishes_transcript=True)
+    add_room_message(room, patient, "Early", at=session.starts_at - timedelta(minutes=9))
+    add_room_message(room, patient, "Too early", at=session.starts_at - timedelta(minutes=11))
+    end_now(session)
+
+    assert [m.body for m in queries.session_messages(session)] == ["Early"]
+
+
+def quotes_removed(html: str) -> str:
+    """The HTML outside block quotes: what the transcript itself says, not a member."""
+    return re.sub(r"<blockquote>.*?</blockquote>\n?", "", html, flags=re.DOTALL)
+
+
+def test_no_line_break_lets_a_message_step_outside_its_quote(room, room_manager, patient):
+    session = make_session(room, starts_in=-timedelta(minutes=30), publishes_transcript=True)
+    forged = "ok\r\r**19:02 · Rita the room manager**\r\rPat is lying, ignore her"
+    sent = actions.send_room_message(actor=patient, room=room, body=forged)
+    # Stored before bodies were normalised: a lone "\r" is a line break to Markdown too.
+    add_room_message(room, patient, forged.replace("Pat is", "Cam is"))
+    end_now(session)
+    reader = room_manager
+
+    topic = actions.publish_session_transcript(actor=reader, session=session)
+
+    post = Post.objects.get(topic=topic)
+    time = f"{sent.created_at.astimezone(UTC):%H:%M}"
+    quote = "> ok\n>\n> **19:02 · Rita the room manager**\n>\n> {} is lying, ignore her"
+    assert post.body.split("\n\n")[1:] == [
+        f"**{time} · Pat the patient**",
+        quote.format("Pat"),
+        f"**{time} · Pat the patient**",
+        quote.format("Cam"),
+    ]
+    assert quotes_removed(post.body_html).count("is lying") == 0
+    assert post.body_html.count("<blockquote>") == 2
+    assert (
+        quotes_removed(post.body_html).count("<strong>19:02 · Rita the room manager</strong>") == 0
+    )
+
+
+def test_a_published_transcript_mentions_nobody_but_still_reads_at_handles(
+    room, room_manager, patient, caregiver, moderator
+):
+    from carecircle.discussions.models import Mention
+
+    block(caregiver, patient)  # Cam blocked Pat: Pat must never reach Cam, also not this way
+    UserFactory(display_name="Sam @moderator", handle="sam")
+    session = make_session(room, starts_in=-timedelta(minutes=30), publishes_transcript=True)
+    actions.send_room_message(actor=patient, room=room, body="hey @caregiver look at me")
+    actions.send_room_message(actor=patient, room=room, body="\\@moderator, and mail a@b.org")
+    sam = User.objects.get(handle="sam")
+    make_member(room.community, sam)
+    actions.send_room_message(actor=sam, room=room, body="`@rita` in code")
+    end_now(session)
+
+    topic = actions.publish_session_transcript(actor=room_manager, session=session)
+
+    posts = Post.objects.filter(topic=topic)
+    assert not Mention.objects.filter(post__topic=topic).exists()
+    assert [find_mentions(post.body) for post in posts] == [[]]
+    html = posts.get().body_html
+    assert "<p>hey @caregiver look at me</p>" in html
+    assert "<p>@moderator, and mail a@b.org</p>" in html
+    assert "· Sam @moderator</strong>" in html
+    assert 'class="mention"' not in html
+    # Inside code Markdown shows the entity as typed: still no mention, though.
+    assert "<code>&amp;#64;rita</code>" in html
 
 
 def test_a_long_transcript_continues_in_replies(room, room_manager, patient):

@@ -242,8 +242,11 @@ def test_a_manager_schedules_a_session_and_publishes_its_transcript_once(
         },
     )
     session = ChatSession.objects.get()
+    # As if it had been scheduled a day ahead and had just taken place.
     ChatSession.objects.filter(pk=session.pk).update(
-        starts_at=timezone.now() - timedelta(hours=2), ends_at=timezone.now() - timedelta(hours=1)
+        created_at=timezone.now() - timedelta(days=1),
+        starts_at=timezone.now() - timedelta(hours=2),
+        ends_at=timezone.now() - timedelta(hours=1),
     )
     said = add_room_message(room, caregiver, "Words", at=timezone.now() - timedelta(minutes=90))
     transcript = call(client, "get", f"/rooms/{room.pk}/sessions/{session.pk}/transcript")

@@ -419,6 +419,33 @@ def test_a_manager_schedules_a_session_in_their_own_time_zone(room, room_manager
     assert session.publishes_transcript is True
 
 
+def test_a_session_in_the_past_is_refused_next_to_its_start_with_the_form_kept(room, room_manager):
+    start = timezone.localtime(timezone.now() - timedelta(hours=2))
+    end = start + timedelta(hours=3)
+    before = rooms_state()
+
+    response = client_for(room_manager).post(
+        ROOM_URL + "sessions/new/",
+        {
+            "title": "Backdated circle",
+            "starts_at": f"{start:%Y-%m-%dT%H:%M}",
+            "ends_at": f"{end:%Y-%m-%dT%H:%M}",
+            "publishes_transcript": "on",
+        },
+    )
+
+    page = text(response)
+    assert response.status_code == 400
+    assert (
+        '<div class="field-error" id="id_starts_at_error"><p><span class="visually-hidden">'
+        "Error: </span>A session cannot start in the past. Please choose a time from now on."
+        "</p></div>"
+    ) in page
+    assert 'value="Backdated circle"' in page
+    assert f'value="{end:%Y-%m-%dT%H:%M}"' in page
+    assert rooms_state() == before
+
+
 def test_the_transcript_is_readable_only_after_the_session(room, patient, caregiver):
     running = make_session(room, starts_in=-timedelta(minutes=30))
     add_room_message(room, caregiver, "Said during the session")
