@@ -483,8 +483,7 @@ def _check_room_open(actor: Any, room: ChatRoom, now: datetime) -> None:
     )
 
 
-def _check_slow_mode(actor: Any, room: ChatRoom, now: datetime) -> None:
-    seconds = room.slow_mode_seconds
+def _check_slow_mode(actor: Any, room: ChatRoom, seconds: int, now: datetime) -> None:
     if not seconds or can_moderate_room(actor, room):
         return
     last = (
@@ -512,7 +511,10 @@ def send_room_message(*, actor: Any, room: ChatRoom, body: Any, client_id: Any =
 
     Idempotent by `client_id`: a retried send returns the stored message (also when two copies
     race). Checks, in order: the actor may read the room; then that it is not archived, they
-    are not muted, the room is open (session window), the text, the rate and slow mode."""
+    are not muted, the room is open (session window), the text; then, with the room's row
+    locked, slow mode and the rate (a send slow mode refuses does not count towards the rate).
+    The lock makes a member's sends in a room pass slow mode one at a time, and message ids
+    commit in order within a room."""
     if not can_read_room(actor, room):
         _revoke_if_subscribed(actor, room)
         check_can_use_rooms(actor, room.community)
@@ -530,11 +532,23 @@ def send_room_message(*, actor: Any, room: ChatRoom, body: Any, client_id: Any =
     _check_not_muted(actor, room, now)
     _check_room_open(actor, room, now)
     text = clean_body(body)
-    check_rate(scope="room_send", key=str(actor.pk), rate=SEND_RATE)
-    _check_slow_mode(actor, room, now)
     html = render_body(text)
     try:
         with transaction.atomic():
+            seconds = (
+                ChatRoom.objects.select_for_update()
+                .filter(pk=room.pk)
+                .values_list("slow_mode_seconds", flat=True)
+                .first()
+            )
+            if client_uuid is not None:
+                # A copy of this send that held the lock first is answered as a retry.
+                stored = existing_send(actor, client_uuid)
+                if stored is not None and stored.room_id == room.pk:
+                    stored.room = room
+                    return stored
+            _check_slow_mode(actor, room, seconds or 0, timezone.now())
+            check_rate(scope="room_send", key=str(actor.pk), rate=SEND_RATE)
             message = Message.objects.create(
                 room=room, author=actor, client_id=client_uuid, body=text, body_html=html
             )

@@ -6,6 +6,7 @@ import re
 import uuid
 import zoneinfo
 from datetime import UTC, timedelta
+from types import SimpleNamespace
 
 import pytest
 from django.core.management import call_command
@@ -820,6 +821,44 @@ def test_slow_mode_lets_a_member_write_again_after_the_period(room, moderator, p
     actions.send_room_message(actor=patient, room=room, body="Now")
 
     assert Message.objects.count() == 2
+
+
+def test_slow_mode_is_read_from_the_room_itself_not_a_stale_copy(room, moderator, patient):
+    stale = ChatRoom.objects.get(pk=room.pk)
+    actions.set_room_slow_mode(actor=moderator, room=room, seconds=30)
+    actions.send_room_message(actor=patient, room=stale, body="First")
+
+    with pytest.raises(RateLimitedError) as refused:
+        actions.send_room_message(actor=patient, room=stale, body="Second")
+
+    assert refused.value.code == "slow_mode"
+    assert list(Message.objects.values_list("body", flat=True)) == ["First"]
+
+
+def test_a_send_refused_by_slow_mode_does_not_count_towards_the_rate(
+    room, moderator, patient, monkeypatch
+):
+    from carecircle.core import ratelimit
+
+    # One rate window for the whole test, wherever the clock is.
+    monkeypatch.setattr(ratelimit, "time", SimpleNamespace(time=lambda: 1_000_000.0))
+    actions.set_room_slow_mode(actor=moderator, room=room, seconds=30)
+    actions.send_room_message(actor=patient, room=room, body="First")
+    codes = []
+    for number in range(25):
+        with pytest.raises(RateLimitedError) as refused:
+            actions.send_room_message(actor=patient, room=room, body=f"Try {number}")
+        codes.append(refused.value.code)
+    actions.set_room_slow_mode(actor=moderator, room=room, seconds=0)
+
+    for number in range(19):  # the 20 sends per 10 seconds, the first one included
+        actions.send_room_message(actor=patient, room=room, body=f"Message {number}")
+    with pytest.raises(RateLimitedError) as limited:
+        actions.send_room_message(actor=patient, room=room, body="One too many")
+
+    assert codes == ["slow_mode"] * 25
+    assert limited.value.code == "rate_limited"
+    assert Message.objects.filter(author=patient).count() == 20
 
 
 def test_members_cannot_set_slow_mode(room, patient):
