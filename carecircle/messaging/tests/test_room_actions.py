@@ -10,6 +10,7 @@ from types import SimpleNamespace
 
 import pytest
 from django.core.management import call_command
+from django.db import connection
 from django.utils import timezone
 
 from carecircle.accounts.models import User
@@ -896,6 +897,33 @@ def test_the_purge_deletes_exactly_the_expired_messages_and_is_idempotent(
 
     assert sorted(Message.objects.values_list("pk", flat=True)) == sorted(m.pk for m in kept)
     assert not Message.objects.filter(pk__in=[m.pk for m in expired]).exists()
+
+
+def test_a_message_reported_while_the_purge_runs_is_kept(room, patient, caregiver):
+    now = timezone.now()
+    ChatRoom.objects.filter(pk=room.pk).update(retention_days=7)
+    old = add_room_message(room, patient, "Old", at=now - timedelta(days=8))
+    reported = add_room_message(room, patient, "Reported meanwhile", at=now - timedelta(days=8))
+    reports = []
+
+    def report_after_the_batch_is_read(execute, sql, params, many, context):
+        result = execute(sql, params, many, context)
+        if not reports and sql.lstrip().upper().startswith("SELECT") and "LIMIT" in sql.upper():
+            # Someone reports the message between the purge's read and its delete.
+            reports.append(
+                MessageReport.objects.create(message=reported, reporter=caregiver, reason="abusive")
+            )
+        return result
+
+    with connection.execute_wrapper(report_after_the_batch_is_read):
+        deleted = actions.purge_chat_history(now=now)
+
+    assert deleted == 1
+    assert list(Message.objects.values_list("pk", flat=True)) == [reported.pk]
+    assert list(MessageReport.objects.values_list("pk", "message_id")) == [
+        (reports[0].pk, reported.pk)
+    ]
+    assert not Message.objects.filter(pk=old.pk).exists()
 
 
 def test_the_purge_command_reports_how_many_it_deleted(room, patient, capsys):
