@@ -138,19 +138,33 @@
       }, 1500);
     }
 
-    function show(message, isNew) {
+    // The first message shown with a greater id than `id` (null: none, so `id` goes last).
+    function followerOf(id) {
+      var follower = null;
+      for (var item = log.lastElementChild; item; item = item.previousElementSibling) {
+        if (parseInt(item.getAttribute("data-message-id"), 10) < id) break;
+        follower = item;
+      }
+      return follower;
+    }
+
+    // `kind`: "new" (from the stream: announced), "sent" (the reply to our own send), or
+    // "changed" (edited or deleted). A message already shown is never added twice, and only a
+    // change redraws it: a late copy of a new message must not bring back deleted words.
+    function show(message, kind) {
       var existing = document.getElementById("message-" + message.id);
       if (existing) {
-        render(existing, message);
+        if (kind === "changed") render(existing, message);
         return;
       }
       var stick = nearBottom();
       var item = render(template.content.firstElementChild.cloneNode(true), message);
-      log.appendChild(item);
+      // Messages arrive in any order (the reply to a send, the stream, a catch-up): by id.
+      log.insertBefore(item, followerOf(message.id));
       if (empty) empty.hidden = true;
       if (message.id > lastId) lastId = message.id;
       if (stick) scrollToEnd();
-      if (isNew) announce(message);
+      if (kind === "new") announce(message);
       clearTyping(message.author && message.author.handle);
     }
 
@@ -211,11 +225,11 @@
     function onEvent(event) {
       switch (event.type) {
         case "message.new":
-          show(event.message, true);
+          show(event.message, "new");
           break;
         case "message.edited":
         case "message.deleted":
-          show(event.message, false);
+          show(event.message, "changed");
           break;
         case "presence":
           present = {};
@@ -319,7 +333,7 @@
       live.request(stream, { type: "send", client_id: id, body: body }, { retry: true }).then(
         function (message) {
           status.textContent = "";
-          show(message, false);
+          show(message, "sent");
           scrollToEnd();
           // Only clear what was sent: the member may have started the next message meanwhile.
           if (textarea.value === body) textarea.value = "";
