@@ -295,6 +295,11 @@ def test_during_a_published_session_the_room_says_so_before_anyone_writes(room, 
     page = text(client_for(patient).get(ROOM_URL))
 
     assert "This session may be published." in page
+    assert (
+        "The topic is a copy posted by the manager: your words stay in it even if you later "
+        "delete your messages here, the room deletes its old messages, or your account is "
+        "erased."
+    ) in page
     assert 'id="room-composer" novalidate>' in page
 
 
@@ -468,7 +473,12 @@ def test_a_manager_publishes_a_transcript_with_one_click(room, room_manager, car
     client = client_for(room_manager)
     url = f"{ROOM_URL}sessions/{session.pk}/"
 
-    assert "Publish the transcript" in text(client.get(url))
+    offer = text(client.get(url))
+    assert "Publish the transcript" in offer
+    assert (
+        "The topic is a copy: it keeps members' words after the room's messages are "
+        "deleted or a member's account is erased."
+    ) in offer
     response = client.post(url + "publish")
     again = client.post(url + "publish")
 
