@@ -18,6 +18,7 @@ import logging
 import time
 from collections import deque
 from collections.abc import Awaitable, Callable
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from channels.consumer import get_handler_name
@@ -72,7 +73,14 @@ GROUP_REFRESH_SECONDS = 3600
 OutboxItem = str | Callable[[], Awaitable[None]] | None
 
 
-def in_thread(function: Callable[..., Any]) -> Callable[..., Awaitable[Any]]:
+# Keep-alive work (presence refreshes, session checks of idle sockets) runs in threads of its
+# own, so hundreds of keep-alives never keep a member's message waiting for a free thread.
+KEEPALIVE_THREADS = ThreadPoolExecutor(max_workers=2, thread_name_prefix="realtime-keepalive")
+
+
+def in_thread(
+    function: Callable[..., Any], *, keepalive: bool = False
+) -> Callable[..., Awaitable[Any]]:
     """Run a handler or action (synchronous, using the ORM) in a worker thread.
 
     Not Channels' default "thread-sensitive" mode, which runs the database work of every socket
@@ -81,6 +89,8 @@ def in_thread(function: Callable[..., Any]) -> Callable[..., Awaitable[Any]]:
     transaction, connections closed around it), so any worker thread may run it; one socket's
     calls still run one after another, as a consumer handles one message at a time.
     """
+    if keepalive:
+        return database_sync_to_async(function, thread_sensitive=False, executor=KEEPALIVE_THREADS)
     return database_sync_to_async(function, thread_sensitive=False)
 
 
@@ -378,7 +388,9 @@ class RealtimeConsumer(AsyncWebsocketConsumer):
                 continue
             await self.hub.follow(stream, self)
             try:
-                await in_thread(handler.heartbeat)(self.user, subscription, self.channel_name)
+                await in_thread(handler.heartbeat, keepalive=True)(
+                    self.user, subscription, self.channel_name
+                )
             except Exception:  # noqa: BLE001 - presence may lag; the socket goes on
                 logger.exception("Heartbeat of %s failed", stream)
 
@@ -522,7 +534,7 @@ class RealtimeConsumer(AsyncWebsocketConsumer):
         from carecircle.signin.actions import live_session_problem
 
         try:
-            problem = await in_thread(live_session_problem)(
+            problem = await in_thread(live_session_problem, keepalive=not (active or force))(
                 user=self.user, session=self.scope.get("session"), active=active
             )
         except Exception:  # noqa: BLE001 - see the docstring
