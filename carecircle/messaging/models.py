@@ -88,6 +88,9 @@ class Participant(models.Model):
     left_at = models.DateTimeField(null=True, blank=True)
     # Messages with an id up to this one count as read.
     last_read_message_id = models.BigIntegerField(default=0)
+    # The member reads only messages with a greater id: 0 for the people who started the
+    # conversation, its last message id for a member added later (or added back after leaving).
+    history_from_message_id = models.BigIntegerField(default=0)
     is_muted = models.BooleanField(default=False)
 
     class Meta:

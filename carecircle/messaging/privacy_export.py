@@ -3,9 +3,10 @@
 Export (docs/privacy.md, "Messaging"):
 
 - conversations.json: every conversation the member has a place in. For those they can read
-  (in it, or a request waiting for them) every message with its words, since they can read
-  them anyway; for those they left or declined, only their own messages. Other people appear
-  by display name, without their state: who declined or left is not shown.
+  (in it, or a request waiting for them) the messages they can read there, with their words
+  (everything for the people who started it; for someone added later, what was said from
+  then on) and their own; for those they left or declined, only their own messages. Other
+  people appear by display name, without their state: who declined or left is not shown.
 - room_messages.json: their own chat room messages (other people's room messages are theirs).
 - message_blocks.json: the members they muted or blocked. Not who blocked them: that would
   tell them something the other member chose to keep to themself.
@@ -81,6 +82,8 @@ def conversations(member: Any) -> Iterator[Row]:
         messages = Message.objects.filter(conversation=conversation).select_related("author")
         if place.state not in READABLE:
             messages = messages.filter(author=member)
+        else:
+            messages = messages.filter(Q(pk__gt=place.history_from_message_id) | Q(author=member))
         yield {
             "id": conversation.pk,
             "kind": conversation.kind,

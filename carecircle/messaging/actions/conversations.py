@@ -275,6 +275,15 @@ def send_message(
     return message
 
 
+def _lock(conversation: Conversation) -> int:
+    """Lock the conversation's row until the transaction ends; its last message id."""
+    return int(
+        Conversation.objects.select_for_update()
+        .values_list("last_message_id", flat=True)
+        .get(pk=conversation.pk)
+    )
+
+
 def _stored_send(actor: Any, conversation: Conversation, client_uuid: uuid.UUID | None) -> Any:
     stored = existing_send(actor, client_uuid)
     if stored is not None and stored.conversation_id != conversation.pk:
@@ -332,7 +341,10 @@ def _conversation_of(message: Message) -> Conversation:
 def mark_read(*, actor: Any, conversation: Conversation, message_id: Any) -> int:
     """Mark the conversation read up to `message_id`; returns the actor's read marker.
 
-    Markers only move forward. Members who share read receipts tell the others ("seen").
+    Markers only move forward, and only over messages the actor may read (not those from
+    before they were added). Members who share read receipts tell the others ("seen"); the
+    event carries where the reader's history starts, so nobody is shown as having seen a
+    message from before it.
     """
     permissions.check_signed_in(actor)
     place = _place(actor, conversation)
@@ -348,7 +360,7 @@ def mark_read(*, actor: Any, conversation: Conversation, message_id: Any) -> int
         .first()
     ) or 0
     target = min(wanted, newest)
-    if target <= place.last_read_message_id:
+    if target <= max(place.last_read_message_id, place.history_from_message_id):
         return place.last_read_message_id
     with transaction.atomic():
         moved = Participant.objects.filter(pk=place.pk, last_read_message_id__lt=target).update(
@@ -362,6 +374,7 @@ def mark_read(*, actor: Any, conversation: Conversation, message_id: Any) -> int
                         "type": "read",
                         "user": {"handle": actor.handle, "display_name": actor.display_name},
                         "message_id": target,
+                        "history_from": place.history_from_message_id,
                     },
                 )
             refresh_unread([actor.pk])
@@ -449,7 +462,9 @@ def add_people(*, actor: Any, conversation: Conversation, members: list[Any]) ->
 
     The same rules as starting one apply: nobody who blocked the actor, a request for
     strangers. Someone who left is asked again with a request; everyone already listed is
-    left as they are.
+    left as they are. Whoever is added (or added back) reads only what is said from now on:
+    their history starts at the conversation's last message, read under the row lock that
+    sends take, so no message slips in between.
     """
     place = _place(actor, conversation)
     permissions.check_can_add_people(actor, conversation, place)
@@ -473,6 +488,7 @@ def add_people(*, actor: Any, conversation: Conversation, members: list[Any]) ->
     check_rate(scope="conversation-add", key=str(actor.pk), rate=ADD_RATE)
     added: list[Participant] = []
     with transaction.atomic():
+        history_from = _lock(conversation)
         for pk in new:
             person = people[pk]
             state = (
@@ -486,12 +502,25 @@ def add_people(*, actor: Any, conversation: Conversation, members: list[Any]) ->
                 again.added_by = actor
                 again.left_at = None
                 again.answered_at = None
-                again.save(update_fields=["state", "added_by", "left_at", "answered_at"])
+                again.history_from_message_id = history_from
+                again.save(
+                    update_fields=[
+                        "state",
+                        "added_by",
+                        "left_at",
+                        "answered_at",
+                        "history_from_message_id",
+                    ]
+                )
                 added.append(again)
             else:
                 added.append(
                     Participant.objects.create(
-                        conversation=conversation, user=person, added_by=actor, state=state
+                        conversation=conversation,
+                        user=person,
+                        added_by=actor,
+                        state=state,
+                        history_from_message_id=history_from,
                     )
                 )
         refresh_unread(new)

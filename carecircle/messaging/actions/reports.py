@@ -13,11 +13,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from carecircle.core.audit import record_event
-from carecircle.core.errors import ConflictError, ValidationFailed
+from carecircle.core.errors import ConflictError, NotFoundError, ValidationFailed
 from carecircle.core.ratelimit import check_rate
 from carecircle.core.realtime import broadcast
 from carecircle.messaging.actions.common import message_payload
 from carecircle.messaging.models import Message, MessageReport
+from carecircle.messaging.permissions.conversations import can_read_message
 from carecircle.messaging.permissions.reports import (
     check_can_report_message,
     check_can_review_message_report,
@@ -67,6 +68,9 @@ def report_message(*, actor: Any, message: Message, reason: str, note: str = "")
     when they reported it already (nothing changes), RateLimitedError past 10 an hour.
     """
     check_can_report_message(actor, message)
+    if message.conversation_id is not None and not can_read_message(actor, message):
+        # Said before the actor was added to the conversation: not theirs to read.
+        raise NotFoundError(_("That message was not found."))
     reason = clean_reason(reason)
     note = clean_note(note, reason=reason)
     if MessageReport.objects.filter(message=message, reporter_id=actor.pk).exists():

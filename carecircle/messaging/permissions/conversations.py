@@ -174,6 +174,20 @@ def other_in_direct(
     return None
 
 
+def can_read_message(actor: Any, message: Message) -> bool:
+    """Whether `actor` may read a conversation message where it was written: they are in the
+    conversation (or asked in by a request) and it was said after their history starts (the
+    people who started it read everything; someone added later, only what followed)."""
+    if message.conversation_id is None or not getattr(actor, "is_authenticated", False):
+        return False
+    return Participant.objects.filter(
+        conversation_id=message.conversation_id,
+        user_id=actor.pk,
+        state__in=(Participant.State.ACTIVE, Participant.State.REQUESTED),
+        history_from_message_id__lt=message.pk,
+    ).exists()
+
+
 def can_change_message(actor: Any, message: Message) -> bool:
     """Members edit and delete only their own messages, while they are in the conversation."""
     return bool(

@@ -3,6 +3,12 @@
 A member sees a conversation while their place in it is active; a message request (their
 place is "requested") is seen from the requests list and its own page; a declined or left
 conversation is gone for them ("not found", as if it never existed).
+
+Within a conversation a member reads only the messages newer than their place's
+`history_from_message_id`: everything for the people who started it, and for someone added
+later (or added back after leaving) only what was said from then on. Every read of messages
+here (pages, the API's cursors, the socket's catch-up, single messages, unread counts, last
+message previews and "seen") applies that rule.
 """
 
 from __future__ import annotations
@@ -79,20 +85,30 @@ def get_conversation(actor: Any, conversation_id: Any) -> Conversation:
     return get_place(actor, conversation_id).conversation
 
 
+def visible_messages(actor_id: int, conversation_id: int) -> QuerySet[Message]:
+    """The messages of a conversation the member may read: newer than where their history
+    starts (none at all without a place), and none by members they blocked. Their place's
+    state is the caller's to check."""
+    history_from = Participant.objects.filter(
+        conversation_id=conversation_id, user_id=actor_id
+    ).values("history_from_message_id")[:1]
+    return (
+        Message.objects.filter(conversation_id=conversation_id, pk__gt=Subquery(history_from))
+        .exclude(author_id__in=blocked_subquery(actor_id))
+        .select_related("author")
+    )
+
+
 def get_message(actor: Any, conversation: Conversation, message_id: Any) -> Message:
-    """A message of `conversation` the actor may see; not found otherwise (or if blocked)."""
+    """A message of `conversation` the actor may see; not found otherwise (if blocked, or
+    said before they were added)."""
     member_id = _member_id(actor)
     try:
         message_id = int(message_id)
     except (TypeError, ValueError):
         raise NotFoundError(_("Message not found.")) from None
     get_place(actor, conversation.pk)
-    message = (
-        Message.objects.select_related("author")
-        .filter(conversation_id=conversation.pk, pk=message_id)
-        .exclude(author_id__in=blocked_subquery(member_id or 0))
-        .first()
-    )
+    message = visible_messages(member_id or 0, conversation.pk).filter(pk=message_id).first()
     if message is None:
         raise NotFoundError(_("Message not found."))
     return message
@@ -136,7 +152,8 @@ class ConversationEntry:
 
 
 def _unread_messages(member_id: int) -> QuerySet[Message]:
-    """Messages of the outer participant's conversation that count as unread for the member."""
+    """Messages of the outer participant's conversation that count as unread for the member
+    (never ones from before their history starts)."""
     muted = MemberBlock.objects.filter(blocker_id=member_id).values("blocked_id")
     return (
         Message.objects.filter(
@@ -144,6 +161,7 @@ def _unread_messages(member_id: int) -> QuerySet[Message]:
             pk__gt=OuterRef("last_read_message_id"),
             deleted_at__isnull=True,
         )
+        .filter(pk__gt=OuterRef("history_from_message_id"))
         .exclude(author_id=member_id)
         .exclude(author_id__in=muted)
     )
@@ -174,11 +192,18 @@ def _entries(actor: Any, places: list[Participant]) -> list[ConversationEntry]:
             conversation=place.conversation,
             place=place,
             others=others[place.conversation_id],
-            last_message=last.get(place.conversation_id),
+            last_message=_readable_last(last.get(place.conversation_id), place),
             has_unread=bool(getattr(place, "has_unread", False)),
         )
         for place in places
     ]
+
+
+def _readable_last(message: Message | None, place: Participant) -> Message | None:
+    # Said before the member was added: not theirs to preview.
+    if message is None or message.pk <= place.history_from_message_id:
+        return None
+    return message
 
 
 def conversation_entry(actor: Any, conversation_id: Any) -> ConversationEntry:
@@ -263,15 +288,11 @@ def conversation_messages(
     """A slice of the conversation's messages the actor may see, oldest first.
 
     With `after`, the first `limit` messages newer than that id; otherwise the newest `limit`
-    older than `before` (or the newest of all). Messages of members the actor blocked are left
-    out. One query.
+    older than `before` (or the newest of all). Messages of members the actor blocked, and
+    those said before the actor was added, are left out. One query.
     """
     limit = max(1, min(int(limit), API_LIMIT_MAX))
-    messages = (
-        Message.objects.filter(conversation_id=conversation.pk)
-        .exclude(author_id__in=blocked_subquery(actor.pk))
-        .select_related("author")
-    )
+    messages = visible_messages(actor.pk, conversation.pk)
     after_id, before_id = _clamp(after), _clamp(before)
     if after_id is not None:
         found = list(messages.filter(pk__gt=after_id).order_by("pk")[: limit + 1])
@@ -284,12 +305,9 @@ def conversation_messages(
 
 
 def messages_after(actor_id: int, conversation_id: int, after: int, limit: int) -> list[Message]:
-    """Up to `limit` messages newer than `after`, oldest first, hiding blocked authors."""
+    """Up to `limit` messages newer than `after` the member may read, oldest first."""
     return list(
-        Message.objects.filter(conversation_id=conversation_id, pk__gt=after)
-        .exclude(author_id__in=blocked_subquery(actor_id))
-        .select_related("author")
-        .order_by("pk")[:limit]
+        visible_messages(actor_id, conversation_id).filter(pk__gt=after).order_by("pk")[:limit]
     )
 
 
@@ -313,24 +331,52 @@ def settings_of(user: Any) -> MessagingSettings:
     )
 
 
+def block_handles(user: Any) -> tuple[set[str], set[str]]:
+    """(handles of the members `user` blocked, handles of the members who blocked `user`), in
+    one query."""
+    blocked: set[str] = set()
+    blockers: set[str] = set()
+    rows = MemberBlock.objects.filter(
+        Q(blocker_id=user.pk) | Q(blocked_id=user.pk), level=MemberBlock.Level.BLOCK
+    ).values_list("blocker_id", "blocker__handle", "blocked__handle")
+    for blocker_id, blocker_handle, blocked_handle in rows:
+        if blocker_id == user.pk:
+            blocked.add(blocked_handle)
+        else:
+            blockers.add(blocker_handle)
+    return blocked, blockers
+
+
 def seen_by(
     actor: Any, participants: list[Participant], message_id: int, *, actor_shares: bool
 ) -> list[Any]:
     """Who else has read up to `message_id`, for a member who shares their own receipts.
 
     Seen indicators are reciprocal: a member who hides theirs sees nobody's, and members who
-    hide theirs are never listed.
+    hide theirs are never listed. Nor are members added after the message (it is not theirs
+    to read), nor members who blocked the actor or whom the actor blocked (one query, only
+    when someone would be listed).
     """
     if not actor_shares or not message_id:
         return []
-    return [
-        place.user
+    readers = [
+        place
         for place in participants
         if place.user_id != actor.pk
         and place.state == Participant.State.ACTIVE
         and getattr(place, "shares_receipts", True)
+        and place.history_from_message_id < message_id
         and place.last_read_message_id >= message_id
     ]
+    if not readers:
+        return []
+    hidden = MemberBlock.objects.filter(
+        Q(blocker_id=actor.pk, blocked_id__in=[place.user_id for place in readers])
+        | Q(blocked_id=actor.pk, blocker_id__in=[place.user_id for place in readers]),
+        level=MemberBlock.Level.BLOCK,
+    ).values_list("blocker_id", "blocked_id")
+    apart = {member_id for pair in hidden for member_id in pair}
+    return [place.user for place in readers if place.user_id not in apart]
 
 
 # --- unread badge --------------------------------------------------------------------------

@@ -3,6 +3,13 @@
 Active participants follow it, and so may a member with an unanswered request (so that
 accepting it goes live at once); a member who declined or left may not. Every frame a client
 sends goes to the same actions the page and the API use, which check permission again.
+
+The subscription keeps what filtering needs without queries: whom the subscriber blocked
+(their messages, typing and reads are dropped), who blocked the subscriber (their typing and
+reads are dropped; their messages in a group shared with others still show) and where the
+subscriber's history starts (nothing about earlier messages reaches them). The heartbeat, about
+every 30 seconds, checks the subscriber still has a place (else their subscriptions end) and
+reloads the blocks, so a block made while a page is open applies within a heartbeat.
 """
 
 from __future__ import annotations
@@ -12,10 +19,10 @@ from typing import Any
 from django.utils.translation import gettext as _
 
 from carecircle.core.errors import NotFoundError, ValidationFailed
-from carecircle.core.realtime import StreamHandler, Subscription, register_stream
+from carecircle.core.realtime import StreamHandler, Subscription, register_stream, revoke_access
 from carecircle.messaging.actions import conversations as actions
 from carecircle.messaging.actions.common import BACKLOG_MAX, message_payload
-from carecircle.messaging.models import MemberBlock
+from carecircle.messaging.models import Participant
 from carecircle.messaging.queries import conversations as queries
 
 MESSAGE_EVENTS = ("message.new", "message.edited", "message.deleted")
@@ -28,20 +35,41 @@ class ConversationStream(StreamHandler):
         if not getattr(user, "is_authenticated", False) or not user.is_active:
             return None
         try:
-            queries.get_place(user, key)
+            place = queries.get_place(user, key)
         except NotFoundError:
             return None
-        blocked = MemberBlock.objects.filter(
-            blocker_id=user.pk, level=MemberBlock.Level.BLOCK
-        ).values_list("blocked__handle", flat=True)
+        blocked, blockers = queries.block_handles(user)
         return Subscription(
             stream=f"conversation:{key}",
             key=key,
             context={
                 "handle": user.handle,
-                "blocked_handles": set(blocked),
+                "blocked_handles": blocked,
+                "blocker_handles": blockers,
+                "history_from": place.history_from_message_id,
                 "shares_read_receipts": queries.shares_read_receipts(user),
             },
+        )
+
+    def heartbeat(self, user: Any, subscription: Subscription, channel_name: str) -> None:
+        """Still in the conversation? If not, every socket of theirs leaves it now; if so,
+        the blocks and the history start are read again."""
+        history_from = (
+            Participant.objects.filter(
+                conversation_id=int(subscription.key),
+                user_id=user.pk,
+                user__is_active=True,
+                state__in=queries.VISIBLE_STATES,
+            )
+            .values_list("history_from_message_id", flat=True)
+            .first()
+        )
+        if history_from is None:
+            revoke_access(subscription.stream, [user.pk], reason="not_participant")
+            return
+        blocked, blockers = queries.block_handles(user)
+        subscription.context.update(
+            blocked_handles=blocked, blocker_handles=blockers, history_from=history_from
         )
 
     def backlog(self, user: Any, subscription: Subscription, after: int | None) -> list[dict]:
@@ -95,15 +123,25 @@ class ConversationStream(StreamHandler):
     def visible(self, user: Any, subscription: Subscription, event: dict) -> dict | None:
         context = subscription.context
         blocked = context.get("blocked_handles", set())
+        history_from = context.get("history_from", 0)
         kind = event.get("type")
         if kind in MESSAGE_EVENTS:
-            author = (event.get("message") or {}).get("author") or {}
+            message = event.get("message") or {}
+            if (message.get("id") or 0) <= history_from:
+                return None
+            author = message.get("author") or {}
             return None if author.get("handle") in blocked else event
         if kind in ("typing", "read"):
             handle = (event.get("user") or {}).get("handle")
-            if handle in blocked or handle == context.get("handle"):
+            if handle == context.get("handle") or handle in blocked:
                 return None
-            if kind == "read" and not context.get("shares_read_receipts", True):
+            # A member who blocked the subscriber keeps their typing and reading to themself.
+            if handle in context.get("blocker_handles", set()):
+                return None
+            if kind == "read" and (
+                not context.get("shares_read_receipts", True)
+                or (event.get("message_id") or 0) <= history_from
+            ):
                 return None
         return event
 

@@ -593,3 +593,33 @@ def test_a_group_in_another_community_counts_as_strangers(patient):
     make_member(elsewhere, other)
     conversation = actions.start_conversation(actor=other, recipients=[patient], body="Hi")
     assert place_of(conversation, patient).state == "requested"
+
+
+# --- found in review ------------------------------------------------------------------------
+
+
+def test_seen_leaves_out_members_who_blocked_the_reader_or_were_blocked(
+    community, patient, caregiver, moderator
+):
+    group = actions.start_conversation(
+        actor=patient, recipients=[caregiver, moderator], title="Three", body="Hi"
+    )
+    mine = group.last_message_id
+    actions.mark_read(actor=caregiver, conversation=group, message_id=mine)
+    actions.mark_read(actor=moderator, conversation=group, message_id=mine)
+    assert queries.seen_by(patient, queries.participants_of(group), mine, actor_shares=True) == [
+        caregiver,
+        moderator,
+    ]
+
+    actions.block_member(actor=caregiver, member=patient)  # Cam blocks Pat
+    assert queries.seen_by(patient, queries.participants_of(group), mine, actor_shares=True) == [
+        moderator
+    ]
+    actions.block_member(actor=patient, member=moderator)  # Pat blocks Mo
+    assert queries.seen_by(patient, queries.participants_of(group), mine, actor_shares=True) == []
+    # A mute is not a block: a muted member's reading still shows.
+    actions.block_member(actor=patient, member=moderator, level="mute")
+    assert queries.seen_by(patient, queries.participants_of(group), mine, actor_shares=True) == [
+        moderator
+    ]

@@ -8,11 +8,12 @@ import uuid
 import pytest
 from channels.db import database_sync_to_async
 
+from carecircle.accounts.models import User
 from carecircle.core.factories import UserFactory
 from carecircle.core.realtime import Subscription
 from carecircle.messaging.actions import conversations as actions
 from carecircle.messaging.actions.common import BACKLOG_MAX
-from carecircle.messaging.models import Message
+from carecircle.messaging.models import Message, Participant
 from carecircle.messaging.streams.conversations import ConversationStream
 from tests.realtime_support import (
     flush_channel_layer,
@@ -41,19 +42,37 @@ def cookie_of(user) -> str:
     return session_cookie(signed_in_client(user))
 
 
+def _set_aside(socket) -> list[dict]:
+    # A reply and the events its write caused may arrive in either order (docs/realtime.md
+    # promises none): frames passed over while looking for one kind wait here for the other.
+    return socket.__dict__.setdefault("set_aside", [])
+
+
 async def until(socket, kind: str) -> dict:
-    """The next frame of this type (skipping member-wide badge events)."""
+    """The next frame of this type; frames of other types are kept for `next_event`."""
+    aside = _set_aside(socket)
+    for index, frame in enumerate(aside):
+        if frame["type"] == kind:
+            return aside.pop(index)
     while True:
         frame = await receive(socket)
         if frame["type"] == kind:
             return frame
+        aside.append(frame)
 
 
 async def next_event(socket) -> dict:
+    """The next event of a conversation stream (member-wide badge events are skipped)."""
+    aside = _set_aside(socket)
+    for index, frame in enumerate(aside):
+        if frame["type"] == "event" and not frame["stream"].startswith("user:"):
+            return aside.pop(index)["event"]
     while True:
         frame = await receive(socket)
         if frame["type"] == "event" and not frame["stream"].startswith("user:"):
             return frame["event"]
+        if frame["type"] != "event":
+            aside.append(frame)
 
 
 @socket_test
@@ -240,6 +259,7 @@ def test_edits_deletes_typing_and_reads_through_the_socket(community, patient, c
             "type": "read",
             "user": {"handle": "caregiver", "display_name": "Cam the caregiver"},
             "message_id": mine.pk,
+            "history_from": 0,
         }
 
         await pat.send_json_to(
@@ -324,3 +344,100 @@ def test_frames_go_through_the_actions_checks(community, patient, caregiver, out
     assert messaging_state() == before
     assert handler.subscribe(outsider, str(direct.pk), "two") is None
     assert handler.subscribe(UserFactory(is_active=False), str(direct.pk), "three") is None
+
+
+@pytest.mark.django_db
+def test_a_member_who_blocked_the_subscriber_keeps_typing_and_reading_to_themself(
+    community, patient, caregiver, moderator
+):
+    group = actions.start_conversation(
+        actor=patient, recipients=[caregiver, moderator], title="Three", body="Hi"
+    )
+    actions.block_member(actor=caregiver, member=patient)  # Cam blocks Pat
+    handler = ConversationStream()
+    pat = handler.subscribe(patient, str(group.pk), "one")
+    mo = handler.subscribe(moderator, str(group.pk), "two")
+    assert isinstance(pat, Subscription) and isinstance(mo, Subscription)
+    from_cam = actions.send_message(actor=caregiver, conversation=group, body="Hello all")
+    from carecircle.messaging.actions.common import message_payload
+
+    new = {"type": "message.new", "message": message_payload(from_cam)}
+    cam = {"handle": "caregiver", "display_name": "Cam the caregiver"}
+    typing = {"type": "typing", "user": cam}
+    read = {"type": "read", "user": cam, "message_id": from_cam.pk, "history_from": 0}
+
+    # A block does not silence Cam in a group Pat shares with others: Cam's words still show,
+    # but not when Cam types or reads.
+    assert [handler.visible(patient, pat, e) for e in (new, typing, read)] == [new, None, None]
+    assert [handler.visible(moderator, mo, e) for e in (new, typing, read)] == [new, typing, read]
+
+
+@pytest.mark.django_db
+def test_the_heartbeat_ends_the_subscription_of_someone_no_longer_in(
+    community, patient, caregiver, moderator, listen, django_capture_on_commit_callbacks
+):
+    group = actions.start_conversation(
+        actor=patient, recipients=[caregiver, moderator], title="Three", body="Hi"
+    )
+    handler = ConversationStream()
+    cam = handler.subscribe(caregiver, str(group.pk), "one")
+    pat = handler.subscribe(patient, str(group.pk), "two")
+    assert isinstance(cam, Subscription) and isinstance(pat, Subscription)
+    listener = listen(f"conversation:{group.pk}")
+    with django_capture_on_commit_callbacks(execute=True):
+        handler.heartbeat(caregiver, cam, "one")
+    assert listener.events() == []
+
+    # Gone without this socket hearing of it (the revocation was lost, or the account closed).
+    Participant.objects.filter(conversation=group, user=caregiver).update(state="left")
+    with django_capture_on_commit_callbacks(execute=True):
+        handler.heartbeat(caregiver, cam, "one")
+        handler.heartbeat(patient, pat, "two")
+    assert listener.events() == [
+        {"type": "access.revoked", "user_ids": [caregiver.pk], "reason": "not_participant"}
+    ]
+    User.objects.filter(pk=patient.pk).update(is_active=False)
+    with django_capture_on_commit_callbacks(execute=True):
+        handler.heartbeat(patient, pat, "two")
+    assert listener.events() == [
+        {"type": "access.revoked", "user_ids": [patient.pk], "reason": "not_participant"}
+    ]
+
+
+@pytest.mark.django_db
+def test_blocks_made_while_subscribed_apply_from_the_next_heartbeat(
+    community, patient, caregiver, moderator
+):
+    group = actions.start_conversation(
+        actor=patient, recipients=[caregiver, moderator], title="Three", body="Hi"
+    )
+    handler = ConversationStream()
+    pat = handler.subscribe(patient, str(group.pk), "one")
+    assert isinstance(pat, Subscription)
+    from_cam = actions.send_message(actor=caregiver, conversation=group, body="Hello all")
+    from carecircle.messaging.actions.common import message_payload
+
+    new = {"type": "message.new", "message": message_payload(from_cam)}
+    typing = {"type": "typing", "user": {"handle": "caregiver", "display_name": "Cam"}}
+    typing_mo = {"type": "typing", "user": {"handle": "moderator", "display_name": "Mo"}}
+    actions.block_member(actor=caregiver, member=patient)  # Cam blocks Pat
+    actions.block_member(actor=patient, member=moderator)  # Pat blocks Mo
+    assert [handler.visible(patient, pat, e) for e in (new, typing, typing_mo)] == [
+        new,
+        typing,
+        typing_mo,
+    ]
+
+    handler.heartbeat(patient, pat, "one")
+    assert pat.context["blocked_handles"] == {"moderator"}
+    assert pat.context["blocker_handles"] == {"caregiver"}
+    assert [handler.visible(patient, pat, e) for e in (new, typing, typing_mo)] == [
+        new,
+        None,
+        None,
+    ]
+    # Lifted again: from the next heartbeat on, both are heard again.
+    actions.unblock_member(actor=caregiver, member=patient)
+    actions.unblock_member(actor=patient, member=moderator)
+    handler.heartbeat(patient, pat, "one")
+    assert [handler.visible(patient, pat, e) for e in (typing, typing_mo)] == [typing, typing_mo]

@@ -169,7 +169,9 @@
 
   function onRead(event) {
     if (!event.user) return;
-    readers[event.user.handle] = { name: event.user.display_name, id: event.message_id };
+    readers[event.user.handle] = {
+      name: event.user.display_name, id: event.message_id, from: event.history_from || 0
+    };
     refreshSeen();
   }
 
@@ -218,6 +220,7 @@
         var twin = document.getElementById("message-" + message.id);
         if (twin && twin !== item) twin.parentNode.removeChild(twin);
         fill(item, message);
+        place(item, message.id);
       }
       setState(item, "", false);
       refreshSeen();
