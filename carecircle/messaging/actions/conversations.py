@@ -18,6 +18,7 @@ from django.db.models.functions import Greatest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from carecircle.accounts.models import User
 from carecircle.core.errors import (
     ConflictError,
     DomainError,
@@ -117,13 +118,14 @@ def start_conversation(
     Each recipient must be messageable by the actor; a recipient who shares no community with
     the actor (or, by their setting, has never talked with them) gets a message request
     instead. With `body` the first message is sent at once. Retried with the same `client_id`,
-    it returns the conversation of the message already stored.
+    it returns the conversation of the message already stored (also when both copies arrive
+    at once: the second waits for the first on the actor's row, then finds its message).
     """
     permissions.check_signed_in(actor)
     client_uuid = clean_client_id(client_id)
-    already = existing_send(actor, client_uuid)
-    if already is not None and already.conversation_id is not None:
-        return queries.get_conversation(actor, already.conversation_id)
+    already = _started_with(actor, client_uuid)
+    if already is not None:
+        return already
     people: dict[int, Any] = {}
     for recipient in recipients:
         if recipient is not None and recipient.pk != actor.pk:
@@ -139,21 +141,27 @@ def start_conversation(
         pk for pk, person in people.items() if permissions.arrives_as_request(actor, person)
     }
 
-    if len(people) == 1:
-        other = next(iter(people.values()))
-        existing = Conversation.objects.filter(direct_key=direct_key(actor, other)).first()
-        if existing is None:
-            _count_start(actor, as_request)
-            existing = _create_direct(actor, other, other.pk in as_request)
+    with transaction.atomic():
+        if client_uuid is not None:
+            User.objects.select_for_update().only("pk").get(pk=actor.pk)
+            already = _started_with(actor, client_uuid)
+            if already is not None:
+                return already
+        if len(people) == 1:
+            other = next(iter(people.values()))
+            existing = Conversation.objects.filter(direct_key=direct_key(actor, other)).first()
+            if existing is None:
+                _count_start(actor, as_request)
+                existing = _create_direct(actor, other, other.pk in as_request)
+            else:
+                _reopen_direct(actor, existing)
+            conversation = existing
         else:
-            _reopen_direct(actor, existing)
-        conversation = existing
-    else:
-        _count_start(actor, as_request)
-        with transaction.atomic():
+            _count_start(actor, as_request)
             conversation = Conversation.objects.create(
                 kind=Conversation.Kind.GROUP, title=clean_title, created_by=actor
             )
+            # The people who start a conversation read all of it (history from 0).
             Participant.objects.bulk_create(
                 [Participant(conversation=conversation, user=actor, added_by=actor)]
                 + [
@@ -168,9 +176,17 @@ def start_conversation(
                     for pk, person in people.items()
                 ]
             )
-    if text:
-        send_message(actor=actor, conversation=conversation, body=text, client_id=client_uuid)
+        if text:
+            send_message(actor=actor, conversation=conversation, body=text, client_id=client_uuid)
     return conversation
+
+
+def _started_with(actor: Any, client_uuid: uuid.UUID | None) -> Conversation | None:
+    """The conversation of the message the actor already sent under `client_uuid`, if any."""
+    already = existing_send(actor, client_uuid)
+    if already is None or already.conversation_id is None:
+        return None
+    return queries.get_conversation(actor, already.conversation_id)
 
 
 def _count_start(actor: Any, as_request: set[int]) -> None:
@@ -231,7 +247,9 @@ def send_message(
     """Send a message; sent again with the same `client_id` it returns the stored one.
 
     Only active participants write; in a one-to-one conversation, not once either of the two
-    blocked the other. Sending counts as having read the conversation.
+    blocked the other. Sending counts as having read the conversation. The conversation's row
+    is locked before the message is inserted, so within a conversation ids commit in order
+    and a client catching up "after" an id misses none.
     """
     permissions.check_signed_in(actor)
     client_uuid = clean_client_id(client_id)
@@ -245,6 +263,10 @@ def send_message(
     check_rate(scope="message-send", key=str(actor.pk), rate=SEND_RATE)
     html = render_body(text)
     with transaction.atomic():
+        _lock(conversation)
+        stored = _stored_send(actor, conversation, client_uuid)
+        if stored is not None:
+            return stored
         try:
             with transaction.atomic():
                 message = Message.objects.create(

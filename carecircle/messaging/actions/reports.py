@@ -17,12 +17,14 @@ from carecircle.core.errors import ConflictError, NotFoundError, ValidationFaile
 from carecircle.core.ratelimit import check_rate
 from carecircle.core.realtime import broadcast
 from carecircle.messaging.actions.common import message_payload
+from carecircle.messaging.actions.conversations import refresh_unread
 from carecircle.messaging.models import Message, MessageReport
 from carecircle.messaging.permissions.conversations import can_read_message
 from carecircle.messaging.permissions.reports import (
     check_can_report_message,
     check_can_review_message_report,
 )
+from carecircle.messaging.queries.conversations import unread_listeners
 from carecircle.messaging.queries.reports import get_reviewable_report
 
 NOTE_MAX = 1000
@@ -157,7 +159,8 @@ def delete_reported_message(*, actor: Any, report: MessageReport) -> Message:
     """Remove a reported message's words as a moderator and close its open reports.
 
     The message keeps its place (shown as removed by a moderator); the reports keep their
-    snapshot for the record. Subscribers get "message.deleted" after commit.
+    snapshot for the record. Subscribers get "message.deleted" after commit, and for a
+    conversation message its members' unread badges are counted again.
     """
     check_can_review_message_report(actor, report)
     now = timezone.now()
@@ -186,6 +189,8 @@ def delete_reported_message(*, actor: Any, report: MessageReport) -> Message:
         )
         payload = message_payload(message)
         broadcast(payload["stream"], {"type": "message.deleted", "message": payload})
+        if message.conversation_id is not None:
+            refresh_unread(unread_listeners(message.conversation_id))
     report.refresh_from_db(fields=["status", "closed_at", "closed_by"])
     report.message = message
     return report.message

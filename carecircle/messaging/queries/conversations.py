@@ -408,7 +408,9 @@ def unread_count(user: Any) -> int:
     if isinstance(cached, int):
         return cached
     count = count_unread(member_id)
-    cache.set(_unread_key(member_id), count, UNREAD_CACHE_SECONDS)
+    # `add`, not `set`: a send that committed while this counted has stored the fresher count
+    # (after commit), which a count begun before it must not overwrite.
+    cache.add(_unread_key(member_id), count, UNREAD_CACHE_SECONDS)
     return count
 
 

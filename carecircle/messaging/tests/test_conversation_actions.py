@@ -598,6 +598,68 @@ def test_a_group_in_another_community_counts_as_strangers(patient):
 # --- found in review ------------------------------------------------------------------------
 
 
+def test_starting_a_group_twice_at_once_with_one_client_id_makes_one_group(
+    community, patient, caregiver, moderator
+):
+    client_id = uuid.uuid4()
+    first = actions.start_conversation(
+        actor=patient, recipients=[caregiver, moderator], body="Hello both", client_id=client_id
+    )
+    # The second copy checked before the first had committed (it found nothing then); it waits
+    # for the first on the actor's row and looks again.
+    from unittest import mock
+
+    real = actions.existing_send
+    calls: list[int] = []
+
+    def not_yet_then_real(author, wanted):
+        calls.append(1)
+        return None if len(calls) == 1 else real(author, wanted)
+
+    with mock.patch.object(actions, "existing_send", side_effect=not_yet_then_real):
+        second = actions.start_conversation(
+            actor=patient,
+            recipients=[caregiver, moderator],
+            body="Hello both",
+            client_id=str(client_id),
+        )
+    assert second.pk == first.pk
+    assert Conversation.objects.count() == 1
+    assert Participant.objects.count() == 3
+    assert list(Message.objects.values_list("body", flat=True)) == ["Hello both"]
+    # Sequentially, the retry is answered with the same conversation too.
+    third = actions.start_conversation(
+        actor=patient, recipients=[caregiver, moderator], body="Hello both", client_id=client_id
+    )
+    assert third.pk == first.pk
+    assert Conversation.objects.count() == 1
+
+
+def test_a_badge_counted_before_a_send_committed_does_not_overwrite_the_fresh_one(
+    patient, caregiver, direct, django_capture_on_commit_callbacks
+):
+    assert queries.count_unread(patient.pk) == 0
+    real = queries.count_unread
+    raced: list[int] = []
+
+    def count_then_a_send_commits(member_id: int) -> int:
+        counted = real(member_id)
+        if not raced:
+            raced.append(counted)
+            # While this page was counting, Cam's message was committed and its fresh count
+            # stored.
+            with django_capture_on_commit_callbacks(execute=True):
+                actions.send_message(actor=caregiver, conversation=direct, body="Hello again")
+        return counted
+
+    from unittest import mock
+
+    with mock.patch.object(queries, "count_unread", side_effect=count_then_a_send_commits):
+        assert queries.unread_count(patient) == 0  # what this page counted
+    assert raced == [0]
+    assert queries.unread_count(patient) == 1  # the send's count was kept
+
+
 def test_seen_leaves_out_members_who_blocked_the_reader_or_were_blocked(
     community, patient, caregiver, moderator
 ):
@@ -623,3 +685,24 @@ def test_seen_leaves_out_members_who_blocked_the_reader_or_were_blocked(
     assert queries.seen_by(patient, queries.participants_of(group), mine, actor_shares=True) == [
         moderator
     ]
+
+
+def test_a_moderator_deleting_a_reported_message_refreshes_the_badges(
+    community, patient, caregiver, manager, listen, django_capture_on_commit_callbacks
+):
+    from carecircle.messaging.actions.reports import delete_reported_message, report_message
+
+    with django_capture_on_commit_callbacks(execute=True):
+        direct = actions.start_conversation(actor=patient, recipients=[caregiver], body="Hello")
+        actions.mark_read(actor=caregiver, conversation=direct, message_id=direct.last_message_id)
+    with django_capture_on_commit_callbacks(execute=True):
+        message = actions.send_message(actor=patient, conversation=direct, body="Abuse")
+    assert queries.unread_count(caregiver) == 1
+    report = report_message(actor=caregiver, message=message, reason="abusive")
+    listener = listen(f"user:{caregiver.pk}")
+    with django_capture_on_commit_callbacks(execute=True):
+        delete_reported_message(actor=manager, report=report)
+
+    assert queries.count_unread(caregiver.pk) == 0
+    assert queries.unread_count(caregiver) == 0
+    assert listener.events() == [{"type": "unread", "conversations": 0}]

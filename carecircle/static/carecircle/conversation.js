@@ -113,6 +113,24 @@
     if (follow && item.scrollIntoView) item.scrollIntoView({ block: "nearest" });
   }
 
+  // Messages stay in id order (the order they were stored), whatever order they arrive in:
+  // the item goes before the first shown message with a greater id. Ones still being sent
+  // have no id yet and stay last.
+  function place(item, id) {
+    var follow = nearBottom();
+    var children = list.children;
+    var before = null;
+    for (var index = 0; index < children.length; index++) {
+      var other = children[index];
+      if (other === item) continue;
+      var otherId = parseInt(other.getAttribute("data-message-id"), 10);
+      if (otherId > id) { before = other; break; }
+    }
+    if (before) list.insertBefore(item, before); else list.appendChild(item);
+    if (emptyNote) emptyNote.hidden = true;
+    if (!before && follow && item.scrollIntoView) item.scrollIntoView({ block: "nearest" });
+  }
+
   function remember(id) {
     if (id > newestId) newestId = id;
   }
@@ -124,13 +142,14 @@
     if (pending) {
       delete pendingByClient[message.client_id];
       fill(pending, message);
+      place(pending, message.id);
       setState(pending, "", false);
       refreshSeen();
       return;
     }
     var item = blank();
     fill(item, message);
-    append(item);
+    place(item, message.id);
     if (message.author && message.author.handle !== me) {
       stopTyping(message.author.handle);
       announcer.textContent = format(texts.new_message, { name: message.author.display_name });
@@ -159,8 +178,9 @@
   function refreshSeen() {
     if (!seenBox || root.getAttribute("data-shares-receipts") !== "yes") return;
     if (!ownNewest) { seenBox.hidden = true; return; }
+    // Nobody is shown as having seen a message from before they were added.
     var names = Object.keys(readers).filter(function (handle) {
-      return readers[handle].id >= ownNewest;
+      return readers[handle].id >= ownNewest && readers[handle].from < ownNewest;
     }).map(function (handle) { return readers[handle].name; });
     if (!names.length) { seenBox.hidden = true; return; }
     seenBox.textContent = isGroup ? format(texts.seen_by, { names: names.join(", ") }) : texts.seen;
