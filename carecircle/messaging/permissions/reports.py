@@ -32,8 +32,12 @@ def can_read_message_for_report(actor: Any, message: Message) -> bool:
     if not _is_active_member(actor):
         return False
     if message.conversation_id is not None:
+        # Someone added to a group later reads (and so reports) only what followed.
         return Participant.objects.filter(
-            conversation_id=message.conversation_id, user_id=actor.pk, state__in=READING_STATES
+            conversation_id=message.conversation_id,
+            user_id=actor.pk,
+            state__in=READING_STATES,
+            history_from_message_id__lt=message.pk,
         ).exists()
     if message.room_id is None:
         return False

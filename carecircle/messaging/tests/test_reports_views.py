@@ -6,10 +6,11 @@ from typing import Any
 
 import pytest
 
+from carecircle.core.errors import NotFoundError
 from carecircle.core.factories import UserFactory
 from carecircle.core.models import AuditEvent
 from carecircle.messaging.actions.reports import report_message
-from carecircle.messaging.models import Message, MessageReport
+from carecircle.messaging.models import Message, MessageReport, Participant
 from carecircle.messaging.tests.reports_setup import make_conversation, make_message, make_room
 from conftest import client_for
 
@@ -289,3 +290,19 @@ def test_the_staff_pages_need_post_for_changes(room_report, moderator):
         == 405
     )
     assert MessageReport.objects.get(pk=room_report.pk).status == "open"
+
+
+def test_someone_added_later_cannot_open_the_report_page_of_an_earlier_message(
+    patient, caregiver, professional
+):
+    conversation = make_conversation(caregiver, patient, professional)
+    earlier = make_message(conversation, caregiver, SECRET)
+    Participant.objects.filter(conversation=conversation, user=professional).update(
+        history_from_message_id=earlier.pk
+    )
+    response = client_for(professional).get(f"/report-message/{earlier.pk}/")
+    assert response.status_code == 404
+    assert SECRET not in response.content.decode()
+    with pytest.raises(NotFoundError):
+        report_message(actor=professional, message=earlier, reason="spam")
+    assert MessageReport.objects.count() == 0
