@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from allauth.account.models import EmailAddress
+from django.utils import timezone
 
 from carecircle.accounts.models import User
 from carecircle.communities import actions as community_actions
 from carecircle.communities.models import Community, Membership
 from carecircle.discussions import actions as discussion_actions
+from carecircle.messaging.actions import conversations as conversation_actions
+from carecircle.messaging.actions import rooms as room_actions
 from carecircle.privacy.actions import accept_current_documents
 
 DEMO_PASSWORD = "carecircle-demo"  # noqa: S105 - documented demo credential, demo mode only
@@ -139,4 +144,54 @@ def load_demo() -> list[User]:
             discussion_actions.toggle_reaction(actor=people["maya"], post=posts[0], kind="hug")
         if is_question and len(posts) > 1:
             discussion_actions.accept_answer(actor=people[author], topic=topic, post=posts[1])
+    _load_chat(people, communities["Type 2 Diabetes"])
     return list(people.values())
+
+
+def _load_chat(people: dict[str, User], community: Community) -> None:
+    """Two chat rooms (one always open, one with a weekly session) and a private conversation."""
+    corner = room_actions.create_room(
+        actor=people["maya"],
+        community=community,
+        name="Coffee corner",
+        description="Drop in any time for a chat with other members.",
+    )
+    for handle, body in (
+        ("sunnydays", "Morning all! Anyone else up early with a glucose check?"),
+        ("slowwalker", "Me! 6.1 before breakfast, happy with that."),
+    ):
+        room_actions.send_room_message(actor=people[handle], room=corner, body=body)
+    group = room_actions.create_room(
+        actor=people["maya"],
+        community=community,
+        name="Tuesday evening support group",
+        description="A facilitated hour to share how the week went. Open during sessions.",
+    )
+    # The next Tuesday at 19:00 (site time), a week later if that has passed today.
+    now = timezone.localtime()
+    start = (now + timedelta(days=(1 - now.weekday()) % 7)).replace(
+        hour=19, minute=0, second=0, microsecond=0
+    )
+    if start <= now:
+        start += timedelta(days=7)
+    room_actions.schedule_session(
+        actor=people["maya"],
+        room=group,
+        title="Weekly check-in",
+        starts_at=start,
+        ends_at=start + timedelta(minutes=90),
+        publishes_transcript=True,
+    )
+    conversation = conversation_actions.start_conversation(
+        actor=people["sunnydays"],
+        recipients=[people["slowwalker"]],
+        body="Thank you for the tip about taking metformin with dinner. It really helped!",
+    )
+    reply = conversation_actions.send_message(
+        actor=people["slowwalker"],
+        conversation=conversation,
+        body="So glad! Let me know how the B12 test goes.",
+    )
+    conversation_actions.mark_read(
+        actor=people["sunnydays"], conversation=conversation, message_id=reply.pk
+    )
