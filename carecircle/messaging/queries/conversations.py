@@ -379,6 +379,42 @@ def seen_by(
     return [place.user for place in readers if place.user_id not in apart]
 
 
+def read_markers(actor: Any, conversation_id: int) -> list[Participant]:
+    """The other participants whose read marker the member may be shown, with their user.
+
+    The rules of `seen_by`: only for a member who shares their own receipts; never members
+    who hide theirs, who blocked the member or whom the member blocked; and only markers past
+    where the member's history starts (one query, two when the member shares receipts).
+    """
+    if not shares_read_receipts(actor):
+        return []
+    history_from = Participant.objects.filter(
+        conversation_id=conversation_id, user_id=actor.pk
+    ).values("history_from_message_id")[:1]
+    shares = Subquery(
+        MessagingSettings.objects.filter(user_id=OuterRef("user_id")).values(
+            "shares_read_receipts"
+        )[:1]
+    )
+    blockers = MemberBlock.objects.filter(
+        blocked_id=actor.pk, level=MemberBlock.Level.BLOCK
+    ).values("blocker_id")
+    return list(
+        Participant.objects.filter(
+            conversation_id=conversation_id,
+            state=Participant.State.ACTIVE,
+            last_read_message_id__gt=Subquery(history_from),
+        )
+        .exclude(user_id=actor.pk)
+        .exclude(user_id__in=blocked_subquery(actor.pk))
+        .exclude(user_id__in=blockers)
+        .annotate(shares_receipts=Coalesce(shares, Value(True)))
+        .filter(shares_receipts=True)
+        .select_related("user")
+        .order_by("joined_at", "pk")
+    )
+
+
 # --- unread badge --------------------------------------------------------------------------
 
 

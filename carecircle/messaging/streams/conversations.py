@@ -78,7 +78,18 @@ class ConversationStream(StreamHandler):
         found = queries.messages_after(user.pk, int(subscription.key), after, BACKLOG_MAX + 1)
         if len(found) > BACKLOG_MAX:
             return [{"type": "backlog.truncated"}]
-        return [{"type": "message.new", "message": message_payload(m)} for m in found]
+        events = [{"type": "message.new", "message": message_payload(m)} for m in found]
+        # Then where the others have read to, as the live "read" event says it: a read made
+        # while this socket was down (or before it subscribed) still shows "seen".
+        return events + [
+            {
+                "type": "read",
+                "user": {"handle": place.user.handle, "display_name": place.user.display_name},
+                "message_id": place.last_read_message_id,
+                "history_from": place.history_from_message_id,
+            }
+            for place in queries.read_markers(user, int(subscription.key))
+        ]
 
     def handle(self, user: Any, subscription: Subscription, frame: dict) -> dict | None:
         conversation = queries.get_conversation(user, subscription.key)

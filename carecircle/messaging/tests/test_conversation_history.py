@@ -285,7 +285,16 @@ def test_the_stream_sends_nothing_from_before_the_history(added, patient, caregi
     assert subscription is not None
     welcome = actions.send_message(actor=caregiver, conversation=group, body="Welcome, Mo")
 
-    assert [e["message"]["id"] for e in handler.backlog(moderator, subscription, 0)] == [welcome.pk]
+    # The missed message, then the one read marker past where Mo's history starts (Cam's).
+    assert handler.backlog(moderator, subscription, 0) == [
+        {"type": "message.new", "message": message_payload(welcome)},
+        {
+            "type": "read",
+            "user": {"handle": caregiver.handle, "display_name": caregiver.display_name},
+            "message_id": welcome.pk,
+            "history_from": 0,
+        },
+    ]
     edited = actions.edit_message(actor=patient, message=added["before"], body="Changed")
     old = {"type": "message.edited", "message": message_payload(edited)}
     new = {"type": "message.new", "message": message_payload(welcome)}

@@ -13,7 +13,7 @@ from carecircle.core.factories import UserFactory
 from carecircle.core.realtime import Subscription
 from carecircle.messaging.actions import conversations as actions
 from carecircle.messaging.actions.common import BACKLOG_MAX
-from carecircle.messaging.models import Message, Participant
+from carecircle.messaging.models import Message, MessagingSettings, Participant
 from carecircle.messaging.streams.conversations import ConversationStream
 from tests.realtime_support import (
     flush_channel_layer,
@@ -176,8 +176,16 @@ def test_reconnecting_after_an_id_brings_exactly_the_missed_messages(community, 
         return frames
 
     frames = run(scenario)
-    assert [f["type"] for f in frames] == ["subscribed", "event", "event", "event", "caught_up"]
+    types = ["subscribed", "event", "event", "event", "event", "caught_up"]
+    assert [f["type"] for f in frames] == types
     assert [f["event"]["message"]["id"] for f in frames[1:4]] == [m.pk for m in missed]
+    # After the messages, where Cam has read to (their own last message).
+    assert frames[4]["event"] == {
+        "type": "read",
+        "user": {"handle": caregiver.handle, "display_name": caregiver.display_name},
+        "message_id": missed[-1].pk,
+        "history_from": 0,
+    }
     assert [f["event"]["message"]["html"] for f in frames[1:4]] == [
         "<p>While away 0</p>\n",
         "<p>While away 1</p>\n",
@@ -289,6 +297,43 @@ def test_a_long_absence_is_told_to_reload(community, patient, caregiver):
     assert len(handler.backlog(patient, subscription, first)) == BACKLOG_MAX
     assert handler.backlog(patient, subscription, first - 1) == [{"type": "backlog.truncated"}]
     assert handler.backlog(patient, subscription, None) == []
+
+
+@pytest.mark.django_db
+def test_the_catch_up_ends_with_the_read_markers_the_subscriber_may_see(
+    community, patient, caregiver, moderator
+):
+    group = actions.start_conversation(
+        actor=patient, recipients=[caregiver, moderator], title="Three", body="Hi"
+    )
+    handler = ConversationStream()
+    subscription = handler.subscribe(patient, str(group.pk), "channel")
+    assert subscription is not None
+    first = group.last_message_id
+    # Read while Pat's socket was down: both marks are past Pat's history start.
+    actions.mark_read(actor=caregiver, conversation=group, message_id=first)
+    actions.mark_read(actor=moderator, conversation=group, message_id=first)
+
+    def read_of(member) -> dict:
+        return {
+            "type": "read",
+            "user": {"handle": member.handle, "display_name": member.display_name},
+            "message_id": first,
+            "history_from": 0,
+        }
+
+    assert handler.backlog(patient, subscription, first) == [read_of(caregiver), read_of(moderator)]
+
+    # Mo turns receipts off: theirs is no longer told; Cam's still is.
+    MessagingSettings.objects.create(user=moderator, shares_read_receipts=False)
+    assert handler.backlog(patient, subscription, first) == [read_of(caregiver)]
+    # Cam blocking Pat keeps Cam's to themself.
+    actions.block_member(actor=caregiver, member=patient)
+    assert handler.backlog(patient, subscription, first) == []
+    # A subscriber who hides their own receipts sees nobody's.
+    assert (
+        handler.backlog(moderator, handler.subscribe(moderator, str(group.pk), "two"), first) == []
+    )
 
 
 @pytest.mark.django_db

@@ -66,6 +66,9 @@ def test_requests_are_listed_apart_and_answered(patient, stranger):
     assert "Sam Stranger" not in text(client.get("/messages/"))
     requests = text(client.get("/messages/requests/"))
     assert "From Sam Stranger (@stranger)" in requests
+    assert (
+        '<span class="nav-badge">1<span class="visually-hidden"> waiting</span></span>' in requests
+    )
     # Reading it first does not tell the sender anything.
     page = text(client.get(f"/messages/{conversation.pk}/"))
     assert "would like to talk with you" in page
@@ -76,6 +79,24 @@ def test_requests_are_listed_apart_and_answered(patient, stranger):
     assert response["Location"] == f"/messages/{conversation.pk}/#compose"
     assert place_of(conversation, patient).state == "active"
     assert 'id="compose"' in text(client.get(f"/messages/{conversation.pk}/"))
+
+
+@pytest.mark.parametrize("count", [3, 25])
+def test_requests_page_query_count_does_not_grow(
+    community, patient, count, django_assert_num_queries
+):
+    for _n in range(count):
+        actions.start_conversation(actor=UserFactory(), recipients=[patient], body="Hi")
+    client = client_for(patient)
+    client.get("/messages/requests/")  # the header badge is now cached, as on any later page
+
+    # session, member, requests count (also the nav's count), page, people, last messages,
+    # policy banner
+    with django_assert_num_queries(7):
+        response = client.get("/messages/requests/")
+    page = text(response)
+    assert page.count("Read it first") == min(count, 20)
+    assert f'<span class="nav-badge">{count}<span class="visually-hidden"> waiting' in page
 
 
 def test_declining_from_the_page(patient, stranger):
@@ -171,6 +192,15 @@ def test_seen_shows_under_my_latest_message(patient, caregiver, direct):
     assert 'id="chat-seen">Seen</p>' in text(client.get(f"/messages/{direct.pk}/"))
     MessagingSettings.objects.create(user=patient, shares_read_receipts=False)
     assert 'id="chat-seen" hidden' in text(client.get(f"/messages/{direct.pk}/"))
+
+
+def test_seen_is_not_shown_under_the_other_members_message(patient, caregiver, direct):
+    client_for(caregiver).get(f"/messages/{direct.pk}/")
+    client = client_for(patient)
+    assert 'id="chat-seen">Seen</p>' in text(client.get(f"/messages/{direct.pk}/"))
+    actions.send_message(actor=caregiver, conversation=direct, body="Thanks")
+    page = text(client.get(f"/messages/{direct.pk}/"))
+    assert 'id="chat-seen" hidden></p>' in page
 
 
 def test_older_messages_are_a_link_away(patient, caregiver, direct):

@@ -69,7 +69,9 @@ def conversation_list(request: HttpRequest) -> HttpResponse:
 def conversation_requests(request: HttpRequest) -> HttpResponse:
     """Message requests waiting for an answer, apart from the inbox."""
     page = queries.message_requests(request.user, PageRequest.from_params(request.GET.get("page")))
-    return _private(render(request, "messaging/conversation_requests.html", {"page": page}))
+    # The page's total is the count `queries.request_count` would make again.
+    context = {"page": page, "request_count": page.total}
+    return _private(render(request, "messaging/conversation_requests.html", context))
 
 
 # --- starting ------------------------------------------------------------------------------
@@ -165,6 +167,8 @@ def _detail_page(
     actor_shares = bool(getattr(me, "shares_receipts", True))
     own = [m for m in window.items if m.author_id == actor.pk and m.deleted_at is None]
     seen_message_id = own[-1].pk if own else 0
+    # "Seen" sits directly under the member's own last message, so only while it is the last.
+    seen_shown = bool(window.items) and window.items[-1].pk == seen_message_id
     others = [p for p in participants if p.user_id != actor.pk]
     other = others[0].user if conversation.kind == Conversation.Kind.DIRECT and others else None
     context = {
@@ -182,7 +186,9 @@ def _detail_page(
         "can_write": is_active
         and permissions.can_write(actor, conversation, place, participants=participants),
         "seen_message_id": seen_message_id,
-        "seen_by": queries.seen_by(actor, participants, seen_message_id, actor_shares=actor_shares),
+        "seen_by": queries.seen_by(actor, participants, seen_message_id, actor_shares=actor_shares)
+        if seen_shown
+        else [],
         "actor_shares": actor_shares,
         "errors": errors or {},
         "body": body,
@@ -202,6 +208,7 @@ def _live_texts() -> dict[str, str]:
         "new_message": _("New message from %(name)s"),
         "seen": _("Seen"),
         "seen_by": _("Seen by %(names)s"),
+        "your_message": _("your message"),
         "deleted": _("This message was deleted."),
         "removed": _("This message was removed by a moderator."),
         "former_member": _("A former member"),

@@ -37,6 +37,28 @@
     }
   }
 
+  // "14:05" in the member's time zone, as the actions' hidden context says it (H:i).
+  function clockText(iso) {
+    var date = new Date(iso);
+    try {
+      var parts = {};
+      new Intl.DateTimeFormat(document.documentElement.lang || undefined, {
+        hour: "2-digit", minute: "2-digit", hourCycle: "h23",
+        timeZone: root.getAttribute("data-time-zone") || undefined
+      }).formatToParts(date).forEach(function (part) { parts[part.type] = part.value; });
+      return parts.hour + ":" + parts.minute;
+    } catch (error) {
+      return date.toTimeString().slice(0, 5);
+    }
+  }
+
+  // The words a screen reader hears after "Edit", "Delete" or "Report", as on the server:
+  // " (your message 14:05)" or " (Bo Hart 14:05)".
+  function setContext(link, who, iso) {
+    var span = link.querySelector("[data-context]");
+    if (span) span.textContent = " (" + who + " " + clockText(iso) + ")";
+  }
+
   function urlFor(attribute, id) {
     var url = root.getAttribute(attribute) || "";
     return url.replace(/\/0\//, "/" + id + "/");
@@ -98,6 +120,10 @@
     if (edit) { edit.hidden = !own; edit.href = urlFor("data-edit-url", message.id); }
     if (remove) { remove.hidden = !own; remove.href = urlFor("data-delete-url", message.id); }
     if (report) { report.hidden = own || !author; report.href = urlFor("data-report-url", message.id); }
+    [edit, remove].forEach(function (link) {
+      if (link) setContext(link, texts.your_message, message.created_at);
+    });
+    if (report && author) setContext(report, author.display_name, message.created_at);
     update(item, message);
     if (own && !message.is_deleted) ownNewest = Math.max(ownNewest, message.id);
   }
@@ -154,14 +180,14 @@
       stopTyping(message.author.handle);
       announcer.textContent = format(texts.new_message, { name: message.author.display_name });
       markRead();
-    } else {
-      refreshSeen();
     }
+    refreshSeen();
   }
 
   function onChanged(message) {
     var item = document.getElementById("message-" + message.id);
     if (item) update(item, message);
+    refreshSeen();
   }
 
   // --- read markers and "seen" ----------------------------------------------------------------
@@ -175,9 +201,17 @@
     }, 500);
   }
 
+  // Whether the member's own newest message is the last one shown: "seen" sits directly
+  // under it, never under someone else's message (or one still being sent).
+  function ownNewestIsLast() {
+    var last = list.lastElementChild;
+    return !!last && !last.classList.contains("chat-message-deleted") &&
+      parseInt(last.getAttribute("data-message-id"), 10) === ownNewest;
+  }
+
   function refreshSeen() {
     if (!seenBox || root.getAttribute("data-shares-receipts") !== "yes") return;
-    if (!ownNewest) { seenBox.hidden = true; return; }
+    if (!ownNewest || !ownNewestIsLast()) { seenBox.hidden = true; return; }
     // Nobody is shown as having seen a message from before they were added.
     var names = Object.keys(readers).filter(function (handle) {
       return readers[handle].id >= ownNewest && readers[handle].from < ownNewest;
