@@ -204,7 +204,12 @@ if REDIS_URL:
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
-    CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+# One process (the embedded default) delivers in memory. Tests do too, also in scale mode: they
+# drive sockets from synchronous code, one event loop per step, and Redis's receive queues
+# belong to the loop that made them. Delivery through Redis between real server processes has
+# its own test (tests/test_realtime_processes.py), whose servers use the Redis layer.
+if not REDIS_URL or (TESTING and not env_bool("TEST_REDIS_CHANNEL_LAYER")):
+    CHANNEL_LAYERS = {"default": {"BACKEND": "carecircle.core.realtime.LocalChannelLayer"}}
 
 # Real-time sockets (carecircle/core/consumers.py): the largest frame a client may send, its
 # average frame rate and burst (a socket above them is closed), and how many streams one socket

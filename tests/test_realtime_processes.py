@@ -62,6 +62,8 @@ def server_environment() -> dict[str, str]:
         {
             "DJANGO_SETTINGS_MODULE": "config.settings",
             "CARECIRCLE_TESTING": "1",
+            # What this test is about: delivery between processes through Redis.
+            "CARECIRCLE_TEST_REDIS_CHANNEL_LAYER": "1",
             "CARECIRCLE_DEBUG": "1",
             "CARECIRCLE_DATABASE_URL": database_url_for_servers(),
             "CARECIRCLE_REDIS_URL": os.environ["CARECIRCLE_REDIS_URL"],

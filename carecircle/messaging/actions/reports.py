@@ -166,7 +166,9 @@ def delete_reported_message(*, actor: Any, report: MessageReport) -> Message:
     now = timezone.now()
     with transaction.atomic():
         message = (
-            Message.objects.select_for_update().select_related("author").get(pk=report.message_id)
+            Message.objects.select_for_update(of=("self",))
+            .select_related("author")
+            .get(pk=report.message_id)
         )
         if message.deleted_at is not None:
             raise ConflictError(_("This message has already been deleted."))
