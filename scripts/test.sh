@@ -39,7 +39,10 @@ PYEOF
 if [ "$pg_up" = 1 ] && [ "$redis_up" = 1 ]; then
   echo "== CareCircle tests: scale mode (PostgreSQL + Redis) =="
   # The browser journeys serve their own embedded site, so the first pass already covered them.
-  CARECIRCLE_DATABASE_URL="$PG_URL" CARECIRCLE_REDIS_URL="$REDIS_URL" run_pytest -m "not browser"
+  # Socket tests run handlers in worker threads, each with a connection of its own from the
+  # pool: the pool is larger than a web process's default so they never wait for one.
+  CARECIRCLE_DATABASE_URL="$PG_URL" CARECIRCLE_REDIS_URL="$REDIS_URL" \
+    CARECIRCLE_DB_POOL_MAX="${CARECIRCLE_DB_POOL_MAX:-40}" run_pytest -m "not browser"
 elif [ "$CI" = "true" ]; then
   echo "CI requires PostgreSQL (up=$pg_up) and Redis (up=$redis_up) on 127.0.0.1." >&2
   echo "Start them: see README.md, 'Running the tests'." >&2
