@@ -101,6 +101,7 @@ INSTALLED_APPS = [
     "carecircle.signin",
     "carecircle.caregivers",
     "carecircle.messaging",
+    "carecircle.moderation",
     "carecircle.api",
 ]
 

@@ -76,6 +76,8 @@ def domain_error(request: HttpRequest, error: DomainError) -> HttpResponse:
     body = error_body(error.code, str(error.message))
     if error.field:
         body["field"] = error.field
+    if error.details:
+        body["details"] = error.details
     return api.create_response(request, body, status=error.status)
 
 

@@ -11,17 +11,37 @@ class DomainError(Exception):
     code = "invalid"
     status = 400
 
-    def __init__(self, message: Any, *, code: str | None = None, field: str | None = None):
+    def __init__(
+        self,
+        message: Any,
+        *,
+        code: str | None = None,
+        field: str | None = None,
+        details: list[dict[str, Any]] | None = None,
+    ):
         super().__init__(str(message))
         self.message = message
         if code:
             self.code = code
         self.field = field
+        # Machine-readable specifics (e.g. what screening found), shown next to the field.
+        self.details = details or []
 
 
 class ValidationFailed(DomainError):
     code = "invalid"
     status = 400
+
+
+class ConfirmationNeeded(ValidationFailed):
+    """Nothing is saved yet: the author should read `details` and send again with confirmation.
+
+    Raised before a post, message or profile is saved when it seems to share personal details
+    or risky medical claims; the same text sent with `confirmed=True` is saved.
+    """
+
+    code = "confirmation_needed"
+    status = 422
 
 
 class PermissionDeniedError(DomainError):

@@ -98,3 +98,11 @@ class ScheduledRun(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} at {self.slot.isoformat()}"
+
+
+class ModerationState(models.TextChoices):
+    """Whether a post or message is shown to others (`moderation_state` on both)."""
+
+    VISIBLE = "visible", _("Visible")
+    PENDING = "pending", _("Waiting for approval")
+    HIDDEN = "hidden", _("Hidden by moderators")

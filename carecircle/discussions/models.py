@@ -9,7 +9,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 
 from carecircle.communities.models import Community
-from carecircle.core.models import TimeStampedModel
+from carecircle.core.models import ModerationState, TimeStampedModel
 
 
 class TopicAlias(models.Model):
@@ -83,6 +83,12 @@ class Topic(TimeStampedModel):
     is_pinned = models.BooleanField(default=False)
     is_locked = models.BooleanField(default=False)
     is_deleted = models.BooleanField(default=False)
+    # Mirrors the first post: a pending or hidden topic is listed for its author and moderators.
+    moderation_state = models.CharField(
+        max_length=10, choices=ModerationState.choices, default=ModerationState.VISIBLE
+    )
+    # Seconds a member waits between replies in this topic; 0 is off. Moderators are exempt.
+    slow_mode_seconds = models.PositiveIntegerField(_("slow mode (seconds)"), default=0)
     accepted_post = models.ForeignKey(
         "Post", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -152,6 +158,10 @@ class Post(TimeStampedModel):
     )
     # {"like": 3, "hug": 1, "helpful": 0}; kept by actions so a topic page needs no aggregate.
     reaction_counts = models.JSONField(default=dict, blank=True)
+    # Pending (pre-moderated) and hidden posts are shown only to their author and moderators.
+    moderation_state = models.CharField(
+        max_length=10, choices=ModerationState.choices, default=ModerationState.VISIBLE
+    )
 
     class Meta:
         ordering = ["position"]

@@ -13,6 +13,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from carecircle.core.crypto import EncryptedTextField
+from carecircle.core.models import ModerationState
 
 
 class MessagingSettings(models.Model):
@@ -254,6 +255,10 @@ class Message(models.Model):
     deleted_at = models.DateTimeField(null=True, blank=True)
     deleted_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # Pending and hidden messages are shown only to their author and moderators.
+    moderation_state = models.CharField(
+        max_length=10, choices=ModerationState.choices, default=ModerationState.VISIBLE
     )
 
     class Meta:
