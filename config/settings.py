@@ -394,6 +394,8 @@ ALLAUTH_TRUSTED_PROXY_COUNT = int(env("TRUSTED_PROXY_COUNT", "0"))
 CARECIRCLE_PAGE_SIZE = 20
 CARECIRCLE_MAX_PAGE_SIZE = 100
 CARECIRCLE_POST_RATE = env("POST_RATE", "10/m")  # posts per member per minute
+# The country whose helplines and phone-number formats moderation uses by default (ISO code).
+CARECIRCLE_DEFAULT_REGION = env("DEFAULT_REGION", "GB").upper()
 # How long a worker answers visitors (not signed in) from its copy of a busy public page;
 # 0 turns this off. See carecircle/core/visitor_cache.py.
 CARECIRCLE_VISITOR_CACHE_SECONDS = float(env("VISITOR_CACHE_SECONDS", "5"))

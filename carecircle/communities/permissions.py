@@ -59,8 +59,21 @@ def can_join_community(actor: Any, community: Community) -> bool:
     return True
 
 
+def _restriction(actor: Any, community: Community) -> Any:
+    """The member's active suspension or ban here (or site-wide), if any.
+
+    Imported late: moderation builds on communities, not the other way round. One query per
+    actor object (so per request), never a longer cache: a sanction works at once.
+    """
+    from carecircle.moderation.enforcement import restriction_for
+
+    return restriction_for(actor, community)
+
+
 def can_post_in_community(actor: Any, community: Community) -> bool:
     if not getattr(actor, "is_authenticated", False) or not actor.is_active:
+        return False
+    if _restriction(actor, community) is not None:
         return False
     membership = membership_of(actor, community)
     if community.kind == Community.Kind.ANNOUNCEMENTS:
@@ -70,6 +83,8 @@ def can_post_in_community(actor: Any, community: Community) -> bool:
 
 def can_reply_in_community(actor: Any, community: Community) -> bool:
     if not getattr(actor, "is_authenticated", False) or not actor.is_active:
+        return False
+    if _restriction(actor, community) is not None:
         return False
     return membership_of(actor, community) is not None or can_moderate_community(actor, community)
 
@@ -125,12 +140,28 @@ def check_can_join_community(actor: Any, community: Community) -> None:
 
 def check_can_post_in_community(actor: Any, community: Community) -> None:
     if not can_post_in_community(actor, community):
+        sanction = _restriction(actor, community)
+        if sanction is not None:
+            from carecircle.moderation.enforcement import restriction_error
+
+            raise restriction_error(sanction)
         if community.kind == Community.Kind.ANNOUNCEMENTS and membership_of(actor, community):
             raise PermissionDeniedError(
                 _("Only moderators can start topics in an announcements community."),
                 code="announcements_only",
             )
         raise PermissionDeniedError(_("Join this community to start a topic."), code="not_member")
+
+
+def check_can_reply_in_community(actor: Any, community: Community) -> None:
+    """Raise "suspended"/"banned" for a restricted member, "not_member" for anyone else."""
+    if not can_reply_in_community(actor, community):
+        sanction = _restriction(actor, community)
+        if sanction is not None:
+            from carecircle.moderation.enforcement import restriction_error
+
+            raise restriction_error(sanction)
+        raise PermissionDeniedError(_("Join this community to reply."), code="not_member")
 
 
 def check_can_moderate_community(actor: Any, community: Community) -> None:
