@@ -8,6 +8,7 @@ from carecircle.discussions.api import router as discussions_router
 from carecircle.messaging.api.conversations import router as conversations_router
 from carecircle.messaging.api.reports import router as message_reports_router
 from carecircle.messaging.api.rooms import router as rooms_router
+from carecircle.moderation.api import router as moderation_router
 from carecircle.privacy.api import router as privacy_router
 from carecircle.signin.api import router as signin_router
 
@@ -20,3 +21,4 @@ api.add_router("/", caregivers_router)
 api.add_router("/", conversations_router)
 api.add_router("/", rooms_router)
 api.add_router("/", message_reports_router)
+api.add_router("/", moderation_router)
