@@ -1,3 +1,5 @@
+from datetime import timedelta
+
 from django.apps import AppConfig
 
 
@@ -5,3 +7,13 @@ class ModerationConfig(AppConfig):
     name = "carecircle.moderation"
     label = "moderation"
     verbose_name = "Moderation"
+
+    def ready(self) -> None:
+        from carecircle.core.schedule import register
+
+        # Suspensions end by their date (checks compare ends_at), so only trust needs a job.
+        register(
+            "moderation.recompute_trust_levels",
+            every=timedelta(days=1),
+            task="carecircle.moderation.tasks.recompute_trust_levels_task",
+        )
