@@ -144,6 +144,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "carecircle.core.context_processors.site",
                 "carecircle.messaging.context_processors.messaging",
+                "carecircle.moderation.context_processors.moderation",
             ],
             "builtins": [
                 "django.templatetags.i18n",

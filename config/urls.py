@@ -67,6 +67,7 @@ urlpatterns = [
     path("account/sign-in/", include("carecircle.signin.urls")),
     path("account/caregivers/", include("carecircle.caregivers.urls")),
     path("", include("carecircle.messaging.urls")),
+    path("", include("carecircle.moderation.urls")),
     path("api/v1/", api.urls),
 ]
 
