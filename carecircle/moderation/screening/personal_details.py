@@ -19,6 +19,7 @@ from stdnum.gb import nhs
 from stdnum.us import ssn
 
 from carecircle.moderation.screening.findings import Finding, drop_overlaps
+from carecircle.moderation.screening.text import load_word_list
 
 EXPLANATIONS = {
     "phone_number": _("a phone number"),
@@ -32,6 +33,7 @@ EXPLANATIONS = {
 
 MASK = "•"
 
+_ANY_DIGIT = re.compile(r"\d")
 # Phone parsing is slow: only try it when seven digits stand close together.
 _DIGIT_RUN = re.compile(r"\d(?:[\s\-.()]{0,2}\d){6,}")
 
@@ -47,9 +49,7 @@ _STREET = re.compile(
     re.IGNORECASE,
 )
 # Words that make "5 miles down the road" or "3 times a day" not an address.
-_NOT_STREET_NAME = frozenset(
-    ["a", "an", "the", "my", "your", "his", "her", "their", "our", "this", "that", "these", "those", "to", "of", "in", "on", "at", "by", "for", "from", "with", "and", "or", "but", "down", "up", "along", "around", "across", "over", "under", "into", "onto", "off", "out", "near", "past", "through", "round", "about", "miles", "mile", "km", "metres", "meters", "yards", "steps", "minutes", "minute", "mins", "hours", "hour", "days", "day", "weeks", "week", "months", "month", "years", "year", "times", "time", "pills", "tablets", "units", "mg", "ml", "kg", "lbs", "stone", "points", "laps", "blocks", "floors", "flights", "more", "less", "extra", "other", "same", "long", "short", "next", "last", "first", "second", "third"]
-)
+_NOT_STREET_NAME = frozenset(load_word_list("not_street_names.txt"))
 # UK postcodes: the inward code never uses C, I, K, M, O or V, which rules out "b12 1mg".
 _UK_POSTCODE = re.compile(
     r"(?<![\w])([a-pr-uwyz][a-hk-y]?\d[a-z\d]?)\s?(\d[abd-hjlnp-uw-z]{2})(?![\w])", re.IGNORECASE
@@ -80,7 +80,8 @@ _NUMBER_10 = re.compile(r"(?<![\d-])(\d{3})[\s-]?(\d{3})[\s-]?(\d{4})(?![\d-])")
 _NHS_KEYWORD = re.compile(r"\bnhs\s*(?:number|no\.?|#)?\s*(?:is|:|-)?\s*$", re.IGNORECASE)
 _SSN = re.compile(r"(?<![\d-])(\d{3})-(\d{2})-(\d{4})(?![\d-])")
 _SSN_WITH_KEYWORD = re.compile(
-    r"\b(?:ssn|social security(?: number| no\.?)?)\s*(?:is|:|#|-)?\s*(\d{3}[\s-]?\d{2}[\s-]?\d{4})\b",
+    r"\b(?:ssn|social security(?: number| no\.?)?)\s*(?:is|:|#|-)?\s*"
+    r"(\d{3}[\s-]?\d{2}[\s-]?\d{4})\b",
     re.IGNORECASE,
 )
 _MEDICAL_RECORD = re.compile(
@@ -262,7 +263,6 @@ def _health_numbers(text: str, region: str) -> list[Finding]:
 # Where two overlap the earlier-starting, longer one wins; health numbers are found first (in
 # find_personal_details) so an NHS number is not reported as a phone number.
 _DETECTORS: tuple[Callable[[str], list[Finding]], ...] = (
-    _emails,
     _dates_of_birth,
     _addresses,
 )
@@ -270,8 +270,12 @@ _DETECTORS: tuple[Callable[[str], list[Finding]], ...] = (
 
 def find_personal_details(text: str, *, region: str = "") -> list[Finding]:
     """Phone numbers, emails, addresses, dates of birth and health numbers in `text`, masked."""
+    found: list[Finding] = _emails(text) if "@" in text else []
+    # Every other detail holds a digit, and many posts have none: stop early for those.
+    if _ANY_DIGIT.search(text) is None:
+        return found
     region = (region or default_region()).upper()
-    found: list[Finding] = _health_numbers(text, region)
+    found.extend(_health_numbers(text, region))
     for detector in _DETECTORS:
         found.extend(detector(text))
     taken = [(finding.start, finding.end) for finding in found]

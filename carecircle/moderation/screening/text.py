@@ -12,6 +12,12 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
+from typing import Any
+
+try:  # Python 3.11+ keeps the regular-expression parser here.
+    import re._parser as regex_parser
+except ImportError:  # pragma: no cover - older Pythons
+    import sre_parse as regex_parser  # type: ignore[no-redef]
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 
@@ -33,8 +39,16 @@ _CHARACTER_MAP = {
 }
 
 
+_TRANSLATION = str.maketrans(_CHARACTER_MAP)
+
+
 def normalise(text: str) -> str:
     """Lower-case the text and unify quotes and dashes, keeping every offset where it was."""
+    mapped_text = text.translate(_TRANSLATION)
+    lowered_text = mapped_text.lower()
+    # Lower-casing never shortens a text, so the same length means no character grew.
+    if len(lowered_text) == len(mapped_text):
+        return lowered_text
     out = []
     for character in text:
         mapped = _CHARACTER_MAP.get(character, character)
@@ -79,6 +93,84 @@ class Phrase:
     label: str
     source: str
     pattern: re.Pattern[str]
+    # Pieces of text one of which every match contains; empty when none could be worked out.
+    anchors: frozenset[str] = frozenset()
+
+
+_MIN_ANCHOR = 3
+
+
+def _literal_runs(items: Any) -> list[frozenset[str]]:
+    """Candidate anchor sets of a sequence: each set holds strings one of which must occur."""
+    candidates: list[frozenset[str]] = []
+    run: list[str] = []
+    for op, args in items:
+        if op == regex_parser.LITERAL:
+            run.append(chr(args))
+            continue
+        if _is_whitespace_run(op, args):
+            # Anchors are looked for in a copy of the text with whitespace collapsed to one space.
+            run.append(" ")
+            continue
+        if run:
+            candidates.append(frozenset({"".join(run)}))
+            run = []
+        found = _anchors_of(op, args)
+        if found:
+            candidates.append(found)
+    if run:
+        candidates.append(frozenset({"".join(run)}))
+    return candidates
+
+
+def _is_whitespace_run(op: Any, args: Any) -> bool:
+    return (
+        op == regex_parser.MAX_REPEAT
+        and args[0] == 1
+        and list(args[2])
+        == [(regex_parser.IN, [(regex_parser.CATEGORY, regex_parser.CATEGORY_SPACE)])]
+    )
+
+
+def _anchors_of(op: Any, args: Any) -> frozenset[str]:
+    if op == regex_parser.SUBPATTERN:
+        return _best(_literal_runs(args[3]))
+    if op == regex_parser.BRANCH:
+        alternatives = [_best(_literal_runs(branch)) for branch in args[1]]
+        if all(alternatives):
+            return frozenset().union(*alternatives)
+        return frozenset()
+    if op in (regex_parser.MAX_REPEAT, regex_parser.MIN_REPEAT) and args[0] >= 1:
+        return _best(_literal_runs(args[2]))
+    return frozenset()
+
+
+def _best(candidates: list[frozenset[str]]) -> frozenset[str]:
+    usable = [
+        found for found in candidates if min(len(piece.strip()) for piece in found) >= _MIN_ANCHOR
+    ]
+    if not usable:
+        return frozenset()
+    # A few pieces first (cheap to check), then the longest shortest piece (more selective).
+    return max(usable, key=lambda found: (len(found) <= 6, min(map(len, found)), -len(found)))
+
+
+def _word_start_matches(pattern: re.Pattern[str], text: str) -> Iterator[re.Match[str]]:
+    # Phrases match from the start of a word. Checking that here rather than with a
+    # look-behind in the pattern lets the regular-expression engine skip ahead much faster.
+    position = 0
+    while (found := pattern.search(text, position)) is not None:
+        start = found.start()
+        if start and (text[start - 1].isalnum() or text[start - 1] in "_'"):
+            position = start + 1
+            continue
+        yield found
+        position = max(found.end(), start + 1)
+
+
+def anchors_for(pattern: str) -> frozenset[str]:
+    """Literal pieces one of which any match of `pattern` must contain (empty: unknown)."""
+    return _best(_literal_runs(regex_parser.parse(pattern)))
 
 
 _DEFINE = re.compile(r"^@define\s+([A-Z_]+)\s*=\s*(.+)$")
@@ -90,9 +182,11 @@ def phrase_to_regex(phrase: str, macros: dict[str, str]) -> str:
     """Turn one readable phrase line into a regular expression.
 
     A space matches any run of whitespace, an apostrophe is optional ("cant" = "can't"),
-    {NAME} inserts a macro, and everything else is Python regular-expression syntax.
+    {NAME} inserts a macro, and everything else is Python regular-expression syntax. The
+    match must end at the end of a word; that it starts at the start of one is checked when
+    matching (see PhraseSet.matches).
     """
-    return rf"(?<![\w']){_macro_value(phrase, macros)}(?!\w)"
+    return rf"{_macro_value(phrase, macros)}(?!\w)"
 
 
 def _spaces(pattern: str) -> str:
@@ -108,17 +202,21 @@ def _macro_value(value: str, macros: dict[str, str]) -> str:
 
 @dataclass(frozen=True)
 class PhraseSet:
-    """A phrase file: its entries, and one combined pattern that rules a text out quickly."""
+    """A phrase file's entries, in order."""
 
     phrases: tuple[Phrase, ...]
-    combined: re.Pattern[str]
+    anchors: frozenset[str] = frozenset()
 
     def matches(self, text: str) -> Iterator[tuple[Phrase, re.Match[str]]]:
         """Every match of every phrase, in file order (nothing at all for most texts)."""
-        if self.combined.search(text) is None:
-            return
+        # Regular expressions cost a few microseconds per phrase even when they fail; a
+        # substring test is far cheaper, so a phrase runs only when one of its anchors is there.
+        collapsed = " ".join(text.split())
+        present = {anchor for anchor in self.anchors if anchor in collapsed}
         for phrase in self.phrases:
-            for found in phrase.pattern.finditer(text):
+            if phrase.anchors and phrase.anchors.isdisjoint(present):
+                continue
+            for found in _word_start_matches(phrase.pattern, text):
                 yield phrase, found
 
 
@@ -144,9 +242,16 @@ def load_phrases(filename: str) -> PhraseSet:
             compiled = re.compile(phrase_to_regex(line, macros))
         except (re.error, KeyError) as error:
             raise ValueError(f"{filename}:{number}: {line!r}: {error}") from error
-        phrases.append(Phrase(label=label, source=line, pattern=compiled))
-    combined = re.compile("|".join(f"(?:{phrase.pattern.pattern})" for phrase in phrases))
-    return PhraseSet(phrases=tuple(phrases), combined=combined)
+        phrases.append(
+            Phrase(
+                label=label,
+                source=line,
+                pattern=compiled,
+                anchors=anchors_for(compiled.pattern),
+            )
+        )
+    every_anchor = frozenset().union(*(phrase.anchors for phrase in phrases))
+    return PhraseSet(phrases=tuple(phrases), anchors=every_anchor)
 
 
 @cache
