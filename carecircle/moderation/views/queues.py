@@ -299,10 +299,10 @@ def _post_values(request: HttpRequest, names: list[str]) -> dict[str, str]:
     return {name: request.POST.get(name, "") for name in names}
 
 
-def _decide(request: HttpRequest, item: ReviewItem) -> tuple[str, dict[str, str]]:
-    values = _post_values(
-        request, ["decision", "reason", "guideline", "days", "destination", "body", "title"]
-    )
+DECISION_FIELDS = ["decision", "reason", "guideline", "days", "destination", "body", "title"]
+
+
+def _decide(request: HttpRequest, item: ReviewItem, values: dict[str, str]) -> str:
     decision = values["decision"]
     destination = None
     if decision == "move":
@@ -324,7 +324,7 @@ def _decide(request: HttpRequest, item: ReviewItem) -> tuple[str, dict[str, str]
     )
     return _("Decision recorded: %(decision)s.") % {
         "decision": DECISION_LABELS.get(decision, decision)
-    }, values
+    }
 
 
 @login_required
@@ -374,7 +374,8 @@ def moderation_item(request: HttpRequest, item_id: int) -> HttpResponse:
             done = _("Appeal decided. The member has been told.")
         else:
             form = "decision"
-            done, values = _decide(request, item)
+            values = _post_values(request, DECISION_FIELDS)
+            done = _decide(request, item, values)
     except DomainError as error:
         errors = field_errors(error)
         if form == "context_note" and "body" in errors:
