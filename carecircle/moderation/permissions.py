@@ -196,7 +196,7 @@ def check_can_review_item(actor: Any, item: ReviewItem) -> None:
 def check_can_act_on_item(actor: Any, item: ReviewItem, decision: str) -> None:
     if can_act_on_item(actor, item, decision):
         return
-    if can_review_item(actor, item) and decision in SANCTION_DECISIONS:
+    if decision in SANCTION_DECISIONS and can_moderate(actor, item.community):
         raise _deny(_("You cannot take that action against this member."), "cannot_sanction")
     if can_review_item(actor, item):
         raise _deny(

@@ -85,7 +85,7 @@ def record_visit(*, user: Any) -> None:
     updated = MemberTrust.objects.filter(
         Q(last_visited_on__isnull=True) | Q(last_visited_on__lt=today), user_id=user.pk
     ).update(days_visited=F("days_visited") + 1, last_visited_on=today)
-    if not updated and not MemberTrust.objects.filter(user_id=user.pk).exists():
+    if not updated:
         MemberTrust.objects.get_or_create(
             user_id=user.pk, defaults={"days_visited": 1, "last_visited_on": today}
         )
