@@ -10,15 +10,15 @@ from carecircle.moderation.models import Report, ReportReason, ReviewItem
 from carecircle.moderation.tests.test_api_support import (
     World,
     call,
+    signed_in,
     snapshot,
     world_fixture,  # noqa: F401  (the `world` fixture)
 )
-from conftest import client_for
 
 
 def test_reporting_a_topic_for_medical_inaccuracy(world: World) -> None:
     response = call(
-        client_for(world.reporter),
+        signed_in(world.reporter),
         "post",
         "/reports",
         {
@@ -58,7 +58,7 @@ def test_reporting_a_topic_for_medical_inaccuracy(world: World) -> None:
 
 def test_a_crisis_report_goes_to_the_urgent_safeguarding_queue(world: World) -> None:
     response = call(
-        client_for(world.reporter),
+        signed_in(world.reporter),
         "post",
         "/reports",
         {"kind": "post", "target_id": world.first_post.pk, "reason": "crisis"},
@@ -72,7 +72,7 @@ def test_a_crisis_report_goes_to_the_urgent_safeguarding_queue(world: World) -> 
 def test_two_members_reporting_one_post_share_one_item(world: World) -> None:
     for reporter in (world.reporter, world.member):
         response = call(
-            client_for(reporter),
+            signed_in(reporter),
             "post",
             "/reports",
             {"kind": "post", "target_id": world.first_post.pk, "reason": "spam"},
@@ -85,7 +85,7 @@ def test_two_members_reporting_one_post_share_one_item(world: World) -> None:
 
 
 def test_reporting_twice_is_a_conflict_and_changes_nothing(world: World) -> None:
-    client = client_for(world.reporter)
+    client = signed_in(world.reporter)
     payload = {"kind": "post", "target_id": world.first_post.pk, "reason": "spam"}
     assert call(client, "post", "/reports", payload).status_code == 201
     before = snapshot()
@@ -98,10 +98,11 @@ def test_reporting_twice_is_a_conflict_and_changes_nothing(world: World) -> None
 
 
 def test_reporting_your_own_post_is_refused(world: World) -> None:
+    client = signed_in(world.author)
     before = snapshot()
 
     response = call(
-        client_for(world.author),
+        client,
         "post",
         "/reports",
         {"kind": "post", "target_id": world.first_post.pk, "reason": "spam"},
@@ -118,16 +119,17 @@ def test_something_you_cannot_read_looks_missing(world: World) -> None:
     )
     make_member(closed, world.author)
     secret = make_topic(closed, world.author, title="Members only", body="Private words")
+    client = signed_in(world.reporter)
     before = snapshot()
 
     response = call(
-        client_for(world.reporter),
+        client,
         "post",
         "/reports",
         {"kind": "topic", "target_id": secret.pk, "reason": "spam"},
     )
     missing = call(
-        client_for(world.reporter),
+        client,
         "post",
         "/reports",
         {"kind": "topic", "target_id": secret.pk + 1000, "reason": "spam"},
@@ -139,10 +141,11 @@ def test_something_you_cannot_read_looks_missing(world: World) -> None:
 
 
 def test_something_else_needs_a_note(world: World) -> None:
+    client = signed_in(world.reporter)
     before = snapshot()
 
     response = call(
-        client_for(world.reporter),
+        client,
         "post",
         "/reports",
         {"kind": "post", "target_id": world.first_post.pk, "reason": "other", "note": "  "},
@@ -158,7 +161,7 @@ def test_a_community_reason_of_its_own(world: World) -> None:
     reason = ReportReason.objects.create(community=world.community, label="Selling supplements")
 
     response = call(
-        client_for(world.reporter),
+        signed_in(world.reporter),
         "post",
         "/reports",
         {
@@ -175,10 +178,11 @@ def test_a_community_reason_of_its_own(world: World) -> None:
 
 def test_a_reason_of_another_community_is_refused(world: World) -> None:
     elsewhere = ReportReason.objects.create(community=world.other_community, label="Off brand")
+    client = signed_in(world.reporter)
     before = snapshot()
 
     response = call(
-        client_for(world.reporter),
+        client,
         "post",
         "/reports",
         {
@@ -196,7 +200,7 @@ def test_a_reason_of_another_community_is_refused(world: World) -> None:
 
 def test_reporting_a_member(world: World) -> None:
     response = call(
-        client_for(world.reporter),
+        signed_in(world.reporter),
         "post",
         "/reports",
         {"kind": "member", "target_id": world.author.pk, "reason": "abusive"},

@@ -32,6 +32,7 @@ from carecircle.moderation.tests.test_api_support import (
     World,
     call,
     report_topic,
+    signed_in,
     snapshot,
     world_fixture,  # noqa: F401  (the `world` fixture)
 )
@@ -109,11 +110,12 @@ def decision_payload(world: World, decision: str, item: ReviewItem) -> dict[str,
 @pytest.mark.parametrize("role", ROLES)
 @pytest.mark.parametrize("decision", list(DECISION_ALLOWED))
 def test_decision_by_role(world: World, decision: str, role: str) -> None:
+    client = world.client(role)
     item = report_topic(world)
     payload = decision_payload(world, decision, item)
     before = snapshot()
 
-    response = call(world.client(role), "post", f"/moderation/items/{item.pk}/decisions", payload)
+    response = call(client, "post", f"/moderation/items/{item.pk}/decisions", payload)
 
     if role in DECISION_ALLOWED[decision]:
         assert response.status_code == 200, response.json()
@@ -130,17 +132,18 @@ def test_decision_by_role(world: World, decision: str, role: str) -> None:
         assert snapshot() != before
     else:
         assert response.status_code in (403, 404), response.json()
-        assert response.json()["code"] in ("not_found", "not_moderator", "forbidden")
+        assert response.json()["code"] in ("not_found", "not_moderator", "cannot_sanction")
         assert snapshot() == before
 
 
 def test_a_professional_cannot_decide_a_general_report(world: World) -> None:
+    client = world.client("professional")
     item = report_topic(world, reason="spam")
     assert item.queue == ReviewItem.Queue.GENERAL
     before = snapshot()
 
     response = call(
-        world.client("professional"),
+        client,
         "post",
         f"/moderation/items/{item.pk}/decisions",
         {"decision": "hide", "reason": REASON},
@@ -302,10 +305,11 @@ def test_every_action_has_a_setup() -> None:
 @pytest.mark.parametrize("role", ROLES)
 @pytest.mark.parametrize("action", list(ACTION_ALLOWED))
 def test_action_by_role(world: World, action: str, role: str) -> None:
+    client = world.client(role)
     method, path, payload = ACTION_SETUP[action](world)
     before = snapshot()
 
-    response = call(world.client(role), method, path, payload)
+    response = call(client, method, path, payload)
 
     if role in ACTION_ALLOWED[action]:
         expected = SUCCESS[method]
@@ -332,7 +336,7 @@ def test_action_by_role(world: World, action: str, role: str) -> None:
 
 
 def test_a_suspension_stops_the_very_next_reply_of_a_signed_in_member(world: World) -> None:
-    member_client = client_for(world.author)
+    member_client = signed_in(world.author)
     # The member's session is live and working before the suspension.
     first = call(member_client, "post", f"/topics/{world.topic.pk}/posts", {"body": "Still here."})
     assert first.status_code == 201, first.json()
