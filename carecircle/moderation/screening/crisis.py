@@ -37,6 +37,7 @@ EXPLANATIONS = {
 }
 
 _JOKE_WINDOW = 30
+_SERIOUS = re.compile(r"\b(?:seriously|not joking|i mean it|not ok|not okay|for real)\b")
 
 
 def _without_exceptions(window: str) -> str:
@@ -62,7 +63,10 @@ def is_figure_of_speech(text: str, end: int) -> bool:
     """True when a joke marker follows the phrase ("…of embarrassment", "…lol")."""
     after = text[end : end + _JOKE_WINDOW]
     found = cue_regex("crisis_jokes.txt").search(after)
-    return found is not None and not re.search(r"[.!?\n]", after[: found.start()])
+    if found is None or re.search(r"[.!?\n]", after[: found.start()]):
+        return False
+    # "…lol no seriously, I'm not ok" is not a joke.
+    return _SERIOUS.search(text, end, end + _JOKE_WINDOW * 2) is None
 
 
 def screen_crisis(text: str) -> list[Finding]:

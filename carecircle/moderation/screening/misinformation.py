@@ -48,10 +48,16 @@ def _sentence_without_match(text: str, start: int, end: int) -> str:
     return text[left:start] + " … " + text[end:right]
 
 
-def is_negated(text: str, start: int) -> bool:
-    """True when a denial sits just before `start` in the same clause."""
-    window = clause_before(text, start, max_words=5)
-    return cue_regex("misinformation_negations.txt").search(window) is not None
+def is_negated(text: str, start: int, end: int) -> bool:
+    """True when a denial sits just before `start` in the same clause (and is not rhetorical:
+    "why won't doctors admit that…" still makes the claim)."""
+    # Three words: "there is no miracle cure", "told me not to stop" (a wider window caught
+    # "if your insulin isn't working, double your dose").
+    window = clause_before(text, start, max_words=3)
+    if cue_regex("misinformation_negations.txt").search(window) is None:
+        return False
+    sentence = _sentence_without_match(text, start, end)
+    return cue_regex("misinformation_rhetorical.txt").search(sentence) is None
 
 
 def is_question(text: str, start: int, end: int) -> bool:
@@ -88,7 +94,7 @@ def screen_misinformation(text: str) -> list[Finding]:
     for phrase, found in load_phrases("misinformation_phrases.txt").matches(normalised):
         start, end = found.span()
         if (
-            is_negated(normalised, start)
+            is_negated(normalised, start, end)
             or is_debunked(normalised, start, end)
             or is_question(normalised, start, end)
             or is_reported_and_questioned(normalised, start, end)

@@ -10,7 +10,7 @@ server on a long post (nested repeats such as "(a+)+").
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
@@ -96,8 +96,16 @@ def apply_watched_words(text: str, rules: Iterable[WatchedRule]) -> WatchedOutco
         elif rule.action == REPLACE:
             replacements.append((compiled, rule))
     for compiled, rule in replacements:
-        outcome.text = compiled.sub(lambda _found, rule=rule: rule.replacement, outcome.text)
+        # A function, not a template: a replacement like \1 or "£5" is inserted literally.
+        outcome.text = compiled.sub(_literal(rule.replacement), outcome.text)
     return outcome
+
+
+def _literal(replacement: str) -> Callable[[re.Match[str]], str]:
+    def replace(_found: re.Match[str]) -> str:
+        return replacement
+
+    return replace
 
 
 def _is_unbounded_repeat(op: Any, args: Any) -> bool:
