@@ -31,9 +31,9 @@ from carecircle.moderation.models import (
 )
 
 KINDS = ("topic", "post", "message", "profile")
-# Web addresses in any form a reader could follow: scheme, "www.", or a bare domain with a path.
+# Web addresses a reader could follow: a scheme, "www.", or a bare domain (not an email's).
 LINK_PATTERN = re.compile(
-    r"(https?://|www\.|\b[a-z0-9-]+\.(com|org|net|info|io|co|uk|us|biz|ru|xyz|shop)\b)",
+    r"(https?://|www\.|(?<![@\w.-])[a-z0-9-]+\.(com|org|net|info|io|co|uk|us|biz|ru|xyz|shop)\b)",
     re.IGNORECASE,
 )
 
