@@ -34,11 +34,11 @@ class ModerationNav:
 
     @cached_property
     def _state(self) -> tuple[bool, int]:
-        key = _nav_key(self.user.pk)
+        user: Any = self.user
+        key = _nav_key(int(user.pk))
         cached = cache.get(key)
         if isinstance(cached, tuple) and len(cached) == 2:
             return bool(cached[0]), int(cached[1])
-        user: Any = self.user
         is_reviewer = bool(
             user.is_site_staff
             or user.is_professional

@@ -34,7 +34,7 @@ from carecircle.moderation.views.common import (
 
 QUEUES = [code for code, _label in ReviewItem.Queue.choices]
 # Decisions offered for each kind of item, in the order a moderator weighs them.
-KIND_DECISIONS = {
+KIND_DECISIONS: dict[str, list[str]] = {
     ReviewItem.Kind.POST: ["dismiss", "hide", "unhide", "edit", "delete", "warn", "suspend", "ban"],
     ReviewItem.Kind.TOPIC: [
         "dismiss", "hide", "unhide", "edit", "lock", "unlock", "move", "delete", "warn",
@@ -115,7 +115,7 @@ def _render_queue(
 @require_GET
 def moderation_home(request: HttpRequest) -> HttpResponse:
     """The communities the actor reviews, with how much is waiting in each."""
-    actor = request.user
+    actor: Any = request.user
     communities = queries.moderated_communities(actor)
     is_site_staff = bool(actor.is_site_staff)
     if not communities and not is_site_staff:
@@ -197,8 +197,8 @@ def _content(item: ReviewItem) -> dict[str, Any]:
         message = item.message
         current_text, current_html = message.body, message.body_html
         is_gone = message.deleted_at is not None
-        if message.room_id:
-            room = message.room
+        room = message.room
+        if room is not None:
             link = reverse("room_detail", kwargs={"slug": room.community.slug, "room": room.slug})
     elif item.member is not None:
         link = item.member.get_absolute_url()
