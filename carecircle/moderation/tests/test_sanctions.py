@@ -215,3 +215,40 @@ def test_premoderation_on_and_off(cast: Cast) -> None:
     )
     sanction.refresh_from_db()
     assert sanction.lifted_at is not None
+
+
+def test_the_notice_email_gives_the_reason_and_appeal_link_but_not_the_post(cast: Cast, mailoutbox):
+    from carecircle.moderation.notify import send_moderation_notice
+    from carecircle.moderation.tests.factories import make_item
+
+    item = make_item(cast)
+    action = actions.resolve_item(
+        actor=cast.moderator, item=item, decision="hide", reason=REASON, guideline="Rule 2"
+    )
+
+    assert send_moderation_notice(action_id=action.pk) is True
+
+    email = mailoutbox[0]
+    html = email.alternatives[0][0]
+    assert email.to == [cast.author.email]
+    for text in (email.body, html):
+        assert REASON in text.replace("&#x27;", "'")
+        assert "Rule 2" in text
+        assert "/account/moderation/" in text
+        assert "Reply 2" not in text
+
+
+def test_no_email_for_a_memorialised_member(cast: Cast, mailoutbox) -> None:
+    from carecircle.moderation.notify import send_moderation_notice
+
+    sanction = actions.sanction_member(
+        actor=cast.moderator,
+        member=cast.author,
+        community=cast.community,
+        kind="warning",
+        reason=REASON,
+    )
+    type(cast.author).objects.filter(pk=cast.author.pk).update(memorialised_at=timezone.now())
+
+    assert send_moderation_notice(action_id=sanction.action.pk) is False
+    assert mailoutbox == []
