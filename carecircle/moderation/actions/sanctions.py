@@ -18,7 +18,7 @@ from carecircle.moderation.actions.common import clean_guideline, clean_reason, 
 from carecircle.moderation.models import ModerationAction, ReviewItem, Sanction
 
 Kind = Sanction.Kind
-VERB_OF = {
+VERB_OF: dict[str, str] = {
     Kind.WARNING: ModerationAction.Verb.WARN,
     Kind.PRE_MODERATION: ModerationAction.Verb.PRE_MODERATE,
     Kind.SUSPENSION: ModerationAction.Verb.SUSPEND,
