@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from ninja import Schema
 
 
@@ -9,6 +11,8 @@ class ErrorOut(Schema):
     code: str
     message: str
     field: str | None = None
+    # What screening found when the code is "confirmation_needed" (see docs/api.md).
+    details: list[dict[str, Any]] | None = None
 
 
 class MemberOut(Schema):
