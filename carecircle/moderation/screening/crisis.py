@@ -9,6 +9,8 @@ wording, and matches are dropped only for clear reasons:
 * the sentence is about the past or recovery ("I used to self-harm, 5 years clean now") and
   says nothing of it coming back ("…and the urges are back" is still flagged);
 * a figure of speech follows ("I want to die of embarrassment", "…lol").
+Warning signs that are ordinary alone ("I've sorted my will", "thank you for everything",
+data/crisis_warning_signs.txt) count only when two different ones are in the same post.
 Someone else at risk now ("my son says he wants to kill himself") is flagged as risk_to_other;
 someone else in the past ("my dad died by suicide years ago") is not.
 """
@@ -69,24 +71,45 @@ def is_figure_of_speech(text: str, end: int) -> bool:
     return _SERIOUS.search(text, end, end + _JOKE_WINDOW * 2) is None
 
 
+# Goodbyes and putting affairs in order are reported as a plan: they are how one is carried out.
+_WARNING_SIGN_LABEL = "method_or_plan"
+_MIN_WARNING_SIGNS = 2
+
+
+def _is_dropped(normalised: str, label: str, start: int, end: int) -> bool:
+    if label != "risk_to_other" and is_negated(normalised, start):
+        return True
+    return is_historical(normalised, start, end) or is_figure_of_speech(normalised, end)
+
+
+def _finding(text: str, label: str, start: int, end: int) -> Finding:
+    return Finding(
+        kind="crisis",
+        label=label,
+        matched=text[start:end],
+        start=start,
+        end=end,
+        explanation=str(EXPLANATIONS[label]),
+    )
+
+
 def screen_crisis(text: str) -> list[Finding]:
     """Self-harm and suicide language in `text`, each with its label and the words matched."""
     normalised = normalise(text)
     findings: list[Finding] = []
     for phrase, found in load_phrases("crisis_phrases.txt").matches(normalised):
         start, end = found.span()
-        if phrase.label != "risk_to_other" and is_negated(normalised, start):
-            continue
-        if is_historical(normalised, start, end) or is_figure_of_speech(normalised, end):
-            continue
-        findings.append(
-            Finding(
-                kind="crisis",
-                label=phrase.label,
-                matched=text[start:end],
-                start=start,
-                end=end,
-                explanation=str(EXPLANATIONS[phrase.label]),
-            )
+        if not _is_dropped(normalised, phrase.label, start, end):
+            findings.append(_finding(text, phrase.label, start, end))
+    # One warning sign alone is everyday life ("I've rehomed my cat"); two different ones in a
+    # post ("rehomed my cat… sorted my will") read like someone saying goodbye.
+    signs: dict[str, tuple[int, int]] = {}
+    for phrase, found in load_phrases("crisis_warning_signs.txt").matches(normalised):
+        start, end = found.span()
+        if phrase.source not in signs and not _is_dropped(normalised, phrase.label, start, end):
+            signs[phrase.source] = (start, end)
+    if len(signs) >= _MIN_WARNING_SIGNS:
+        findings.extend(
+            _finding(text, _WARNING_SIGN_LABEL, start, end) for start, end in signs.values()
         )
     return drop_overlaps(findings)

@@ -3,7 +3,8 @@
 data/*_evaluation.jsonl (200 texts each) were written apart from the phrase lists and measured
 blind once; one round of fixes for whole kinds of wording followed, so they are no longer fully
 unseen. data/*_holdout.jsonl (60 texts each) were written after that round and are not to be
-tuned against. The unit tests use their own, smaller development examples. See docs/screening.md.
+tuned against; data/crisis_holdout_2.jsonl (120 texts) was written before the second round of
+crisis changes. The unit tests use their own, smaller development examples. See docs/screening.md.
 """
 
 from __future__ import annotations
@@ -23,10 +24,13 @@ SCREENS: dict[str, tuple[str, Callable[[str], list[Finding]]]] = {
     "crisis": ("crisis_evaluation.jsonl", screen_crisis),
     "misinformation": ("misinformation_evaluation.jsonl", screen_misinformation),
 }
-HOLDOUTS = {
-    "crisis": "crisis_holdout.jsonl",
-    "misinformation": "misinformation_holdout.jsonl",
-}
+# (screen, file) pairs, in the order the command prints them. crisis_holdout_2.jsonl (120 texts)
+# was written before the second round of crisis phrase changes and measured before and after it.
+HOLDOUTS: tuple[tuple[str, str], ...] = (
+    ("crisis", "crisis_holdout.jsonl"),
+    ("crisis", "crisis_holdout_2.jsonl"),
+    ("misinformation", "misinformation_holdout.jsonl"),
+)
 
 
 @dataclass(frozen=True)

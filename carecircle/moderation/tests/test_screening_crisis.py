@@ -32,6 +32,54 @@ FLAGGED = [
     ("I used to self-harm and now the urges are back.", "self_harm"),
     ("I’m suicidal and I don’t know who to tell", "suicidal_intent"),
     ("I wish I was dead", "suicidal_intent"),
+    # Second round: indirect, present-tense wording (passive death wish, burden, hopelessness
+    # with an ending, method cues, goodbyes, self-harm urges and acts, someone else at risk).
+    ("I wish I could go to sleep and not wake up.", "suicidal_intent"),
+    ("Honestly I wouldn't mind if I didn't wake up tomorrow.", "suicidal_intent"),
+    ("I keep thinking about not being here anymore.", "suicidal_intent"),
+    ("Some days I want to disappear forever.", "suicidal_intent"),
+    ("I hope I don't wake up tomorrow.", "suicidal_intent"),
+    ("I'd rather be dead, to be honest.", "suicidal_intent"),
+    ("It would be easier for everyone if I wasn't around.", "suicidal_intent"),
+    ("I don't care if I die at this point.", "suicidal_intent"),
+    ("I don't think I'll be around for much longer.", "suicidal_intent"),
+    ("I just want to stop existing.", "suicidal_intent"),
+    ("I fantasise about being dead most days.", "suicidal_intent"),
+    ("Part of me hopes the tumour just takes me quickly.", "suicidal_intent"),
+    ("They'd all manage fine if I was gone.", "suicidal_intent"),
+    ("My kids would be happier without me around.", "suicidal_intent"),
+    ("I'm seriously contemplating suicide.", "suicidal_intent"),
+    ("I'm not ok, I might do something stupid tonight.", "suicidal_intent"),
+    ("Signing off for good. Thank you all.", "suicidal_intent"),
+    ("I'm nothing but a burden to the people I love.", "hopelessness"),
+    ("I'm a drain on my whole family.", "hopelessness"),
+    ("I can't see any future for me.", "hopelessness"),
+    ("I don't see the point in living anymore.", "hopelessness"),
+    ("What's the point in going on?", "hopelessness"),
+    ("I can't keep living like this.", "hopelessness"),
+    ("I've been putting aside a few of my sleeping tablets each night.", "method_or_plan"),
+    ("I've got enough morphine here to finish it.", "method_or_plan"),
+    ("I keep thinking about driving my car into a tree.", "method_or_plan"),
+    ("Part of me wants to swerve into a lorry on the motorway.", "method_or_plan"),
+    ("I've been looking up how much of my amitriptyline would be enough.", "method_or_plan"),
+    ("I'm going to hang myself.", "method_or_plan"),
+    ("I keep picturing myself stepping in front of a train.", "method_or_plan"),
+    ("I've worked out how I'm going to do it.", "method_or_plan"),
+    ("I'm going to swallow everything in the medicine cabinet.", "method_or_plan"),
+    ("I went back to the cliffs again tonight.", "method_or_plan"),
+    ("I've rehomed my cats and sorted out my will.", "method_or_plan"),
+    ("Tell my kids I love them. I'm sorry for everything.", "method_or_plan"),
+    ("I'm so close to hurting myself tonight.", "self_harm"),
+    ("Trying really hard not to self harm right now.", "self_harm"),
+    ("I burnt my arm with a cigarette on purpose.", "self_harm"),
+    ("Cut my wrist with a razor blade last night.", "self_harm"),
+    ("I relapsed and burned myself after the argument.", "self_harm"),
+    ("I keep wanting to hurt myself.", "self_harm"),
+    ("I deserve to suffer.", "self_harm"),
+    ("My 15-year-old says she wants to kill herself.", "risk_to_other"),
+    ("My eldest told me last night that he'd be better off dead.", "risk_to_other"),
+    ("My wife says she's going to take all her pills.", "risk_to_other"),
+    ("My brother sent me a goodbye text and now he won't pick up.", "risk_to_other"),
 ]
 
 NOT_FLAGGED = [
@@ -51,6 +99,40 @@ NOT_FLAGGED = [
     "I cut myself shaving this morning.",
     "My grandmother took her own life in the 1970s.",
     "I'm no longer suicidal thanks to the new medication and therapy.",
+    # Second round: everyday wording near the new phrases.
+    "My mum says she wants to die at home, not in hospital.",
+    "When the time comes I want to die at home with my family.",
+    "I slept through and didn't wake up once!",
+    "This will be my last post for a while, off to Spain!",
+    "I'd rather die than sit through that film again.",
+    "This paperwork is like banging my head against a brick wall.",
+    "I'm giving away my old crutches, anyone want them?",
+    "I've sorted my will and power of attorney, one less thing to worry about.",
+    "I won't need my inhaler anymore, the new treatment is brilliant.",
+    "I'm not going to do anything stupid, I just need to rant.",
+    "I used to think about killing myself every day; ten years on I'm in a good place.",
+    "My aunt took an overdose in 1990.",
+    "Nurses should know the maximum paracetamol dose is 4 g a day.",
+    "I can't see a way out of this mortgage mess.",
+    "What's the point of having a GP if you can't get an appointment?",
+    "I scratched my eczema until it bled last night.",
+    "We walked over the bridge and had lunch by the river.",
+    "Cut myself on a broken glass while washing up.",
+    "I'm not ready to die, I've got too much to live for.",
+    "I keep thinking about my dad dying, it still hurts.",
+    "My son swerved into a ditch on the ice but he's fine.",
+    "Thank you for everything, the nurses on ward 7 were wonderful.",
+    "I don't care if I'm late, I'm not rushing in this heat.",
+    "I hope I don't wake up the baby when I get in.",
+    "I'm tired of being here in A&E, four hours and counting.",
+    "I could sleep forever after that walk.",
+    "I can see myself driving again by the summer.",
+    "My husband says he's going to drive into town later.",
+    "We want to jump into the sea on New Year's Day for the hospice.",
+    "Mum said she'd take all her tablets before bed tonight.",
+    "My daughter says she wants to jump in the pool with her brother.",
+    "I'm hoping it takes me less time to walk to the clinic now.",
+    "I want to drive onto the motorway without panicking.",
 ]
 
 
@@ -85,6 +167,19 @@ def test_a_finding_points_at_the_words_matched_in_the_original_text():
         "start": 28,
         "end": 41,
     }
+
+
+def test_one_warning_sign_alone_is_not_flagged_but_two_are():
+    assert screen_crisis("I've rehomed my cat, the new flat doesn't allow pets.") == []
+    findings = screen_crisis("I've rehomed my cat. I'm sorry for everything.")
+    assert [(finding.label, finding.matched) for finding in findings] == [
+        ("method_or_plan", "rehomed my cat"),
+        ("method_or_plan", "I'm sorry for everything"),
+    ]
+
+
+def test_a_negated_warning_sign_does_not_count():
+    assert screen_crisis("I haven't sorted my will yet. I'm sorry for everything.") == []
 
 
 def test_negation_in_one_clause_does_not_hide_distress_in_the_next():

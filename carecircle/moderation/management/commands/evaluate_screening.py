@@ -38,7 +38,7 @@ class Command(BaseCommand):
             f"{'TP':>6}{'FP':>5}{'FN':>5}{'TN':>5}{'texts':>7}"
         )
         measurements = [measure(screen) for screen in SCREENS] + [
-            measure(screen, filename=filename) for screen, filename in HOLDOUTS.items()
+            measure(screen, filename=filename) for screen, filename in HOLDOUTS
         ]
         for result in measurements:
             self.stdout.write(
