@@ -2,6 +2,7 @@
 
 from django.urls import path
 
+from carecircle.moderation import context_processors  # noqa: F401 - connects its sign-in receiver
 from carecircle.moderation import views
 
 urlpatterns = [

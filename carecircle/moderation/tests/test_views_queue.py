@@ -120,11 +120,33 @@ def test_the_queue_query_count_does_not_grow(
         topic = make_topic(community, caregiver, title=f"Topic {number}", body=f"Body {number}")
         report(patient, first_post(topic), "spam", "note")
     client = client_for(moderator)
-    client.get(QUEUE)  # warms the header's cached badge
+    client.get(QUEUE)  # the day's first visit is counted once
 
     # session, member, community, membership, tab counts, page count, items, their reports,
-    # the daily visit check: the same for one item or a full page.
-    with django_assert_num_queries(9):
+    # the header's open count refreshed, the daily visit check: the same for 1 item or a page.
+    with django_assert_num_queries(10):
         response = client.get(QUEUE)
 
     assert text(response).count('<li class="queue-row') == count
+
+
+def test_the_header_costs_no_query_on_other_pages(
+    reported_item, moderator, patient, django_assert_num_queries
+):
+    for member in (moderator, patient):
+        client = client_for(member)
+        client.get("/account/moderation/")
+        # session, member, page count, notices, visit check: nothing for the header.
+        with django_assert_num_queries(5):
+            response = client.get("/account/moderation/")
+        assert ('href="/moderation/"' in text(response)) is (member == moderator)
+
+
+def test_opening_a_queue_refreshes_the_header_count(reported_item, moderator, patient, bad_topic):
+    from carecircle.core.factories import make_topic
+
+    client = client_for(moderator)
+    report(patient, first_post(make_topic(bad_topic.community, bad_topic.author)), "abusive")
+    assert '<span class="nav-badge"> 1' in text(client.get("/account/moderation/"))
+
+    assert '<span class="nav-badge"> 2' in text(client.get(QUEUE))

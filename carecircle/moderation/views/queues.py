@@ -23,6 +23,7 @@ from carecircle.core.errors import DomainError, PermissionDeniedError, Validatio
 from carecircle.core.interfaces import field_errors, page_errors
 from carecircle.core.pagination import PageRequest, paginate
 from carecircle.moderation import actions, permissions, queries
+from carecircle.moderation.context_processors import remember_open_count
 from carecircle.moderation.models import ModerationAction, ReviewItem
 from carecircle.moderation.views.common import (
     guideline_headings,
@@ -97,6 +98,7 @@ def _render_queue(
     )
     labels = dict(ReviewItem.Queue.choices)
     tabs = [(code, labels[code], counts.get(code, 0)) for code in allowed]
+    remember_open_count(request)
     context = {
         "community": community,
         "tabs": tabs,
@@ -123,6 +125,7 @@ def moderation_home(request: HttpRequest) -> HttpResponse:
             _("This page is for moderators and verified professionals who review posts."),
             code="not_moderator",
         )
+    remember_open_count(request)
     context = {
         "communities": communities,
         "is_site_staff": is_site_staff,
