@@ -2,8 +2,10 @@
 
 from django.urls import path
 
-from carecircle.moderation import context_processors  # noqa: F401 - connects its sign-in receiver
-from carecircle.moderation import views
+from carecircle.moderation import (
+    context_processors,  # noqa: F401 - connects its sign-in receiver
+    views,
+)
 
 urlpatterns = [
     path("report/<str:kind>/<int:target_id>/", views.report_create, name="report_create"),

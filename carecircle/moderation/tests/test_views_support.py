@@ -10,8 +10,10 @@ from carecircle.accounts.models import User
 from carecircle.communities.models import Community, Membership
 from carecircle.core.factories import UserFactory, make_member, make_topic
 from carecircle.discussions.models import Post, Topic
-from carecircle.moderation import actions
-from carecircle.moderation import context_processors  # noqa: F401 - connects its sign-in receiver
+from carecircle.moderation import (
+    actions,
+    context_processors,  # noqa: F401 - connects its sign-in receiver
+)
 from carecircle.moderation.models import (
     Appeal,
     ContextNote,
