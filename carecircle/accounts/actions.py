@@ -219,8 +219,14 @@ def update_profile_details(
     visibility: dict[str, str] | None = None,
     is_hidden: bool = False,
     is_presence_hidden: bool = False,
+    confirmed: bool = False,
 ) -> Profile:
-    """Save the actor's own profile and who may see each part; audits changed field names."""
+    """Save the actor's own profile and who may see each part; audits changed field names.
+
+    Changed free text (about me, story) passes the moderation gate: personal details (a phone
+    number, an address) ask for confirmation (ConfirmationNeeded) until sent with
+    `confirmed=True`; medical claims and crisis words never stop a profile being saved.
+    """
     from carecircle.accounts.countries import COUNTRY_NAMES
     from carecircle.accounts.privacy import visibility_of
     from carecircle.accounts.queries import canonical_condition_names
@@ -266,6 +272,11 @@ def update_profile_details(
     # A condition typed in another case takes the shared list's spelling.
     canonical = canonical_condition_names(conditions)
     conditions = [canonical.get(name.lower(), name) for name in conditions]
+    current = Profile.objects.filter(user=actor).values_list("bio", "story").first() or ("", "")
+    screened = None
+    if (bio, story) != tuple(current) and (bio or story):
+        screened = _screen_profile_text(actor, bio, story, confirmed=confirmed)
+        bio, _separator, story = screened.text.partition(_PROFILE_SEPARATOR)
 
     with transaction.atomic():
         profile = _locked_profile(actor)
@@ -297,7 +308,49 @@ def update_profile_details(
             record_event(
                 actor=actor, verb="profile.update", target=profile, subject=actor, fields=changed
             )
+        if screened is not None and screened.flags:
+            from carecircle.moderation import gate
+
+            gate.after_content_saved(actor=actor, community=None, result=screened, kind="profile")
     return profile
+
+
+# "About me" and the story are screened as one text; a rule never joins them across this line.
+_PROFILE_SEPARATOR = "\n\n\u2063\n\n"
+
+
+def _screen_profile_text(actor: User, bio: str, story: str, *, confirmed: bool) -> Any:
+    """The gate's result for the profile's free text; only personal details ask to confirm."""
+    from carecircle.core.errors import ConfirmationNeeded
+    from carecircle.moderation import gate
+
+    text = bio + _PROFILE_SEPARATOR + story
+
+    def screen(is_confirmed: bool) -> Any:
+        return gate.screen_content(
+            actor=actor, community=None, text=text, kind="profile", confirmed=is_confirmed
+        )
+
+    try:
+        result = screen(confirmed)
+    except ConfirmationNeeded as error:
+        personal = [d for d in error.details if d.get("kind") == "personal_details"]
+        if personal:
+            from carecircle.moderation.screening import find_personal_details
+
+            field = "story" if story and find_personal_details(story) else "bio"
+            raise ConfirmationNeeded(
+                _("Your profile may share personal details. Check them, or save again to confirm."),
+                code="confirmation_needed",
+                field=field,
+                details=personal,
+            ) from None
+        # Medical claims on one's own profile are the member's story: saved as written.
+        result = screen(True)
+    # Crisis words on a profile are not a post: nothing is queued for them here.
+    result.is_crisis = False
+    result.misinformation = []
+    return result
 
 
 def set_avatar(*, actor: User, data: bytes) -> Profile:

@@ -186,6 +186,8 @@ class OwnProfileIn(Schema):
     )
     is_hidden: bool = False
     is_presence_hidden: bool = False
+    # Send again with true after a 422 "confirmation_needed" (personal details) to save as is.
+    confirmed: bool = False
 
 
 class OwnProfileOut(Schema):
@@ -238,7 +240,7 @@ def own_profile(request: HttpRequest) -> OwnProfileOut:
 
 @router.put(
     "/me/profile",
-    response={200: OwnProfileOut, 400: ErrorOut, 401: ErrorOut, 429: ErrorOut},
+    response={200: OwnProfileOut, 400: ErrorOut, 401: ErrorOut, 422: ErrorOut, 429: ErrorOut},
     auth=member_auth,
 )
 def update_own_profile(request: HttpRequest, payload: OwnProfileIn) -> OwnProfileOut:

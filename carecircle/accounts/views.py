@@ -20,6 +20,7 @@ from carecircle.communities.models import Membership
 from carecircle.communities.queries import memberships_of, visible_communities
 from carecircle.core.errors import DomainError
 from carecircle.core.interfaces import page_errors
+from carecircle.discussions import safety
 
 
 @login_required
@@ -170,6 +171,8 @@ def profile_edit(request: HttpRequest) -> HttpResponse:
     form = ProfileDetailsForm(initial=_profile_form_initial(profile))
     avatar_form = AvatarForm()
     errors: dict[str, str] = {}
+    confirmation = None
+    confirmation_field = ""
     conditions = list(profile.conditions or [])
     new_conditions = ["", "", ""]
     operation = request.POST.get("operation", "") if request.method == "POST" else ""
@@ -183,11 +186,18 @@ def profile_edit(request: HttpRequest) -> HttpResponse:
                 actions.update_profile_details(
                     actor=user,
                     conditions=[*conditions, *typed],
+                    confirmed=request.POST.get("confirmed") == "1",
                     **form.details(),
                 )
             except DomainError as error:
                 field = error.field or "form"
-                if field in PROFILE_FORM_FIELDS or field.startswith("visibility_"):
+                confirmation = safety.confirmation_for(
+                    error,
+                    audience=_("People who can see this part of your profile will see them."),
+                )
+                if confirmation is not None:
+                    confirmation_field = field
+                elif field in PROFILE_FORM_FIELDS or field.startswith("visibility_"):
                     form.add_error(field, str(error.message))
                 else:
                     errors[field] = str(error.message)
@@ -211,7 +221,7 @@ def profile_edit(request: HttpRequest) -> HttpResponse:
         messages.success(request, _("Your picture is removed. Your initials are shown instead."))
         return redirect("profile_edit")
     own = privacy.build_visible_profile(privacy.Audience.SELF, user, profile)
-    has_errors = bool(form.errors or avatar_form.errors or errors)
+    has_errors = bool(form.errors or avatar_form.errors or errors or confirmation)
     return render(
         request,
         "accounts/profile_edit.html",
@@ -219,6 +229,8 @@ def profile_edit(request: HttpRequest) -> HttpResponse:
             "form": form,
             "avatar_form": avatar_form,
             "errors": errors,
+            "confirmation": confirmation,
+            "confirmation_field": f"id_{confirmation_field}" if confirmation_field else "id_bio",
             "conditions": conditions,
             "new_conditions": new_conditions,
             "condition_names": queries.condition_names(),

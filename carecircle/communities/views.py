@@ -66,9 +66,12 @@ def community_detail(request: HttpRequest, slug: str) -> HttpResponse:
         "can_moderate": permissions.can_moderate_community(request.user, community),
     }
     if can_read:
+        from carecircle.moderation.queries import medical_notice
+
         context["page"] = discussion_queries.community_topics(
             request.user, community, PageRequest.from_params(request.GET.get("page"))
         )
+        context["medical_notice"] = medical_notice(community)
     response = render(request, "communities/community_detail.html", context)
     if is_visitor_request(request):
         mark_visitor_cacheable(response)

@@ -1,10 +1,11 @@
-"""Cross-cutting request handling: database outages and member time zones."""
+"""Cross-cutting request handling: database outages, member time zones and daily visits."""
 
 from __future__ import annotations
 
 import logging
 import zoneinfo
 from collections.abc import Callable
+from typing import Any
 
 from django.db import OperationalError, connections
 from django.db.utils import InterfaceError
@@ -82,4 +83,63 @@ class MemberTimezoneMiddleware:
                 timezone.deactivate()
         else:
             timezone.deactivate()
+        # Hooked here (already in every request's path) rather than as another middleware.
+        MemberVisitMiddleware.record(request)
         return self.get_response(request)
+
+
+VISIT_SESSION_KEY = "carecircle_visit_day"
+
+
+class MemberVisitMiddleware:
+    """Count a signed-in member's visit once a day (for trust levels), cheaply.
+
+    The session remembers the day already counted, so most requests cost a dictionary look-up;
+    the first request of a day calls moderation's `record_visit`. Never breaks a page.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        self.record(request)
+        return self.get_response(request)
+
+    @staticmethod
+    def record(request: HttpRequest) -> None:
+        from django.conf import settings
+
+        if not getattr(settings, "CARECIRCLE_TRACK_VISITS", True):
+            return
+        session = getattr(request, "session", None)
+        try:
+            user = getattr(request, "user", None)
+            if session is None or user is None or not user.is_authenticated:
+                return
+            today = timezone.now().date().isoformat()
+            if session.get(VISIT_SESSION_KEY) == today:
+                return
+            count_visit(session, user, today)
+        except (OperationalError, InterfaceError):
+            # The database is down: the view meets the same error and answers 503.
+            return
+
+
+def count_visit(session: Any, user: Any, today: str) -> None:
+    from carecircle.moderation.actions import record_visit
+
+    record_visit(user=user)
+    session[VISIT_SESSION_KEY] = today
+
+
+def count_visit_on_sign_in(sender: Any, request: HttpRequest, user: Any, **kwargs: Any) -> None:
+    """Signing in is a visit: counted then, so the session's first page costs nothing extra."""
+    from django.conf import settings
+
+    session = getattr(request, "session", None)
+    if session is None or not getattr(settings, "CARECIRCLE_TRACK_VISITS", True):
+        return
+    try:
+        count_visit(session, user, timezone.now().date().isoformat())
+    except (OperationalError, InterfaceError):
+        logger.warning("Could not count a visit at sign-in", exc_info=True)

@@ -3,27 +3,31 @@
 from __future__ import annotations
 
 import logging
+import math
 from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import F, Max
+from django.db.models import F, Max, Q
 from django.db.models.functions import Greatest
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from carecircle.accounts.models import User
 from carecircle.caregivers.permissions import check_can_post_for
 from carecircle.communities.models import Community
 from carecircle.communities.permissions import (
+    can_moderate_community,
     can_read_community,
     check_can_moderate_community,
     check_can_post_in_community,
 )
 from carecircle.core.audit import record_event
-from carecircle.core.errors import PermissionDeniedError, ValidationFailed
+from carecircle.core.errors import PermissionDeniedError, RateLimitedError, ValidationFailed
 from carecircle.core.markdown import find_mentions, render_markdown
+from carecircle.core.models import ModerationState
 from carecircle.core.ratelimit import check_rate
 from carecircle.core.realtime import broadcast
 from carecircle.discussions import permissions
@@ -41,6 +45,8 @@ from carecircle.messaging.queries.blocks import blockers_of
 logger = logging.getLogger(__name__)
 
 TITLE_MIN, TITLE_MAX = 5, 200
+# A day: longer than that a topic is better locked.
+SLOW_MODE_MAX = 86400
 BODY_MIN, BODY_MAX = 2, 30000
 # A draft keeps text longer than a post may be, so a member told "too long" loses nothing;
 # the cap only stops the drafts table being used as free storage.
@@ -150,6 +156,171 @@ def _check_post_rate(actor: Any) -> None:
     check_rate(scope="post", key=str(actor.pk), rate=settings.CARECIRCLE_POST_RATE)
 
 
+# Title and body are screened as one text (one check, one review item); the title never holds
+# a blank line, so the first one splits them again after watched-word replacements.
+_TITLE_SEPARATOR = "\n\n"
+
+
+def _screen(
+    *,
+    actor: Any,
+    community: Community,
+    text: str,
+    kind: str,
+    confirmed: bool,
+    is_edit: bool = False,
+) -> Any:
+    """Run the moderation gate on text about to be saved (raises before anything is written)."""
+    # Imported late: moderation builds on discussions (review items point at posts).
+    from carecircle.moderation import gate
+
+    return gate.screen_content(
+        actor=actor,
+        community=community,
+        text=text,
+        kind=kind,
+        confirmed=confirmed,
+        is_public=community.is_public,
+        is_edit=is_edit,
+    )
+
+
+def _after_saved(
+    *, actor: Any, community: Community, result: Any, kind: str, post: Post, topic: Topic
+) -> None:
+    from carecircle.moderation import gate
+
+    gate.after_content_saved(
+        actor=actor, community=community, result=result, kind=kind, post=post, topic=topic
+    )
+
+
+def check_slow_mode(actor: Any, topic: Topic) -> None:
+    """Refuse a reply when the actor replied in this slow-mode topic too recently.
+
+    Moderators are exempt: they may need to answer several members quickly.
+    """
+    seconds = topic.slow_mode_seconds
+    if not seconds or can_moderate_community(actor, topic.community):
+        return
+    last = (
+        Post.objects.filter(topic_id=topic.pk)
+        .filter(Q(author=actor) | Q(alias__user=actor))
+        .order_by("-created_at")
+        .values_list("created_at", flat=True)
+        .first()
+    )
+    if last is None:
+        return
+    waited = (timezone.now() - last).total_seconds()
+    if waited < seconds:
+        left = max(1, math.ceil(seconds - waited))
+        raise RateLimitedError(
+            ngettext(
+                "This topic is in slow mode: you can reply again in %(count)d second.",
+                "This topic is in slow mode: you can reply again in %(count)d seconds.",
+                left,
+            )
+            % {"count": left},
+            code="slow_mode",
+            field="body",
+        )
+
+
+def publish_post(post: Post) -> Post:
+    """Make a pending or hidden post visible to everyone (the moderation decision calls this).
+
+    A pending post was never counted: publishing it bumps the topic's reply count and last
+    activity (or, for a first post, lists the topic and counts it in its community) and tells
+    live readers. A hidden post was counted when it first appeared, so it only shows again.
+    Call inside the decision's transaction; does nothing for a post that is already visible.
+    """
+    with transaction.atomic():
+        locked = Post.objects.select_for_update().select_related("topic").get(pk=post.pk)
+        was = locked.moderation_state
+        if was == ModerationState.VISIBLE:
+            return locked
+        locked.moderation_state = ModerationState.VISIBLE
+        locked.save(update_fields=["moderation_state", "updated_at"])
+        topic = locked.topic
+        now = timezone.now()
+        writer = None if locked.is_anonymous else locked.author
+        if locked.is_first:
+            Topic.objects.filter(pk=topic.pk).update(
+                moderation_state=ModerationState.VISIBLE,
+                content_version=F("content_version") + 1,
+            )
+            if was == ModerationState.PENDING and not topic.is_deleted:
+                Topic.objects.filter(pk=topic.pk).update(last_posted_at=now)
+                Community.objects.filter(pk=topic.community_id).update(
+                    topic_count=F("topic_count") + 1,
+                    post_count=F("post_count") + 1,
+                    last_activity_at=now,
+                )
+        elif was == ModerationState.PENDING:
+            Topic.objects.filter(pk=topic.pk).update(
+                reply_count=F("reply_count") + 1,
+                last_posted_at=now,
+                last_poster=writer,
+                content_version=F("content_version") + 1,
+            )
+            Community.objects.filter(pk=topic.community_id).update(
+                post_count=F("post_count") + 1, last_activity_at=now
+            )
+            _tell_readers(
+                topic.pk, {"type": "reply.new", "post_id": locked.pk, "position": locked.position}
+            )
+        else:
+            _bump_version(topic.pk)
+            _tell_readers(topic.pk, {"type": "post.edited", "post_id": locked.pk})
+    post.moderation_state = ModerationState.VISIBLE
+    return locked
+
+
+def hide_post(post: Post) -> Post:
+    """Hide a post from everyone but its author and moderators (the moderation decision calls this).
+
+    Hiding a first post hides its topic. Readers' pages redraw the post as a placeholder.
+    """
+    with transaction.atomic():
+        Post.objects.filter(pk=post.pk).update(moderation_state=ModerationState.HIDDEN)
+        if post.is_first:
+            Topic.objects.filter(pk=post.topic_id).update(moderation_state=ModerationState.HIDDEN)
+        _bump_version(post.topic_id)
+        _tell_readers(post.topic_id, {"type": "post.edited", "post_id": post.pk})
+    post.moderation_state = ModerationState.HIDDEN
+    return post
+
+
+def set_topic_slow_mode(*, actor: Any, topic: Topic, seconds: int) -> Topic:
+    """Make members wait `seconds` between their replies in a topic (0 turns it off). Moderators."""
+    check_can_moderate_community(actor, topic.community)
+    if not 0 <= seconds <= SLOW_MODE_MAX:
+        raise ValidationFailed(
+            _("Slow mode can be between 0 and %(max)d seconds.") % {"max": SLOW_MODE_MAX},
+            field="slow_mode_seconds",
+        )
+    if seconds == topic.slow_mode_seconds:
+        return topic
+    from carecircle.moderation.models import ModerationAction
+
+    with transaction.atomic():
+        topic.slow_mode_seconds = seconds
+        topic.save(update_fields=["slow_mode_seconds", "updated_at"])
+        _bump_version(topic.pk)
+        ModerationAction.objects.create(
+            actor=actor,
+            community=topic.community,
+            verb=ModerationAction.Verb.SLOW_MODE,
+            target_key=f"topic:{topic.pk}",
+            reason=_("Slow mode: %(seconds)d seconds") % {"seconds": seconds}
+            if seconds
+            else _("Slow mode turned off"),
+        )
+        record_event(actor=actor, verb="topic.slow_mode", target=topic, seconds=seconds)
+    return topic
+
+
 def create_topic(
     *,
     actor: Any,
@@ -159,11 +330,16 @@ def create_topic(
     is_question: bool = False,
     is_anonymous: bool = False,
     on_behalf_of: User | None = None,
+    confirmed: bool = False,
 ) -> Topic:
     """Start a topic with its first post; members only (moderators only in announcements).
 
     `is_anonymous` posts under the topic's first alias (where the community allows it);
     `on_behalf_of` is the person a caregiver posts for (where that person allowed it).
+    The moderation gate runs first: it may ask the author to confirm (ConfirmationNeeded,
+    nothing saved; send again with `confirmed=True`) or hold the topic for approval (pending:
+    only its author and moderators see it, and no counter moves until it is approved).
+    The gate's result is on `topic.gate_result` (crisis support for the author).
     """
     check_can_post_in_community(actor, community)
     _check_voice(
@@ -171,6 +347,18 @@ def create_topic(
     )
     title = _clean_title(title)
     body = _clean_body(body)
+    result = _screen(
+        actor=actor,
+        community=community,
+        text=title + _TITLE_SEPARATOR + body,
+        kind="topic",
+        confirmed=confirmed,
+    )
+    screened_title, _separator, screened_body = result.text.partition(_TITLE_SEPARATOR)
+    title = _clean_title(screened_title)
+    body = _clean_body(screened_body or body)
+    state = result.moderation_state
+    is_pending = state == ModerationState.PENDING
     _check_post_rate(actor)
     body_html, mentioned = _render(body)
     now = timezone.now()
@@ -183,6 +371,7 @@ def create_topic(
             is_question=is_question,
             last_posted_at=now,
             last_poster=None if is_anonymous else actor,
+            moderation_state=state,
         )
         alias = _alias_for(topic, actor) if is_anonymous else None
         if alias is not None:
@@ -196,15 +385,22 @@ def create_topic(
             position=1,
             body=body,
             body_html=body_html,
+            moderation_state=state,
         )
         _record_mentions(post, mentioned)
-        Community.objects.filter(pk=community.pk).update(
-            topic_count=F("topic_count") + 1,
-            post_count=F("post_count") + 1,
-            last_activity_at=now,
+        if not is_pending:
+            Community.objects.filter(pk=community.pk).update(
+                topic_count=F("topic_count") + 1,
+                post_count=F("post_count") + 1,
+                last_activity_at=now,
+            )
+        _after_saved(
+            actor=actor, community=community, result=result, kind="topic", post=post, topic=topic
         )
         Draft.objects.filter(user=actor, key=f"topic:{community.pk}").delete()
     topic.first_post = post  # type: ignore[attr-defined]
+    topic.gate_result = result  # type: ignore[attr-defined]
+    post.gate_result = result  # type: ignore[attr-defined]
     return topic
 
 
@@ -216,10 +412,15 @@ def reply_to_topic(
     reply_to: Post | None = None,
     is_anonymous: bool = False,
     on_behalf_of: User | None = None,
+    confirmed: bool = False,
 ) -> Post:
     """Add a reply at the end of a topic; members only, not in locked topics.
 
     An anonymous reply uses the actor's alias in this topic (the same one every time).
+    In a slow-mode topic a member waits between replies (RateLimitedError code "slow_mode").
+    The moderation gate runs first (see create_topic); a pending reply takes its position but
+    is not counted, announced or shown to others until `publish_post` approves it. The gate's
+    result is on `post.gate_result`.
     """
     permissions.check_can_reply(actor, topic)
     _check_voice(
@@ -232,12 +433,20 @@ def reply_to_topic(
     body = _clean_body(body)
     if reply_to is not None and reply_to.topic_id != topic.pk:
         reply_to = None
+    check_slow_mode(actor, topic)
+    result = _screen(
+        actor=actor, community=topic.community, text=body, kind="post", confirmed=confirmed
+    )
+    body = _clean_body(result.text)
+    state = result.moderation_state
+    is_pending = state == ModerationState.PENDING
     _check_post_rate(actor)
     body_html, mentioned = _render(body)
     now = timezone.now()
     with transaction.atomic():
-        # Serialise position allocation per topic.
+        # Serialise position allocation per topic (and slow mode: two quick replies queue here).
         locked = Topic.objects.select_for_update().get(pk=topic.pk)
+        check_slow_mode(actor, locked)
         position = (
             Post.objects.filter(topic=locked).aggregate(highest=Max("position"))["highest"] or 0
         ) + 1
@@ -251,34 +460,75 @@ def reply_to_topic(
             body=body,
             body_html=body_html,
             reply_to=reply_to,
+            moderation_state=state,
         )
         _record_mentions(post, mentioned)
-        Topic.objects.filter(pk=topic.pk).update(
-            reply_count=F("reply_count") + 1,
-            last_posted_at=now,
-            last_poster=None if is_anonymous else actor,
-            content_version=F("content_version") + 1,
-        )
-        Community.objects.filter(pk=topic.community_id).update(
-            post_count=F("post_count") + 1, last_activity_at=now
+        if not is_pending:
+            Topic.objects.filter(pk=topic.pk).update(
+                reply_count=F("reply_count") + 1,
+                last_posted_at=now,
+                last_poster=None if is_anonymous else actor,
+                content_version=F("content_version") + 1,
+            )
+            Community.objects.filter(pk=topic.community_id).update(
+                post_count=F("post_count") + 1, last_activity_at=now
+            )
+        _after_saved(
+            actor=actor,
+            community=topic.community,
+            result=result,
+            kind="post",
+            post=post,
+            topic=locked,
         )
         Draft.objects.filter(user=actor, key=f"reply:{topic.pk}").delete()
-        _tell_readers(topic.pk, {"type": "reply.new", "post_id": post.pk, "position": position})
-    topic.reply_count += 1
-    topic.last_posted_at = now
+        if not is_pending:
+            _tell_readers(topic.pk, {"type": "reply.new", "post_id": post.pk, "position": position})
+    if not is_pending:
+        topic.reply_count += 1
+        topic.last_posted_at = now
+    post.gate_result = result  # type: ignore[attr-defined]
     return post
 
 
 def edit_post(
-    *, actor: Any, post: Post, body: str, title: str | None = None, reason: str = ""
+    *,
+    actor: Any,
+    post: Post,
+    body: str,
+    title: str | None = None,
+    reason: str = "",
+    confirmed: bool = False,
 ) -> Post:
-    """Change a post's text (and the topic title for a first post); the old text is kept."""
+    """Change a post's text (and the topic title for a first post); the old text is kept.
+
+    The new text passes the moderation gate like a new post. An edit the gate holds for
+    approval hides the post (it was already counted) until a moderator looks at it.
+    """
     permissions.check_can_edit_post(actor, post)
     body = _clean_body(body)
     topic = post.topic
     new_title = _clean_title(title) if (title is not None and post.is_first) else topic.title
     if body == post.body and new_title == topic.title:
         return post
+    result = _screen(
+        actor=actor,
+        community=topic.community,
+        text=(new_title + _TITLE_SEPARATOR + body) if post.is_first else body,
+        kind="topic" if post.is_first else "post",
+        confirmed=confirmed,
+        is_edit=True,
+    )
+    if post.is_first:
+        screened_title, _separator, screened_body = result.text.partition(_TITLE_SEPARATOR)
+        new_title = _clean_title(screened_title)
+        body = _clean_body(screened_body or body)
+    else:
+        body = _clean_body(result.text)
+    hold = (
+        result.moderation_state == ModerationState.PENDING
+        and post.moderation_state == ModerationState.VISIBLE
+    )
     body_html, mentioned = _render(body)
     with transaction.atomic():
         number = (post.revisions.aggregate(highest=Max("number"))["highest"] or 0) + 1
@@ -295,18 +545,40 @@ def edit_post(
         post.body_html = body_html
         post.edited_at = timezone.now()
         post.edit_count = F("edit_count") + 1
-        post.save(update_fields=["body", "body_html", "edited_at", "edit_count", "updated_at"])
+        if hold:
+            post.moderation_state = ModerationState.HIDDEN
+        post.save(
+            update_fields=[
+                "body",
+                "body_html",
+                "edited_at",
+                "edit_count",
+                "moderation_state",
+                "updated_at",
+            ]
+        )
         post.refresh_from_db(fields=["edit_count"])
-        if new_title != topic.title:
+        if new_title != topic.title or (hold and post.is_first):
             topic.title = new_title
-            topic.save(update_fields=["title", "updated_at"])
+            if hold and post.is_first:
+                topic.moderation_state = ModerationState.HIDDEN
+            topic.save(update_fields=["title", "moderation_state", "updated_at"])
         _record_mentions(post, mentioned)
+        _after_saved(
+            actor=actor,
+            community=topic.community,
+            result=result,
+            kind="topic" if post.is_first else "post",
+            post=post,
+            topic=topic,
+        )
         _bump_version(topic.pk)
         _tell_readers(topic.pk, {"type": "post.edited", "post_id": post.pk})
         if not post.is_written_by(actor):
             record_event(
                 actor=actor, verb="post.edit_by_moderator", target=post, reason=reason[:200]
             )
+    post.gate_result = result  # type: ignore[attr-defined]
     return post
 
 

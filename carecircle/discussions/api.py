@@ -13,8 +13,9 @@ from carecircle.caregivers.permissions import person_posted_for
 from carecircle.communities import queries as community_queries
 from carecircle.communities.permissions import can_moderate_community
 from carecircle.core.errors import NotFoundError, ValidationFailed
+from carecircle.core.models import ModerationState
 from carecircle.core.pagination import PageRequest, paginate
-from carecircle.discussions import actions, queries
+from carecircle.discussions import actions, permissions, queries, safety
 from carecircle.discussions.models import Post, Reaction, Topic
 
 router = Router(tags=["discussions"])
@@ -35,6 +36,27 @@ class TopicOut(Schema):
     created_at: datetime
     last_posted_at: datetime
     url: str
+    moderation_state: str
+    slow_mode_seconds: int
+
+
+class SupportResourceOut(Schema):
+    name: str
+    phone: str
+    url: str
+    description: str
+
+
+class SupportOut(Schema):
+    """Private support for the author whose words suggest crisis (shown to them only)."""
+
+    kind: str
+    message: str
+    resources: list[SupportResourceOut]
+
+
+class TopicCreatedOut(TopicOut):
+    support: SupportOut | None = None
 
 
 class TopicPage(PageMeta):
@@ -47,6 +69,8 @@ class TopicIn(Schema):
     is_question: bool = False
     is_anonymous: bool = False
     on_behalf_of: str | None = None  # handle of the person a caregiver posts for
+    # Send again with true after a 422 "confirmation_needed" to post the text as it is.
+    confirmed: bool = False
 
 
 class TopicPatch(Schema):
@@ -55,6 +79,7 @@ class TopicPatch(Schema):
     community: str | None = None
     accepted_post_id: int | None = None
     clear_accepted_post: bool = False
+    slow_mode_seconds: int | None = None  # moderators; 0 turns slow mode off
 
 
 class PostOut(Schema):
@@ -73,6 +98,13 @@ class PostOut(Schema):
     reply_to_id: int | None
     reactions: dict[str, int]
     my_reactions: list[str]
+    # visible, pending (waiting for approval) or hidden (under review; text only for its
+    # author and moderators).
+    moderation_state: str
+
+
+class PostCreatedOut(PostOut):
+    support: SupportOut | None = None
 
 
 class PostPage(PageMeta):
@@ -84,6 +116,7 @@ class PostIn(Schema):
     reply_to: int | None = None
     is_anonymous: bool = False
     on_behalf_of: str | None = None  # handle of the person a caregiver posts for
+    confirmed: bool = False
 
 
 class RevealIn(Schema):
@@ -99,6 +132,7 @@ class PostPatch(Schema):
     body: str
     title: str | None = None
     reason: str = ""
+    confirmed: bool = False
 
 
 class RevisionOut(Schema):
@@ -139,11 +173,15 @@ def topic_out(topic: Topic) -> TopicOut:
         created_at=topic.created_at,
         last_posted_at=topic.last_posted_at,
         url=topic.get_absolute_url(),
+        moderation_state=topic.moderation_state,
+        slow_mode_seconds=topic.slow_mode_seconds,
     )
 
 
 def post_out(actor: Any, post: Post, *, show_deleted: bool = False) -> PostOut:
-    hidden = post.is_deleted and not show_deleted
+    hidden = (post.is_deleted and not show_deleted) or not permissions.can_read_post_text(
+        actor, post
+    )
     return PostOut(
         id=post.pk,
         topic_id=post.topic_id,
@@ -160,6 +198,7 @@ def post_out(actor: Any, post: Post, *, show_deleted: bool = False) -> PostOut:
         reply_to_id=post.reply_to_id,
         reactions=post.reaction_counts or {},
         my_reactions=sorted(getattr(post, "actor_reactions", set())),
+        moderation_state=post.moderation_state,
     )
 
 
@@ -190,16 +229,34 @@ def list_topics(request: HttpRequest, slug: str, page: int = 1, page_size: int =
 
 @router.post(
     "/communities/{slug}/topics",
-    response={201: TopicOut, 400: ErrorOut, 403: ErrorOut, 404: ErrorOut, 429: ErrorOut},
+    response={
+        201: TopicCreatedOut,
+        400: ErrorOut,
+        403: ErrorOut,
+        404: ErrorOut,
+        422: ErrorOut,
+        429: ErrorOut,
+    },
     auth=member_auth,
 )
-def create_topic(request: HttpRequest, slug: str, payload: TopicIn) -> Status[TopicOut]:
-    """Start a topic (members of the community)."""
+def create_topic(request: HttpRequest, slug: str, payload: TopicIn) -> Status[TopicCreatedOut]:
+    """Start a topic (members of the community).
+
+    422 "confirmation_needed" (with `details`): it seems to share personal details or risky
+    medical claims; nothing is saved; send it again with `confirmed: true` to post it.
+    `support` carries crisis helplines for the author when their words suggest crisis.
+    """
     community = community_queries.get_community(request.user, slug)
     fields = payload.dict()
     fields["on_behalf_of"] = person_posted_for(request.user, community, payload.on_behalf_of)
     topic = actions.create_topic(actor=request.user, community=community, **fields)
-    return Status(201, topic_out(queries.get_topic(request.user, topic.pk)))
+    out = topic_out(queries.get_topic(request.user, topic.pk))
+    return Status(
+        201,
+        TopicCreatedOut(
+            **out.dict(), support=safety.support_for(getattr(topic, "gate_result", None))
+        ),
+    )
 
 
 @router.get("/topics/{topic_id}", response={200: TopicOut, 404: ErrorOut})
@@ -213,7 +270,7 @@ def get_topic(request: HttpRequest, topic_id: int) -> TopicOut:
     auth=member_auth,
 )
 def update_topic(request: HttpRequest, topic_id: int, payload: TopicPatch) -> TopicOut:
-    """Pin, lock or move a topic (moderators); accept an answer (asker or moderators)."""
+    """Pin, lock, move or slow a topic (moderators); accept an answer (asker or moderators)."""
     actor = request.user
     topic = queries.get_topic(actor, topic_id)
     # One request, one outcome: a refused part (say, the move) undoes the parts before it.
@@ -222,6 +279,8 @@ def update_topic(request: HttpRequest, topic_id: int, payload: TopicPatch) -> To
             actions.set_topic_pinned(actor=actor, topic=topic, is_pinned=payload.is_pinned)
         if payload.is_locked is not None:
             actions.set_topic_locked(actor=actor, topic=topic, is_locked=payload.is_locked)
+        if payload.slow_mode_seconds is not None:
+            actions.set_topic_slow_mode(actor=actor, topic=topic, seconds=payload.slow_mode_seconds)
         if payload.community:
             destination = community_queries.get_community(actor, payload.community)
             actions.move_topic(actor=actor, topic=topic, destination=destination)
@@ -247,11 +306,23 @@ def list_posts(request: HttpRequest, topic_id: int, page: int = 1, page_size: in
 
 @router.post(
     "/topics/{topic_id}/posts",
-    response={201: PostOut, 400: ErrorOut, 403: ErrorOut, 404: ErrorOut, 429: ErrorOut},
+    response={
+        201: PostCreatedOut,
+        400: ErrorOut,
+        403: ErrorOut,
+        404: ErrorOut,
+        422: ErrorOut,
+        429: ErrorOut,
+    },
     auth=member_auth,
 )
-def reply(request: HttpRequest, topic_id: int, payload: PostIn) -> Status[PostOut]:
-    """Reply to a topic (members; not in locked topics)."""
+def reply(request: HttpRequest, topic_id: int, payload: PostIn) -> Status[PostCreatedOut]:
+    """Reply to a topic (members; not in locked topics).
+
+    429 "slow_mode" when the topic's slow mode asks the member to wait; 422
+    "confirmation_needed" as for topics (send again with `confirmed: true`). A reply waiting
+    for approval comes back with `moderation_state: "pending"`.
+    """
     topic = queries.get_topic(request.user, topic_id)
     reply_to = queries.get_post(request.user, payload.reply_to) if payload.reply_to else None
     post = actions.reply_to_topic(
@@ -261,8 +332,15 @@ def reply(request: HttpRequest, topic_id: int, payload: PostIn) -> Status[PostOu
         reply_to=reply_to,
         is_anonymous=payload.is_anonymous,
         on_behalf_of=person_posted_for(request.user, topic.community, payload.on_behalf_of),
+        confirmed=payload.confirmed,
     )
-    return Status(201, post_out(request.user, post))
+    out = post_out(request.user, post)
+    return Status(
+        201,
+        PostCreatedOut(
+            **out.dict(), support=safety.support_for(getattr(post, "gate_result", None))
+        ),
+    )
 
 
 @router.post(
@@ -295,21 +373,26 @@ class QuoteOut(Schema):
 def quote_post(request: HttpRequest, post_id: int) -> QuoteOut:
     """The post as a Markdown block quote, for pasting into a reply."""
     post = queries.get_post(request.user, post_id)
-    if post.is_deleted:
+    if post.is_deleted or post.moderation_state != ModerationState.VISIBLE:
         raise NotFoundError("Post not found.")
     return QuoteOut(markdown=queries.quote_of(post))
 
 
 @router.patch(
     "/posts/{post_id}",
-    response={200: PostOut, 400: ErrorOut, 403: ErrorOut, 404: ErrorOut},
+    response={200: PostOut, 400: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut},
     auth=member_auth,
 )
 def edit_post(request: HttpRequest, post_id: int, payload: PostPatch) -> PostOut:
     """Edit a post (its author, or moderators); the previous text is kept in its history."""
     post = queries.get_post(request.user, post_id)
     actions.edit_post(
-        actor=request.user, post=post, body=payload.body, title=payload.title, reason=payload.reason
+        actor=request.user,
+        post=post,
+        body=payload.body,
+        title=payload.title,
+        reason=payload.reason,
+        confirmed=payload.confirmed,
     )
     return post_out(request.user, post)
 

@@ -14,13 +14,37 @@ from carecircle.communities.permissions import (
     membership_of,
 )
 from carecircle.core.errors import NotFoundError, PermissionDeniedError
+from carecircle.core.models import ModerationState
 from carecircle.discussions.models import Post, Topic
 
 
 def can_read_topic(actor: Any, topic: Topic) -> bool:
     if not can_read_community(actor, topic.community):
         return False
+    if topic.moderation_state != ModerationState.VISIBLE and not (
+        topic.is_started_by(actor) or can_moderate_community(actor, topic.community)
+    ):
+        # Waiting for approval or hidden for review: its author and moderators only.
+        return False
     return not topic.is_deleted or can_moderate_community(actor, topic.community)
+
+
+def can_see_post(actor: Any, post: Post) -> bool:
+    """Whether `actor` sees this post at all (pending posts: only their author and moderators).
+
+    Hidden posts are seen, as a placeholder, by everyone who reads the topic; see
+    `can_read_post_text`.
+    """
+    if post.moderation_state != ModerationState.PENDING:
+        return True
+    return post.is_written_by(actor) or can_moderate_community(actor, post.topic.community)
+
+
+def can_read_post_text(actor: Any, post: Post) -> bool:
+    """Whether `actor` may read the words of a pending or hidden post (author, moderators)."""
+    if post.moderation_state == ModerationState.VISIBLE:
+        return True
+    return post.is_written_by(actor) or can_moderate_community(actor, post.topic.community)
 
 
 def can_reply(actor: Any, topic: Topic) -> bool:

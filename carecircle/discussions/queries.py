@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import Max, Q, QuerySet
 from django.utils.translation import gettext
 
 from carecircle.communities.models import Community
@@ -12,6 +12,7 @@ from carecircle.communities.permissions import can_moderate_community
 from carecircle.communities.queries import readable_community_ids
 from carecircle.core.errors import NotFoundError
 from carecircle.core.markdown import quote_markdown
+from carecircle.core.models import ModerationState
 from carecircle.core.pagination import Page, PageRequest, paginate
 from carecircle.discussions import permissions
 from carecircle.discussions.models import Draft, Post, PostRevision, Reaction, Topic
@@ -30,11 +31,31 @@ def started_by(member: Any) -> Q:
     return Q(author=member) | Q(author_alias__user=member)
 
 
+def _authenticated(actor: Any) -> bool:
+    return bool(getattr(actor, "is_authenticated", False))
+
+
+def listed_topics(actor: Any) -> Q:
+    """Topics listed for a reader who does not moderate: visible ones and the reader's own."""
+    visible = Q(moderation_state=ModerationState.VISIBLE)
+    return (visible | started_by(actor)) if _authenticated(actor) else visible
+
+
+def seen_posts(actor: Any) -> Q:
+    """Posts a non-moderator sees: all but other members' posts waiting for approval."""
+    shown = ~Q(moderation_state=ModerationState.PENDING)
+    return (shown | written_by(actor)) if _authenticated(actor) else shown
+
+
 def community_topics(actor: Any, community: Community, page: PageRequest) -> Page:
-    """One page of a readable community's topics, pinned first, newest activity next."""
+    """One page of a readable community's topics, pinned first, newest activity next.
+
+    Topics waiting for approval or hidden for review are listed for their author and
+    moderators only.
+    """
     queryset = Topic.objects.filter(community=community)
     if not can_moderate_community(actor, community):
-        queryset = queryset.filter(is_deleted=False)
+        queryset = queryset.filter(listed_topics(actor), is_deleted=False)
     queryset = queryset.select_related(
         "author", "author_alias", "on_behalf_of", "last_poster"
     ).order_by("-is_pinned", "-last_posted_at", "-pk")
@@ -44,7 +65,11 @@ def community_topics(actor: Any, community: Community, page: PageRequest) -> Pag
 def recent_topics(actor: Any, *, limit: int = 10) -> list[Topic]:
     """The latest active topics across every community the actor may read."""
     return list(
-        Topic.objects.filter(community__in=readable_community_ids(actor), is_deleted=False)
+        Topic.objects.filter(
+            community__in=readable_community_ids(actor),
+            is_deleted=False,
+            moderation_state=ModerationState.VISIBLE,
+        )
         .select_related("community", "author", "author_alias", "last_poster")
         .order_by("-last_posted_at")[:limit]
     )
@@ -56,6 +81,10 @@ def topics_for_api(actor: Any, community: Community | None = None) -> QuerySet[T
     ).select_related("community", "author", "author_alias", "on_behalf_of")
     if community is not None:
         queryset = queryset.filter(community=community)
+        if not can_moderate_community(actor, community):
+            queryset = queryset.filter(listed_topics(actor))
+    else:
+        queryset = queryset.filter(listed_topics(actor))
     return queryset.order_by("-is_pinned", "-last_posted_at", "-pk")
 
 
@@ -74,22 +103,30 @@ def get_topic(actor: Any, topic_id: int) -> Topic:
 
 
 def topic_posts(actor: Any, topic: Topic, page: PageRequest) -> Page:
-    """One page of a topic's posts; deleted ones stay as placeholders in their place."""
-    total = topic.reply_count + 1
+    """One page of a topic's posts; deleted ones stay as placeholders in their place.
+
+    Posts waiting for approval are left out for everyone but their author and moderators;
+    hidden ones stay in their place (the page draws a placeholder for other readers).
+    """
+    # Positions run 1..highest without gaps, but posts still waiting for approval (or never
+    # approved) are not in reply_count: the highest position is what the pages must cover.
+    total = max(
+        topic.reply_count + 1,
+        Post.objects.filter(topic=topic).aggregate(highest=Max("position"))["highest"] or 0,
+    )
     last = max(1, -(-total // page.size))
     number = min(page.number, last)
     # Posts are never removed (deletion is soft), so positions run 1..total without gaps and a
     # page is a position range: any page of a huge topic costs the same as the first.
     first_position = (number - 1) * page.size + 1
-    items = list(
-        Post.objects.filter(
-            topic=topic,
-            position__gte=first_position,
-            position__lt=first_position + page.size,
-        )
-        .select_related("author", "alias", "on_behalf_of")
-        .order_by("position")
+    posts = Post.objects.filter(
+        topic=topic,
+        position__gte=first_position,
+        position__lt=first_position + page.size,
     )
+    if not permissions.can_see_deleted(actor, topic):
+        posts = posts.filter(seen_posts(actor))
+    items = list(posts.select_related("author", "alias", "on_behalf_of").order_by("position"))
     result = Page(items=items, number=number, size=page.size, total=total)
     for post in result.items:
         # Share the loaded topic (and its community and membership cache) with every post.
@@ -120,6 +157,8 @@ def get_post(actor: Any, post_id: int) -> Post:
         .first()
     )
     if post is None or not permissions.can_read_topic(actor, post.topic):
+        raise NotFoundError("Post not found.")
+    if not permissions.can_see_post(actor, post):
         raise NotFoundError("Post not found.")
     if post.is_deleted and not (
         post.is_written_by(actor) or permissions.can_see_deleted(actor, post.topic)
@@ -156,5 +195,5 @@ def posts_after(actor: Any, topic: Topic, after: int) -> QuerySet[Post]:
     """
     posts = Post.objects.filter(topic=topic, pk__gt=min(after, MAX_ID))
     if not permissions.can_see_deleted(actor, topic):
-        posts = posts.filter(is_deleted=False)
+        posts = posts.filter(seen_posts(actor), is_deleted=False)
     return posts.order_by("position")

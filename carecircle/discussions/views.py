@@ -20,9 +20,10 @@ from carecircle.communities import queries as community_queries
 from carecircle.communities.models import Community
 from carecircle.core.errors import DomainError, NotFoundError, ValidationFailed
 from carecircle.core.interfaces import field_errors, page_errors
+from carecircle.core.models import ModerationState
 from carecircle.core.pagination import Page, PageRequest
 from carecircle.core.visitor_cache import is_visitor_request, mark_visitor_cacheable
-from carecircle.discussions import actions, permissions, queries
+from carecircle.discussions import actions, permissions, queries, safety
 from carecircle.discussions.models import Post, Reaction, Topic
 from carecircle.discussions.queries import MAX_ID, posts_after
 
@@ -67,6 +68,7 @@ def topic_create(request: HttpRequest, slug: str) -> HttpResponse:
     community_permissions.check_can_post_in_community(request.user, community)
     draft_key = f"topic:{community.pk}"
     errors: dict[str, str] = {}
+    confirmation = None
     status = 200
     values = {"title": "", "body": "", "is_question": False, "voice": "me"}
     if request.method == "POST":
@@ -86,9 +88,11 @@ def topic_create(request: HttpRequest, slug: str) -> HttpResponse:
                 is_question=bool(values["is_question"]),
                 is_anonymous=is_anonymous,
                 on_behalf_of=on_behalf_of,
+                confirmed=request.POST.get("confirmed") == "1",
             )
         except DomainError as error:
-            errors = field_errors(error)
+            confirmation = safety.confirmation_for(error, is_public=community.is_public)
+            errors = {} if confirmation else field_errors(error)
             # 400 for invalid input, 429 when posting too fast, as the reply form and the API.
             status = error.status
             actions.save_draft(
@@ -98,7 +102,17 @@ def topic_create(request: HttpRequest, slug: str) -> HttpResponse:
                 body=str(values["body"]),
             )
         else:
-            messages.success(request, _("Your topic is posted."))
+            safety.remember_support(request, getattr(topic, "gate_result", None))
+            if topic.moderation_state == ModerationState.PENDING:
+                messages.info(
+                    request,
+                    _(
+                        "Your topic is waiting for a moderator's approval. Only you and the "
+                        "moderators can see it until then."
+                    ),
+                )
+            else:
+                messages.success(request, _("Your topic is posted."))
             response = redirect(topic.get_absolute_url())
             response.set_cookie("draft_saved", draft_key, max_age=60, samesite="Lax")
             return response
@@ -113,6 +127,8 @@ def topic_create(request: HttpRequest, slug: str) -> HttpResponse:
             "community": community,
             "values": values,
             "errors": errors,
+            "confirmation": confirmation,
+            "medical_notice": _medical_notice(community),
             "draft_key": draft_key,
             "has_draft": request.method == "GET" and bool(values["body"]),
             **_voice_context(request.user, community),
@@ -122,6 +138,34 @@ def topic_create(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 VISITOR_PAGE_SECONDS = 300
+
+
+def _medical_notice(community: Community) -> str:
+    """The community's "experiences, not medical advice" notice ("" when turned off)."""
+    from carecircle.moderation import queries as moderation_queries
+
+    return moderation_queries.medical_notice(community)
+
+
+def _context_notes(posts: list[Post]) -> None:
+    """Set `post.context_notes_shown` on every post (one query for the whole page)."""
+    from carecircle.moderation import queries as moderation_queries
+
+    ids = [post.pk for post in posts if not post.is_deleted]
+    notes = moderation_queries.context_notes_for(ids) if ids else {}
+    for post in posts:
+        post.context_notes_shown = notes.get(post.pk, [])  # type: ignore[attr-defined]
+
+
+def _record_read(request: HttpRequest, topic: Topic, posts: list[Post]) -> None:
+    """Count the posts a signed-in member read here towards their trust level."""
+    if not request.user.is_authenticated or not posts:
+        return
+    from carecircle.moderation import actions as moderation_actions
+
+    moderation_actions.record_topic_read(
+        user=request.user, topic_id=topic.pk, posts_seen=len(posts)
+    )
 
 
 def _voice_context(actor: Any, community: Community) -> dict[str, Any]:
@@ -191,6 +235,7 @@ def _render_topic(
     status: int = 200,
     page_number: int | str | None = None,
     voice: str = "me",
+    confirmation: dict[str, Any] | None = None,
 ) -> HttpResponse:
     actor = request.user
     page = queries.topic_posts(
@@ -199,13 +244,21 @@ def _render_topic(
     community = topic.community
     post_context = _post_context(actor, topic, page.items)
     can_moderate = post_context["can_moderate"]
+    if request.method == "GET":
+        _record_read(request, topic, page.items)
     draft_key = f"reply:{topic.pk}"
     if not reply_body and request.method == "GET":
         draft = queries.get_draft(actor, draft_key)
         reply_body = draft.body if draft else ""
         # Without JavaScript, "Quote" reloads the page with ?quote=<post id>.
         quoted = next(
-            (p for p in page.items if str(p.pk) == request.GET.get("quote") and not p.is_deleted),
+            (
+                p
+                for p in page.items
+                if str(p.pk) == request.GET.get("quote")
+                and not p.is_deleted
+                and p.moderation_state == ModerationState.VISIBLE
+            ),
             None,
         )
         if quoted is not None:
@@ -233,6 +286,9 @@ def _render_topic(
             "draft_saved": request.COOKIES.get("draft_saved", ""),
             "move_targets": moderation_targets,
             "voice": voice,
+            "confirmation": confirmation,
+            "support": safety.pop_support(request),
+            "medical_notice": _medical_notice(community),
             **_voice_context(actor, community),
         },
         status=status,
@@ -243,14 +299,26 @@ def _post_context(actor: Any, topic: Topic, posts: list[Post]) -> dict[str, Any]
     """What the post partial needs to draw `posts` for this actor (the page and fragments)."""
     community = topic.community
     can_accept = permissions.can_accept_answer(actor, topic)
+    can_moderate = community_permissions.can_moderate_community(actor, community)
+    signed_in = actor.is_authenticated
     for post in posts:
         post.can_edit = permissions.can_edit_post(actor, post)  # type: ignore[attr-defined]
         post.can_delete = permissions.can_delete_post(actor, post)  # type: ignore[attr-defined]
         post.can_accept = can_accept and not post.is_first and not post.is_deleted  # type: ignore[attr-defined]
+        is_mine = signed_in and post.is_written_by(actor)
+        post.is_mine = is_mine  # type: ignore[attr-defined]
+        # Hidden for review: a placeholder for readers; the author and moderators read it.
+        post.is_withheld = (  # type: ignore[attr-defined]
+            post.moderation_state != ModerationState.VISIBLE and not (is_mine or can_moderate)
+        )
+        post.can_report = (  # type: ignore[attr-defined]
+            signed_in and not is_mine and not post.is_deleted
+        )
+    _context_notes(posts)
     return {
         "topic": topic,
         "can_reply": permissions.can_reply(actor, topic),
-        "can_moderate": community_permissions.can_moderate_community(actor, community),
+        "can_moderate": can_moderate,
         "reaction_kinds": Reaction.Kind.choices,
         "can_react": actor.is_authenticated
         and community_permissions.can_reply_in_community(actor, community),
@@ -319,6 +387,9 @@ def post_fragment(request: HttpRequest, post_id: int) -> HttpResponse:
     if post is None:
         raise NotFoundError(_("Post not found."))
     topic = queries.get_topic(request.user, post.topic_id)
+    post.topic = topic
+    if not permissions.can_see_post(request.user, post):
+        raise NotFoundError(_("Post not found."))
     return _fragment_response(request, topic, [post], "post")
 
 
@@ -344,18 +415,30 @@ def topic_reply(request: HttpRequest, topic_id: int) -> HttpResponse:
             reply_to=reply_to,
             is_anonymous=is_anonymous,
             on_behalf_of=on_behalf_of,
+            confirmed=request.POST.get("confirmed") == "1",
         )
     except DomainError as error:
         actions.save_draft(actor=request.user, key=f"reply:{topic.pk}", body=body)
         last_page = 10**6
+        confirmation = safety.confirmation_for(error, is_public=topic.community.is_public)
         return _render_topic(
             request,
             topic,
             reply_body=body,
             voice=request.POST.get("voice", "me"),
-            errors=field_errors(error),
+            errors={} if confirmation else field_errors(error),
             status=error.status if error.status != 404 else 400,
             page_number=last_page,
+            confirmation=confirmation,
+        )
+    safety.remember_support(request, getattr(post, "gate_result", None))
+    if post.moderation_state == ModerationState.PENDING:
+        messages.info(
+            request,
+            _(
+                "Your reply is waiting for a moderator's approval. Only you and the moderators "
+                "can see it until then."
+            ),
         )
     page_number = queries.post_page_number(post, settings.CARECIRCLE_PAGE_SIZE)
     response = redirect(_topic_url(topic, page_number, f"post-{post.position}"))
@@ -380,6 +463,14 @@ def topic_moderate(request: HttpRequest, topic_id: int) -> HttpResponse:
                 request.user, request.POST.get("destination", "")
             )
             actions.move_topic(actor=request.user, topic=topic, destination=destination)
+        elif operation == "slow_mode":
+            try:
+                seconds = int(request.POST.get("slow_mode_seconds", "") or 0)
+            except ValueError:
+                raise ValidationFailed(
+                    _("Please enter a number of seconds."), field="slow_mode_seconds"
+                ) from None
+            actions.set_topic_slow_mode(actor=request.user, topic=topic, seconds=seconds)
         else:
             raise ValidationFailed(_("Unknown moderation action."), field="operation")
     except DomainError as error:
@@ -393,6 +484,9 @@ def topic_moderate(request: HttpRequest, topic_id: int) -> HttpResponse:
             "lock": _("Topic locked."),
             "unlock": _("Topic unlocked."),
             "move": _("Topic moved."),
+            "slow_mode": _("Slow mode is on for this topic.")
+            if topic.slow_mode_seconds
+            else _("Slow mode is off for this topic."),
         }
         messages.success(request, labels[operation])
     return redirect(topic.get_absolute_url())
@@ -415,6 +509,8 @@ def post_edit(request: HttpRequest, post_id: int) -> HttpResponse:
     post = queries.get_post(request.user, post_id)
     permissions.check_can_edit_post(request.user, post)
     errors: dict[str, str] = {}
+    confirmation = None
+    status = 200
     values = {"body": post.body, "title": post.topic.title, "reason": ""}
     if request.method == "POST":
         values = {
@@ -429,17 +525,29 @@ def post_edit(request: HttpRequest, post_id: int) -> HttpResponse:
                 body=values["body"],
                 title=values["title"] if post.is_first else None,
                 reason=values["reason"],
+                confirmed=request.POST.get("confirmed") == "1",
             )
         except DomainError as error:
-            errors = field_errors(error)
+            confirmation = safety.confirmation_for(error, is_public=post.topic.community.is_public)
+            errors = {} if confirmation else field_errors(error)
+            status = error.status if error.status in (422, 429) else 400
         else:
-            messages.success(request, _("Your changes are saved."))
+            safety.remember_support(request, getattr(post, "gate_result", None))
+            if post.moderation_state != ModerationState.VISIBLE and post.is_written_by(
+                request.user
+            ):
+                messages.info(
+                    request,
+                    _("Your changes are saved. The post is hidden while moderators review it."),
+                )
+            else:
+                messages.success(request, _("Your changes are saved."))
             return redirect(post.get_absolute_url())
     return render(
         request,
         "discussions/post_edit.html",
-        {"post": post, "values": values, "errors": errors},
-        status=400 if errors else 200,
+        {"post": post, "values": values, "errors": errors, "confirmation": confirmation},
+        status=status,
     )
 
 

@@ -55,3 +55,39 @@ def patient_token(patient: User) -> str:
     """The secret of a personal API token of the patient."""
     _token, secret = create_api_token(actor=patient, name="Phone app")
     return secret
+
+
+@pytest.fixture(autouse=True)
+def _established_members(request, settings):
+    """Members here are established (trust level 2) unless a test says otherwise.
+
+    New members (level 0) may not post links, post more than a few times a day or write to
+    strangers; the tests of those rules set level 0 themselves (`make_new_member`). Visits
+    are not counted on every fresh test session, so page query counts measure the page only.
+    """
+    from django.db.models.signals import post_save
+
+    from carecircle.accounts.models import User
+    from carecircle.moderation.models import MemberTrust, TrustLevel
+
+    settings.CARECIRCLE_TRACK_VISITS = False
+
+    def established(sender, instance, created, **kwargs):
+        if created:
+            MemberTrust.objects.get_or_create(
+                user_id=instance.pk, defaults={"level": TrustLevel.MEMBER}
+            )
+
+    post_save.connect(established, sender=User, dispatch_uid="test-established-members")
+    yield
+    post_save.disconnect(sender=User, dispatch_uid="test-established-members")
+
+
+def make_new_member(user):
+    """Make `user` a new member (trust level 0) again, forgetting the cached level."""
+    from carecircle.moderation.models import MemberTrust, TrustLevel
+    from carecircle.moderation.queries import forget_trust_level
+
+    MemberTrust.objects.update_or_create(user_id=user.pk, defaults={"level": TrustLevel.NEW})
+    forget_trust_level(user)
+    return user

@@ -60,6 +60,8 @@ def test_get_topic(topic):
         "accepted_post_id": None,
         "reply_count": 0,
         "url": f"/t/{topic.pk}/tired-after-metformin/",
+        "moderation_state": "visible",
+        "slow_mode_seconds": 0,
     }
 
 
@@ -101,6 +103,7 @@ def test_list_posts_of_a_topic(community, patient, caregiver):
         "reply_to_id": None,
         "reactions": {"hug": 1},
         "my_reactions": ["hug"],
+        "moderation_state": "visible",
     }
     assert [(item["position"], item["body"]) for item in body["items"][1:]] == [
         (2, "Reply 2"),
@@ -677,11 +680,13 @@ def test_members_read_their_private_topics_through_the_api(private_topic, patien
 
 # --- query counts ------------------------------------------------------------------------------
 
+# Posts: +1 since moderation, the highest post position (posts waiting for approval hold
+# their place but are not in reply_count).
 API_QUERIES = {
     ("topics", "visitor"): 3,
     ("topics", "caregiver"): 6,
-    ("posts", "visitor"): 2,
-    ("posts", "caregiver"): 6,
+    ("posts", "visitor"): 3,
+    ("posts", "caregiver"): 7,
 }
 
 

@@ -872,7 +872,11 @@ def small_and_large(community, patient):
 # policy (carecircle/privacy/middleware.py): with an empty cache, the current document ids and
 # the member's consents (these personas have not accepted them, so it is asked every time).
 # With an empty cache, members' pages also count their unread conversations for the header.
-TOPIC_PAGE_QUERIES = {"visitor": 3, "caregiver": 12, "moderator": 14}
+# Moderation added: the highest post position (posts waiting for approval are not in
+# reply_count, yet hold their place), the professionals' context notes for the page and the
+# community's medical notice setting (+3 for everyone); for members, whether they are
+# suspended (+1) and the posts they read, for trust levels (+2).
+TOPIC_PAGE_QUERIES = {"visitor": 6, "caregiver": 18, "moderator": 21}
 
 
 @pytest.mark.parametrize("persona", ["visitor", "caregiver", "moderator"])
@@ -897,7 +901,9 @@ def test_topic_page_query_count_does_not_grow_with_posts(
 
 
 # With a warm cache: the member's consents are the one query the terms check adds.
-COMMUNITY_PAGE_QUERIES = {"visitor": 3, "caregiver": 7}
+# Moderation added the community's medical notice setting (+1) and, for members, whether they
+# are suspended here (+1).
+COMMUNITY_PAGE_QUERIES = {"visitor": 4, "caregiver": 9}
 
 
 @pytest.mark.parametrize("persona", ["visitor", "caregiver"])

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from carecircle.accounts.models import User
 from carecircle.core.errors import ValidationFailed
 from carecircle.core.markdown import find_mentions, render_markdown
+from carecircle.core.models import ModerationState
 from carecircle.messaging.models import Message
 
 BODY_MAX = 5000
@@ -39,6 +40,38 @@ def clean_body(body: Any) -> str:
             field="body",
         )
     return text
+
+
+def screen_message(
+    *, actor: Any, community: Any, text: str, confirmed: bool, is_edit: bool = False
+) -> Any:
+    """Run the moderation gate on a message before it is stored (may raise; see gate)."""
+    # Imported late: moderation builds on messaging (review items point at messages).
+    from carecircle.moderation import gate
+
+    return gate.screen_content(
+        actor=actor,
+        community=community,
+        text=text,
+        kind="message",
+        confirmed=confirmed,
+        is_public=False,
+        is_edit=is_edit,
+    )
+
+
+def after_message_saved(*, actor: Any, community: Any, result: Any, message: Message) -> None:
+    """Queue what the gate found, inside the sending transaction."""
+    from carecircle.moderation import gate
+
+    gate.after_content_saved(
+        actor=actor, community=community, result=result, kind="message", message=message
+    )
+
+
+def visible_to_all(message: Message) -> bool:
+    """Whether everyone in the conversation or room may see the message (not pending/hidden)."""
+    return bool(message.moderation_state == ModerationState.VISIBLE)
 
 
 def clean_client_id(client_id: Any) -> uuid.UUID | None:
@@ -101,4 +134,15 @@ def message_payload(message: Message) -> dict:
         "is_deleted": deleted,
         # A moderator's removal reads differently from the author's own.
         "deleted_by_moderator": bool(deleted and message.deleted_by_id != message.author_id),
+        # Pending or hidden messages reach only their author (and moderators).
+        "moderation_state": str(message.moderation_state),
     }
+
+
+def with_support(message: Message) -> dict:
+    """The message payload for its author's own ack: plus `support` (crisis helplines) or None."""
+    from carecircle.discussions.safety import support_for
+
+    payload = message_payload(message)
+    payload["support"] = support_for(getattr(message, "gate_result", None))
+    return payload

@@ -25,14 +25,18 @@ from carecircle.core.errors import (
     PermissionDeniedError,
     ValidationFailed,
 )
+from carecircle.core.models import ModerationState
 from carecircle.core.ratelimit import check_rate
 from carecircle.core.realtime import broadcast, revoke_access, send_now
 from carecircle.messaging.actions.common import (
+    after_message_saved,
     clean_body,
     clean_client_id,
     existing_send,
     message_payload,
     render_body,
+    screen_message,
+    visible_to_all,
 )
 from carecircle.messaging.models import (
     Conversation,
@@ -112,6 +116,7 @@ def start_conversation(
     title: str = "",
     body: str = "",
     client_id: Any = None,
+    confirmed: bool = False,
 ) -> Conversation:
     """Start a conversation with one member (reusing the one the two already have) or a group.
 
@@ -135,8 +140,13 @@ def start_conversation(
     _check_group_size(len(people) + 1)
     for recipient in people.values():
         permissions.check_can_message(actor, recipient)
+        permissions.check_trust_for_stranger(actor, recipient)
     clean_title = _clean_title(title)
     text = clean_body(body) if body else ""
+    if text:
+        # Screened before anything is created: a refusal or a confirmation question must not
+        # leave an empty conversation behind.
+        screen_message(actor=actor, community=None, text=text, confirmed=confirmed)
     as_request = {
         pk for pk, person in people.items() if permissions.arrives_as_request(actor, person)
     }
@@ -177,7 +187,14 @@ def start_conversation(
                 ]
             )
         if text:
-            send_message(actor=actor, conversation=conversation, body=text, client_id=client_uuid)
+            message = send_message(
+                actor=actor,
+                conversation=conversation,
+                body=text,
+                client_id=client_uuid,
+                confirmed=confirmed,
+            )
+            conversation.gate_result = getattr(message, "gate_result", None)  # type: ignore[attr-defined]
     return conversation
 
 
@@ -242,7 +259,12 @@ def _reopen_direct(actor: Any, conversation: Conversation) -> None:
 
 
 def send_message(
-    *, actor: Any, conversation: Conversation, body: str, client_id: Any = None
+    *,
+    actor: Any,
+    conversation: Conversation,
+    body: str,
+    client_id: Any = None,
+    confirmed: bool = False,
 ) -> Message:
     """Send a message; sent again with the same `client_id` it returns the stored one.
 
@@ -250,6 +272,10 @@ def send_message(
     blocked the other. Sending counts as having read the conversation. The conversation's row
     is locked before the message is inserted, so within a conversation ids commit in order
     and a client catching up "after" an id misses none.
+
+    The moderation gate runs first (ConfirmationNeeded for personal details or risky medical
+    claims until sent with `confirmed=True`); a message it holds for approval is stored but
+    reaches only its author. The gate's result is on `message.gate_result`.
     """
     permissions.check_signed_in(actor)
     client_uuid = clean_client_id(client_id)
@@ -260,6 +286,8 @@ def send_message(
     permissions.check_can_write(actor, conversation, place)
     assert place is not None
     text = clean_body(body)
+    result = screen_message(actor=actor, community=None, text=text, confirmed=confirmed)
+    text = clean_body(result.text)
     check_rate(scope="message-send", key=str(actor.pk), rate=SEND_RATE)
     html = render_body(text)
     with transaction.atomic():
@@ -275,6 +303,7 @@ def send_message(
                     client_id=client_uuid,
                     body=text,
                     body_html=html,
+                    moderation_state=result.moderation_state,
                 )
         except IntegrityError:
             # The same send arrived twice at once: the first one stored is the answer.
@@ -282,6 +311,11 @@ def send_message(
             if stored is None:
                 raise
             return stored
+        after_message_saved(actor=actor, community=None, result=result, message=message)
+        message.gate_result = result  # type: ignore[attr-defined]
+        if not visible_to_all(message):
+            # Held for a moderator: nobody else is told, nothing counts as unread.
+            return message
         Conversation.objects.filter(pk=conversation.pk, last_message_id__lt=message.pk).update(
             last_message_id=message.pk, last_message_at=message.created_at
         )
@@ -315,23 +349,36 @@ def _stored_send(actor: Any, conversation: Conversation, client_uuid: uuid.UUID 
     return stored
 
 
-def edit_message(*, actor: Any, message: Message, body: str) -> Message:
-    """Change the words of one's own message (not once deleted); everyone sees "edited"."""
+def edit_message(*, actor: Any, message: Message, body: str, confirmed: bool = False) -> Message:
+    """Change the words of one's own message (not once deleted); everyone sees "edited".
+
+    The new words pass the moderation gate like a new message.
+    """
     permissions.check_signed_in(actor)
     conversation = _conversation_of(message)
     permissions.check_can_change_message(actor, message, _place(actor, conversation))
     text = clean_body(body)
     if text == message.body:
         return message
+    result = screen_message(
+        actor=actor, community=None, text=text, confirmed=confirmed, is_edit=True
+    )
+    text = clean_body(result.text)
     check_rate(scope="message-send", key=str(actor.pk), rate=SEND_RATE)
     with transaction.atomic():
         message.body = text
         message.body_html = render_body(text)
         message.edited_at = timezone.now()
-        message.save(update_fields=["body", "body_html", "edited_at"])
-        broadcast(
-            stream_of(conversation), {"type": "message.edited", "message": message_payload(message)}
-        )
+        if result.moderation_state != ModerationState.VISIBLE:
+            message.moderation_state = ModerationState.HIDDEN
+        message.save(update_fields=["body", "body_html", "edited_at", "moderation_state"])
+        after_message_saved(actor=actor, community=None, result=result, message=message)
+        if visible_to_all(message):
+            broadcast(
+                stream_of(conversation),
+                {"type": "message.edited", "message": message_payload(message)},
+            )
+    message.gate_result = result  # type: ignore[attr-defined]
     return message
 
 

@@ -68,7 +68,14 @@ def report_message(*, actor: Any, message: Message, reason: str, note: str = "")
     Raises NotFoundError when the actor cannot read the message, PermissionDeniedError for
     their own or a deleted message, ValidationFailed for a bad reason or note, ConflictError
     when they reported it already (nothing changes), RateLimitedError past 10 an hour.
+
+    The report also lands in the unified moderation queue (moderation.actions.report_content:
+    private messages in the site-wide queue, room messages in the room's community), in the
+    same transaction; it is on `report.moderation_report`. The MessageReport row keeps the
+    message-report staff pages working while moderators move to the unified queue.
     """
+    from carecircle.moderation.actions import report_content
+
     check_can_report_message(actor, message)
     if message.conversation_id is not None and not can_read_message(actor, message):
         # Said before the actor was added to the conversation: not theirs to read.
@@ -88,6 +95,9 @@ def report_message(*, actor: Any, message: Message, reason: str, note: str = "")
                 reason=reason,
                 note=note,
                 body_snapshot=message.body,
+            )
+            report.moderation_report = report_content(  # type: ignore[attr-defined]
+                actor=actor, kind="message", target_id=message.pk, reason=reason, note=note
             )
             # The reporter is the subject: the reported member never learns who reported them
             # (their activity page and export show an event's actor).

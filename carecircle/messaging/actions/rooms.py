@@ -32,12 +32,15 @@ from carecircle.core.markdown import find_mentions
 from carecircle.core.ratelimit import check_rate
 from carecircle.core.realtime import broadcast, revoke_access
 from carecircle.messaging.actions.common import (
+    after_message_saved,
     author_payload,
     clean_body,
     clean_client_id,
     existing_send,
     message_payload,
     render_body,
+    screen_message,
+    visible_to_all,
 )
 from carecircle.messaging.models import (
     ChatRoom,
@@ -428,9 +431,13 @@ def publish_session_transcript(*, actor: Any, session: ChatSession) -> Any:
         "date": format_date(local_time(session.starts_at, actor), "j M Y"),
     }
     with transaction.atomic():
-        topic = create_topic(actor=actor, community=room.community, title=title, body=parts[0])
+        # The words were screened when each was sent (their writers confirmed anything the
+        # gate asked about); the manager publishing them is not asked again.
+        topic = create_topic(
+            actor=actor, community=room.community, title=title, body=parts[0], confirmed=True
+        )
         for part in parts[1:]:
-            reply_to_topic(actor=actor, topic=topic, body=part)
+            reply_to_topic(actor=actor, topic=topic, body=part, confirmed=True)
         claimed = ChatSession.objects.filter(pk=session.pk, published_topic__isnull=True).update(
             published_topic=topic
         )
@@ -506,7 +513,9 @@ def _check_slow_mode(actor: Any, room: ChatRoom, seconds: int, now: datetime) ->
         )
 
 
-def send_room_message(*, actor: Any, room: ChatRoom, body: Any, client_id: Any = None) -> Message:
+def send_room_message(
+    *, actor: Any, room: ChatRoom, body: Any, client_id: Any = None, confirmed: bool = False
+) -> Message:
     """Send a message to a room and broadcast it after commit.
 
     Idempotent by `client_id`: a retried send returns the stored message (also when two copies
@@ -532,6 +541,9 @@ def send_room_message(*, actor: Any, room: ChatRoom, body: Any, client_id: Any =
     _check_not_muted(actor, room, now)
     _check_room_open(actor, room, now)
     text = clean_body(body)
+    # The gate also refuses members suspended or banned from the room's community.
+    result = screen_message(actor=actor, community=room.community, text=text, confirmed=confirmed)
+    text = clean_body(result.text)
     html = render_body(text)
     try:
         with transaction.atomic():
@@ -550,11 +562,22 @@ def send_room_message(*, actor: Any, room: ChatRoom, body: Any, client_id: Any =
             _check_slow_mode(actor, room, seconds or 0, timezone.now())
             check_rate(scope="room_send", key=str(actor.pk), rate=SEND_RATE)
             message = Message.objects.create(
-                room=room, author=actor, client_id=client_uuid, body=text, body_html=html
+                room=room,
+                author=actor,
+                client_id=client_uuid,
+                body=text,
+                body_html=html,
+                moderation_state=result.moderation_state,
             )
-            broadcast(
-                room_stream(room.pk), {"type": "message.new", "message": message_payload(message)}
+            after_message_saved(
+                actor=actor, community=room.community, result=result, message=message
             )
+            message.gate_result = result  # type: ignore[attr-defined]
+            if visible_to_all(message):
+                broadcast(
+                    room_stream(room.pk),
+                    {"type": "message.new", "message": message_payload(message)},
+                )
     except IntegrityError:
         stored = existing_send(actor, client_uuid)
         if stored is None or stored.room_id != room.pk:

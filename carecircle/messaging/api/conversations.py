@@ -19,7 +19,12 @@ from carecircle.api.schemas import ErrorOut, PageMeta
 from carecircle.core.pagination import PageRequest
 from carecircle.messaging import forms
 from carecircle.messaging.actions import conversations as actions
-from carecircle.messaging.actions.common import clean_client_id, existing_send, message_payload
+from carecircle.messaging.actions.common import (
+    clean_client_id,
+    existing_send,
+    message_payload,
+    with_support,
+)
 from carecircle.messaging.models import MemberBlock
 from carecircle.messaging.queries import conversations as queries
 from carecircle.messaging.queries.blocks import blocks_made_by
@@ -43,6 +48,13 @@ class MessageOut(Schema):
     edited_at: str | None
     is_deleted: bool
     deleted_by_moderator: bool
+    # visible; pending or hidden messages are shown only to their author.
+    moderation_state: str = "visible"
+
+
+class SentMessageOut(MessageOut):
+    # Crisis helplines for the author, when their words suggest crisis; else null.
+    support: dict[str, Any] | None = None
 
 
 class ConversationOut(Schema):
@@ -69,6 +81,7 @@ class ConversationIn(Schema):
     title: str = ""
     body: str = ""
     client_id: str | None = None
+    confirmed: bool = False  # true after a 422 "confirmation_needed", to send as written
 
 
 class MessagesOut(Schema):
@@ -80,10 +93,12 @@ class MessagesOut(Schema):
 class MessageIn(Schema):
     body: str
     client_id: str | None = None
+    confirmed: bool = False  # true after a 422 "confirmation_needed", to send as written
 
 
 class MessagePatch(Schema):
     body: str
+    confirmed: bool = False
 
 
 class ReadIn(Schema):
@@ -197,6 +212,7 @@ def start_conversation(request: HttpRequest, payload: ConversationIn) -> Status[
         title=payload.title,
         body=payload.body,
         client_id=payload.client_id,
+        confirmed=payload.confirmed,
     )
     return Status(201, _conversation_out(request.user, conversation.pk))
 
@@ -322,28 +338,33 @@ def list_messages(
 
 @router.post(
     "/conversations/{conversation_id}/messages",
-    response={200: MessageOut, 201: MessageOut, 400: ErrorOut, 401: ErrorOut, 403: ErrorOut,
-              404: ErrorOut, 409: ErrorOut, 429: ErrorOut},
+    response={200: SentMessageOut, 201: SentMessageOut, 400: ErrorOut, 401: ErrorOut,
+              403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut, 429: ErrorOut},
     auth=member_auth,
 )  # fmt: skip
 def send_message(
     request: HttpRequest, conversation_id: int, payload: MessageIn
-) -> Status[MessageOut]:
+) -> Status[SentMessageOut]:
     """Send a message. Sent again with the same `client_id`, the stored message comes back
-    (200 instead of 201) and nothing is stored twice."""
+    (200 instead of 201) and nothing is stored twice. 422 "confirmation_needed" (with
+    `details`) for personal details or risky medical claims: send again with `confirmed`."""
     conversation = queries.get_conversation(request.user, conversation_id)
     client_id = clean_client_id(payload.client_id)
     stored = existing_send(request.user, client_id)
     message = actions.send_message(
-        actor=request.user, conversation=conversation, body=payload.body, client_id=client_id
+        actor=request.user,
+        conversation=conversation,
+        body=payload.body,
+        client_id=client_id,
+        confirmed=payload.confirmed,
     )
-    return Status(200 if stored is not None else 201, message_out(message))
+    return Status(200 if stored is not None else 201, SentMessageOut(**with_support(message)))
 
 
 @router.patch(
     "/conversations/{conversation_id}/messages/{message_id}",
     response={200: MessageOut, 400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut,
-              429: ErrorOut},
+              422: ErrorOut, 429: ErrorOut},
     auth=member_auth,
 )  # fmt: skip
 def edit_message(
@@ -352,7 +373,11 @@ def edit_message(
     """Edit your own message."""
     conversation = queries.get_conversation(request.user, conversation_id)
     message = queries.get_message(request.user, conversation, message_id)
-    return message_out(actions.edit_message(actor=request.user, message=message, body=payload.body))
+    return message_out(
+        actions.edit_message(
+            actor=request.user, message=message, body=payload.body, confirmed=payload.confirmed
+        )
+    )
 
 
 @router.delete(

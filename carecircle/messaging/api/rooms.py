@@ -21,7 +21,7 @@ from carecircle.api.schemas import ErrorOut
 from carecircle.communities import queries as community_queries
 from carecircle.communities.queries import get_member
 from carecircle.messaging.actions import rooms as actions
-from carecircle.messaging.actions.common import message_payload
+from carecircle.messaging.actions.common import message_payload, with_support
 from carecircle.messaging.models import ChatRoom, ChatSession
 from carecircle.messaging.permissions import rooms as permissions
 from carecircle.messaging.queries import rooms as queries
@@ -45,6 +45,12 @@ class RoomMessageOut(Schema):
     edited_at: str | None
     is_deleted: bool
     deleted_by_moderator: bool
+    moderation_state: str = "visible"
+
+
+class SentRoomMessageOut(RoomMessageOut):
+    # Crisis helplines for the author, when their words suggest crisis; else null.
+    support: dict[str, Any] | None = None
 
 
 class RoomMessagePage(Schema):
@@ -56,6 +62,7 @@ class RoomMessagePage(Schema):
 class RoomMessageIn(Schema):
     body: str
     client_id: str | None = None
+    confirmed: bool = False  # true after a 422 "confirmation_needed", to send as written
 
 
 class ChatSessionOut(Schema):
@@ -275,18 +282,22 @@ def list_messages(
 
 @router.post(
     "/rooms/{room_id}/messages",
-    response={201: RoomMessageOut, 400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut,
-              409: ErrorOut, 429: ErrorOut},
+    response={201: SentRoomMessageOut, 400: ErrorOut, 401: ErrorOut, 403: ErrorOut,
+              404: ErrorOut, 409: ErrorOut, 422: ErrorOut, 429: ErrorOut},
 )  # fmt: skip
 def send_message(
     request: HttpRequest, room_id: int, payload: RoomMessageIn
-) -> Status[RoomMessageOut]:
+) -> Status[SentRoomMessageOut]:
     """Send a message. With a `client_id` (a UUID) a repeated send returns the stored message."""
     room = queries.get_room_by_id(request.user, room_id)
     message = actions.send_room_message(
-        actor=request.user, room=room, body=payload.body, client_id=payload.client_id
+        actor=request.user,
+        room=room,
+        body=payload.body,
+        client_id=payload.client_id,
+        confirmed=payload.confirmed,
     )
-    return Status(201, RoomMessageOut(**message_payload(message)))
+    return Status(201, SentRoomMessageOut(**with_support(message)))
 
 
 @router.delete(

@@ -97,6 +97,52 @@ def have_talked(first: Any, second: Any) -> bool:
     ).exists()
 
 
+def has_messaged(sender: Any, recipient: Any) -> bool:
+    """Whether `sender` ever wrote a message in a conversation `recipient` takes part in."""
+    return Message.objects.filter(
+        author_id=sender.pk, conversation__participants__user_id=recipient.pk
+    ).exists()
+
+
+def moderates_a_shared_community(moderator: Any, member: Any) -> bool:
+    from carecircle.communities.models import Membership
+
+    return Membership.objects.filter(
+        user_id=moderator.pk,
+        role__in=[Membership.Role.MODERATOR, Membership.Role.MANAGER],
+        community__memberships__user_id=member.pk,
+    ).exists()
+
+
+def is_stranger_to(actor: Any, recipient: Any) -> bool:
+    """A stranger: has never messaged the actor and moderates no community they share."""
+    if getattr(recipient, "is_site_staff", False):
+        return False
+    return not has_messaged(recipient, actor) and not moderates_a_shared_community(recipient, actor)
+
+
+def can_start_with(actor: Any, recipient: Any) -> bool:
+    """New members (trust level 0) may not open a conversation with a stranger (spam guard)."""
+    from carecircle.moderation.queries import trust_level_of
+
+    if trust_level_of(actor) > 0:
+        return True
+    return not is_stranger_to(actor, recipient)
+
+
+def check_trust_for_stranger(actor: Any, recipient: Any) -> None:
+    if not can_start_with(actor, recipient):
+        raise PermissionDeniedError(
+            _(
+                "New members can't start a conversation with someone they don't know yet. "
+                "Reply to someone who wrote to you, write to a moderator, or take part in "
+                "your communities for a few days first."
+            ),
+            code="trust_level_too_low",
+            field="to",
+        )
+
+
 def arrives_as_request(sender: Any, recipient: Any) -> bool:
     """Whether a new conversation from `sender` reaches `recipient` as a message request.
 

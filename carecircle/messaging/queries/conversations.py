@@ -22,6 +22,7 @@ from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 
 from carecircle.core.errors import NotFoundError
+from carecircle.core.models import ModerationState
 from carecircle.core.pagination import Page, PageRequest, paginate
 from carecircle.messaging.models import (
     Conversation,
@@ -94,6 +95,8 @@ def visible_messages(actor_id: int, conversation_id: int) -> QuerySet[Message]:
     ).values("history_from_message_id")[:1]
     return (
         Message.objects.filter(conversation_id=conversation_id, pk__gt=Subquery(history_from))
+        # Held or hidden for review: only their author reads them.
+        .filter(Q(moderation_state=ModerationState.VISIBLE) | Q(author_id=actor_id))
         .exclude(author_id__in=blocked_subquery(actor_id))
         .select_related("author")
     )

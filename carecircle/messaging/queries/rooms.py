@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 
 from carecircle.communities.models import Community
 from carecircle.core.errors import NotFoundError
+from carecircle.core.models import ModerationState
 from carecircle.messaging.models import (
     ChatRoom,
     ChatSession,
@@ -269,6 +270,14 @@ class MessageSlice:
         return self.items[-1].pk if self.items else 0
 
 
+def shown_to(actor: Any) -> Q:
+    """Messages a reader sees: visible ones, and their own while held or hidden for review."""
+    visible = Q(moderation_state=ModerationState.VISIBLE)
+    if getattr(actor, "pk", None) is None:
+        return visible
+    return visible | Q(author_id=actor.pk)
+
+
 def room_messages(
     actor: Any,
     room: ChatRoom,
@@ -287,6 +296,7 @@ def room_messages(
     messages = Message.objects.filter(room=room).select_related("author")
     if hide_authors:
         messages = messages.exclude(author_id__in=hide_authors)
+    messages = messages.filter(shown_to(actor))
     if after is not None:
         items = list(messages.filter(pk__gt=after).order_by("id")[: limit + 1])
         has_newer = len(items) > limit
@@ -304,7 +314,11 @@ def get_room_message(actor: Any, room: ChatRoom, message_id: Any) -> Message:
     """One message of the room (the room was already checked for the actor)."""
     message = None
     if isinstance(message_id, int) or (isinstance(message_id, str) and message_id.isdigit()):
-        message = Message.objects.select_related("author").filter(room=room, pk=message_id).first()
+        message = (
+            Message.objects.select_related("author")
+            .filter(shown_to(actor), room=room, pk=message_id)
+            .first()
+        )
     if message is None:
         raise NotFoundError(_("That message is not in this room."), field="message_id")
     message.room = room
@@ -313,7 +327,9 @@ def get_room_message(actor: Any, room: ChatRoom, message_id: Any) -> Message:
 
 def messages_after(room_id: int, after: int, *, hide_authors: set[int], limit: int) -> list:
     """Up to `limit` messages of the room with an id above `after`, oldest first (catch-up)."""
-    messages = Message.objects.filter(room_id=room_id, pk__gt=after).select_related("author")
+    messages = Message.objects.filter(
+        room_id=room_id, pk__gt=after, moderation_state=ModerationState.VISIBLE
+    ).select_related("author")
     if hide_authors:
         messages = messages.exclude(author_id__in=hide_authors)
     return list(messages.order_by("id")[:limit])

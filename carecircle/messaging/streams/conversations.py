@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 from carecircle.core.errors import NotFoundError, ValidationFailed
 from carecircle.core.realtime import StreamHandler, Subscription, register_stream, revoke_access
 from carecircle.messaging.actions import conversations as actions
-from carecircle.messaging.actions.common import BACKLOG_MAX, message_payload
+from carecircle.messaging.actions.common import BACKLOG_MAX, message_payload, with_support
 from carecircle.messaging.models import Participant
 from carecircle.messaging.queries import conversations as queries
 
@@ -100,16 +100,18 @@ class ConversationStream(StreamHandler):
                 conversation=conversation,
                 body=frame.get("body"),  # type: ignore[arg-type]
                 client_id=frame.get("client_id"),
+                confirmed=frame.get("confirmed") is True,
             )
-            return message_payload(message)
+            return with_support(message)
         if kind == "edit":
             message = queries.get_message(user, conversation, frame.get("message_id"))
             message = actions.edit_message(
                 actor=user,
                 message=message,
                 body=frame.get("body"),  # type: ignore[arg-type]
+                confirmed=frame.get("confirmed") is True,
             )
-            return message_payload(message)
+            return with_support(message)
         if kind == "delete":
             message = queries.get_message(user, conversation, frame.get("message_id"))
             return message_payload(actions.delete_message(actor=user, message=message))

@@ -20,7 +20,7 @@ from carecircle.accounts.privacy import is_presence_hidden
 from carecircle.core.errors import PermissionDeniedError, ValidationFailed
 from carecircle.core.realtime import StreamHandler, Subscription, register_stream
 from carecircle.messaging.actions import rooms as actions
-from carecircle.messaging.actions.common import BACKLOG_MAX, message_payload
+from carecircle.messaging.actions.common import BACKLOG_MAX, message_payload, with_support
 from carecircle.messaging.models import ChatRoom, MemberBlock
 from carecircle.messaging.permissions.rooms import can_read_room
 from carecircle.messaging.queries import rooms as queries
@@ -121,9 +121,13 @@ class RoomStream(StreamHandler):
             raise PermissionDeniedError(_("This room is no longer available."), code="not_found")
         if kind == "send":
             message = actions.send_room_message(
-                actor=user, room=room, body=frame.get("body"), client_id=frame.get("client_id")
+                actor=user,
+                room=room,
+                body=frame.get("body"),
+                client_id=frame.get("client_id"),
+                confirmed=frame.get("confirmed") is True,
             )
-            return message_payload(message)
+            return with_support(message)
         if kind == "delete":
             if not can_read_room(user, room):
                 raise PermissionDeniedError(_("This room is no longer available."))

@@ -141,6 +141,8 @@ def test_a_send_reaches_the_other_participant(community, patient, caregiver):
             "caregiver",
         )
         event = await next_event(pat)
+        # The sender's ack alone carries `support` (crisis helplines, none here).
+        assert sent.pop("support") is None
         assert event == {"type": "message.new", "message": sent}
         unread = await until(pat, "event")
         assert unread == {

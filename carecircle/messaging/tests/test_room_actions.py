@@ -197,6 +197,7 @@ def test_a_member_sends_and_the_room_hears_it_after_commit(
         "edited_at": None,
         "is_deleted": False,
         "deleted_by_moderator": False,
+        "moderation_state": "visible",
     }
 
 
@@ -656,7 +657,10 @@ def test_a_published_transcript_mentions_nobody_but_still_reads_at_handles(
     UserFactory(display_name="Sam @moderator", handle="sam")
     session = make_session(room, starts_in=-timedelta(minutes=30), publishes_transcript=True)
     actions.send_room_message(actor=patient, room=room, body="hey @caregiver look at me")
-    actions.send_room_message(actor=patient, room=room, body="\\@moderator, and mail a@b.org")
+    # An email address asks the writer to confirm first (moderation gate): they did.
+    actions.send_room_message(
+        actor=patient, room=room, body="\\@moderator, and mail a@b.org", confirmed=True
+    )
     sam = User.objects.get(handle="sam")
     make_member(room.community, sam)
     actions.send_room_message(actor=sam, room=room, body="`@rita` in code")

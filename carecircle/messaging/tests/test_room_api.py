@@ -162,7 +162,8 @@ def test_a_send_is_idempotent_by_client_id(room, patient):
     again = call(client, "post", f"/rooms/{room.pk}/messages", body)
 
     assert first.status_code == again.status_code == 201
-    assert first.json() == again.json() == json_of(Message.objects.get())
+    # The sender's own answer also says whether crisis support applies (here: no).
+    assert first.json() == again.json() == {**json_of(Message.objects.get()), "support": None}
 
 
 def test_outsiders_cannot_send_and_nothing_changes(room, outsider):
