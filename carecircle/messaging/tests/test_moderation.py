@@ -1,0 +1,116 @@
+"""Messages through the moderation gate: confirmation, crisis support, held messages, new
+members and strangers, suspended members in rooms, and reports in the unified queue."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from carecircle.core.errors import ConfirmationNeeded, PermissionDeniedError
+from carecircle.messaging.actions import conversations as actions
+from carecircle.messaging.actions import rooms as room_actions
+from carecircle.messaging.actions.reports import report_message
+from carecircle.messaging.models import Conversation, Message
+from carecircle.messaging.queries import conversations as queries
+from carecircle.messaging.queries import rooms as room_queries
+from carecircle.messaging.tests.rooms_fixtures import *  # noqa: F403
+from carecircle.moderation.models import Report, ReviewItem, Sanction, WatchedWord
+
+from .conftest import make_new_member, messaging_state
+
+EMAIL = "Write to me at pat.jones@example.com any time."
+CRISIS = "I want to end my life, I cannot go on like this."
+
+
+@pytest.fixture
+def chat(community, patient, caregiver) -> Conversation:
+    return actions.start_conversation(actor=patient, recipients=[caregiver])
+
+
+def test_a_message_with_an_email_asks_first_and_stores_nothing(chat, patient):
+    before = messaging_state()
+    with pytest.raises(ConfirmationNeeded) as caught:
+        actions.send_message(actor=patient, conversation=chat, body=EMAIL)
+    assert [(d["kind"], d["label"]) for d in caught.value.details] == [
+        ("personal_details", "email")
+    ]
+    assert messaging_state() == before
+    message = actions.send_message(actor=patient, conversation=chat, body=EMAIL, confirmed=True)
+    assert Message.objects.get(pk=message.pk).body == EMAIL
+
+
+def test_a_crisis_message_is_sent_with_support_for_its_writer(chat, patient, caregiver):
+    message = actions.send_message(actor=patient, conversation=chat, body=CRISIS)
+    assert message.moderation_state == "visible"
+    assert message.gate_result.is_crisis is True
+    item = ReviewItem.objects.get(queue="safeguarding")
+    assert (item.community_id, item.message_id, item.is_urgent) == (None, message.pk, True)
+
+
+def test_a_held_message_reaches_only_its_author(community, chat, patient, caregiver):
+    WatchedWord.objects.create(community=None, pattern="cheap pills", action="require_approval")
+    message = actions.send_message(actor=patient, conversation=chat, body="cheap pills here")
+    assert message.moderation_state == "pending"
+    mine = queries.conversation_messages(patient, chat).items
+    theirs = queries.conversation_messages(caregiver, chat).items
+    assert [m.pk for m in mine] == [message.pk]
+    assert theirs == []
+    chat.refresh_from_db()
+    assert chat.last_message_id == 0
+
+
+def test_a_new_member_cannot_write_first_to_a_stranger(community, patient, caregiver):
+    make_new_member(patient)
+    before = messaging_state()
+    with pytest.raises(PermissionDeniedError) as caught:
+        actions.start_conversation(actor=patient, recipients=[caregiver], body="Hello")
+    assert caught.value.code == "trust_level_too_low"
+    assert messaging_state() == before
+
+
+def test_a_new_member_may_answer_someone_who_wrote_or_write_to_a_moderator(
+    community, patient, caregiver, moderator
+):
+    actions.start_conversation(actor=caregiver, recipients=[patient], body="Welcome!")
+    make_new_member(patient)
+    assert actions.start_conversation(actor=patient, recipients=[caregiver], body="Thanks")
+    assert actions.start_conversation(actor=patient, recipients=[moderator], body="A question")
+
+
+def test_a_suspended_member_cannot_write_in_the_rooms(room, community, caregiver, moderator):
+    Sanction.objects.create(
+        member=caregiver,
+        community=community,
+        kind=Sanction.Kind.SUSPENSION,
+        ends_at=timezone.now() + timedelta(days=3),
+    )
+    count = Message.objects.count()
+    with pytest.raises(PermissionDeniedError) as caught:
+        room_actions.send_room_message(actor=caregiver, room=room, body="Hello")
+    assert caught.value.code == "suspended"
+    assert Message.objects.count() == count
+
+
+def test_a_held_room_message_is_not_shown_to_others(room, community, patient, caregiver):
+    WatchedWord.objects.create(
+        community=community, pattern="cheap pills", action="require_approval"
+    )
+    message = room_actions.send_room_message(actor=patient, room=room, body="cheap pills")
+    assert message.moderation_state == "pending"
+    assert [m.pk for m in room_queries.room_messages(patient, room).items] == [message.pk]
+    assert room_queries.room_messages(caregiver, room).items == []
+    assert room_queries.messages_after(room.pk, 0, hide_authors=set(), limit=10) == []
+
+
+def test_a_message_report_lands_in_the_unified_queue(chat, patient, caregiver):
+    message = actions.send_message(actor=patient, conversation=chat, body="Rude words")
+    report = report_message(actor=caregiver, message=message, reason="abusive", note="")
+    unified = Report.objects.get()
+    assert report.moderation_report == unified
+    assert (unified.item.kind, unified.item.community_id, unified.item.message_id) == (
+        "message",
+        None,
+        message.pk,
+    )
