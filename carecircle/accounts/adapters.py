@@ -61,4 +61,12 @@ class AccountAdapter(DefaultAccountAdapter):
 
             clear_login(request)
             return render(request, "privacy/sign_in_refused.html", status=403)
+        from carecircle.moderation.enforcement import is_banned_from_site
+
+        if is_banned_from_site(user):
+            from allauth.account.internal.stagekit import clear_login
+            from django.shortcuts import render
+
+            clear_login(request)
+            return render(request, "moderation/sign_in_banned.html", status=403)
         return super().pre_login(request, user, **kwargs)

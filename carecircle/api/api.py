@@ -12,6 +12,7 @@ from ninja.security import APIKeyCookie, HttpBearer
 
 from carecircle.accounts.actions import authenticate_api_token
 from carecircle.core.errors import DomainError
+from carecircle.moderation.enforcement import is_banned_from_site
 
 
 class TokenAuth(HttpBearer):
@@ -19,6 +20,9 @@ class TokenAuth(HttpBearer):
 
     def authenticate(self, request: HttpRequest, token: str) -> Any:
         user = authenticate_api_token(token)
+        if user is not None and is_banned_from_site(user):
+            # A site-wide ban stops personal tokens as it stops signing in.
+            user = None
         if user is None:
             # A wrong token is an error, never a silent fall-back to visitor access.
             raise AuthenticationError()

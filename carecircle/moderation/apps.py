@@ -17,3 +17,5 @@ class ModerationConfig(AppConfig):
             every=timedelta(days=1),
             task="carecircle.moderation.tasks.recompute_trust_levels_task",
         )
+        # Connects the sign-in receiver that marks reviewers in the session (header link).
+        from carecircle.moderation import context_processors  # noqa: F401

@@ -159,7 +159,10 @@ def test_membership_of_uses_the_prefetched_membership_without_a_query(
     with django_assert_num_queries(0):
         membership = permissions.membership_of(patient, loaded)
         assert permissions.can_read_community(patient, loaded) is True
+    # Writing also asks whether the member is suspended: one query, read fresh each request.
+    with django_assert_num_queries(1):
         assert permissions.can_post_in_community(patient, loaded) is True
+        assert permissions.can_reply_in_community(patient, loaded) is True
     assert membership.user_id == patient.pk
 
 
