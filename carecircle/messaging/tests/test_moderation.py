@@ -114,3 +114,21 @@ def test_a_message_report_lands_in_the_unified_queue(chat, patient, caregiver):
         None,
         message.pk,
     )
+
+
+def test_the_conversation_page_asks_then_sends_anyway(chat, patient):
+    from django.urls import reverse
+
+    from conftest import client_for
+
+    client = client_for(patient)
+    url = reverse("conversation_send", args=[chat.pk])
+    response = client.post(url, {"body": EMAIL})
+    page = response.content.decode()
+    assert response.status_code == 422
+    assert "You may be sharing personal details: an email address (p" in page
+    assert "Everyone in this conversation will see them." in page
+    assert EMAIL in page and "Send anyway" in page
+    assert not Message.objects.filter(author=patient).exists()
+    assert client.post(url, {"body": EMAIL, "confirmed": "1"}).status_code == 302
+    assert [m.body for m in Message.objects.filter(author=patient)] == [EMAIL]

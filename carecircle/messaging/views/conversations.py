@@ -23,6 +23,7 @@ from carecircle.accounts.queries import get_member
 from carecircle.core.errors import DomainError, NotFoundError
 from carecircle.core.interfaces import field_errors, page_errors
 from carecircle.core.pagination import PageRequest
+from carecircle.discussions.safety import confirmation_for, pop_support, remember_support
 from carecircle.messaging import forms
 from carecircle.messaging.actions import conversations as actions
 from carecircle.messaging.actions.common import clean_body
@@ -150,6 +151,7 @@ def _detail_page(
     errors: dict[str, str] | None = None,
     body: str = "",
     status: int = 200,
+    confirmation: dict[str, Any] | None = None,
 ) -> HttpResponse:
     actor = request.user
     place = queries.get_place(actor, conversation_id)
@@ -172,6 +174,8 @@ def _detail_page(
     others = [p for p in participants if p.user_id != actor.pk]
     other = others[0].user if conversation.kind == Conversation.Kind.DIRECT and others else None
     context = {
+        "confirmation": confirmation,
+        "support": pop_support(request),
         "conversation": conversation,
         "place": place,
         "is_request": place.state == Participant.State.REQUESTED,
@@ -238,11 +242,21 @@ def conversation_send(request: HttpRequest, conversation_id: int) -> HttpRespons
             conversation=conversation,
             body=body,
             client_id=request.POST.get("client_id") or None,
+            confirmed=request.POST.get("confirmed") == "1",
         )
     except DomainError as error:
-        return _detail_page(
-            request, conversation_id, errors=field_errors(error), body=body, status=error.status
+        confirmation = confirmation_for(
+            error, audience=_("Everyone in this conversation will see them.")
         )
+        return _detail_page(
+            request,
+            conversation_id,
+            errors={} if confirmation else field_errors(error),
+            body=body,
+            status=error.status,
+            confirmation=confirmation,
+        )
+    remember_support(request, getattr(message, "gate_result", None))
     return redirect(_detail_url(conversation_id, f"message-{message.pk}"))
 
 

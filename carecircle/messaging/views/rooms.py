@@ -22,6 +22,7 @@ from carecircle.communities.models import Community
 from carecircle.core.errors import DomainError, PermissionDeniedError
 from carecircle.core.interfaces import page_errors
 from carecircle.core.pagination import clamp_int
+from carecircle.discussions.safety import confirmation_for, pop_support, remember_support
 from carecircle.messaging import forms_rooms as forms
 from carecircle.messaging.actions import rooms as actions
 from carecircle.messaging.models import ChatRoom
@@ -148,6 +149,7 @@ def _render_room(
     body: str = "",
     errors: dict[str, str] | None = None,
     status: int = 200,
+    confirmation: dict[str, Any] | None = None,
 ) -> HttpResponse:
     actor = request.user
     before = request.GET.get("before")
@@ -180,6 +182,8 @@ def _render_room(
             "errors": errors or {},
             "client_id": request.POST.get("client_id") if errors else uuid.uuid4(),
             "report_url_prefix": _report_url_prefix(),
+            "confirmation": confirmation,
+            "support": pop_support(request),
         },
         status=status,
     )
@@ -212,16 +216,22 @@ def room_send(request: HttpRequest, slug: str, room: str) -> HttpResponse:
             room=chat_room,
             body=body,
             client_id=request.POST.get("client_id") or None,
+            confirmed=request.POST.get("confirmed") == "1",
         )
     except DomainError as error:
+        confirmation = confirmation_for(error, audience=_("Everyone in this room will see them."))
         return _render_room(
             request,
             community,
             chat_room,
             body=body,
-            errors={"body" if error.field != "client_id" else "form": str(error.message)},
+            errors={}
+            if confirmation
+            else {"body" if error.field != "client_id" else "form": str(error.message)},
             status=error.status,
+            confirmation=confirmation,
         )
+    remember_support(request, getattr(message, "gate_result", None))
     return redirect(_room_url(chat_room, f"message-{message.pk}"))
 
 

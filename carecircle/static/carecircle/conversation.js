@@ -263,11 +263,12 @@
 
   // --- sending ------------------------------------------------------------------------------
 
-  function send(item, clientId, text) {
+  function send(item, clientId, text, confirmed) {
     setState(item, texts.sending, false);
-    window.CareCircleLive.request(
-      streamName, { type: "send", client_id: clientId, body: text }, { retry: true }
-    ).then(function (message) {
+    var frame = { type: "send", client_id: clientId, body: text };
+    if (confirmed) frame.confirmed = true;
+    window.CareCircleLive.request(streamName, frame, { retry: true }).then(function (message) {
+      if (message.support && window.CareCircleSafety) window.CareCircleSafety.support(form, message.support);
       remember(message.id);
       if (pendingByClient[clientId]) {
         delete pendingByClient[clientId];
@@ -279,6 +280,19 @@
       setState(item, "", false);
       refreshSeen();
     }, function (error) {
+      if (error && error.code === "confirmation_needed" && window.CareCircleSafety) {
+        // Nothing was stored: take the waiting bubble away, keep the words, ask first.
+        if (item.parentNode) item.parentNode.removeChild(item);
+        delete pendingByClient[clientId];
+        if (!box.value) box.value = text;
+        window.CareCircleSafety.confirm(form, box, error, function () {
+          box.value = "";
+          append(item);
+          pendingByClient[clientId] = item;
+          send(item, clientId, text, true);
+        });
+        return;
+      }
       var reason = error && error.message ? " " + error.message : "";
       setState(item, texts.failed + reason, true);
       if (error && error.code === "invalid" && !box.value) box.value = text;

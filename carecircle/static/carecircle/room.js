@@ -330,20 +330,34 @@
       clientId.value = live.newId();
       showError("");
       status.textContent = live.isOpen() ? text("sending") : text("waiting");
-      live.request(stream, { type: "send", client_id: id, body: body }, { retry: true }).then(
+      sendRoomMessage(id, body, false);
+    });
+
+    function sendRoomMessage(id, body, confirmed) {
+      var frame = { type: "send", client_id: id, body: body };
+      if (confirmed) frame.confirmed = true;
+      live.request(stream, frame, { retry: true }).then(
         function (message) {
           status.textContent = "";
           show(message, "sent");
           scrollToEnd();
+          if (message.support && window.CareCircleSafety) window.CareCircleSafety.support(form, message.support);
           // Only clear what was sent: the member may have started the next message meanwhile.
           if (textarea.value === body) textarea.value = "";
         },
         function (failure) {
           status.textContent = "";
+          if (failure && failure.code === "confirmation_needed" && window.CareCircleSafety) {
+            // Nothing was sent; the words stay in the box until the member decides.
+            window.CareCircleSafety.confirm(form, textarea, failure, function () {
+              sendRoomMessage(id, body, true);
+            });
+            return;
+          }
           showError(failure.message || "");
         }
       );
-    });
+    }
 
     textarea.addEventListener("keydown", function (key) {
       if (key.key === "Enter" && (key.ctrlKey || key.metaKey)) {
