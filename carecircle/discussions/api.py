@@ -149,6 +149,11 @@ class ReactionOut(Schema):
     reactions: dict[str, int]
 
 
+def support_out(result: Any) -> SupportOut | None:
+    support = safety.support_for(result)
+    return SupportOut(**support) if support is not None else None
+
+
 def member_out(user: Any) -> MemberOut | None:
     if user is None:
         return None
@@ -253,9 +258,7 @@ def create_topic(request: HttpRequest, slug: str, payload: TopicIn) -> Status[To
     out = topic_out(queries.get_topic(request.user, topic.pk))
     return Status(
         201,
-        TopicCreatedOut(
-            **out.dict(), support=safety.support_for(getattr(topic, "gate_result", None))
-        ),
+        TopicCreatedOut(**out.dict(), support=support_out(getattr(topic, "gate_result", None))),
     )
 
 
@@ -337,9 +340,7 @@ def reply(request: HttpRequest, topic_id: int, payload: PostIn) -> Status[PostCr
     out = post_out(request.user, post)
     return Status(
         201,
-        PostCreatedOut(
-            **out.dict(), support=safety.support_for(getattr(post, "gate_result", None))
-        ),
+        PostCreatedOut(**out.dict(), support=support_out(getattr(post, "gate_result", None))),
     )
 
 

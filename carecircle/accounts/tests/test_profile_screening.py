@@ -1,0 +1,44 @@
+"""Profiles through the moderation gate: personal details ask to confirm, medical claims do not."""
+
+from __future__ import annotations
+
+import pytest
+
+from carecircle.accounts import actions
+from carecircle.accounts.models import Profile
+from carecircle.accounts.tests.test_profile_views import form_data
+from carecircle.core.errors import ConfirmationNeeded
+
+PHONE_BIO = "Caring for my dad. Ring 020 7946 0958 if you are nearby."
+
+
+def test_personal_details_in_about_me_ask_first_and_change_nothing(patient):
+    Profile.objects.get_or_create(user=patient)
+    before = list(Profile.objects.filter(user=patient).values())
+    with pytest.raises(ConfirmationNeeded) as caught:
+        actions.update_profile_details(actor=patient, bio=PHONE_BIO)
+    assert caught.value.field == "bio"
+    assert [(d["kind"], d["label"]) for d in caught.value.details] == [
+        ("personal_details", "phone_number")
+    ]
+    assert list(Profile.objects.filter(user=patient).values()) == before
+    actions.update_profile_details(actor=patient, bio=PHONE_BIO, confirmed=True)
+    assert Profile.objects.get(user=patient).bio == PHONE_BIO
+
+
+def test_medical_claims_on_ones_own_profile_are_saved_as_written(patient):
+    story = "I stopped taking my insulin and cinnamon cures diabetes, I believe."
+    actions.update_profile_details(actor=patient, story=story)
+    assert Profile.objects.get(user=patient).story == story
+
+
+def test_the_profile_page_asks_then_saves_anyway(patient, patient_client):
+    response = patient_client.post("/account/profile/", form_data(bio=PHONE_BIO))
+    page = response.content.decode()
+    assert response.status_code == 400
+    assert "You may be sharing personal details: a phone number (02• •••• •958)." in page
+    assert "Save anyway" in page and PHONE_BIO in page
+    assert Profile.objects.get(user=patient).bio != PHONE_BIO
+    saved = patient_client.post("/account/profile/", form_data(bio=PHONE_BIO, confirmed="1"))
+    assert saved.status_code == 302
+    assert Profile.objects.get(user=patient).bio == PHONE_BIO
