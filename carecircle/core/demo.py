@@ -13,6 +13,10 @@ from carecircle.communities.models import Community, Membership
 from carecircle.discussions import actions as discussion_actions
 from carecircle.messaging.actions import conversations as conversation_actions
 from carecircle.messaging.actions import rooms as room_actions
+from carecircle.moderation import trust
+from carecircle.moderation.actions import configuration as moderation_settings
+from carecircle.moderation.actions import reports as moderation_reports
+from carecircle.moderation.models import MemberTrust, TrustLevel
 from carecircle.privacy.actions import accept_current_documents
 
 DEMO_PASSWORD = "carecircle-demo"  # noqa: S105 - documented demo credential, demo mode only
@@ -26,7 +30,11 @@ PEOPLE = [
     ("caregiver@demo.carecircle.test", "CaringSon", "caringson", {"is_caregiver": True}),
     ("nurse@demo.carecircle.test", "Nurse Amira", "amira", {"is_professional": True}),
     ("walker@demo.carecircle.test", "SlowWalker", "slowwalker", {"is_patient": True}),
+    # A brand-new member whose first reply the moderation demo is about.
+    ("quickfix@demo.carecircle.test", "QuickFixHerbs", "quickfix", {}),
 ]
+# Long-standing demo members: their visits and reading earn trust levels (the new member has none).
+ESTABLISHED = ("sunnydays", "caringson", "amira", "slowwalker")
 
 GUIDELINES = """\
 1. **Be kind.** Everyone here is dealing with something hard.
@@ -103,6 +111,18 @@ def load_demo() -> list[User]:
         # As at sign-up: demo people agreed to the current terms and privacy policy.
         accept_current_documents(actor=user)
         people[handle] = user
+        if handle in ESTABLISHED:
+            user.date_joined = timezone.now() - timedelta(days=180)
+            user.save(update_fields=["date_joined"])
+            # Counters as months of visits and reading would leave them; levels are computed below.
+            MemberTrust.objects.create(
+                user=user,
+                level=TrustLevel.BASIC,
+                days_visited=75,
+                last_visited_on=timezone.localdate(),
+                topics_entered=60,
+                posts_read=650,
+            )
     communities: dict[str, Community] = {}
     for name, kind, visibility, description in COMMUNITIES:
         community = community_actions.create_community(
@@ -114,7 +134,7 @@ def load_demo() -> list[User]:
             visibility=visibility,
         )
         communities[name] = community
-        for handle in ("sunnydays", "caringson", "amira", "slowwalker", "theo"):
+        for handle in ("sunnydays", "caringson", "amira", "slowwalker", "theo", "quickfix"):
             community_actions.join_community(
                 actor=people[handle], community=community, accept_guidelines=True
             )
@@ -145,7 +165,44 @@ def load_demo() -> list[User]:
         if is_question and len(posts) > 1:
             discussion_actions.accept_answer(actor=people[author], topic=topic, post=posts[1])
     _load_chat(people, communities["Type 2 Diabetes"])
+    for handle in ESTABLISHED:
+        trust.refresh(people[handle])
+    _load_moderation(people, communities["Type 2 Diabetes"])
     return list(people.values())
+
+
+def _load_moderation(people: dict[str, User], community: Community) -> None:
+    """A risky claim from a new member: screened, reported, answered by a professional."""
+    topic = community.topics.get(title="Tired all the time after starting metformin?")
+    # The new member confirmed after the guidelines reminder; screening queues it for review.
+    claim = discussion_actions.reply_to_topic(
+        actor=people["quickfix"],
+        topic=topic,
+        body="Honestly, just stop taking your metformin. Cinnamon capsules cured my diabetes "
+        "in a month.",
+        confirmed=True,
+    )
+    moderation_reports.report_content(
+        actor=people["sunnydays"],
+        kind="post",
+        target_id=claim.pk,
+        reason="medically_inaccurate",
+        note="Someone new might stop their medication because of this.",
+    )
+    moderation_settings.add_context_note(
+        actor=people["amira"],
+        post=claim,
+        body="Please don't stop metformin without talking to your care team. Cinnamon has not "
+        "been shown to replace diabetes medication.",
+        resource_url="https://www.nhs.uk/conditions/type-2-diabetes/",
+        resource_title="NHS: Type 2 diabetes",
+    )
+    moderation_settings.save_report_reason(
+        actor=people["maya"],
+        community=community,
+        label="Selling or promoting products",
+        description="Posts that advertise supplements, devices or services.",
+    )
 
 
 def _load_chat(people: dict[str, User], community: Community) -> None:
