@@ -29,6 +29,45 @@ except ImportError:  # require_browser() skips or fails these tests with the rea
 
 pytestmark = pytest.mark.browser
 
+
+ESTABLISH_MEMBERS = """
+import django
+django.setup()
+from carecircle.accounts.models import User
+from carecircle.moderation.models import MemberTrust, TrustLevel
+for user in User.objects.all():
+    MemberTrust.objects.update_or_create(user=user, defaults={"level": TrustLevel.MEMBER})
+"""
+
+
+def establish_members(site: Site) -> None:
+    """Give every account so far trust level 2 (the journeys' members have been around)."""
+    import subprocess
+    import sys
+
+    from tests.e2e.support import ROOT, server_environment
+
+    done = subprocess.run(
+        [sys.executable, "-c", ESTABLISH_MEMBERS],
+        cwd=ROOT,
+        env=server_environment(site.mail_dir.parent),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+
+
+@pytest.fixture(scope="module", autouse=True)
+def established_demo_members(site: Site) -> None:
+    """The demo members here have been around a while (trust level 2).
+
+    New members (level 0) may not write first to strangers, and these journeys are about
+    members who may; the demo data gives every account level 0.
+    """
+    establish_members(site)
+
+
 PASSWORD = "quiet-harbour-lantern-4"  # noqa: S105 - throwaway accounts on a throwaway site
 COMMUNITY = "General"
 MESSAGE_ITEMS = "#message-list > li.chat-message"
@@ -182,6 +221,8 @@ def test_a_first_message_reaches_the_other_member_live_and_the_reply_comes_back(
     reader = join_site(browser, site, audit, "Otto Reed", "otto@example.test")
     join_community(reader, COMMUNITY)
     reader_handle = handle_of(reader)
+    # New accounts may not write first to a stranger: these two have been around a while.
+    establish_members(site)
 
     reader.goto("/messages/")
     expect(reader.get_by_role("heading", level=1)).to_have_text("Messages")
@@ -285,6 +326,8 @@ def test_a_stranger_asks_first_the_request_is_accepted_and_another_declined_quie
     # Neither joins any community: they share none with the member.
     stranger = join_site(browser, site, audit, "Pip Lowe", "pip@example.test")
     other = join_site(browser, site, audit, "Quinn Shaw", "quinn@example.test")
+    # A stranger with a brand-new account could not write at all (trust level 0).
+    establish_members(site)
 
     write_to(stranger, member_handle, "Hi Hazel, a friend said you know about carers' grants?")
     check(stranger, audit, "the stranger's request sent")
@@ -389,6 +432,8 @@ def two_members_talking(
     catch_ups = watch_catch_ups(writer)
     reader = join_site(browser, site, audit, *second)
     join_community(reader, COMMUNITY)
+    # New accounts may not write first to a stranger: these two have been around a while.
+    establish_members(site)
     write_to(writer, handle_of(reader), "Are you around this evening?")
     following(writer, catch_ups)
     return writer, reader, catch_ups
