@@ -254,6 +254,8 @@ class NoticeOut(Schema):
     id: int
     verb: str
     verb_label: str
+    # The decision as the member reads it: "Your post was hidden".
+    headline: str
     community: str | None
     reason: str
     guideline: str

@@ -28,6 +28,7 @@ from carecircle.moderation.schemas import (
     TrustOut,
     WatchedWordOut,
 )
+from carecircle.moderation.wording import member_headline
 
 EXCERPT_LENGTH = 160
 
@@ -235,6 +236,7 @@ def notice_out(action: ModerationAction, *, can_appeal: bool) -> NoticeOut:
         id=action.pk,
         verb=action.verb,
         verb_label=verb_label(action.verb),
+        headline=member_headline(action),
         community=slug_of(action.community),
         reason=action.reason,
         guideline=action.guideline,

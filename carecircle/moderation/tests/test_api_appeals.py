@@ -39,6 +39,7 @@ def test_a_member_sees_the_decision_and_may_appeal(world: World) -> None:
         "id": action.pk,
         "verb": "hide",
         "verb_label": "Hid",
+        "headline": "Your topic was hidden",
         "community": "type-2-diabetes",
         "reason": REASON,
         "guideline": "Rule 3",

@@ -33,7 +33,7 @@ def test_the_member_sees_what_why_where_and_can_appeal(bad_topic, patient, moder
 
     page = text(client_for(caregiver).get(NOTICES))
 
-    assert "Hid" in page and "Dangerous advice" in page and "Be accurate" in page
+    assert "Your post was hidden" in page and "Dangerous advice" in page and "Be accurate" in page
     assert "Type 2 Diabetes" in page
     assert f'href="/account/moderation/{action.pk}/appeal/"' in page
     assert "Dangerous advice" not in text(client_for(patient).get(NOTICES))

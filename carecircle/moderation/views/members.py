@@ -25,6 +25,7 @@ from carecircle.core.pagination import PageRequest, paginate
 from carecircle.moderation import actions, permissions, queries
 from carecircle.moderation.models import ModerationAction, Sanction, TrustLevel
 from carecircle.moderation.views.common import int_or_none, no_store
+from carecircle.moderation.wording import member_headline
 
 SITE_WIDE = "site"
 
@@ -160,6 +161,7 @@ def _notice_row(actor: Any, action: ModerationAction) -> dict[str, Any]:
     appeal = getattr(action, "appeal", None)
     return {
         "action": action,
+        "headline": member_headline(action),
         "appeal": appeal,
         "can_appeal": action.is_appealable and appeal is None and action.member_id == actor.pk,
     }
