@@ -42,3 +42,11 @@ def test_the_profile_page_asks_then_saves_anyway(patient, patient_client):
     saved = patient_client.post("/account/profile/", form_data(bio=PHONE_BIO, confirmed="1"))
     assert saved.status_code == 302
     assert Profile.objects.get(user=patient).bio == PHONE_BIO
+
+
+def test_a_member_page_offers_a_report_link_to_other_members_only(patient, caregiver):
+    from conftest import client_for
+
+    url = f"/members/{patient.handle}/"
+    assert f'href="/report/member/{patient.pk}/"' in client_for(caregiver).get(url).text
+    assert "/report/member/" not in client_for(patient).get(url).text

@@ -281,8 +281,8 @@ def test_editing_and_deleting_own_messages_only(patient, caregiver, direct):
     assert theirs.get(f"/messages/{direct.pk}/m/{mine.pk}/edit/").status_code == 403
     assert theirs.post(f"/messages/{direct.pk}/m/{mine.pk}/delete/").status_code == 403
     assert messaging_state() == before
-    # Others' messages offer a report instead.
-    assert f"/report-message/{mine.pk}/?next=/messages/{direct.pk}/" in text(
+    # Others' messages offer a report instead (the unified moderation report form).
+    assert f"/report/message/{mine.pk}/?next=/messages/{direct.pk}/" in text(
         theirs.get(f"/messages/{direct.pk}/")
     )
 

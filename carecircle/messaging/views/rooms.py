@@ -51,9 +51,11 @@ def _form_error(form: Any, error: DomainError) -> None:
 
 
 def _report_url_prefix() -> str:
-    """Where "Report" links go, if message reports are installed ("" hides the links)."""
+    """Where "Report" links go: the unified report form ("" hides the links)."""
     try:
-        return reverse("message_report_create", kwargs={"message_id": 0}).replace("/0/", "/")
+        return reverse("report_create", kwargs={"kind": "message", "target_id": 0}).replace(
+            "/0/", "/"
+        )
     except NoReverseMatch:
         return ""
 
