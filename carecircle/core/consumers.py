@@ -468,7 +468,9 @@ class RealtimeConsumer(AsyncWebsocketConsumer):
         try:
             data = await in_thread(handler.handle)(self.user, subscription, frame)
         except DomainError as error:
-            await self.send_refusal(ref, error.code, str(error.message), error.field)
+            await self.send_refusal(
+                ref, error.code, str(error.message), error.field, details=error.details
+            )
             return
         except Exception:  # noqa: BLE001 - answered, logged, and the socket goes on
             logger.exception("Handling a %r frame on %s failed", frame.get("type"), stream)
@@ -487,12 +489,22 @@ class RealtimeConsumer(AsyncWebsocketConsumer):
         )
 
     async def send_refusal(
-        self, ref: Any, code: str, message: str, field: str | None = None
+        self,
+        ref: Any,
+        code: str,
+        message: str,
+        field: str | None = None,
+        *,
+        details: list[dict[str, Any]] | None = None,
     ) -> None:
-        await self.send_json(
-            {"type": "reply", "ref": ref, "ok": False, "code": code, "message": message,
-             "field": field}
-        )  # fmt: skip
+        reply: dict[str, Any] = {
+            "type": "reply", "ref": ref, "ok": False, "code": code, "message": message,
+            "field": field,
+        }  # fmt: skip
+        if details:
+            # What screening found, so the page can say it before "Send anyway".
+            reply["details"] = details
+        await self.send_json(reply)
 
     async def leave(self, stream: str, subscription: Subscription | None = None) -> None:
         subscription = self.subscriptions.pop(stream, None) or subscription

@@ -11,6 +11,7 @@ from carecircle.communities.permissions import (
     can_moderate_community,
     can_read_community,
     can_reply_in_community,
+    check_can_reply_in_community,
     membership_of,
 )
 from carecircle.core.errors import NotFoundError, PermissionDeniedError
@@ -118,6 +119,8 @@ def check_can_reply(actor: Any, topic: Topic) -> None:
             )
         if not getattr(actor, "is_authenticated", False):
             raise PermissionDeniedError(_("Please sign in to reply."), code="not_authenticated")
+        # Says "suspended until …" or "banned" for a restricted member, else "not a member".
+        check_can_reply_in_community(actor, topic.community)
         raise PermissionDeniedError(_("Join this community to reply."), code="not_member")
 
 

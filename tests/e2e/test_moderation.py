@@ -66,7 +66,9 @@ def test_a_crisis_report_reaches_the_moderator_who_decides_and_the_author_appeal
 
     moderator = audit.watch(phone_context(browser, site).new_page())
     sign_in(moderator, MODERATOR)
-    expect(moderator.get_by_role("link", name=re.compile(r"^Moderation( \d+ waiting)?$"))).to_be_visible()
+    expect(
+        moderator.get_by_role("link", name=re.compile(r"^Moderation( \d+ waiting)?$"))
+    ).to_be_visible()
     moderator.get_by_role("link", name=re.compile(r"^Moderation( \d+ waiting)?$")).click()
     expect(moderator.get_by_role("heading", level=1)).to_have_text("Moderation")
     check(moderator, audit, "moderation home")

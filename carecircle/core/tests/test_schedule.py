@@ -98,6 +98,7 @@ def test_the_project_registers_its_periodic_jobs():
 
     assert registered["messaging.purge_chat_history"] == timedelta(hours=1)
     assert registered["privacy.delete_expired_exports"] == timedelta(days=1)
+    assert registered["moderation.recompute_trust_levels"] == timedelta(days=1)
     assert schedule.REGISTRY["messaging.purge_chat_history"].resolve().name == (
         "purge_chat_history_task"
     )
@@ -121,7 +122,9 @@ def test_run_scheduler_once_twice_enqueues_each_project_job_once(capsys):
     output = capsys.readouterr().out
     assert output.count("Enqueued messaging.purge_chat_history") == 1
     assert output.count("Enqueued privacy.delete_expired_exports") == 1
+    assert output.count("Enqueued moderation.recompute_trust_levels") == 1
     assert sorted(ScheduledRun.objects.values_list("name", flat=True)) == [
         "messaging.purge_chat_history",
+        "moderation.recompute_trust_levels",
         "privacy.delete_expired_exports",
     ]

@@ -488,3 +488,33 @@ def test_blocks_made_while_subscribed_apply_from_the_next_heartbeat(
     actions.unblock_member(actor=patient, member=moderator)
     handler.heartbeat(patient, pat, "one")
     assert [handler.visible(patient, pat, e) for e in (typing, typing_mo)] == [typing, typing_mo]
+
+
+@socket_test
+def test_a_send_needing_confirmation_is_refused_with_what_was_found(community, patient, caregiver):
+    direct = actions.start_conversation(actor=patient, recipients=[caregiver], body="Hi")
+    patient_cookie = cookie_of(patient)
+    stream = f"conversation:{direct.pk}"
+    body = "Email me at jo.bloggs@example.org"
+
+    async def scenario() -> None:
+        socket, _hello = await open_socket(patient_cookie)
+        await subscribe(socket, stream)
+        await socket.send_json_to({"type": "send", "stream": stream, "ref": "3", "body": body})
+        reply = await until(socket, "reply")
+        assert (reply["ok"], reply["code"], reply["field"]) == (
+            False,
+            "confirmation_needed",
+            "body",
+        )
+        assert [d["label"] for d in reply["details"]] == ["email"]
+        assert "jo.bloggs@example.org" not in str(reply["details"])  # masked, never echoed
+        await socket.send_json_to(
+            {"type": "send", "stream": stream, "ref": "4", "body": body, "confirmed": True}
+        )
+        sent = await until(socket, "reply")
+        assert sent["ok"] is True
+        await socket.disconnect()
+
+    run(scenario)
+    assert Message.objects.filter(conversation=direct, author=patient).count() == 2
