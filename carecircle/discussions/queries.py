@@ -178,6 +178,14 @@ def post_page_number(post: Post, page_size: int) -> int:
 
 
 def post_revisions(actor: Any, post: Post) -> list[PostRevision]:
+    """A post's earlier versions, newest first.
+
+    The words of a pending or hidden post, and so its history, are for its author and
+    moderators only; everyone else gets "not found", as for a missing post, so the history
+    page and API do not confirm what was held back.
+    """
+    if not permissions.can_read_post_text(actor, post):
+        raise NotFoundError("Post not found.")
     return list(post.revisions.select_related("editor"))
 
 

@@ -306,3 +306,28 @@ def test_a_community_can_turn_the_medical_notice_off(community, topic):
     ModerationSettings.objects.create(community=community, show_medical_notice=False)
     assert "are not medical advice" not in Client().get(topic.get_absolute_url()).content.decode()
     assert "are not medical advice" not in Client().get("/c/type-2-diabetes/").content.decode()
+
+
+# --- the history of a held post --------------------------------------------------------------
+
+
+def test_the_history_of_a_hidden_post_is_for_its_author_and_moderators(
+    topic, caregiver, patient, moderator
+):
+    from django.urls import reverse
+
+    post = actions.reply_to_topic(actor=caregiver, topic=topic, body="Secret words one")
+    actions.edit_post(actor=caregiver, post=post, body="Secret words two")
+    actions.hide_post(post)
+    page = reverse("post_history", args=[post.pk])
+    api = f"/api/v1/posts/{post.pk}/revisions"
+    for reader in (client_for(patient), Client()):
+        assert reader.get(page).status_code == 404
+        response = reader.get(api)
+        assert response.status_code == 404
+        assert b"Secret words" not in response.content
+    for allowed in (caregiver, moderator):
+        response = client_for(allowed).get(page)
+        assert response.status_code == 200
+        assert "Secret words one" in response.content.decode()
+        assert [r["body"] for r in client_for(allowed).get(api).json()] == ["Secret words one"]
