@@ -208,13 +208,15 @@ def transcript_starts_at(session: ChatSession) -> datetime:
 def session_messages(session: ChatSession, *, hide_authors: set[int] | None = None) -> list:
     """Messages written while the session's room was open for it and the session existed,
     oldest first, deleted ones left out (what a transcript shows and what publishing puts in
-    the topic)."""
+    the topic). Messages waiting for a moderator or hidden by one are left out too: a
+    transcript is read by everyone in the room and may be published as a topic."""
     messages = (
         Message.objects.filter(
             room_id=session.room_id,
             created_at__gte=transcript_starts_at(session),
             created_at__lt=session.ends_at,
             deleted_at__isnull=True,
+            moderation_state=ModerationState.VISIBLE,
         )
         .select_related("author")
         .order_by("id")

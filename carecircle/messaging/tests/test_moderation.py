@@ -16,6 +16,7 @@ from carecircle.messaging.models import Conversation, Message
 from carecircle.messaging.queries import conversations as queries
 from carecircle.messaging.queries import rooms as room_queries
 from carecircle.messaging.tests.rooms_fixtures import *  # noqa: F403
+from carecircle.messaging.tests.rooms_fixtures import add_room_message, make_session
 from carecircle.moderation.models import Report, ReviewItem, Sanction, WatchedWord
 
 from .conftest import make_new_member, messaging_state
@@ -132,3 +133,18 @@ def test_the_conversation_page_asks_then_sends_anyway(chat, patient):
     assert not Message.objects.filter(author=patient).exists()
     assert client.post(url, {"body": EMAIL, "confirmed": "1"}).status_code == 302
     assert [m.body for m in Message.objects.filter(author=patient)] == [EMAIL]
+
+
+def test_a_session_transcript_leaves_out_held_and_hidden_messages(
+    room, patient, caregiver, room_manager
+):
+    session = make_session(room, starts_in=timedelta(hours=-2), publishes_transcript=True)
+    at = session.starts_at + timedelta(minutes=5)
+    said = add_room_message(room, patient, "Hello everyone", at=at)
+    add_room_message(room, caregiver, "Held text", at=at, moderation_state="pending")
+    add_room_message(room, caregiver, "Hidden text", at=at, moderation_state="hidden")
+    assert [m.pk for m in room_queries.session_transcript(patient, session)] == [said.pk]
+    topic = room_actions.publish_session_transcript(actor=room_manager, session=session)
+    body = topic.first_post.body
+    assert "Hello everyone" in body
+    assert "Held text" not in body and "Hidden text" not in body
