@@ -148,3 +148,62 @@ def test_a_session_transcript_leaves_out_held_and_hidden_messages(
     body = topic.first_post.body
     assert "Hello everyone" in body
     assert "Held text" not in body and "Hidden text" not in body
+
+
+def test_the_new_message_page_asks_keeps_the_recipients_then_sends_anyway(
+    community, patient, caregiver
+):
+    from django.urls import reverse
+
+    from conftest import client_for
+
+    client = client_for(patient)
+    url = reverse("conversation_start")
+    form = {"to": "@caregiver", "body": EMAIL, "client_id": "5b1f2e0c-9c2a-4b8e-8d8e-1a2b3c4d5e6f"}
+    before = messaging_state()
+    response = client.post(url, form)
+    page = response.content.decode()
+    assert response.status_code == 422
+    assert "You may be sharing personal details: an email address (p" in page
+    assert "Send anyway" in page and 'name="confirmed" value="1"' in page
+    assert EMAIL in page and 'value="@caregiver"' in page
+    assert messaging_state() == before
+    response = client.post(url, {**form, "confirmed": "1"})
+    assert response.status_code == 302
+    assert [m.body for m in Message.objects.filter(author=patient)] == [EMAIL]
+
+
+def test_a_crisis_first_message_shows_support_to_its_writer(community, patient, caregiver):
+    from django.urls import reverse
+
+    from conftest import client_for
+
+    client = client_for(patient)
+    response = client.post(reverse("conversation_start"), {"to": "@caregiver", "body": CRISIS})
+    assert response.status_code == 302
+    page = client.get(response["Location"]).content.decode()
+    assert "Support is available" in page
+    assert (
+        "Support is available"
+        not in client_for(caregiver).get(response["Location"]).content.decode()
+    )
+
+
+def test_the_edit_page_asks_then_saves_anyway(chat, patient):
+    from django.urls import reverse
+
+    from conftest import client_for
+
+    message = actions.send_message(actor=patient, conversation=chat, body="Hello Cam")
+    client = client_for(patient)
+    url = reverse("conversation_message_edit", args=[chat.pk, message.pk])
+    before = messaging_state()
+    response = client.post(url, {"body": EMAIL})
+    page = response.content.decode()
+    assert response.status_code == 422
+    assert "You may be sharing personal details: an email address (p" in page
+    assert "Save anyway" in page and EMAIL in page
+    assert messaging_state() == before
+    assert client.post(url, {"body": EMAIL, "confirmed": "1"}).status_code == 302
+    message.refresh_from_db()
+    assert message.body == EMAIL

@@ -84,11 +84,13 @@ def _start_page(
     values: dict[str, Any],
     errors: dict[str, str] | None = None,
     status: int = 200,
+    confirmation: dict[str, Any] | None = None,
 ) -> HttpResponse:
     context = {
         "values": values,
         "errors": errors or {},
         "max_members": permissions.max_members(),
+        "confirmation": confirmation,
     }
     return _private(render(request, "messaging/conversation_start.html", context, status=status))
 
@@ -135,9 +137,22 @@ def conversation_start(request: HttpRequest) -> HttpResponse:
             title=values["title"],
             body=values["body"],
             client_id=values["client_id"],
+            confirmed=request.POST.get("confirmed") == "1",
         )
     except DomainError as error:
-        return _start_page(request, values=values, errors=field_errors(error), status=error.status)
+        # "Please check" keeps the text and the recipients, and "Send anyway" sends them again
+        # with confirmed=1, as on the conversation page.
+        confirmation = confirmation_for(
+            error, audience=_("The people you are writing to will see them.")
+        )
+        return _start_page(
+            request,
+            values=values,
+            errors={} if confirmation else field_errors(error),
+            status=error.status,
+            confirmation=confirmation,
+        )
+    remember_support(request, getattr(conversation, "gate_result", None))
     return redirect(_detail_url(conversation.pk, "latest"))
 
 
@@ -340,17 +355,34 @@ def conversation_message_edit(
     permissions.check_can_change_message(request.user, message, place)
     body = message.body
     errors: dict[str, str] = {}
+    confirmation: dict[str, Any] | None = None
     status = 200
     if request.method == "POST":
         body = request.POST.get("body", "")
         try:
-            actions.edit_message(actor=request.user, message=message, body=body)
+            edited = actions.edit_message(
+                actor=request.user,
+                message=message,
+                body=body,
+                confirmed=request.POST.get("confirmed") == "1",
+            )
         except DomainError as error:
-            errors, status = field_errors(error), error.status
+            confirmation = confirmation_for(
+                error, audience=_("Everyone in this conversation will see them.")
+            )
+            errors = {} if confirmation else field_errors(error)
+            status = error.status
         else:
+            remember_support(request, getattr(edited, "gate_result", None))
             messages.success(request, _("Your message is changed."))
             return redirect(_detail_url(conversation_id, f"message-{message.pk}"))
-    context = {"conversation": conversation, "message": message, "body": body, "errors": errors}
+    context = {
+        "conversation": conversation,
+        "message": message,
+        "body": body,
+        "errors": errors,
+        "confirmation": confirmation,
+    }
     return _private(
         render(request, "messaging/conversation_message_edit.html", context, status=status)
     )
