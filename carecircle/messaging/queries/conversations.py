@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.core.cache import cache
-from django.db.models import Exists, F, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models import Exists, F, Max, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 
@@ -163,6 +163,8 @@ def _unread_messages(member_id: int) -> QuerySet[Message]:
             conversation_id=OuterRef("conversation_id"),
             pk__gt=OuterRef("last_read_message_id"),
             deleted_at__isnull=True,
+            # A message held or hidden by moderators has not reached the member.
+            moderation_state=ModerationState.VISIBLE,
         )
         .filter(pk__gt=OuterRef("history_from_message_id"))
         .exclude(author_id=member_id)
@@ -190,6 +192,31 @@ def _entries(actor: Any, places: list[Participant]) -> list[ConversationEntry]:
         .exclude(author_id__in=blocked_subquery(actor.pk))
         .select_related("author")
     }
+    # A last message that moderators hid after it was sent (an edit held for review) is not
+    # for others to preview: show the latest one still visible instead, or none. Only
+    # conversations in that state cost the extra queries.
+    held = [
+        conversation_id
+        for conversation_id, message in last.items()
+        if message.moderation_state != ModerationState.VISIBLE and message.author_id != actor.pk
+    ]
+    if held:
+        for conversation_id in held:
+            del last[conversation_id]
+        latest_visible = (
+            Message.objects.filter(
+                conversation_id__in=held, moderation_state=ModerationState.VISIBLE
+            )
+            .values("conversation_id")
+            .annotate(latest=Max("pk"))
+            .values("latest")
+        )
+        last.update(
+            (message.conversation_id, message)
+            for message in Message.objects.filter(pk__in=Subquery(latest_visible))
+            .exclude(author_id__in=blocked_subquery(actor.pk))
+            .select_related("author")
+        )
     return [
         ConversationEntry(
             conversation=place.conversation,

@@ -207,3 +207,36 @@ def test_the_edit_page_asks_then_saves_anyway(chat, patient):
     assert client.post(url, {"body": EMAIL, "confirmed": "1"}).status_code == 302
     message.refresh_from_db()
     assert message.body == EMAIL
+
+
+def test_a_held_message_does_not_count_as_unread_for_others(chat, patient, caregiver):
+    from carecircle.core.pagination import PageRequest
+
+    actions.send_message(actor=caregiver, conversation=chat, body="Hi back")
+    actions.mark_read(actor=patient, conversation=chat, message_id=Message.objects.get().pk)
+    WatchedWord.objects.create(community=None, pattern="cheap pills", action="require_approval")
+    held = actions.send_message(actor=caregiver, conversation=chat, body="cheap pills here")
+    assert held.moderation_state == "pending"
+    entry = queries.inbox(patient, PageRequest.from_params(1)).items[0]
+    assert entry.has_unread is False
+    assert queries.count_unread(patient.pk) == 0
+
+
+def test_the_inbox_does_not_preview_a_message_hidden_by_an_edit(chat, patient, caregiver):
+    from django.urls import reverse
+
+    from carecircle.core.pagination import PageRequest
+    from conftest import client_for
+
+    first = actions.send_message(actor=patient, conversation=chat, body="Hello Cam")
+    reply = actions.send_message(actor=caregiver, conversation=chat, body="Hi back")
+    WatchedWord.objects.create(community=None, pattern="cheap pills", action="require_approval")
+    reply = actions.edit_message(actor=caregiver, message=reply, body="buy cheap pills now")
+    assert reply.moderation_state == "hidden"
+    entry = queries.inbox(patient, PageRequest.from_params(1)).items[0]
+    assert entry.last_message is not None and entry.last_message.pk == first.pk
+    mine = queries.inbox(caregiver, PageRequest.from_params(1)).items[0]
+    assert mine.last_message is not None and mine.last_message.pk == reply.pk
+    client = client_for(patient)
+    assert "cheap pills" not in client.get(reverse("conversation_list")).content.decode()
+    assert "cheap pills" not in client.get("/api/v1/conversations").content.decode()
