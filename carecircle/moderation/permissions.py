@@ -44,11 +44,22 @@ def _is_professional_member(actor: Any, community: Community | None) -> bool:
     )
 
 
+def _is_restricted(actor: Any, community: Community | None) -> bool:
+    """Whether an active ban or suspension (there, or site-wide) stops `actor` acting there:
+    someone barred from writing in a community must not judge its members either."""
+    from carecircle.moderation.enforcement import restriction_for
+
+    return restriction_for(actor, community) is not None
+
+
 def can_moderate(actor: Any, community: Community | None) -> bool:
-    """Moderators and managers of `community` and site staff; None (site-wide): site staff."""
+    """Moderators and managers of `community` and site staff; None (site-wide): site staff.
+    Nobody moderates where they are banned or suspended themselves."""
     if community is None:
-        return _is_site_staff(actor)
-    return can_moderate_community(actor, community)
+        allowed = _is_site_staff(actor)
+    else:
+        allowed = can_moderate_community(actor, community)
+    return allowed and not _is_restricted(actor, community)
 
 
 def can_review_item(actor: Any, item: ReviewItem) -> bool:
@@ -56,9 +67,11 @@ def can_review_item(actor: Any, item: ReviewItem) -> bool:
     verified professionals who belong to the community for its medical-accuracy queue."""
     if not _is_active(actor):
         return False
+    community = item.community
+    if _is_restricted(actor, community):
+        return False
     if _is_site_staff(actor):
         return True
-    community = item.community
     if community is None:
         return False
     if can_moderate_community(actor, community):
@@ -113,16 +126,35 @@ def _is_staff_target(member: Any) -> bool:
     return bool(member.is_site_staff)
 
 
+def _rank(user: Any, community: Community | None) -> int:
+    """How far up `user` stands where a sanction would apply: member 0, community moderator 1,
+    community manager 2, site staff 3, site admin 4."""
+    if getattr(user, "is_site_admin", False):
+        return 4
+    if getattr(user, "is_site_staff", False):
+        return 3
+    if community is None:
+        return 0
+    membership = membership_of(user, community)
+    if membership is None:
+        return 0
+    ranks: dict[str, int] = {Membership.Role.MANAGER: 2, Membership.Role.MODERATOR: 1}
+    return ranks.get(membership.role, 0)
+
+
 def can_sanction(actor: Any, member: Any, community: Community | None) -> bool:
-    """Community moderators in their community, site staff anywhere; never oneself, never
-    site staff unless the actor is site staff, never a site admin unless the actor is one."""
+    """Community moderators in their community, site staff anywhere; never oneself, and never
+    someone of an equal or higher role there: a moderator cannot restrict another moderator or
+    the manager, a manager can restrict moderators, site staff community roles, and only site
+    admins restrict site staff (and other site admins)."""
     if not _is_active(actor) or member is None or member.pk == actor.pk:
         return False
-    if member.is_site_admin and not actor.is_site_admin:
+    if not can_moderate(actor, community):
         return False
-    if _is_staff_target(member) and not _is_site_staff(actor):
-        return False
-    return can_moderate(actor, community)
+    mine, theirs = _rank(actor, community), _rank(member, community)
+    if mine == 4:
+        return True
+    return mine > theirs
 
 
 def can_read_moderation_log(actor: Any, community: Community | None) -> bool:
@@ -169,6 +201,9 @@ def can_decide_appeal(actor: Any, appeal: Any) -> bool:
     person who took the decision, unless they are a site admin."""
     action = appeal.action
     if not can_moderate(actor, action.community):
+        return False
+    # Nobody judges their own appeal, whatever their role.
+    if appeal.member_id == actor.pk:
         return False
     return action.actor_id != actor.pk or bool(actor.is_site_admin)
 
@@ -224,12 +259,15 @@ def check_can_sanction(actor: Any, member: Any, community: Community | None) -> 
         return
     if member is not None and getattr(actor, "pk", None) == member.pk:
         raise _deny(_("You cannot take action against yourself."), "self_sanction")
-    if member is not None and member.is_site_staff and can_moderate(actor, community):
+    check_can_moderate(actor, community)
+    if member is not None and member.is_site_staff:
         raise _deny(
             _("Site staff can only be restricted by a site administrator."), "cannot_sanction"
         )
-    check_can_moderate(actor, community)
-    raise _deny(_("You cannot take action against this member."), "cannot_sanction")
+    raise _deny(
+        _("You cannot take action against someone with the same or a higher role here."),
+        "cannot_sanction",
+    )
 
 
 def check_can_read_moderation_log(actor: Any, community: Community | None) -> None:
@@ -263,6 +301,10 @@ def check_can_see_member_notes(actor: Any, member: Any, community: Community | N
 def check_can_decide_appeal(actor: Any, appeal: Any) -> None:
     if can_decide_appeal(actor, appeal):
         return
+    if getattr(actor, "pk", None) == appeal.member_id and can_moderate(
+        actor, appeal.action.community
+    ):
+        raise _deny(_("Another moderator must decide your own appeal."), "own_appeal")
     if can_moderate(actor, appeal.action.community):
         raise _deny(
             _("Another moderator must decide an appeal against your own decision."),
