@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from django.conf import settings
@@ -43,6 +44,7 @@ NOTICE_VERBS = (
     ModerationAction.Verb.APPEAL_REJECTED,
 )
 _TRUST_ATTRIBUTE = "_moderation_trust_level"
+logger = logging.getLogger(__name__)
 
 
 # --- reading the things that can be reported -----------------------------------------------
@@ -151,17 +153,20 @@ def item_context(actor: Any, item: ReviewItem) -> dict[str, Any]:
     member = item.member
     if member is None or not permissions.can_moderate(actor, item.community):
         return empty
-    scope = _scope_q(item.community)
+    community = item.community
     from carecircle.discussions.models import Post
 
     posts = Post.objects.filter(author=member, alias__isnull=True)
-    if item.community is not None:
-        posts = posts.filter(topic__community=item.community)
+    if community is not None:
+        posts = posts.filter(topic__community=community)
     counts = posts.aggregate(
         total=Count("pk"),
         hidden=Count("pk", filter=Q(moderation_state=ModerationState.HIDDEN)),
         deleted=Count("pk", filter=Q(is_deleted=True)),
     )
+    # A community's moderators see their own community's items only (site-wide items hold
+    # private messages and other communities' escalations).
+    own = Q() if community is None else Q(community=community)
     return {
         "author_history": {
             "joined_at": member.date_joined,
@@ -169,19 +174,44 @@ def item_context(actor: Any, item: ReviewItem) -> dict[str, Any]:
             "posts": counts["total"],
             "hidden_posts": counts["hidden"],
             "deleted_posts": counts["deleted"],
-            "items": ReviewItem.objects.filter(scope, member=member).count(),
+            "items": ReviewItem.objects.filter(own, member=member).count(),
         },
-        "sanctions": list(Sanction.objects.filter(scope, member=member)[:20]),
+        "sanctions": _sanctions_seen_by(member, community)[:20],
         "notes": list(
-            MemberNote.objects.filter(member=member, community=item.community).select_related(
-                "author"
-            )[:20]
+            MemberNote.objects.filter(member=member, community=community).select_related("author")[
+                :20
+            ]
         ),
-        "other_items": list(
-            ReviewItem.objects.filter(scope, member=member).exclude(pk=item.pk)[:10]
-        ),
+        "other_items": list(ReviewItem.objects.filter(own, member=member).exclude(pk=item.pk)[:10]),
         "actions": actions,
     }
+
+
+def _active_q() -> Q:
+    now = timezone.now()
+    return (
+        Q(lifted_at__isnull=True, starts_at__lte=now)
+        & ~Q(kind=Sanction.Kind.WARNING)
+        & (Q(ends_at__isnull=True) | Q(ends_at__gt=now))
+    )
+
+
+def _sanctions_seen_by(member: Any, community: Community | None) -> list[Sanction]:
+    """A member's sanctions as `community`'s moderators may see them: all of that community's,
+    and site-wide ones only while in force (they restrict the member here too; their reasons
+    and history belong to site staff). None: every sanction, for site staff."""
+    sanctions = Sanction.objects.filter(member=member).select_related("community")
+    if community is not None:
+        sanctions = sanctions.filter(
+            Q(community=community) | (Q(community__isnull=True) & _active_q())
+        )
+    found = list(sanctions)
+    if community is not None:
+        for sanction in found:
+            if sanction.community_id is None:
+                # That it is in force, not why: the reason was written for site staff.
+                sanction.reason = ""
+    return found
 
 
 def _scope_q(community: Community | None) -> Q:
@@ -278,19 +308,16 @@ def member_moderation(actor: Any, member: Any, community: Community | None) -> d
     """A member's sanctions, notes, trust and recent decisions, as `community`'s moderators
     (None: site staff, everything) may see them."""
     permissions.check_can_see_member_notes(actor, member, community)
-    scope = _scope_q(community)
     notes = MemberNote.objects.filter(member=member).select_related("author", "community")
+    actions = ModerationAction.objects.filter(member=member).select_related("actor", "community")
     if community is not None:
+        # This community's notes and decisions only: site-wide ones are site staff's.
         notes = notes.filter(community=community)
-    actions = ModerationAction.objects.filter(scope, member=member).select_related(
-        "actor", "community"
-    )
+        actions = actions.filter(community=community)
     trust = MemberTrust.objects.filter(user=member).first()
     return {
         "member": member,
-        "sanctions": list(
-            Sanction.objects.filter(scope, member=member).select_related("community")
-        ),
+        "sanctions": _sanctions_seen_by(member, community),
         "active_sanctions": active_sanctions(member, community),
         "notes": list(notes),
         "trust": trust,
@@ -392,19 +419,29 @@ def settings_for(community: Community) -> ModerationSettings:
 
 
 def watched_rules(community: Community | None) -> list[Any]:
-    """Site-wide and `community`'s watched words as screening rules."""
+    """Site-wide and `community`'s watched words as screening rules.
+
+    Stored rules are checked again against today's safety rules: one saved before a check was
+    tightened is skipped (and logged for the staff to fix), never run on members' posts."""
     from carecircle.moderation.models import WatchedWord
-    from carecircle.moderation.screening.watched import WatchedRule
+    from carecircle.moderation.screening.watched import WatchedRule, is_safe
 
     words = WatchedWord.objects.filter(_scope_q(community) if community else Q(community=None))
-    return [
-        WatchedRule(
-            pk=word.pk,
-            pattern=word.pattern,
-            is_regex=word.is_regex,
-            action=word.action,
-            replacement=word.replacement,
-            message=word.message,
+    rules = []
+    for word in words.order_by("pk"):
+        if not is_safe(word.pattern, word.is_regex):
+            logger.warning(
+                "Watched word %s fails the pattern safety checks and is skipped", word.pk
+            )
+            continue
+        rules.append(
+            WatchedRule(
+                pk=word.pk,
+                pattern=word.pattern,
+                is_regex=word.is_regex,
+                action=word.action,
+                replacement=word.replacement,
+                message=word.message,
+            )
         )
-        for word in words.order_by("pk")
-    ]
+    return rules

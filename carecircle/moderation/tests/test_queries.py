@@ -59,8 +59,9 @@ def test_the_queue_is_prefetched(cast: Cast, django_assert_num_queries) -> None:
         make_item(
             cast, reporter=reporter, queue="general" if reporter == cast.member else "safeguarding"
         )
-    # The moderator's membership, the items with their content and people, their reports.
-    with django_assert_num_queries(3):
+    # The moderator's membership, their own bans and suspensions (a restricted moderator does
+    # not moderate), the items with their content and people, their reports.
+    with django_assert_num_queries(4):
         seen = [
             ([report.reporter for report in item.reports.all()], item.post.topic.community)
             for item in queries.review_items(cast.moderator, community=cast.community)
