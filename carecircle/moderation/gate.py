@@ -49,6 +49,8 @@ class GateResult:
     # What made it pending ("pre_moderation" or "watched_word"), and the crisis findings.
     pending_source: str = ""
     crisis: list[dict] = field(default_factory=list)
+    # An edit of existing writing (not counted again as a post written).
+    is_edit: bool = False
 
 
 def _posts_last_day(actor: Any) -> int:
@@ -125,7 +127,7 @@ def screen_content(
     if not is_moderator:
         _check_new_member_limits(actor, community, text, kind, is_edit)
 
-    result = GateResult(text=text, moderation_state=ModerationState.VISIBLE)
+    result = GateResult(text=text, moderation_state=ModerationState.VISIBLE, is_edit=is_edit)
     outcome = apply_watched_words(text, queries.watched_rules(community))
     if outcome.blocked_by is not None:
         raise ValidationFailed(
@@ -194,11 +196,25 @@ def _target(
     if topic is None and post is not None:
         topic = post.topic
     # Anonymous writing is queued without its author: moderators must not learn who it was.
+    # The item is about the post's author, whoever saved this text.
     anonymous = post is not None and post.alias_id is not None
-    member = None if anonymous else actor
+    author = post.author if post is not None else actor
+    member = None if anonymous else author
     if kind == "topic" and topic is not None:
         return "topic", f"topic:{topic.pk}", {"topic": topic, "post": post}, member
     return "post", f"post:{post.pk}", {"post": post, "topic": topic}, member
+
+
+def _is_moderator_editing_others(
+    actor: Any, community: Community | None, kind: str, post: Any, message: Any
+) -> bool:
+    if kind in ("topic", "post") and post is not None:
+        written_by_actor = post.is_written_by(actor)
+    elif kind == "message" and message is not None:
+        written_by_actor = message.author_id == getattr(actor, "pk", None)
+    else:
+        return False
+    return not written_by_actor and permissions.can_moderate(actor, community)
 
 
 def after_content_saved(
@@ -214,6 +230,10 @@ def after_content_saved(
     """Queue what the gate found, inside the caller's transaction (the row exists now)."""
     from carecircle.moderation.actions.common import queue_item
 
+    if _is_moderator_editing_others(actor, community, kind, post, message):
+        # A moderator's correction of someone else's words: nothing to queue about the author
+        # (the moderator chose these words), no crisis notice for the moderator, no post counted.
+        return
     item_kind, key, fields, member = _target(kind, actor, post, topic, message)
     if result.moderation_state == ModerationState.PENDING:
         queue_item(
@@ -272,7 +292,7 @@ def after_content_saved(
         SafetyNotice.objects.create(
             member_id=actor.pk, kind=SafetyNotice.Kind.CRISIS, target_key=key
         )
-    if kind in ("topic", "post") and getattr(actor, "pk", None) is not None:
+    if kind in ("topic", "post") and not result.is_edit and getattr(actor, "pk", None) is not None:
         # Trust counts posts written; the daily recompute checks the real number again.
         trust, _created = MemberTrust.objects.get_or_create(user_id=actor.pk)
         MemberTrust.objects.filter(pk=trust.pk).update(posts_created=F("posts_created") + 1)

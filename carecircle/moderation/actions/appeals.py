@@ -11,14 +11,16 @@ from django.utils.translation import gettext as _
 from carecircle.core.errors import ConflictError, ValidationFailed
 from carecircle.core.models import ModerationState
 from carecircle.core.ratelimit import check_rate
+from carecircle.core.realtime import broadcast
 from carecircle.moderation import permissions
 from carecircle.moderation.actions.common import (
     clean_reason,
     close_item,
     log_action,
     queue_item,
+    resubmit_withdrawn_post,
     set_message_state,
-    set_post_state,
+    show_post,
 )
 from carecircle.moderation.models import Appeal, ModerationAction, ReviewItem, Sanction
 
@@ -76,6 +78,63 @@ def _restore_message(actor: Any, item: ReviewItem | None, message: Any) -> None:
     set_message_state(message, ModerationState.VISIBLE)
 
 
+def _was_never_published(action: ModerationAction) -> bool:
+    """Whether `action` rejected or deleted a post still waiting for approval (its audit event
+    says so), which undoing must count as a first publication."""
+    from carecircle.core.models import AuditEvent
+
+    return AuditEvent.objects.filter(
+        verb=f"moderation.{action.verb}",
+        target_type=ModerationAction._meta.label_lower,
+        target_id=str(action.pk),
+        data__was_pending=True,
+    ).exists()
+
+
+def _restore_before_edit(actor: Any, action: ModerationAction, post: Any) -> None:
+    """Put back the author's text as it was just before the moderator's edit.
+
+    Written directly, without the posting gate: these are the author's own words, which were
+    published before, and the moderator's text must not be what "restoring" brings back."""
+    from django.db.models import F, Max
+
+    from carecircle.core.markdown import render_markdown
+    from carecircle.discussions.models import Post, PostRevision, Topic
+
+    # The edit saved the text it replaced as a revision by the moderator, at the decision.
+    revision = (
+        post.revisions.filter(editor_id=action.actor_id, created_at__lte=action.created_at)
+        .order_by("-number")
+        .first()
+    )
+    if revision is None:
+        return
+    topic = post.topic
+    with transaction.atomic():
+        number = (post.revisions.aggregate(highest=Max("number"))["highest"] or 0) + 1
+        PostRevision.objects.create(
+            post=post,
+            editor=actor,
+            number=number,
+            body=post.body,
+            title=topic.title if post.position == 1 else "",
+            reason=_("Appeal upheld")[:200],
+        )
+        now = timezone.now()
+        Post.objects.filter(pk=post.pk).update(
+            body=revision.body,
+            body_html=render_markdown(revision.body),
+            edited_at=now,
+            edit_count=F("edit_count") + 1,
+            updated_at=now,
+        )
+        if post.position == 1 and revision.title:
+            Topic.objects.filter(pk=topic.pk).update(title=revision.title, updated_at=now)
+        Topic.objects.filter(pk=topic.pk).update(content_version=F("content_version") + 1)
+        broadcast(f"topic:{topic.pk}", {"type": "post.edited", "post_id": post.pk})
+    post.refresh_from_db()
+
+
 def _reverse(actor: Any, action: ModerationAction) -> None:
     """Undo what `action` did: content back, sanction lifted."""
     item = action.item
@@ -83,25 +142,18 @@ def _reverse(actor: Any, action: ModerationAction) -> None:
     message = item.message if item is not None else None
     if action.verb in (Verb.HIDE, Verb.AUTO_HIDE, Verb.REJECT, Verb.DELETE):
         if post is not None:
-            if post.is_deleted:
-                from carecircle.discussions.actions import restore_post
+            if post.is_deleted and _was_never_published(action):
+                resubmit_withdrawn_post(post=post)
+            else:
+                if post.is_deleted:
+                    from carecircle.discussions.actions import restore_post
 
-                restore_post(actor=actor, post=post)
-            set_post_state(post, ModerationState.VISIBLE)
+                    restore_post(actor=actor, post=post)
+                show_post(post)
         elif message is not None:
             _restore_message(actor, item, message)
     elif action.verb == Verb.EDIT and post is not None:
-        revision = post.revisions.order_by("-number").first()
-        if revision is not None:
-            from carecircle.discussions.actions import edit_post
-
-            edit_post(
-                actor=actor,
-                post=post,
-                body=revision.body,
-                title=revision.title or None,
-                reason=_("Appeal upheld"),
-            )
+        _restore_before_edit(actor, action, post)
     now = timezone.now()
     Sanction.objects.filter(action=action, lifted_at__isnull=True).update(
         lifted_at=now, lifted_by=actor

@@ -107,8 +107,12 @@ def log_action(
     guideline: str = "",
     is_appealable: bool = False,
     notify: bool = False,
+    audit: dict[str, Any] | None = None,
 ) -> ModerationAction:
-    """Write one row of the moderation log and its audit event; email the member if asked."""
+    """Write one row of the moderation log and its audit event; email the member if asked.
+
+    `audit` adds facts (ids and flags only) to the audit event, e.g. that rejected content was
+    never published, which undoing the decision later needs."""
     action = ModerationAction.objects.create(
         actor=actor if getattr(actor, "is_authenticated", False) else None,
         community=community,
@@ -130,6 +134,7 @@ def log_action(
         item=item.pk if item is not None else None,
         target_key=action.target_key,
         reason=reason[:500],
+        **(audit or {}),
     )
     if notify and member is not None:
         transaction.on_commit(lambda: enqueue_notice(action.pk))
@@ -152,15 +157,38 @@ def close_item(item: ReviewItem, *, actor: Any, resolution: str) -> None:
     item.save(update_fields=["status", "resolved_at", "resolved_by", "resolution", "updated_at"])
 
 
-def close_other_items(item: ReviewItem, *, actor: Any, resolution: str) -> None:
-    """Close the other open items about the same content (one decision settles them all)."""
+def content_keys(item: ReviewItem) -> list[str]:
+    """Every target key naming the same content as `item`: a topic and its first post are one
+    piece of writing, reported either way."""
+    keys = [item.target_key]
+    if item.kind in (ReviewItem.Kind.POST, ReviewItem.Kind.TOPIC):
+        post = item.post
+        if post is not None and post.position == 1:
+            keys += [f"post:{post.pk}", f"topic:{post.topic_id}"]
+        elif item.kind == ReviewItem.Kind.TOPIC and item.topic_id is not None:
+            keys.append(f"topic:{item.topic_id}")
+    return sorted(set(keys))
+
+
+# Queues a decision on one item never closes as a side effect: a safeguarding follow-up stays
+# open until a moderator completes it, and an appeal is its own decision.
+NEVER_CLOSED_AS_SIDE_EFFECT = (ReviewItem.Queue.SAFEGUARDING, ReviewItem.Queue.APPEALS)
+
+
+def close_other_items(item: ReviewItem, *, actor: Any, resolution: str, queues: Any = None) -> None:
+    """Close the other open items about the same content in `queues` (by default only the
+    decided item's own queue: dismissing spam reports says nothing about a medical claim)."""
     from django.utils import timezone
 
     if item.kind in (ReviewItem.Kind.MEMBER, ReviewItem.Kind.APPEAL):
         return
-    ReviewItem.objects.filter(target_key=item.target_key, status=ReviewItem.Status.OPEN).exclude(
-        pk=item.pk
-    ).exclude(queue=ReviewItem.Queue.APPEALS).update(
+    wanted = {item.queue} if queues is None else set(queues)
+    wanted -= set(NEVER_CLOSED_AS_SIDE_EFFECT)
+    if not wanted:
+        return
+    ReviewItem.objects.filter(
+        target_key__in=content_keys(item), status=ReviewItem.Status.OPEN, queue__in=wanted
+    ).exclude(pk=item.pk).update(
         status=ReviewItem.Status.RESOLVED,
         resolved_at=timezone.now(),
         resolved_by=actor if getattr(actor, "is_authenticated", False) else None,
@@ -198,6 +226,56 @@ def set_post_state(post: Any, state: str) -> None:
     else:
         event = {"type": "post.edited", "post_id": post.pk}
     broadcast(f"topic:{post.topic_id}", event)
+
+
+def withdraw_pending_post(*, actor: Any, post: Any) -> None:
+    """Refuse a post that was never published: hidden and deleted, with no counter touched
+    (publishing is what counts a post, so nothing was counted) and nothing told to readers,
+    who never saw it."""
+    from django.utils import timezone
+
+    from carecircle.discussions.models import Post, Topic
+
+    now = timezone.now()
+    Post.objects.filter(pk=post.pk).update(
+        moderation_state=ModerationState.HIDDEN,
+        is_deleted=True,
+        deleted_at=now,
+        deleted_by=actor,
+        updated_at=now,
+    )
+    post.moderation_state, post.is_deleted = ModerationState.HIDDEN, True
+    post.deleted_at, post.deleted_by = now, actor
+    if post.position == 1:
+        Topic.objects.filter(pk=post.topic_id).update(
+            moderation_state=ModerationState.HIDDEN, is_deleted=True, updated_at=now
+        )
+    _bump(post.topic_id)
+
+
+def resubmit_withdrawn_post(*, post: Any) -> Any:
+    """Undo `withdraw_pending_post` and publish the post, which counts it for the first time."""
+    from carecircle.discussions.actions import publish_post
+    from carecircle.discussions.models import Post, Topic
+
+    Post.objects.filter(pk=post.pk).update(
+        moderation_state=ModerationState.PENDING, is_deleted=False, deleted_at=None, deleted_by=None
+    )
+    if post.position == 1:
+        Topic.objects.filter(pk=post.topic_id).update(
+            moderation_state=ModerationState.PENDING, is_deleted=False
+        )
+    post.refresh_from_db()
+    return publish_post(post)
+
+
+def show_post(post: Any) -> None:
+    """Make a pending or hidden post visible through discussions, which counts a post the first
+    time it is published and tells live readers."""
+    from carecircle.discussions.actions import publish_post
+
+    publish_post(post)
+    post.refresh_from_db()
 
 
 def set_message_state(message: Any, state: str) -> None:

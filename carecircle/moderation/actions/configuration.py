@@ -274,6 +274,11 @@ def add_context_note(
 ) -> ContextNote:
     """A professional's (or moderator's) note shown under a post, with an optional resource."""
     permissions.check_can_add_context_note(actor, post)
+    if item is not None and not (
+        item.post_id == post.pk or (post.position == 1 and item.topic_id == post.topic_id)
+    ):
+        # The note is logged against the item: it must be about this very post.
+        raise ValidationFailed(_("That review item is about something else."), field="item")
     body = _text(body, field="body", maximum=CONTEXT_NOTE_MAX)
     resource_url = _text(resource_url, field="resource_url", maximum=200, required=False)
     if resource_url and not resource_url.startswith("https://"):

@@ -17,9 +17,12 @@ from carecircle.moderation.actions.common import (
     clean_reason,
     close_item,
     close_other_items,
+    content_keys,
     log_action,
     set_message_state,
     set_post_state,
+    show_post,
+    withdraw_pending_post,
 )
 from carecircle.moderation.models import ModerationAction, ReviewItem
 
@@ -83,15 +86,42 @@ def _delete_post(actor: Any, post: Any) -> None:
         delete_post(actor=actor, post=post)
 
 
+def _remove_post(actor: Any, post: Any, *, hide: bool) -> bool:
+    """Delete (and for a rejection hide) a post; True when it was never published.
+
+    A pending post was never counted, so it is withdrawn without touching the counters that
+    discussions' delete_post decrements."""
+    if post.moderation_state == ModerationState.PENDING and not post.is_deleted:
+        withdraw_pending_post(actor=actor, post=post)
+        return True
+    if hide:
+        set_post_state(post, ModerationState.HIDDEN)
+    _delete_post(actor, post)
+    return False
+
+
 def _apply_content(
-    actor: Any, item: ReviewItem, decision: str, body: str | None, title: str | None, reason: str
-) -> None:
+    actor: Any,
+    item: ReviewItem,
+    decision: str,
+    body: str | None,
+    title: str | None,
+    reason: str,
+    *,
+    is_moderator: bool,
+) -> dict[str, Any]:
+    """Carry out a content decision; returns facts for the audit event."""
     post, message = item.post, item.message
     if post is None and message is None:
         raise _no_content()
     if decision in ("approve", "unhide"):
+        if not is_moderator:
+            # A professional's "approve" says the medical content is fine; it never publishes a
+            # post waiting for approval (that queue is the moderators'), and shows a hidden one
+            # only when nothing else keeps it hidden (checked once the item is closed).
+            return {}
         if post is not None:
-            set_post_state(post, ModerationState.VISIBLE)
+            show_post(post)
         else:
             set_message_state(message, ModerationState.VISIBLE)
     elif decision == "hide":
@@ -101,9 +131,8 @@ def _apply_content(
             set_message_state(message, ModerationState.HIDDEN)
     elif decision in ("reject", "delete"):
         if post is not None:
-            if decision == "reject":
-                set_post_state(post, ModerationState.HIDDEN)
-            _delete_post(actor, post)
+            if _remove_post(actor, post, hide=decision == "reject"):
+                return {"was_pending": True}
         else:
             _delete_message(actor, message)
     elif decision == "edit":
@@ -113,7 +142,94 @@ def _apply_content(
             raise ValidationFailed(_("Please write the corrected text."), field="body")
         from carecircle.discussions.actions import edit_post
 
-        edit_post(actor=actor, post=post, body=body or "", title=title, reason=reason[:200])
+        # The moderator's own words: confirmed, so the author's checks do not stop them.
+        edit_post(
+            actor=actor,
+            post=post,
+            body=body or "",
+            title=title,
+            reason=reason[:200],
+            confirmed=True,
+        )
+    return {}
+
+
+def _content_keys_hidden_elsewhere(item: ReviewItem) -> bool:
+    """Whether something besides `item` still keeps its content hidden: another open item
+    that hid it (automatically after reports, by a professional, or a post waiting for
+    approval), or a moderator's hide that nobody reversed."""
+    from django.db.models import Q
+
+    from carecircle.moderation.models import Appeal
+
+    keys = content_keys(item)
+    open_items = ReviewItem.objects.filter(
+        target_key__in=keys, status=ReviewItem.Status.OPEN
+    ).exclude(pk=item.pk)
+    if open_items.filter(
+        Q(is_auto_hidden=True) | Q(queue=ReviewItem.Queue.APPROVAL) | Q(actions__verb=Verb.HIDE)
+    ).exists():
+        return True
+    # A moderator's hide closes its item; a professional's keeps it open (handled above).
+    last_hide = (
+        ModerationAction.objects.filter(
+            target_key__in=keys,
+            verb=Verb.HIDE,
+            item__status=ReviewItem.Status.RESOLVED,
+            item__resolution="hide",
+        )
+        .order_by("-created_at", "-pk")
+        .first()
+    )
+    if last_hide is None:
+        return False
+    if Appeal.objects.filter(action=last_hide, status=Appeal.Status.UPHELD).exists():
+        return False
+    shown_since = ModerationAction.objects.filter(
+        target_key__in=keys,
+        verb__in=(Verb.UNHIDE, Verb.APPROVE),
+        created_at__gte=last_hide.created_at,
+        pk__gt=last_hide.pk,
+    ).exists()
+    return not shown_since
+
+
+def _show_if_nothing_hides(item: ReviewItem) -> None:
+    """After reports are dismissed (or a professional finds the content sound), content that
+    was hidden only pending this review comes back; a post hidden by a moderator, still
+    waiting for approval, or deleted stays as it is."""
+    from carecircle.discussions.models import Post
+    from carecircle.messaging.models import Message
+
+    if item.post_id is not None:
+        post = Post.objects.select_related("topic").get(pk=item.post_id)
+        if post.moderation_state != ModerationState.HIDDEN or post.is_deleted:
+            return
+        if not _content_keys_hidden_elsewhere(item):
+            show_post(post)
+    elif item.message_id is not None:
+        message = Message.objects.get(pk=item.message_id)
+        if message.moderation_state != ModerationState.HIDDEN or message.deleted_at is not None:
+            return
+        if not _content_keys_hidden_elsewhere(item):
+            set_message_state(message, ModerationState.VISIBLE)
+
+
+def _queues_closed_by(decision: str, item: ReviewItem, is_moderator: bool) -> set[str]:
+    """Which queues' items about the same content one decision settles.
+
+    By default only the item's own queue. A moderator who hides, edits, deletes or rejects the
+    content settles the reports and the medical-accuracy review too; deleting or rejecting it
+    (or a moderator approving it) also settles its approval. Safeguarding follow-ups never close
+    as a side effect (see common.NEVER_CLOSED_AS_SIDE_EFFECT)."""
+    queues = {item.queue}
+    if not is_moderator:
+        return queues
+    if decision in ("hide", "edit", "delete", "reject"):
+        queues |= {ReviewItem.Queue.GENERAL, ReviewItem.Queue.PROFESSIONAL}
+    if decision in ("delete", "reject", "approve"):
+        queues.add(ReviewItem.Queue.APPROVAL)
+    return queues
 
 
 def _apply_topic(actor: Any, item: ReviewItem, decision: str, destination: Any) -> None:
@@ -177,13 +293,13 @@ def resolve_item(
             action = sanction.action
             assert action is not None
         else:
+            audit: dict[str, Any] = {}
             if decision in CONTENT_DECISIONS:
-                _apply_content(actor, item, decision, body, title, reason)
+                audit = _apply_content(
+                    actor, item, decision, body, title, reason, is_moderator=is_moderator
+                )
             elif decision in TOPIC_DECISIONS:
                 _apply_topic(actor, item, decision, destination)
-            elif decision == "dismiss" and item.is_auto_hidden and item.post is not None:
-                # Reports found unfounded: what they hid automatically comes back.
-                set_post_state(item.post, ModerationState.VISIBLE)
             action = log_action(
                 actor=actor,
                 verb=decision,
@@ -194,6 +310,7 @@ def resolve_item(
                 guideline=guideline,
                 is_appealable=decision in REASON_REQUIRED,
                 notify=decision in REASON_REQUIRED or decision == "unhide",
+                audit=audit,
             )
         keeps_open = decision == "escalate" or (decision == "hide" and not is_moderator)
         if decision == "escalate":
@@ -201,7 +318,15 @@ def resolve_item(
             item.is_escalated = True
         if not keeps_open:
             close_item(item, actor=actor, resolution=decision)
-            close_other_items(item, actor=actor, resolution=decision)
+            close_other_items(
+                item,
+                actor=actor,
+                resolution=decision,
+                queues=_queues_closed_by(decision, item, is_moderator),
+            )
+            if decision == "dismiss" or (decision == "approve" and not is_moderator):
+                # Reports found unfounded: content hidden only pending this review comes back.
+                _show_if_nothing_hides(item)
     return action
 
 
@@ -213,7 +338,5 @@ def _resolve_appeal_item(
 
     if item.appeal is None or decision not in ("approve", "reject", "dismiss"):
         raise _no_content()
-    decide_appeal(
-        actor=actor, appeal=item.appeal, uphold=decision == "approve", decision=reason
-    )
+    decide_appeal(actor=actor, appeal=item.appeal, uphold=decision == "approve", decision=reason)
     return ModerationAction.objects.filter(item=item).order_by("-pk").first()  # type: ignore[return-value]

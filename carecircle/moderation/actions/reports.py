@@ -196,6 +196,8 @@ def _auto_hide_if_due(item: ReviewItem, post: Any) -> None:
             if post.position == 1
             else [f"post:{post.pk}"],
             reporter_trust_level__gte=policy.auto_hide_trust_level,
+            # An erased reporter is nobody in particular: it cannot count as a distinct one.
+            reporter__isnull=False,
         )
         .values("reporter")
         .distinct()

@@ -73,6 +73,32 @@ def _close_access(member: Any, community: Community | None, sanction: Sanction) 
         end_member_sessions(member.pk)
 
 
+def _check_not_already_restricted(
+    member: Any, community: Community | None, kind: str, now: Any
+) -> None:
+    """One restriction of a scope at a time: a second suspension, or anything but a ban on top
+    of a suspension, is refused (ConflictError "already_sanctioned"); lift the one in force to
+    change it. A ban may follow a suspension, being the stronger of the two."""
+    blocking = [Kind.BAN] if kind == Kind.BAN else [Kind.BAN, Kind.SUSPENSION]
+    in_force = (
+        Sanction.objects.select_for_update()
+        .filter(
+            member=member,
+            community=community,
+            kind__in=blocking,
+            lifted_at__isnull=True,
+            starts_at__lte=now,
+        )
+        .filter(Q(ends_at__isnull=True) | Q(ends_at__gt=now))
+        .exists()
+    )
+    if in_force:
+        raise ConflictError(
+            _("This member is already suspended or banned here. Lift that first to change it."),
+            code="already_sanctioned",
+        )
+
+
 def sanction_member(
     *,
     actor: Any,
@@ -101,6 +127,8 @@ def sanction_member(
     elif kind == Kind.PRE_MODERATION and days:
         ends_at = now + timedelta(days=_clean_days(days))
     with transaction.atomic():
+        if kind in (Kind.SUSPENSION, Kind.BAN):
+            _check_not_already_restricted(member, community, kind, now)
         action = log_action(
             actor=actor,
             verb=VERB_OF[kind],
