@@ -57,7 +57,10 @@ def send_moderation_notice(*, action_id: int) -> bool:
         "community": action.community,
         "reason": action.reason,
         "guideline": action.guideline,
-        "ends_at": sanction.ends_at if sanction is not None else None,
+        # A warning "ends" the moment it is given: nothing lasts, so no end date to tell.
+        "ends_at": sanction.ends_at
+        if sanction is not None and sanction.kind != Sanction.Kind.WARNING
+        else None,
         "is_appealable": action.is_appealable,
         "notices_url": notices_url(),
         "site_name": settings.SITE_NAME,

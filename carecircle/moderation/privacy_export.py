@@ -5,10 +5,11 @@ reports they made (reason and note), context notes they wrote, their trust count
 crisis notices they were shown.
 
 Erasure (run inside `privacy.actions.erase_member`, before the account row goes): review items
-about them stay for the moderators without naming them (in "remove" mode without their words
-either), the notes of their reports are wiped (the reports stay, without a reporter), and in
-"remove" mode their context notes are taken down. Sanctions, appeals, trust and notices go with
-the account.
+about them or their writing (anonymous writing included) stay for the moderators without naming
+them; in "remove" mode without their words either (the snapshot and the words screening
+matched). The notes of their reports and the text of their appeals are wiped (the reports stay,
+without a reporter), and in "remove" mode their context notes are taken down and emptied.
+Sanctions, appeals, trust and notices go with the account.
 """
 
 from __future__ import annotations
@@ -94,15 +95,50 @@ def context_notes(member: Any) -> Iterator[Row]:
         }
 
 
+def _items_about_writing_of(member: Any) -> Any:
+    """Review items about the member or about anything they wrote, anonymous writing included
+    (an anonymous post's item names no member; its alias still leads to them here)."""
+    from django.db.models import Q
+
+    return ReviewItem.objects.filter(
+        Q(member=member)
+        | Q(post__author=member)
+        | Q(post__alias__user=member)
+        | Q(topic__author=member)
+        | Q(topic__author_alias__user=member)
+        | Q(message__author=member)
+    )
+
+
+def _without_matched_words(flags: Any) -> list[Any]:
+    """Screening findings keep what was found (the label), not the words that matched."""
+    cleaned = []
+    for flag in flags or []:
+        if isinstance(flag, dict) and "matched" in flag:
+            flag = {**flag, "matched": ""}
+        cleaned.append(flag)
+    return cleaned
+
+
 def erase_moderation(member: Any, keep_posts: bool) -> None:
-    items = ReviewItem.objects.filter(member=member)
+    items = _items_about_writing_of(member)
     if not keep_posts:
-        items.update(body_snapshot="")
-    items.update(member=None)
+        # Their words leave the moderators' queue too: the snapshot and what screening matched.
+        for item in items.only("pk", "flags"):
+            ReviewItem.objects.filter(pk=item.pk).update(
+                body_snapshot="", flags=_without_matched_words(item.flags)
+            )
+    ReviewItem.objects.filter(member=member).update(member=None)
+    # An appeal's text is the member's own private words, whatever happens to their posts.
+    ReviewItem.objects.filter(appeal__member=member).update(body_snapshot="")
+    Appeal.objects.filter(member=member).update(text="")
     Report.objects.filter(reporter=member).update(note="")
     if not keep_posts:
         ContextNote.objects.filter(author=member, removed_at__isnull=True).update(
             removed_at=timezone.now()
+        )
+        ContextNote.objects.filter(author=member).update(
+            body="", resource_url="", resource_title=""
         )
 
 

@@ -39,8 +39,14 @@ REQUIREMENTS = (
 
 
 def _last_sanction_at(user: Any) -> Any:
+    """When the member's latest sanction started. Warnings count, and so do sanctions a
+    moderator lifted early (they were deserved); one reversed by an upheld appeal does not,
+    since the decision itself was found wrong."""
+    from carecircle.moderation.models import Appeal
+
     return (
         Sanction.objects.filter(member_id=user.pk)
+        .exclude(action__appeal__status=Appeal.Status.UPHELD)
         .order_by("-starts_at")
         .values_list("starts_at", flat=True)
         .first()
