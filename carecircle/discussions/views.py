@@ -201,9 +201,15 @@ def _visitor_cache_key(request: HttpRequest, topic: Topic) -> str | None:
         or set(request.GET) - {"page"}
     ):
         return None
-    # Clamp to the topic's real last page so the cache holds at most one entry per page.
+    # At most one entry per page, and only pages 1..reply_count // size + 1: the pages
+    # privacy erasure forgets. A page past that is rendered, not cached: the page itself is
+    # clamped to the highest position (posts waiting for approval take positions without
+    # counting as replies), so filing it under a smaller clamped number would serve its
+    # posts as another page.
     last_page = topic.reply_count // settings.CARECIRCLE_PAGE_SIZE + 1
-    page = min(PageRequest.from_params(request.GET.get("page")).number, last_page)
+    page = PageRequest.from_params(request.GET.get("page")).number
+    if page > last_page:
+        return None
     language = translation.get_language() or ""
     return f"topic-page:{topic.pk}:{topic.content_version}:{page}:{language}"
 

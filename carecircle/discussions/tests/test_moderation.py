@@ -331,3 +331,22 @@ def test_the_history_of_a_hidden_post_is_for_its_author_and_moderators(
         assert response.status_code == 200
         assert "Secret words one" in response.content.decode()
         assert [r["body"] for r in client_for(allowed).get(api).json()] == ["Secret words one"]
+
+
+def test_a_visitor_page_past_the_counted_replies_is_not_cached_as_page_one(
+    community, topic, caregiver, moderator, settings
+):
+    settings.CARECIRCLE_PAGE_SIZE = 2
+    _premoderate(community)
+    topic = Topic.objects.get(pk=topic.pk)
+    actions.reply_to_topic(actor=moderator, topic=topic, body="A visible second post")
+    held = actions.reply_to_topic(
+        actor=caregiver, topic=Topic.objects.get(pk=topic.pk), body="A held third post"
+    )
+    assert (held.moderation_state, held.position) == ("pending", 3)
+    visitor = Client()
+    second = visitor.get(topic.get_absolute_url() + "?page=2").content.decode()
+    assert "A visible second post" not in second and "A held third post" not in second
+    first = visitor.get(topic.get_absolute_url()).content.decode()
+    assert "A visible second post" in first
+    assert "A held third post" not in first
