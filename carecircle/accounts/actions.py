@@ -19,6 +19,7 @@ from carecircle.core.errors import (
     PermissionDeniedError,
     ValidationFailed,
 )
+from carecircle.core.models import ModerationState
 from carecircle.core.ratelimit import check_rate
 
 TOKEN_PREFIX = "cc_"  # noqa: S105 - a public prefix, not a secret
@@ -347,10 +348,43 @@ def _screen_profile_text(actor: User, bio: str, story: str, *, confirmed: bool) 
             ) from None
         # Medical claims on one's own profile are the member's story: saved as written.
         result = screen(True)
+    except ValidationFailed as error:
+        if error.code != "watched_word":
+            raise
+        # The gate speaks of a post's "body"; on the profile the error belongs next to the
+        # part that used the words, with the typed text kept.
+        raise ValidationFailed(
+            error.message,
+            code=error.code,
+            field=_part_with_watched_word(bio, story, blocked=True),
+        ) from None
+    if result.moderation_state != ModerationState.VISIBLE:
+        # A profile has no "waiting for approval" state: saving the words would publish them
+        # at once. The simplest correct answer is to refuse them here (nothing is saved, the
+        # form keeps the text) and say that this wording needs a moderator.
+        raise ValidationFailed(
+            _(
+                "Your profile uses wording that a moderator must approve first, so it was not "
+                "saved. Please reword it, or contact the moderators."
+            ),
+            code="needs_approval",
+            field=_part_with_watched_word(bio, story, blocked=False),
+        )
     # Crisis words on a profile are not a post: nothing is queued for them here.
     result.is_crisis = False
     result.misinformation = []
     return result
+
+
+def _part_with_watched_word(bio: str, story: str, *, blocked: bool) -> str:
+    """Which profile field ("bio" or "story") trips a site-wide watched word: "story" only
+    when "about me" alone does not."""
+    from carecircle.moderation.queries import watched_rules
+    from carecircle.moderation.screening.watched import apply_watched_words
+
+    outcome = apply_watched_words(bio, watched_rules(None))
+    tripped = outcome.blocked_by is not None if blocked else bool(outcome.approval_by)
+    return "bio" if tripped or not story else "story"
 
 
 def set_avatar(*, actor: User, data: bytes) -> Profile:

@@ -50,3 +50,38 @@ def test_a_member_page_offers_a_report_link_to_other_members_only(patient, careg
     url = f"/members/{patient.handle}/"
     assert f'href="/report/member/{patient.pk}/"' in client_for(caregiver).get(url).text
     assert "/report/member/" not in client_for(patient).get(url).text
+
+
+def test_wording_that_needs_approval_is_refused_and_nothing_is_published(patient, caregiver):
+    from django.test import Client
+    from django.urls import reverse
+
+    from carecircle.core.errors import ValidationFailed
+    from carecircle.moderation.models import ReviewItem, WatchedWord
+
+    WatchedWord.objects.create(community=None, pattern="cheap pills", action="require_approval")
+    Profile.objects.get_or_create(user=patient)
+    before = list(Profile.objects.filter(user=patient).values())
+    with pytest.raises(ValidationFailed) as caught:
+        actions.update_profile_details(actor=patient, story="I sell cheap pills, ask me")
+    assert (caught.value.code, caught.value.field) == ("needs_approval", "story")
+    assert list(Profile.objects.filter(user=patient).values()) == before
+    assert not ReviewItem.objects.exists()
+    reader = Client()
+    reader.force_login(caregiver)
+    page = reader.get(reverse("member_profile", kwargs={"handle": "patient"})).content.decode()
+    assert "cheap pills" not in page
+
+
+def test_the_profile_page_keeps_wording_that_needs_approval_next_to_its_field(
+    patient, patient_client
+):
+    from carecircle.moderation.models import WatchedWord
+
+    WatchedWord.objects.create(community=None, pattern="cheap pills", action="require_approval")
+    response = patient_client.post("/account/profile/", form_data(bio="I sell cheap pills"))
+    page = response.content.decode()
+    assert response.status_code == 400
+    assert "a moderator must approve first" in page
+    assert "I sell cheap pills" in page
+    assert Profile.objects.get(user=patient).bio != "I sell cheap pills"
