@@ -17,6 +17,7 @@ from carecircle.communities.permissions import (
 from carecircle.core.errors import NotFoundError, PermissionDeniedError
 from carecircle.core.models import ModerationState
 from carecircle.discussions.models import Post, Topic
+from carecircle.moderation.enforcement import check_not_restricted, restriction_for
 
 
 def can_read_topic(actor: Any, topic: Topic) -> bool:
@@ -76,6 +77,9 @@ def can_react(actor: Any, post: Post) -> bool:
 
 def can_accept_answer(actor: Any, topic: Topic) -> bool:
     if not topic.is_question or not getattr(actor, "is_authenticated", False):
+        return False
+    if restriction_for(actor, topic.community) is not None:
+        # Accepting an answer changes what others read: a suspended or banned member may not.
         return False
     return topic.is_started_by(actor) or can_moderate_community(actor, topic.community)
 
@@ -144,6 +148,9 @@ def check_can_accept_answer(actor: Any, topic: Topic) -> None:
         raise PermissionDeniedError(
             _("Only question topics have accepted answers."), code="not_question"
         )
+    if getattr(actor, "is_authenticated", False):
+        # Says "suspended until …" or "banned" for a restricted member.
+        check_not_restricted(actor, topic.community)
     if not can_accept_answer(actor, topic):
         raise PermissionDeniedError(
             _("Only the person who asked, or a moderator, can accept an answer."),

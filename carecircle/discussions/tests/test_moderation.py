@@ -350,3 +350,26 @@ def test_a_visitor_page_past_the_counted_replies_is_not_cached_as_page_one(
     first = visitor.get(topic.get_absolute_url()).content.decode()
     assert "A visible second post" in first
     assert "A held third post" not in first
+
+
+def test_a_suspended_asker_cannot_accept_an_answer(question, patient):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from carecircle.discussions import permissions
+    from carecircle.moderation.models import Sanction
+
+    reply = question.posts.get(position=2)
+    Sanction.objects.create(
+        member=patient,
+        community=question.community,
+        kind="suspension",
+        ends_at=timezone.now() + timedelta(days=3),
+    )
+    before = db_state()
+    with pytest.raises(PermissionDeniedError) as caught:
+        actions.accept_answer(actor=patient, topic=question, post=reply)
+    assert caught.value.code == "suspended"
+    assert db_state() == before
+    assert permissions.can_accept_answer(patient, Topic.objects.get(pk=question.pk)) is False

@@ -47,6 +47,7 @@ from carecircle.messaging.models import (
 )
 from carecircle.messaging.permissions import conversations as permissions
 from carecircle.messaging.queries import conversations as queries
+from carecircle.moderation import enforcement
 
 TITLE_MAX = 120
 SEND_RATE = "30/m"
@@ -127,6 +128,9 @@ def start_conversation(
     at once: the second waits for the first on the actor's row, then finds its message).
     """
     permissions.check_signed_in(actor)
+    # Checked here too, not only by screening: a conversation started without a first message
+    # never reaches the gate, and a site ban must still stop it.
+    enforcement.check_not_restricted(actor, None)
     client_uuid = clean_client_id(client_id)
     already = _started_with(actor, client_uuid)
     if already is not None:
@@ -453,6 +457,8 @@ def mark_read(*, actor: Any, conversation: Conversation, message_id: Any) -> int
 def send_typing(*, actor: Any, conversation: Conversation) -> bool:
     """Tell the others the actor is typing (never stored); False when throttled."""
     permissions.check_can_write(actor, conversation, _place(actor, conversation))
+    # A banned or suspended member may not write, so they are not shown as writing either.
+    enforcement.check_not_restricted(actor, None)
     try:
         check_rate(scope="message-typing", key=f"{actor.pk}:{conversation.pk}", rate=TYPING_RATE)
     except DomainError:
@@ -537,6 +543,8 @@ def add_people(*, actor: Any, conversation: Conversation, members: list[Any]) ->
     """
     place = _place(actor, conversation)
     permissions.check_can_add_people(actor, conversation, place)
+    # Adding people starts new contact: not for a member the site has banned or suspended.
+    enforcement.check_not_restricted(actor, None)
     people: dict[int, Any] = {}
     for member in members:
         if member is not None and member.pk != actor.pk:

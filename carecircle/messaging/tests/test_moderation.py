@@ -240,3 +240,34 @@ def test_the_inbox_does_not_preview_a_message_hidden_by_an_edit(chat, patient, c
     client = client_for(patient)
     assert "cheap pills" not in client.get(reverse("conversation_list")).content.decode()
     assert "cheap pills" not in client.get("/api/v1/conversations").content.decode()
+
+
+def test_a_banned_member_cannot_start_a_conversation_without_a_message(
+    community, patient, caregiver
+):
+    Sanction.objects.create(member=patient, community=None, kind="ban")
+    before = messaging_state()
+    with pytest.raises(PermissionDeniedError) as caught:
+        actions.start_conversation(actor=patient, recipients=[caregiver])
+    assert caught.value.code == "banned"
+    assert messaging_state() == before
+
+
+def test_a_banned_member_cannot_add_people_or_show_typing(community, patient, caregiver):
+    from carecircle.core.factories import UserFactory, make_member
+
+    third = UserFactory(display_name="Tess", handle="tess")
+    make_member(community, third)
+    group = actions.start_conversation(actor=patient, recipients=[caregiver, third], title="Us")
+    fourth = UserFactory(display_name="Finn", handle="finn")
+    make_member(community, fourth)
+    Sanction.objects.create(member=patient, community=None, kind="ban")
+    patient = type(patient).objects.get(pk=patient.pk)  # a fresh request: sanctions reloaded
+    before = messaging_state()
+    with pytest.raises(PermissionDeniedError) as caught:
+        actions.add_people(actor=patient, conversation=group, members=[fourth])
+    assert caught.value.code == "banned"
+    with pytest.raises(PermissionDeniedError) as caught:
+        actions.send_typing(actor=patient, conversation=group)
+    assert caught.value.code == "banned"
+    assert messaging_state() == before
