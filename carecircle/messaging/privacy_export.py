@@ -34,6 +34,7 @@ from typing import Any
 from django.db.models import Q
 from django.utils import timezone
 
+from carecircle.core.models import ModerationState
 from carecircle.messaging.models import (
     ChatRoom,
     ChatSession,
@@ -84,6 +85,8 @@ def conversations(member: Any) -> Iterator[Row]:
             messages = messages.filter(author=member)
         else:
             messages = messages.filter(Q(pk__gt=place.history_from_message_id) | Q(author=member))
+        # Others' messages held or hidden by moderators never reached the member: not theirs.
+        messages = messages.filter(Q(moderation_state=ModerationState.VISIBLE) | Q(author=member))
         yield {
             "id": conversation.pk,
             "kind": conversation.kind,

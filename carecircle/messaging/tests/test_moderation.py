@@ -271,3 +271,20 @@ def test_a_banned_member_cannot_add_people_or_show_typing(community, patient, ca
         actions.send_typing(actor=patient, conversation=group)
     assert caught.value.code == "banned"
     assert messaging_state() == before
+
+
+def test_the_privacy_export_leaves_out_others_held_messages(chat, patient, caregiver):
+    from carecircle.messaging import privacy_export
+
+    WatchedWord.objects.create(community=None, pattern="cheap pills", action="require_approval")
+    theirs = actions.send_message(actor=caregiver, conversation=chat, body="cheap pills for you")
+    mine = actions.send_message(actor=patient, conversation=chat, body="my cheap pills question")
+    assert (theirs.moderation_state, mine.moderation_state) == ("pending", "pending")
+    exported = {
+        row["id"]: [m["body"] for m in row["messages"]]
+        for row in privacy_export.conversations(patient)
+    }
+    assert exported == {chat.pk: ["my cheap pills question"]}
+    assert [
+        [m["body"] for m in row["messages"]] for row in privacy_export.conversations(caregiver)
+    ] == [["cheap pills for you"]]
