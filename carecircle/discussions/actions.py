@@ -595,9 +595,11 @@ def delete_post(*, actor: Any, post: Post) -> Post:
         if post.is_first:
             topic.is_deleted = True
             topic.save(update_fields=["is_deleted", "updated_at"])
-            Community.objects.filter(pk=topic.community_id, topic_count__gt=0).update(
-                topic_count=F("topic_count") - 1
-            )
+            # A topic still waiting for approval was never counted.
+            if topic.moderation_state != ModerationState.PENDING:
+                Community.objects.filter(pk=topic.community_id, topic_count__gt=0).update(
+                    topic_count=F("topic_count") - 1
+                )
         if topic.accepted_post_id == post.pk:
             topic.accepted_post = None
             topic.save(update_fields=["accepted_post", "updated_at"])
@@ -625,7 +627,10 @@ def restore_post(*, actor: Any, post: Post) -> Post:
         if post.is_first and topic.is_deleted:
             topic.is_deleted = False
             topic.save(update_fields=["is_deleted", "updated_at"])
-            Community.objects.filter(pk=topic.community_id).update(topic_count=F("topic_count") + 1)
+            if topic.moderation_state != ModerationState.PENDING:
+                Community.objects.filter(pk=topic.community_id).update(
+                    topic_count=F("topic_count") + 1
+                )
         _bump_version(topic.pk)
         _tell_readers(topic.pk, {"type": "post.restored", "post_id": post.pk})
         record_event(actor=actor, verb="post.restore", target=post)

@@ -373,3 +373,19 @@ def test_a_suspended_asker_cannot_accept_an_answer(question, patient):
     assert caught.value.code == "suspended"
     assert db_state() == before
     assert permissions.can_accept_answer(patient, Topic.objects.get(pk=question.pk)) is False
+
+
+def test_deleting_and_restoring_a_pending_topic_leaves_the_topic_count(
+    community, caregiver, moderator
+):
+    _premoderate(community)
+    Community.objects.filter(pk=community.pk).update(topic_count=5)
+    community = Community.objects.get(pk=community.pk)
+    topic = actions.create_topic(
+        actor=caregiver, community=community, title="Waiting for approval", body="Some words"
+    )
+    assert topic.moderation_state == "pending"
+    actions.delete_post(actor=caregiver, post=topic.first_post)
+    assert Community.objects.get(pk=community.pk).topic_count == 5
+    actions.restore_post(actor=moderator, post=Post.objects.get(pk=topic.first_post.pk))
+    assert Community.objects.get(pk=community.pk).topic_count == 5
