@@ -146,11 +146,16 @@ def reactions(member: Any) -> Iterator[Row]:
 
 
 def mentions(member: Any) -> Iterator[Row]:
+    from carecircle.core.models import ModerationState
     from carecircle.discussions.models import Mention
 
-    query = Mention.objects.filter(user=member).select_related(
-        "post__author", "post__topic", "post__alias"
-    )
+    # Only mentions the member could read: a post or topic held or hidden by moderators
+    # (its words, even its title) is not theirs to receive.
+    query = Mention.objects.filter(
+        user=member,
+        post__moderation_state=ModerationState.VISIBLE,
+        post__topic__moderation_state=ModerationState.VISIBLE,
+    ).select_related("post__author", "post__topic", "post__alias")
     for mention in query.order_by("pk"):
         yield {
             "post_id": mention.post_id,

@@ -389,3 +389,20 @@ def test_deleting_and_restoring_a_pending_topic_leaves_the_topic_count(
     assert Community.objects.get(pk=community.pk).topic_count == 5
     actions.restore_post(actor=moderator, post=Post.objects.get(pk=topic.first_post.pk))
     assert Community.objects.get(pk=community.pk).topic_count == 5
+
+
+def test_the_privacy_export_leaves_out_mentions_in_held_posts(community, topic, caregiver, patient):
+    from carecircle.privacy.privacy_export import mentions
+
+    seen = actions.reply_to_topic(actor=caregiver, topic=topic, body="Thanks @patient")
+    hidden = actions.reply_to_topic(actor=caregiver, topic=topic, body="Again @patient")
+    actions.hide_post(hidden)
+    _premoderate(community)
+    held = actions.create_topic(
+        actor=caregiver,
+        community=Community.objects.get(pk=community.pk),
+        title="Secret pending title",
+        body="Hello @patient",
+    )
+    assert held.moderation_state == "pending"
+    assert [row["post_id"] for row in mentions(patient)] == [seen.pk]
