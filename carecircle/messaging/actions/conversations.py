@@ -397,6 +397,9 @@ def delete_message(*, actor: Any, message: Message) -> Message:
         message.deleted_at = timezone.now()
         message.deleted_by = actor
         message.save(update_fields=["body", "body_html", "deleted_at", "deleted_by"])
+        if not visible_to_all(message):
+            # Held for a moderator: the others never saw it, so they are not told it went.
+            return message
         broadcast(
             stream_of(conversation),
             {"type": "message.deleted", "message": message_payload(message)},

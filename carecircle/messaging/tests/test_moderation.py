@@ -288,3 +288,17 @@ def test_the_privacy_export_leaves_out_others_held_messages(chat, patient, careg
     assert [
         [m["body"] for m in row["messages"]] for row in privacy_export.conversations(caregiver)
     ] == [["cheap pills for you"]]
+
+
+def test_deleting_a_held_message_is_not_announced_to_others(
+    chat, patient, listen, django_capture_on_commit_callbacks
+):
+    WatchedWord.objects.create(community=None, pattern="cheap pills", action="require_approval")
+    held = actions.send_message(actor=patient, conversation=chat, body="cheap pills here")
+    assert held.moderation_state == "pending"
+    listener = listen(f"conversation:{chat.pk}")
+    with django_capture_on_commit_callbacks(execute=True):
+        actions.delete_message(actor=patient, message=held)
+    assert listener.events() == []
+    held.refresh_from_db()
+    assert (held.body, held.deleted_at is not None) == ("", True)
