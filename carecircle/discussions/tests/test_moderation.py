@@ -406,3 +406,12 @@ def test_the_privacy_export_leaves_out_mentions_in_held_posts(community, topic, 
     )
     assert held.moderation_state == "pending"
     assert [row["post_id"] for row in mentions(patient)] == [seen.pk]
+
+
+def test_a_hidden_accepted_answer_is_not_announced_to_readers(question, patient, moderator):
+    reply = question.posts.get(position=2)
+    actions.accept_answer(actor=patient, topic=question, post=reply)
+    actions.hide_post(Post.objects.get(pk=reply.pk))
+    url = Topic.objects.get(pk=question.pk).get_absolute_url()
+    assert "Accepted answer by" not in Client().get(url).content.decode()
+    assert "Accepted answer by" in client_for(moderator).get(url).content.decode()
