@@ -195,10 +195,12 @@ def _entries(actor: Any, places: list[Participant]) -> list[ConversationEntry]:
     # A last message that moderators hid after it was sent (an edit held for review) is not
     # for others to preview: show the latest one still visible instead, or none. Only
     # conversations in that state cost the extra queries.
-    held = [
+    held: list[int] = [
         conversation_id
         for conversation_id, message in last.items()
-        if message.moderation_state != ModerationState.VISIBLE and message.author_id != actor.pk
+        if conversation_id is not None
+        and message.moderation_state != ModerationState.VISIBLE
+        and message.author_id != actor.pk
     ]
     if held:
         for conversation_id in held:
