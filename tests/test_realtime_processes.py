@@ -197,6 +197,9 @@ def test_a_message_sent_through_one_process_reaches_a_socket_on_another(
     sent = reply["data"]
     event = received[-1]
     assert event["stream"] == stream
+    # The sender's reply also says whether to show them crisis support; that stays private.
+    assert sent.pop("support") is None
+    assert "support" not in event["event"]["message"]
     assert event["event"]["message"] == sent
     assert sent["client_id"] == client_id
     assert sent["author"] == {"handle": patient.handle, "display_name": patient.display_name}
