@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+from types import SimpleNamespace
 
 import pytest
 
 from carecircle.accounts.models import Profile
+from carecircle.core import ratelimit
 from carecircle.core.factories import UserFactory
 from conftest import client_for
 
@@ -123,7 +125,9 @@ def test_autocomplete_needs_two_characters_and_a_member(people, outsider, visito
     assert visitor_client.get("/api/v1/members/autocomplete", {"q": "ann"}).status_code == 401
 
 
-def test_autocomplete_is_rate_limited(people, outsider):
+def test_autocomplete_is_rate_limited(people, outsider, monkeypatch):
+    # One fixed minute: 121 requests must not straddle two rate windows on a slow database.
+    monkeypatch.setattr(ratelimit, "time", SimpleNamespace(time=lambda: 1_800_000_000.0))
     client = client_for(outsider)
     for _attempt in range(120):
         assert client.get("/api/v1/members/autocomplete", {"q": "an"}).status_code == 200
