@@ -235,59 +235,44 @@ def after_content_saved(
         # (the moderator chose these words), no crisis notice for the moderator, no post counted.
         return
     item_kind, key, fields, member = _target(kind, actor, post, topic, message)
-    if result.moderation_state == ModerationState.PENDING:
+
+    def queue(queue: str, source: str, flags: list[dict], **extra: Any) -> None:
+        # Every item about this writing shares its target, member and snapshot.
         queue_item(
             community=community,
-            queue=ReviewItem.Queue.APPROVAL,
+            queue=queue,
             kind=item_kind,
-            source=result.pending_source or ReviewItem.Source.PRE_MODERATION,
+            source=source,
             target_key=key,
             member=member,
             snapshot=result.text,
-            flags=result.flags,
+            flags=flags,
             **fields,
+            **extra,
+        )
+
+    if result.moderation_state == ModerationState.PENDING:
+        queue(
+            ReviewItem.Queue.APPROVAL,
+            result.pending_source or ReviewItem.Source.PRE_MODERATION,
+            result.flags,
         )
     elif result.flags:
-        queue_item(
-            community=community,
-            queue=ReviewItem.Queue.GENERAL,
-            kind=item_kind,
-            source=ReviewItem.Source.WATCHED_WORD,
-            target_key=key,
-            member=member,
-            snapshot=result.text,
-            flags=result.flags,
-            **fields,
-        )
+        queue(ReviewItem.Queue.GENERAL, ReviewItem.Source.WATCHED_WORD, result.flags)
     if result.misinformation:
-        queue_item(
-            community=community,
-            queue=ReviewItem.Queue.PROFESSIONAL,
-            kind=item_kind,
-            source=ReviewItem.Source.MISINFORMATION_SCREEN,
-            target_key=key,
-            member=member,
-            snapshot=result.text,
-            flags=[
-                {"source": ReviewItem.Source.MISINFORMATION_SCREEN, **finding}
-                for finding in result.misinformation
-            ],
-            **fields,
+        source = ReviewItem.Source.MISINFORMATION_SCREEN
+        queue(
+            ReviewItem.Queue.PROFESSIONAL,
+            source,
+            [{"source": source, **finding} for finding in result.misinformation],
         )
     if result.is_crisis:
-        queue_item(
-            community=community,
-            queue=ReviewItem.Queue.SAFEGUARDING,
-            kind=item_kind,
-            source=ReviewItem.Source.CRISIS_SCREEN,
-            target_key=key,
-            member=member,
-            snapshot=result.text,
+        source = ReviewItem.Source.CRISIS_SCREEN
+        queue(
+            ReviewItem.Queue.SAFEGUARDING,
+            source,
+            [{"source": source, **finding} for finding in result.crisis],
             is_urgent=True,
-            flags=[
-                {"source": ReviewItem.Source.CRISIS_SCREEN, **finding} for finding in result.crisis
-            ],
-            **fields,
         )
         SafetyNotice.objects.create(
             member_id=actor.pk, kind=SafetyNotice.Kind.CRISIS, target_key=key
