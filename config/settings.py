@@ -102,6 +102,8 @@ INSTALLED_APPS = [
     "carecircle.caregivers",
     "carecircle.messaging",
     "carecircle.moderation",
+    "carecircle.notifications",
+    "carecircle.engagement",
     "carecircle.api",
 ]
 
@@ -145,6 +147,7 @@ TEMPLATES = [
                 "carecircle.core.context_processors.site",
                 "carecircle.messaging.context_processors.messaging",
                 "carecircle.moderation.context_processors.moderation",
+                "carecircle.notifications.context_processors.notifications",
             ],
             "builtins": [
                 "django.templatetags.i18n",
@@ -396,6 +399,18 @@ CARECIRCLE_PAGE_SIZE = 20
 CARECIRCLE_MAX_PAGE_SIZE = 100
 CARECIRCLE_POST_RATE = env("POST_RATE", "10/m")  # posts per member per minute
 # The country whose helplines and phone-number formats moderation uses by default (ISO code).
+# Notifications: an email waits this long so a member who is online reads the bell instead.
+CARECIRCLE_NOTIFICATION_EMAIL_DELAY_MINUTES = int(env("NOTIFICATION_EMAIL_DELAY_MINUTES", "10"))
+# Recipients per background task when one event reaches many members (a watched community).
+CARECIRCLE_NOTIFICATION_FANOUT_CHUNK = int(env("NOTIFICATION_FANOUT_CHUNK", "1000"))
+# Web push (VAPID). Unset: a key pair is generated on first use and kept in the database.
+CARECIRCLE_VAPID_PUBLIC_KEY = env("VAPID_PUBLIC_KEY")
+CARECIRCLE_VAPID_PRIVATE_KEY = env("VAPID_PRIVATE_KEY")
+CARECIRCLE_VAPID_SUBJECT = env("VAPID_SUBJECT", "mailto:admin@carecircle.localhost")
+# Digests go out at this hour of the member's local morning (weekly ones on Mondays).
+CARECIRCLE_DIGEST_HOUR = int(env("DIGEST_HOUR", "8"))
+# Members show a "new member" tag for this many days after joining.
+CARECIRCLE_NEW_MEMBER_DAYS = int(env("NEW_MEMBER_DAYS", "21"))
 CARECIRCLE_DEFAULT_REGION = env("DEFAULT_REGION", "GB").upper()
 # How long a worker answers visitors (not signed in) from its copy of a busy public page;
 # 0 turns this off. See carecircle/core/visitor_cache.py.

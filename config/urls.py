@@ -12,6 +12,9 @@ urlpatterns = [
     path("health/", core_views.health, name="health"),
     path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),
+    path("", include("carecircle.notifications.urls")),
+    path("", include("carecircle.notifications.delivery.urls")),
+    path("", include("carecircle.engagement.urls")),
     path("account/", account_views.account_settings, name="account_settings"),
     path("account/tokens/", account_views.api_tokens, name="api_tokens"),
     path(

@@ -5,10 +5,13 @@ from carecircle.api.api import api
 from carecircle.caregivers.api import router as caregivers_router
 from carecircle.communities.api import router as communities_router
 from carecircle.discussions.api import router as discussions_router
+from carecircle.engagement.api import router as engagement_router
 from carecircle.messaging.api.conversations import router as conversations_router
 from carecircle.messaging.api.reports import router as message_reports_router
 from carecircle.messaging.api.rooms import router as rooms_router
 from carecircle.moderation.api import router as moderation_router
+from carecircle.notifications.api import router as notifications_router
+from carecircle.notifications.delivery.api import router as push_router
 from carecircle.privacy.api import router as privacy_router
 from carecircle.signin.api import router as signin_router
 
@@ -22,3 +25,6 @@ api.add_router("/", conversations_router)
 api.add_router("/", rooms_router)
 api.add_router("/", message_reports_router)
 api.add_router("/", moderation_router)
+api.add_router("/", notifications_router)
+api.add_router("/", push_router)
+api.add_router("/", engagement_router)

@@ -1,0 +1,5 @@
+"""JSON API: onboarding, welcome messages and badges."""
+
+from ninja import Router
+
+router = Router(tags=["engagement"])

@@ -1,0 +1,3 @@
+"""Onboarding, community welcome messages and badges."""
+
+urlpatterns: list = []

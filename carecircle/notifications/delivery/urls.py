@@ -1,0 +1,3 @@
+"""Delivery pages: one-click unsubscribe and the push service worker."""
+
+urlpatterns: list = []

@@ -1,0 +1,21 @@
+"""Background work for notifications. Tasks take ids and plain data and are idempotent."""
+
+from __future__ import annotations
+
+from django.tasks import task
+
+
+@task()
+def send_due_emails_task() -> int:
+    """Send the notification emails whose wait is over (every minute, from the scheduler)."""
+    from carecircle.notifications.delivery.email import send_due_emails
+
+    return send_due_emails()
+
+
+@task()
+def send_digests_task() -> int:
+    """Send the daily and weekly digests of members whose local morning it is (hourly)."""
+    from carecircle.notifications.digests import send_digests
+
+    return send_digests()

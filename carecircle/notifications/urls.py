@@ -1,0 +1,3 @@
+"""Pages: the bell's list, preferences, watch levels."""
+
+urlpatterns: list = []
