@@ -74,8 +74,19 @@ def find_mentions(text: str) -> list[str]:
     return seen
 
 
-def quote_markdown(author: str, body: str) -> str:
-    """A Markdown block quote of `body` attributed to `author`, ready to paste into a reply."""
+def quote_markdown(author: str, body: str, *, url: str = "") -> str:
+    """A Markdown block quote of `body` attributed to `author`, ready to paste into a reply.
+
+    With `url` (the quoted post's permalink) the author's name links to the post: readers can
+    open what was quoted, and the quoted member is notified (notifications.events finds the
+    permalink in the quote).
+    """
     lines: Iterable[str] = (body or "").strip().splitlines() or [""]
     quoted = "\n".join(f"> {line}" if line else ">" for line in lines)
-    return f"> **{author}** wrote:\n>\n{quoted}\n\n"
+    name = f"[{_escape_link_text(author)}]({url})" if url else author
+    return f"> **{name}** wrote:\n>\n{quoted}\n\n"
+
+
+def _escape_link_text(text: str) -> str:
+    # A name with brackets or a backslash would otherwise end the link early.
+    return re.sub(r"([\\\[\]])", r"\\\1", text)

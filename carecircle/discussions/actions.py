@@ -25,7 +25,12 @@ from carecircle.communities.permissions import (
     check_can_post_in_community,
 )
 from carecircle.core.audit import record_event
-from carecircle.core.errors import PermissionDeniedError, RateLimitedError, ValidationFailed
+from carecircle.core.errors import (
+    DomainError,
+    PermissionDeniedError,
+    RateLimitedError,
+    ValidationFailed,
+)
 from carecircle.core.markdown import find_mentions, render_markdown
 from carecircle.core.models import ModerationState
 from carecircle.core.ratelimit import check_rate
@@ -41,6 +46,7 @@ from carecircle.discussions.models import (
     TopicAlias,
 )
 from carecircle.messaging.queries.blocks import blockers_of
+from carecircle.notifications import events
 
 logger = logging.getLogger(__name__)
 
@@ -273,6 +279,15 @@ def publish_post(post: Post) -> Post:
         else:
             _bump_version(topic.pk)
             _tell_readers(topic.pk, {"type": "post.edited", "post_id": locked.pk})
+        if was == ModerationState.PENDING and not locked.is_deleted and not topic.is_deleted:
+            # Held posts were never announced: people hear of them now, once. A hidden post
+            # shown again was announced when it first appeared.
+            if locked.is_first:
+                topic.moderation_state = ModerationState.VISIBLE
+                alias = topic.author_alias
+                starter = alias.user if alias is not None else topic.author
+                _watch_own_topic(starter, topic)
+            events.post_published(locked)
     post.moderation_state = ModerationState.VISIBLE
     return locked
 
@@ -290,6 +305,24 @@ def hide_post(post: Post) -> Post:
         _tell_readers(post.topic_id, {"type": "post.edited", "post_id": post.pk})
     post.moderation_state = ModerationState.HIDDEN
     return post
+
+
+def _watch_own_topic(member: Any, topic: Topic) -> None:
+    """The member who starts a topic follows it once it is visible: every reply reaches them.
+
+    Best effort: a starter who can no longer follow it (left a closed community before a
+    moderator approved the topic) must not undo the post or the decision publishing it.
+    """
+    from carecircle.notifications.actions import set_watch_level
+    from carecircle.notifications.models import WatchLevel
+
+    if member is None:
+        return
+    try:
+        with transaction.atomic():
+            set_watch_level(actor=member, level=WatchLevel.WATCHING, topic=topic)
+    except DomainError:
+        logger.info("Topic %s: its starter cannot follow it", topic.pk)
 
 
 def set_topic_slow_mode(*, actor: Any, topic: Topic, seconds: int) -> Topic:
@@ -398,6 +431,9 @@ def create_topic(
             actor=actor, community=community, result=result, kind="topic", post=post, topic=topic
         )
         Draft.objects.filter(user=actor, key=f"topic:{community.pk}").delete()
+        if not is_pending:
+            _watch_own_topic(actor, topic)
+            events.topic_published(topic, post)
     topic.first_post = post  # type: ignore[attr-defined]
     topic.gate_result = result  # type: ignore[attr-defined]
     post.gate_result = result  # type: ignore[attr-defined]
@@ -484,6 +520,7 @@ def reply_to_topic(
         Draft.objects.filter(user=actor, key=f"reply:{topic.pk}").delete()
         if not is_pending:
             _tell_readers(topic.pk, {"type": "reply.new", "post_id": post.pk, "position": position})
+            events.post_published(post)
     if not is_pending:
         topic.reply_count += 1
         topic.last_posted_at = now
@@ -657,6 +694,7 @@ def toggle_reaction(*, actor: Any, post: Post, kind: str) -> bool:
                 return True
             counts[kind] = counts.get(kind, 0) + 1
             present = True
+            events.reaction_added(actor=actor, post=locked, kind=kind)
         counts = {key: value for key, value in counts.items() if value}
         Post.objects.filter(pk=post.pk).update(reaction_counts=counts)
         _bump_version(post.topic_id)
@@ -745,9 +783,12 @@ def accept_answer(*, actor: Any, topic: Topic, post: Post | None) -> Topic:
     permissions.check_can_accept_answer(actor, topic)
     if post is not None and (post.topic_id != topic.pk or post.is_first or post.is_deleted):
         raise ValidationFailed(_("Choose a reply in this topic as the answer."), field="post")
+    previous = topic.accepted_post_id
     with transaction.atomic():
         topic.accepted_post = post
         topic.save(update_fields=["accepted_post", "updated_at"])
+        if post is not None and post.pk != previous:
+            events.answer_accepted(actor=actor, topic=topic, post=post)
         _bump_version(topic.pk)
         record_event(
             actor=actor, verb="topic.accept_answer", target=topic, post=post.pk if post else None

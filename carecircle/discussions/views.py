@@ -168,6 +168,15 @@ def _record_read(request: HttpRequest, topic: Topic, posts: list[Post]) -> None:
     )
 
 
+def _read_notifications(request: HttpRequest, topic: Topic) -> None:
+    """Opening a topic reads the member's notifications about it (replies, mentions, ...)."""
+    if not request.user.is_authenticated:
+        return
+    from carecircle.notifications.actions import mark_read_for
+
+    mark_read_for(actor=request.user, topic_id=topic.pk)
+
+
 def _voice_context(actor: Any, community: Community) -> dict[str, Any]:
     """What a member may choose under "Post as": anonymously, or for someone they care for."""
     if not actor.is_authenticated:
@@ -252,6 +261,7 @@ def _render_topic(
     can_moderate = post_context["can_moderate"]
     if request.method == "GET":
         _record_read(request, topic, page.items)
+        _read_notifications(request, topic)
     draft_key = f"reply:{topic.pk}"
     if not reply_body and request.method == "GET":
         draft = queries.get_draft(actor, draft_key)

@@ -48,6 +48,7 @@ from carecircle.messaging.models import (
 from carecircle.messaging.permissions import conversations as permissions
 from carecircle.messaging.queries import conversations as queries
 from carecircle.moderation import enforcement
+from carecircle.notifications import events
 
 TITLE_MAX = 120
 SEND_RATE = "30/m"
@@ -167,6 +168,7 @@ def start_conversation(
             if existing is None:
                 _count_start(actor, as_request)
                 existing = _create_direct(actor, other, other.pk in as_request)
+                _tell_requested(existing)
             else:
                 _reopen_direct(actor, existing)
             conversation = existing
@@ -190,6 +192,7 @@ def start_conversation(
                     for pk, person in people.items()
                 ]
             )
+            _tell_requested(conversation)
         if text:
             message = send_message(
                 actor=actor,
@@ -200,6 +203,15 @@ def start_conversation(
             )
             conversation.gate_result = getattr(message, "gate_result", None)  # type: ignore[attr-defined]
     return conversation
+
+
+def _tell_requested(conversation: Conversation) -> None:
+    """Tell the members a new conversation reaches as a message request."""
+    waiting = Participant.objects.filter(
+        conversation_id=conversation.pk, state=Participant.State.REQUESTED
+    ).select_related("added_by")
+    for waiting_place in waiting:
+        events.message_requested(conversation, waiting_place)
 
 
 def _started_with(actor: Any, client_uuid: uuid.UUID | None) -> Conversation | None:
@@ -332,7 +344,16 @@ def send_message(
             stream_of(conversation), {"type": "message.new", "message": message_payload(message)}
         )
         refresh_unread(queries.unread_listeners(conversation.pk))
+        events.message_sent(message)
+        # Sending counts as having read the conversation, its notifications included.
+        _read_notifications(actor, conversation)
     return message
+
+
+def _read_notifications(actor: Any, conversation: Conversation) -> None:
+    from carecircle.notifications.actions import mark_read_for
+
+    mark_read_for(actor=actor, conversation_id=conversation.pk)
 
 
 def _lock(conversation: Conversation) -> int:
@@ -442,6 +463,9 @@ def mark_read(*, actor: Any, conversation: Conversation, message_id: Any) -> int
         moved = Participant.objects.filter(pk=place.pk, last_read_message_id__lt=target).update(
             last_read_message_id=target
         )
+        if target >= newest:
+            # Read to the end: the bell's lines about this conversation are read too.
+            _read_notifications(actor, conversation)
         if moved:
             if queries.shares_read_receipts(actor):
                 broadcast(
@@ -499,6 +523,7 @@ def accept_request(*, actor: Any, conversation: Conversation) -> Participant:
         )
         place.save(update_fields=["state", "answered_at", "last_read_message_id"])
         refresh_unread([actor.pk])
+        _read_notifications(actor, conversation)
     return place
 
 
@@ -511,6 +536,7 @@ def decline_request(*, actor: Any, conversation: Conversation) -> Participant:
         place.save(update_fields=["state", "answered_at"])
         revoke_access(stream_of(conversation), [actor.pk])
         refresh_unread([actor.pk])
+        _read_notifications(actor, conversation)
     return place
 
 
@@ -603,6 +629,9 @@ def add_people(*, actor: Any, conversation: Conversation, members: list[Any]) ->
                         history_from_message_id=history_from,
                     )
                 )
+        for added_place in added:
+            if added_place.state == Participant.State.REQUESTED:
+                events.message_requested(conversation, added_place)
         refresh_unread(new)
     return added
 

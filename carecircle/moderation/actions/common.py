@@ -109,7 +109,10 @@ def log_action(
     notify: bool = False,
     audit: dict[str, Any] | None = None,
 ) -> ModerationAction:
-    """Write one row of the moderation log and its audit event; email the member if asked.
+    """Write one row of the moderation log and its audit event; tell the member if asked.
+
+    Telling is an email (the notice, with the reason) and a line in their notifications; the
+    author of anonymous writing gets only the line, through their alias, never by name.
 
     `audit` adds facts (ids and flags only) to the audit event, e.g. that rejected content was
     never published, which undoing the decision later needs."""
@@ -138,6 +141,10 @@ def log_action(
     )
     if notify and member is not None:
         transaction.on_commit(lambda: enqueue_notice(action.pk))
+    if notify:
+        from carecircle.notifications import events
+
+        events.moderation_decided(action)
     return action
 
 
@@ -285,6 +292,7 @@ def set_message_state(message: Any, state: str) -> None:
 
     if message.moderation_state == state:
         return
+    was_pending = message.moderation_state == ModerationState.PENDING
     message.moderation_state = state
     Message.objects.filter(pk=message.pk).update(moderation_state=state)
     payload = message_payload(message)
@@ -294,3 +302,8 @@ def set_message_state(message: Any, state: str) -> None:
         broadcast(payload["stream"], {"type": "message.deleted", "message": payload})
     else:
         broadcast(payload["stream"], {"type": "message.edited", "message": payload})
+    if was_pending and state == ModerationState.VISIBLE:
+        # A held message was never announced: the others hear of it once it is approved.
+        from carecircle.notifications import events
+
+        events.message_sent(message)
