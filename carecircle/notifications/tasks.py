@@ -19,3 +19,15 @@ def send_digests_task() -> int:
     from carecircle.notifications.digests import send_digests
 
     return send_digests()
+
+
+@task()
+def deliver_notifications_task(payload: dict) -> int:
+    """Create or collapse one chunk of notifications (queued by `actions.notify`).
+
+    `payload` holds the keyword arguments of `actions.deliver_notifications`, all plain data.
+    Returns how many members were notified.
+    """
+    from carecircle.notifications.actions import deliver_notifications
+
+    return len(deliver_notifications(**payload))
