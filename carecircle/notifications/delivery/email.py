@@ -20,7 +20,7 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core.mail import EmailMultiAlternatives, get_connection
+from django.core.mail import EmailMultiAlternatives
 from django.db import connection, transaction
 from django.template.loader import render_to_string
 from django.utils import timezone
@@ -250,7 +250,6 @@ def send_due_emails(*, now: datetime | None = None) -> int:
     ).update(email_due_at=None)
     sent = 0
     last_user_id = 0
-    mail = get_connection()
     while True:
         user_ids = list(
             _due(now)
@@ -274,7 +273,7 @@ def send_due_emails(*, now: datetime | None = None) -> int:
             by_member[notification.recipient_id].append(notification)
         for user_id in user_ids:
             result = _send_to_member(
-                members.get(user_id), rows.get(user_id), by_member[user_id], now, mail
+                members.get(user_id), rows.get(user_id), by_member[user_id], now
             )
             if result is None:
                 # The mail server is down: what is left stays due for the next run.
@@ -287,7 +286,6 @@ def _send_to_member(
     row: NotificationSettings | None,
     notifications: list[Notification],
     now: datetime,
-    mail: Any,
 ) -> int | None:
     """1 when an email went, 0 when none was due, None on a mail outage."""
     if not notifications:
@@ -316,7 +314,6 @@ def _send_to_member(
     claimed_ids = set(claimed)
     chosen = [n for n in keep if n.pk in claimed_ids]
     message = build_message(user, row, chosen)
-    message.connection = mail
     try:
         message.send()
     except (OSError, smtplib.SMTPException):
