@@ -7,6 +7,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.forms import BaseForm
 from django.http import HttpRequest
+from django.urls import reverse
 
 from carecircle.accounts.handles import suggest_handle
 
@@ -51,7 +52,26 @@ class AccountAdapter(DefaultAccountAdapter):
             from carecircle.privacy.actions import accept_current_documents
 
             accept_current_documents(actor=user)
+        from carecircle.engagement.actions import start_onboarding
+
+        # A new member is taken through the welcome steps the first times they sign in,
+        # until they finish or skip them.
+        start_onboarding(actor=user)
         return user
+
+    def get_login_redirect_url(self, request: HttpRequest) -> str:
+        from carecircle.engagement.queries import needs_onboarding
+
+        if needs_onboarding(request.user):
+            return reverse("onboarding")
+        return super().get_login_redirect_url(request)
+
+    def get_signup_redirect_url(self, request: HttpRequest) -> str:
+        from carecircle.engagement.queries import needs_onboarding
+
+        if needs_onboarding(request.user):
+            return reverse("onboarding")
+        return super().get_signup_redirect_url(request)
 
     def pre_login(self, request: HttpRequest, user: Any, **kwargs: Any) -> Any:
         # A member marked as in memory: nobody signs in to the account any more.

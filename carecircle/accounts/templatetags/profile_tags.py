@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import datetime, timedelta
 from typing import Any
 
 from django import template
+from django.conf import settings
 from django.template.loader import render_to_string
+from django.utils import timezone
 from django.utils.safestring import SafeString
+from django.utils.translation import ngettext
 
 from carecircle.accounts.models import User
 from carecircle.accounts.privacy import VisibleProfile, visible_profiles
@@ -54,6 +58,40 @@ def _page_profiles(
     return entry[1][person.pk]
 
 
+@register.filter
+def is_new_member(joined: datetime | None) -> bool:
+    """Whether a member who joined at `joined` is still within their first
+    CARECIRCLE_NEW_MEMBER_DAYS days (None: the viewer may not see when they joined)."""
+    if joined is None:
+        return False
+    return timezone.now() - joined < timedelta(days=settings.CARECIRCLE_NEW_MEMBER_DAYS)
+
+
+@register.simple_tag
+def new_member_hint() -> str:
+    """The words behind the "New member" tag: "joined in the last 3 weeks — say hello"."""
+    days = settings.CARECIRCLE_NEW_MEMBER_DAYS
+    if days % 7 == 0:
+        weeks = days // 7
+        return ngettext(
+            "joined in the last week — say hello",
+            "joined in the last %(count)d weeks — say hello",
+            weeks,
+        ) % {"count": weeks}
+    return ngettext(
+        "joined in the last day — say hello", "joined in the last %(count)d days — say hello", days
+    ) % {"count": days}
+
+
+def _shows_new_member(context: template.Context, profile: VisibleProfile) -> bool:
+    # Only for signed-in readers (who can say hello), and only when the member lets them see
+    # when they joined: the tag tells as much. The date was loaded with the author: no query.
+    viewer = _viewer(context)
+    if not getattr(viewer, "is_authenticated", False) or profile.is_self:
+        return False
+    return is_new_member(profile.joined)
+
+
 @register.inclusion_tag("accounts/avatar.html")
 def avatar(profile: VisibleProfile, size: int = 40) -> dict[str, Any]:
     """The member's picture if this viewer may see it, otherwise their generated initials."""
@@ -71,7 +109,12 @@ def post_byline(
     profile = _page_profiles(context, among, post.author)
     return render_to_string(
         "accounts/byline.html",
-        {"profile": profile, "element_id": element_id, "link_class": "post-author"},
+        {
+            "profile": profile,
+            "element_id": element_id,
+            "link_class": "post-author",
+            "is_new_member": _shows_new_member(context, profile),
+        },
     )
 
 
