@@ -26,6 +26,7 @@ and reply counts with links. Post text is never included.
 
 from __future__ import annotations
 
+import email.policy
 import logging
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -219,6 +220,19 @@ def build_digest(*, user: Any, frequency: str, now: datetime) -> DigestContent:
     )
 
 
+class DigestEmail(EmailMultiAlternatives):
+    """An email whose headers are never folded into RFC 2047 encoded words.
+
+    The SMTP backend renders with `email.policy.SMTP` (lines of 78), and Python encodes a header
+    it cannot fold at a space: a `List-Unsubscribe: <https://...long token...>` would reach the
+    mail client as `=?utf-8?q?=3Chttps...`, which no client reads as a link, so one-click
+    unsubscribe would silently not work. RFC 5322 allows lines up to 998 characters.
+    """
+
+    def message(self, *, policy: Any = email.policy.default) -> Any:
+        return super().message(policy=(policy or email.policy.default).clone(max_line_length=998))
+
+
 def _unsubscribe_url(user: Any) -> str:
     try:
         from carecircle.notifications.delivery.unsubscribe import make_url
@@ -250,7 +264,7 @@ def summary(content: DigestContent) -> str:
 
 def digest_message(
     *, user: Any, row: NotificationSettings, frequency: str, content: DigestContent
-) -> EmailMultiAlternatives:
+) -> DigestEmail:
     """The digest email: generic subject, text and HTML, one-click unsubscribe headers."""
     site_name = settings.SITE_NAME
     if frequency == DigestFrequency.WEEKLY:
@@ -275,7 +289,7 @@ def digest_message(
         "unsubscribe_url": unsubscribe_url,
         "LANGUAGE_CODE": get_language() or settings.LANGUAGE_CODE,
     }
-    message = EmailMultiAlternatives(
+    message = DigestEmail(
         subject=subject,
         body=render_to_string("notifications/email/digest.txt", context),
         to=[user.email],

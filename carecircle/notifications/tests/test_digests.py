@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import email.policy
 import smtplib
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
@@ -309,6 +310,19 @@ def test_choosing_due_members_takes_two_queries_however_many(
     ]
 
 
+@pytest.mark.usefixtures("activity")
+def test_each_digest_costs_a_fixed_number_of_queries(
+    diabetes: Community, django_assert_num_queries: Any
+) -> None:
+    for index in range(3):
+        opt_in(reader(diabetes, f"member{index}"))
+    # Zones and members (2), then per member: claim in a savepoint (3), popular topics and
+    # unanswered questions (2), the claim's count and last_digest_at (2).
+    with django_assert_num_queries(2 + 3 * 7):
+        assert send_digests(now=MONDAY_1400) == 3
+    assert len(mail.outbox) == 3
+
+
 # What
 
 
@@ -519,6 +533,10 @@ def test_email_carries_one_click_unsubscribe_and_a_settings_link(diabetes: Commu
     assert unsubscribe.startswith("https://care.example/")
     assert message.extra_headers["List-Unsubscribe"] == f"<{unsubscribe}>"
     assert message.extra_headers["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    # As the SMTP backend writes it: the long URL stays readable, not RFC 2047 encoded.
+    wire = message.message(policy=email.policy.SMTP).as_bytes().decode("ascii")
+    assert f"\r\nList-Unsubscribe: <{unsubscribe}>\r\n" in wire
+    assert "\r\nList-Unsubscribe-Post: List-Unsubscribe=One-Click\r\n" in wire
     assert message.to == [member.email]
     text = str(message.body)
     html = html_of(message)
