@@ -47,6 +47,7 @@ from carecircle.communities.models import Membership
 from carecircle.core.models import ModerationState
 from carecircle.discussions.models import Topic
 from carecircle.messaging.models import MemberBlock
+from carecircle.notifications.delivery.unsubscribe import make_url
 from carecircle.notifications.models import DigestFrequency, DigestRun, NotificationSettings
 from carecircle.notifications.preferences import member_zone
 
@@ -233,17 +234,6 @@ class DigestEmail(EmailMultiAlternatives):
         return super().message(policy=(policy or email.policy.default).clone(max_line_length=998))
 
 
-def _unsubscribe_url(user: Any) -> str:
-    try:
-        from carecircle.notifications.delivery.unsubscribe import make_url
-    except ImportError as error:  # pragma: no cover - only while the delivery code is missing
-        raise RuntimeError(
-            "Digests need carecircle.notifications.delivery.unsubscribe.make_url for their "
-            "one-click unsubscribe link; it is missing, so no digest was sent."
-        ) from error
-    return str(make_url(user, "digest"))
-
-
 def summary(content: DigestContent) -> str:
     """The counts-only sentence: no title, no community name."""
     popular = ngettext(
@@ -271,7 +261,7 @@ def digest_message(
         subject = _("Your weekly %(site)s digest") % {"site": site_name}
     else:
         subject = _("Your daily %(site)s digest") % {"site": site_name}
-    unsubscribe_url = _unsubscribe_url(user)
+    unsubscribe_url = make_url(user, "digest")
     includes_details = bool(row.email_includes_details)
     context = {
         "member": user,

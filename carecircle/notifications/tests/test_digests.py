@@ -29,6 +29,7 @@ from carecircle.notifications.digests import (
     send_digests,
 )
 from carecircle.notifications.models import DigestRun, NotificationSettings
+from carecircle.notifications.tasks import send_digests_task
 
 # Monday 7 December 2026 (ISO week 50).
 MONDAY_1400 = datetime(2026, 12, 7, 14, 0, tzinfo=UTC)  # Tokyo Mon 23:00, Los Angeles Mon 06:00
@@ -199,6 +200,20 @@ def test_weekly_digest_follows_monday_in_los_angeles(diabetes: Community) -> Non
     # Monday 17:00 in Los Angeles, Tuesday in UTC.
     assert send_digests(now=datetime(2026, 12, 8, 1, 0, tzinfo=UTC)) == 1
     assert periods(los_angeles) == ["weekly:2026-W50"]
+
+
+@pytest.mark.usefixtures("activity")
+def test_the_hourly_task_sends_what_is_due_now(
+    diabetes: Community, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    member = reader(diabetes, "member")
+    opt_in(member)
+    monkeypatch.setattr(timezone, "now", lambda: MONDAY_1400)
+
+    result = send_digests_task.enqueue()
+    assert result.return_value == 1
+    assert periods(member) == ["daily:2026-12-07"]
+    assert [message.to for message in mail.outbox] == [[member.email]]
 
 
 # Never twice
