@@ -150,6 +150,13 @@ def visible_badges(profile: VisibleProfile) -> list[EarnedBadge] | None:
     return badges_of(profile.member_id)
 
 
+def own_profile(user: Any) -> Any:
+    """The member's profile, or an unsaved default one: reading never creates a row."""
+    from carecircle.accounts.models import Profile
+
+    return Profile.objects.filter(user_id=user.pk).first() or Profile(user=user)
+
+
 def notification_settings_of(user: Any) -> Any:
     """The member's notification settings row, or None (every default)."""
     from carecircle.notifications.models import NotificationSettings

@@ -14,7 +14,6 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from carecircle.accounts.models import Visibility
 from carecircle.accounts.privacy import LEVEL_EXPLANATIONS, visibility_of
-from carecircle.accounts.queries import get_profile
 from carecircle.communities.queries import get_community
 from carecircle.core.errors import ConfirmationNeeded, DomainError
 from carecircle.core.interfaces import field_errors, page_errors
@@ -118,7 +117,7 @@ def onboarding_communities(request: HttpRequest) -> HttpResponse:
     searched = request.GET.get("conditions", "")
     if not searched and request.method == "GET" and "conditions" not in request.GET:
         # The member's own conditions (private by default) only prefill their own search box.
-        searched = ", ".join(get_profile(request.user).conditions or [])  # type: ignore[arg-type]
+        searched = ", ".join(queries.own_profile(request.user).conditions or [])
     terms = queries.split_terms(searched)
     suggested, others = queries.suggest_communities(request.user, terms)
     choices = [(c.slug, c.name) for c in [*suggested, *others]]
@@ -171,7 +170,7 @@ def onboarding_communities(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def onboarding_privacy(request: HttpRequest) -> HttpResponse:
     step = OnboardingStep.PRIVACY
-    profile = get_profile(request.user)  # type: ignore[arg-type]
+    profile = queries.own_profile(request.user)
     levels = visibility_of(profile)
     initial: dict[str, Any] = {"is_hidden": profile.is_hidden}
     initial.update({f"visibility_{name}": levels[name] for name in actions.PRIVACY_FIELDS})
@@ -242,7 +241,7 @@ def onboarding_notifications(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def onboarding_introduction(request: HttpRequest) -> HttpResponse:
     step = OnboardingStep.INTRODUCTION
-    profile = get_profile(request.user)  # type: ignore[arg-type]
+    profile = queries.own_profile(request.user)
     form = forms.IntroductionForm(initial={"bio": profile.bio})
     errors: dict[str, str] = {}
     confirmation: dict[str, Any] | None = None
