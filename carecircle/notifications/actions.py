@@ -23,10 +23,10 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from carecircle.core.errors import NotFoundError, PermissionDeniedError, ValidationFailed
+from carecircle.core.errors import ValidationFailed
 from carecircle.core.models import ModerationState
 from carecircle.core.realtime import send_now
-from carecircle.notifications import queries
+from carecircle.notifications import permissions, queries
 from carecircle.notifications.kinds import CHANNELS, KINDS, get_kind
 from carecircle.notifications.models import (
     DigestFrequency,
@@ -176,6 +176,19 @@ def _readers(community: Any, users: list[Any]) -> set[int]:
     return members | {user.pk for user in users if user.is_site_staff}
 
 
+def _participants(conversation_id: int, users: list[Any]) -> set[int]:
+    """Those of `users` still in the conversation (or asked to join it)."""
+    from carecircle.messaging.models import Participant
+
+    return set(
+        Participant.objects.filter(
+            conversation_id=conversation_id,
+            user_id__in=[user.pk for user in users],
+            state__in=(Participant.State.ACTIVE, Participant.State.REQUESTED),
+        ).values_list("user_id", flat=True)
+    )
+
+
 def _watch_levels(
     ids: list[int], *, community_id: int | None, topic_id: int | None
 ) -> tuple[dict[int, str], dict[int, str]]:
@@ -263,6 +276,8 @@ def deliver_notifications(
         )
         users = [user for user in users if user.pk not in silenced]
     readers = _readers(target.community, users)
+    if conversation_id is not None:
+        readers &= _participants(conversation_id, users)
     users = [user for user in users if user.pk in readers]
     if not users:
         return []
@@ -459,11 +474,6 @@ def refresh_unread(member_ids: Iterable[int]) -> None:
 # --- reading -------------------------------------------------------------------------------
 
 
-def _check_signed_in(actor: Any) -> None:
-    if not getattr(actor, "is_authenticated", False) or not actor.is_active:
-        raise PermissionDeniedError(_("Please sign in first."))
-
-
 def _read_fields(now: datetime) -> dict[str, Any]:
     # A line read in the bell is not emailed afterwards; one already emailed keeps its record.
     from django.db.models import Case, When
@@ -476,9 +486,7 @@ def _read_fields(now: datetime) -> dict[str, Any]:
 
 def mark_read(*, actor: Any, notification: Notification) -> Notification:
     """Mark one of the actor's own notifications read (and drop its pending email)."""
-    _check_signed_in(actor)
-    if notification.recipient_id != actor.pk:
-        raise PermissionDeniedError(_("This notification is not yours."))
+    permissions.check_can_mark_read(actor, notification)
     if notification.read_at is not None:
         return notification
     now = timezone.now()
@@ -494,7 +502,7 @@ def mark_read(*, actor: Any, notification: Notification) -> Notification:
 
 def mark_all_read(*, actor: Any) -> int:
     """Mark every unread notification of the actor read; returns how many changed."""
-    _check_signed_in(actor)
+    permissions.check_signed_in(actor)
     with transaction.atomic():
         changed = Notification.objects.filter(recipient_id=actor.pk, read_at__isnull=True).update(
             **_read_fields(timezone.now())
@@ -537,23 +545,14 @@ def mark_read_for(
 
 def set_watch_level(*, actor: Any, level: str, community: Any = None, topic: Any = None) -> Watch:
     """Set the actor's watch level for a community or a topic they may read."""
-    from carecircle.communities.permissions import can_read_community
-
-    _check_signed_in(actor)
+    permissions.check_signed_in(actor)
     if (community is None) == (topic is None):
         raise ValidationFailed(_("Choose a community or a topic to watch."), field="target")
     if level not in WatchLevel.values:
         raise ValidationFailed(
             _("Choose watching, normal or muted."), code="invalid_level", field="level"
         )
-    if topic is not None:
-        if topic.is_deleted or topic.moderation_state != ModerationState.VISIBLE:
-            raise NotFoundError(_("This topic is no longer available."))
-        place = topic.community
-    else:
-        place = community
-    if not can_read_community(actor, place):
-        raise PermissionDeniedError(_("You cannot follow this community."))
+    permissions.check_can_watch(actor, community=community, topic=topic)
     target = {"topic": topic} if topic is not None else {"community": community}
     for _attempt in range(2):
         try:
@@ -660,7 +659,7 @@ def update_notification_settings(
     found before anything is saved; the error names the first field and its `details` list
     all of them ({"field", "code", "message"}).
     """
-    _check_signed_in(actor)
+    permissions.check_signed_in(actor)
     problems: list[dict[str, str]] = []
     for name, value in (
         ("email_includes_details", email_includes_details),

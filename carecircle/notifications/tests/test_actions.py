@@ -687,3 +687,47 @@ def test_a_visitor_cannot_change_settings_or_watch(community):
             actor=AnonymousUser(), level=WatchLevel.WATCHING, community=community
         )
     assert (NotificationSettings.objects.count(), Watch.objects.count()) == (0, 0)
+
+
+def test_message_lines_go_only_to_members_still_in_the_conversation(
+    patient, caregiver, moderator, professional
+):
+    from carecircle.messaging.models import Conversation, Participant
+
+    conversation = Conversation.objects.create(kind="group", created_by=caregiver)
+    for person, state in (
+        (patient, Participant.State.ACTIVE),
+        (moderator, Participant.State.LEFT),
+        (professional, Participant.State.REQUESTED),
+    ):
+        Participant.objects.create(conversation=conversation, user=person, state=state)
+    deliver(
+        [patient, moderator, professional],
+        kind="message",
+        actor=caregiver,
+        conversation=conversation,
+        group_key=f"conversation:{conversation.pk}",
+    )
+    assert sorted(
+        Notification.objects.values_list("recipient_id", "conversation_id", "community_id")
+    ) == sorted([(patient.pk, conversation.pk, None), (professional.pk, conversation.pk, None)])
+
+
+def test_permission_functions_for_templates(
+    community, topic, private_community, private_topic, patient, caregiver
+):
+    from django.contrib.auth.models import AnonymousUser
+
+    from carecircle.notifications import permissions
+
+    assert permissions.can_watch(patient, community=private_community) is True
+    assert permissions.can_watch(patient, topic=private_topic) is True
+    assert permissions.can_watch(caregiver, community=private_community) is False
+    assert permissions.can_watch(caregiver, topic=private_topic) is False
+    assert permissions.can_watch(caregiver, topic=topic) is True
+    assert permissions.can_watch(AnonymousUser(), community=community) is False
+    assert permissions.can_watch(patient) is False
+    line = make_notification(patient, topic=topic)
+    assert permissions.can_mark_read(patient, line) is True
+    assert permissions.can_mark_read(caregiver, line) is False
+    assert permissions.can_mark_read(AnonymousUser(), line) is False
