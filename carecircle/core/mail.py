@@ -6,6 +6,7 @@ file and click or copy the verification link as it is.
 
 from __future__ import annotations
 
+import email.policy
 import sys
 import threading
 from collections.abc import Sequence
@@ -64,3 +65,16 @@ class ConsoleAndFileEmailBackend(BaseEmailBackend):
                 sys.stdout.flush()
             sent += 1
         return sent
+
+
+class UnfoldedHeadersEmail(EmailMultiAlternatives):
+    """An email whose headers are never folded into RFC 2047 encoded words.
+
+    The SMTP backend renders with `email.policy.SMTP` (lines of 78), and Python encodes a header
+    it cannot fold at a space: a `List-Unsubscribe: <https://...long token...>` would reach the
+    mail client as `=?utf-8?q?=3Chttps...`, which no client reads as a link, so one-click
+    unsubscribe would silently not work. RFC 5322 allows lines up to 998 characters.
+    """
+
+    def message(self, *, policy: Any = email.policy.default) -> Any:
+        return super().message(policy=(policy or email.policy.default).clone(max_line_length=998))

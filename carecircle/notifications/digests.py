@@ -26,7 +26,6 @@ and reply counts with links. Post text is never included.
 
 from __future__ import annotations
 
-import email.policy
 import logging
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -34,7 +33,6 @@ from types import SimpleNamespace
 from typing import Any
 
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.template.loader import render_to_string
@@ -44,6 +42,7 @@ from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
 
 from carecircle.communities.models import Membership
+from carecircle.core.mail import UnfoldedHeadersEmail
 from carecircle.core.models import ModerationState
 from carecircle.discussions.models import Topic
 from carecircle.messaging.models import MemberBlock
@@ -221,19 +220,6 @@ def build_digest(*, user: Any, frequency: str, now: datetime) -> DigestContent:
     )
 
 
-class DigestEmail(EmailMultiAlternatives):
-    """An email whose headers are never folded into RFC 2047 encoded words.
-
-    The SMTP backend renders with `email.policy.SMTP` (lines of 78), and Python encodes a header
-    it cannot fold at a space: a `List-Unsubscribe: <https://...long token...>` would reach the
-    mail client as `=?utf-8?q?=3Chttps...`, which no client reads as a link, so one-click
-    unsubscribe would silently not work. RFC 5322 allows lines up to 998 characters.
-    """
-
-    def message(self, *, policy: Any = email.policy.default) -> Any:
-        return super().message(policy=(policy or email.policy.default).clone(max_line_length=998))
-
-
 def summary(content: DigestContent) -> str:
     """The counts-only sentence: no title, no community name."""
     popular = ngettext(
@@ -254,7 +240,7 @@ def summary(content: DigestContent) -> str:
 
 def digest_message(
     *, user: Any, row: NotificationSettings, frequency: str, content: DigestContent
-) -> DigestEmail:
+) -> UnfoldedHeadersEmail:
     """The digest email: generic subject, text and HTML, one-click unsubscribe headers."""
     site_name = settings.SITE_NAME
     if frequency == DigestFrequency.WEEKLY:
@@ -279,7 +265,7 @@ def digest_message(
         "unsubscribe_url": unsubscribe_url,
         "LANGUAGE_CODE": get_language() or settings.LANGUAGE_CODE,
     }
-    message = DigestEmail(
+    message = UnfoldedHeadersEmail(
         subject=subject,
         body=render_to_string("notifications/email/digest.txt", context),
         to=[user.email],

@@ -28,6 +28,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from carecircle.communities.permissions import can_read_community
+from carecircle.core.mail import UnfoldedHeadersEmail
 from carecircle.notifications import preferences
 from carecircle.notifications.delivery import unsubscribe
 from carecircle.notifications.kinds import get_kind
@@ -181,7 +182,7 @@ def build_message(
         total,
     ) % {"count": total, "site": settings.SITE_NAME}
     context["subject"] = subject
-    message = EmailMultiAlternatives(
+    message = UnfoldedHeadersEmail(
         subject=subject,
         body=render_to_string("notifications/email/notification.txt", context),
         to=[user.email],

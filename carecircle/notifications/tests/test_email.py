@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import email.policy as email_policy
 import smtplib
 from datetime import UTC, datetime, time, timedelta
 
@@ -372,6 +373,20 @@ def test_unsubscribe_header_link_pauses_the_emails(patient):
     notify(patient, "mention")
     assert send_due_emails(now=NOW + timedelta(minutes=1)) == 0
     assert len(mail.outbox) == 1
+
+
+def test_unsubscribe_header_stays_a_readable_link_on_the_wire(patient):
+    notify(patient, "reply")
+    send_due_emails(now=NOW)
+    message = mail.outbox[0]
+    url = message.extra_headers["List-Unsubscribe"][1:-1]
+    assert len(url) > 78  # long enough that default folding would encode it
+
+    # As the SMTP backend writes it: one line a mail client reads as a link, not RFC 2047.
+    wire = message.message(policy=email_policy.SMTP).as_bytes().decode("ascii")
+
+    assert f"\r\nList-Unsubscribe: <{url}>\r\n" in wire
+    assert "\r\nList-Unsubscribe-Post: List-Unsubscribe=One-Click\r\n" in wire
 
 
 def test_the_scheduled_task_sends(patient):
