@@ -25,7 +25,7 @@ from django.utils.translation import gettext as _
 
 from carecircle.core.errors import ValidationFailed
 from carecircle.core.models import ModerationState
-from carecircle.core.realtime import send_now
+from carecircle.core.realtime import send_now_many
 from carecircle.notifications import permissions, queries
 from carecircle.notifications.kinds import CHANNELS, KINDS, get_kind
 from carecircle.notifications.models import (
@@ -89,6 +89,78 @@ def notify(
         {**base, "recipient_ids": ids[start : start + size]} for start in range(0, len(ids), size)
     ]
     transaction.on_commit(lambda: enqueue_delivery(payloads))
+
+
+def notify_watchers(
+    *,
+    kind: str,
+    url: str,
+    community_id: int,
+    topic_id: int | None = None,
+    exclude_ids: Iterable[int] = (),
+    actor: Any = None,
+    actor_label: str = "",
+    post_id: int | None = None,
+    group_key: str = "",
+    data: dict | None = None,
+) -> None:
+    """Like `notify`, for everyone watching a community (or one of its topics).
+
+    The watchers are looked up in a background task, not here: the request that starts a
+    topic in a community with 50,000 watchers queues one task and returns. `exclude_ids` are
+    members this event already reaches under another kind (a mention outranks a watch).
+    """
+    if get_kind(kind) is None:
+        raise ValueError(f"Unknown notification kind {kind!r}")
+    actor_id = int(actor.pk) if getattr(actor, "pk", None) is not None else None
+    payload = {
+        "kind": kind,
+        "url": url,
+        "actor_id": actor_id,
+        "actor_label": actor_label[:120],
+        "community_id": community_id,
+        "topic_id": topic_id,
+        "post_id": post_id,
+        "conversation_id": None,
+        "group_key": group_key[:120],
+        "data": dict(data or {}),
+        "exclude_ids": sorted({int(pk) for pk in exclude_ids if pk is not None}),
+    }
+    transaction.on_commit(lambda: _enqueue_fan_out(payload))
+
+
+def _enqueue_fan_out(payload: dict[str, Any]) -> None:
+    from carecircle.notifications.tasks import fan_out_watchers_task
+
+    try:
+        fan_out_watchers_task.enqueue(payload)
+    except Exception:  # noqa: BLE001 - the producer's write is saved; delivery is best effort
+        logger.exception("Could not queue the watchers of community %s", payload["community_id"])
+
+
+def fan_out_watchers(payload: dict[str, Any]) -> int:
+    """The background half of `notify_watchers`: resolve the watchers, queue their chunks."""
+    payload = dict(payload)
+    excluded = set(payload.pop("exclude_ids", ()))
+    if payload["actor_id"] is not None:
+        excluded.add(payload["actor_id"])
+    where = Q(community_id=payload["community_id"], topic__isnull=True)
+    if payload["topic_id"] is not None:
+        where |= Q(topic_id=payload["topic_id"])
+    ids = sorted(
+        set(
+            Watch.objects.filter(where, level=WatchLevel.WATCHING).values_list("user_id", flat=True)
+        )
+        - excluded
+    )
+    size = max(1, int(settings.CARECIRCLE_NOTIFICATION_FANOUT_CHUNK))
+    enqueue_delivery(
+        [
+            {**payload, "recipient_ids": ids[start : start + size]}
+            for start in range(0, len(ids), size)
+        ]
+    )
+    return len(ids)
 
 
 def enqueue_delivery(payloads: list[dict[str, Any]]) -> None:
@@ -460,8 +532,12 @@ def publish_unread(member_ids: Iterable[int]) -> None:
     queries.forget_unread(ids)
     counts = queries.count_unread_many(ids)
     queries.store_unread(counts)
-    for member_id, count in counts.items():
-        send_now(f"user:{member_id}", {"type": "notifications", "unread": count})
+    send_now_many(
+        [
+            (f"user:{member_id}", {"type": "notifications", "unread": count})
+            for member_id, count in counts.items()
+        ]
+    )
 
 
 def refresh_unread(member_ids: Iterable[int]) -> None:

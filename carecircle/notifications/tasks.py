@@ -31,3 +31,12 @@ def deliver_notifications_task(payload: dict) -> int:
     from carecircle.notifications.actions import deliver_notifications
 
     return len(deliver_notifications(**payload))
+
+
+@task()
+def fan_out_watchers_task(payload: dict) -> int:
+    """Look up a community's (or topic's) watchers and queue their delivery in chunks
+    (queued by `actions.notify_watchers`). Returns how many members were queued."""
+    from carecircle.notifications.actions import fan_out_watchers
+
+    return fan_out_watchers(payload)

@@ -1,0 +1,94 @@
+"""Watchers are looked up in the background: the request that starts a topic queues one task."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from carecircle.core.factories import UserFactory, make_member
+from carecircle.notifications import actions
+from carecircle.notifications.models import Notification, WatchLevel
+from carecircle.notifications.tests.factories import set_watch
+
+pytestmark = pytest.mark.django_db
+
+
+def _watchers(community, count: int) -> list:
+    members = []
+    for _ in range(count):
+        member = UserFactory()
+        make_member(community, member)
+        set_watch(member, WatchLevel.WATCHING, community=community)
+        members.append(member)
+    return members
+
+
+def test_notify_watchers_costs_the_request_no_query(
+    community, topic, patient, django_capture_on_commit_callbacks
+):
+    _watchers(community, 5)
+    with (
+        CaptureQueriesContext(connection) as during,
+        django_capture_on_commit_callbacks() as callbacks,
+    ):
+        actions.notify_watchers(
+            kind="watched_topic", url="/t/1/", community_id=community.pk, actor=patient
+        )
+    assert len(during.captured_queries) == 0
+    assert len(callbacks) == 1
+    assert Notification.objects.count() == 0
+
+
+def test_watchers_get_one_line_each_in_chunks_minus_excluded_and_actor(
+    settings, community, topic, patient, caregiver, django_capture_on_commit_callbacks
+):
+    settings.CARECIRCLE_NOTIFICATION_FANOUT_CHUNK = 2
+    watchers = _watchers(community, 5)
+    set_watch(patient, WatchLevel.WATCHING, community=community)  # the actor watches too
+    set_watch(caregiver, WatchLevel.NORMAL, community=community)
+    mentioned = watchers[0]
+
+    with django_capture_on_commit_callbacks(execute=True):
+        actions.notify_watchers(
+            kind="watched_topic",
+            url=topic.get_absolute_url(),
+            community_id=community.pk,
+            topic_id=None,
+            exclude_ids=[mentioned.pk],
+            actor=patient,
+            post_id=None,
+        )
+
+    assert sorted(Notification.objects.values_list("recipient_id", flat=True)) == sorted(
+        member.pk for member in watchers[1:]
+    )
+    assert set(Notification.objects.values_list("kind", "actor_id").distinct()) == {
+        ("watched_topic", patient.pk)
+    }
+
+
+def test_topic_watchers_are_found_beside_community_watchers(
+    community, topic, patient, caregiver, moderator, django_capture_on_commit_callbacks
+):
+    set_watch(caregiver, WatchLevel.WATCHING, topic=topic)
+    set_watch(moderator, WatchLevel.WATCHING, community=community)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        actions.notify_watchers(
+            kind="watched_reply",
+            url=topic.get_absolute_url(),
+            community_id=community.pk,
+            topic_id=topic.pk,
+            actor=patient,
+            group_key=f"topic:{topic.pk}:posts",
+        )
+
+    assert sorted(Notification.objects.values_list("recipient_id", flat=True)) == sorted(
+        [caregiver.pk, moderator.pk]
+    )
+
+
+def test_unknown_kind_is_a_programming_error(community):
+    with pytest.raises(ValueError):
+        actions.notify_watchers(kind="nonsense", url="/", community_id=community.pk)
