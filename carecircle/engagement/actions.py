@@ -277,21 +277,23 @@ def send_welcome(membership: Membership) -> bool:
     """Tell a member who just joined where to read the community's welcome (in-app).
 
     Call inside the join's transaction: the notification is delivered after it commits.
-    Returns False when the managers turned the welcome off.
+    Returns False when the managers turned the welcome off. Once per membership object, so
+    the join action and onboarding may both call it for the same join.
     """
     from carecircle.notifications.actions import notify
 
+    if getattr(membership, "_welcome_sent", False):
+        return False
     community = membership.community
-    enabled = not CommunityWelcome.objects.filter(community=community, is_enabled=False).exists()
-    if not enabled:
+    if CommunityWelcome.objects.filter(community=community, is_enabled=False).exists():
         return False
     notify(
         recipient_ids=[membership.user_id],
         kind="welcome",
         url=reverse("community_welcome", kwargs={"slug": community.slug}),
         community_id=community.pk,
-        actor_label=community.name,
     )
+    membership._welcome_sent = True  # type: ignore[attr-defined]
     return True
 
 
@@ -304,7 +306,7 @@ def award_earned_badges(*, member_id: int) -> list[str]:
     System action (no actor): run by `check_badges_task`. Returns the newly awarded keys.
     """
     from carecircle.accounts.models import User
-    from carecircle.engagement.badges import earned_badges
+    from carecircle.engagement.badges import BADGES, earned_badges
     from carecircle.notifications.actions import notify
 
     member = User.objects.filter(pk=member_id, is_active=True).only("pk", "handle").first()
@@ -320,7 +322,7 @@ def award_earned_badges(*, member_id: int) -> list[str]:
                     recipient_ids=[member_id],
                     kind="badge",
                     url=reverse("member_profile", kwargs={"handle": member.handle}) + "#badges",
-                    data={"badge": key},
+                    data={"badge": key, "badge_name": str(BADGES[key].name)},
                 )
         except IntegrityError:
             # Another worker awarded it a moment ago (and told the member).

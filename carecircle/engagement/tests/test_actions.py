@@ -332,6 +332,16 @@ def test_send_welcome_notifies_in_app_unless_turned_off(
     assert Notification.objects.count() == 0
 
 
+def test_send_welcome_once_per_join_even_when_called_twice(
+    community, outsider, django_capture_on_commit_callbacks
+):
+    membership = make_member(community, outsider)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert actions.send_welcome(membership) is True
+        assert actions.send_welcome(membership) is False
+    assert Notification.objects.filter(recipient=outsider, kind="welcome").count() == 1
+
+
 def test_welcome_message_model_defaults(community):
     welcome = CommunityWelcome.objects.create(community=community)
     assert (welcome.body, welcome.is_enabled) == ("", True)

@@ -133,8 +133,8 @@ def test_badges_are_awarded_and_notified_exactly_once(
     ]
     notes = Notification.objects.filter(recipient=patient, kind="badge").order_by("pk")
     assert [(n.url, n.data) for n in notes] == [
-        ("/members/patient/#badges", {"badge": "first_post"}),
-        ("/members/patient/#badges", {"badge": "first_topic"}),
+        ("/members/patient/#badges", {"badge": "first_post", "badge_name": "First post"}),
+        ("/members/patient/#badges", {"badge": "first_topic", "badge_name": "First topic"}),
     ]
 
 
