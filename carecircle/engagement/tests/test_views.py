@@ -256,7 +256,8 @@ def test_introduction_saves_the_bio_and_completes(newcomer, newcomer_client):
     assert response["Location"] == "/welcome/done/"
     assert Profile.objects.get(user=newcomer).bio == "Caring for my dad."
     assert OnboardingState.objects.get(user=newcomer).completed_at is not None
-    assert newcomer_client.get("/welcome/done/").status_code == 200
+    done = newcomer_client.get("/welcome/done/")
+    assert "Welcome to CareCircle. Here are some good places to start:" in html(done)
 
 
 def test_an_over_long_introduction_keeps_the_text(newcomer, newcomer_client):
