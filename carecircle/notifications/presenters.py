@@ -168,8 +168,14 @@ def _welcome(n: Notification) -> str:
 
 
 def _badge(n: Notification) -> str:
+    from carecircle.engagement.badges import get_badge
+
     data = n.data if isinstance(n.data, dict) else {}
-    name = data.get("badge_name") or data.get("name")
+    key = data.get("badge")
+    badge = get_badge(key) if isinstance(key, str) else None
+    # The registry's name is in the reader's language; the stored one is the fallback for a
+    # badge no longer registered.
+    name = str(badge.name) if badge is not None else data.get("badge_name")
     if isinstance(name, str) and name:
         return gettext("You earned a badge: %(badge)s") % {"badge": name}
     return gettext("You earned a badge")

@@ -101,9 +101,15 @@ def test_without_a_topic(patient, caregiver):
 
 
 def test_badge_names_the_badge_when_given(patient):
-    named = make_notification(patient, kind="badge", data={"badge_name": "First reply"})
-    assert describe(named) == "You earned a badge: First reply"
+    named = make_notification(patient, kind="badge", data={"badge": "first_topic"})
+    assert describe(named) == "You earned a badge: First topic"
     assert describe(make_notification(patient, kind="badge")) == "You earned a badge"
+    retired = make_notification(patient, kind="badge", data={"badge": "retired"})
+    assert describe(retired) == "You earned a badge"
+    stored = make_notification(
+        patient, kind="badge", data={"badge": "retired", "badge_name": "Old friend"}
+    )
+    assert describe(stored) == "You earned a badge: Old friend"
 
 
 def test_kind_without_a_sentence_uses_its_generic_text(patient):
