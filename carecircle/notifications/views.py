@@ -114,20 +114,10 @@ def notification_read_all(request: HttpRequest) -> HttpResponse:
 
 
 def _push_context(request: HttpRequest) -> dict[str, Any]:
-    """What DELIVERY's devices partial needs; empty (and the partial skipped) until it exists."""
-    from django.template import TemplateDoesNotExist
-    from django.template.loader import get_template
+    """What the devices section (DELIVERY's partial) needs."""
+    from carecircle.notifications.delivery import vapid
 
-    try:
-        get_template("notifications/_push_devices.html")
-    except TemplateDoesNotExist:
-        return {"has_push_devices": False}
-    try:
-        from carecircle.notifications.delivery import vapid
-    except ImportError:
-        return {"has_push_devices": False}
     return {
-        "has_push_devices": True,
         "push_subscriptions": list(
             PushSubscription.objects.filter(user_id=request.user.pk or 0).order_by("-created_at")
         ),

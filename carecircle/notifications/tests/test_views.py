@@ -494,3 +494,16 @@ def test_cannot_watch_what_one_cannot_read(outsider, private_community, private_
         == 404
     )
     assert not Watch.objects.exists()
+
+
+def test_settings_page_lists_only_own_push_devices(patient, caregiver, patient_client):
+    from carecircle.notifications.delivery import vapid
+    from carecircle.notifications.tests.factories import make_push_subscription
+
+    make_push_subscription(patient, label="Pat's phone")
+    make_push_subscription(caregiver, label="Cam's laptop")
+    html = patient_client.get("/notifications/settings/").content.decode()
+    assert '<h2 id="push-devices-heading">Notifications on your devices</h2>' in html
+    assert f'data-vapid-public-key="{vapid.public_key()}"' in html
+    assert "Pat&#x27;s phone" in html
+    assert "Cam&#x27;s laptop" not in html
