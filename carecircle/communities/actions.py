@@ -193,6 +193,10 @@ def join_community(*, actor: Any, community: Community, accept_guidelines: bool)
                 target=community,
                 guidelines_version=community.guidelines_version,
             )
+            # The community's welcome message, in the bell after commit.
+            from carecircle.engagement.actions import send_welcome
+
+            send_welcome(membership)
     except IntegrityError as error:
         raise ConflictError(
             _("You are already a member of this community."), code="already_member"

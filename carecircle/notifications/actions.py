@@ -600,19 +600,22 @@ def mark_read_for(
         topic_id is None and conversation_id is None
     ):
         return 0
+    # Every page view lands here: with nothing unread (the bell's cached count, which the
+    # header needs anyway) there is nothing to mark, and no write.
+    if queries.unread_count(actor) == 0:
+        return 0
     condition = Q()
     if topic_id is not None:
         condition |= Q(topic_id=topic_id)
     if conversation_id is not None:
         condition |= Q(conversation_id=conversation_id)
-    with transaction.atomic():
-        changed = (
-            Notification.objects.filter(recipient_id=actor.pk, read_at__isnull=True)
-            .filter(condition)
-            .update(**_read_fields(timezone.now()))
-        )
-        if changed:
-            refresh_unread([actor.pk])
+    changed = (
+        Notification.objects.filter(recipient_id=actor.pk, read_at__isnull=True)
+        .filter(condition)
+        .update(**_read_fields(timezone.now()))
+    )
+    if changed:
+        refresh_unread([actor.pk])
     return changed
 
 

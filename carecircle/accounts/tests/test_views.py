@@ -129,8 +129,9 @@ def test_signing_in_after_verification(mail_dir):
 
     response = client.post("/accounts/login/", {"login": "ZOE@example.org", "password": PASSWORD})
 
+    # A new member's first sign-in starts the welcome steps (onboarding).
     assert response.status_code == 302
-    assert response["Location"] == "/"
+    assert response["Location"] == "/welcome/"
     assert signed_in_user_id(client) == str(User.objects.get().pk)
 
 
