@@ -20,7 +20,7 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core.mail import EmailMultiAlternatives
+from django.core.mail import EmailMultiAlternatives, mailers
 from django.db import connection, transaction
 from django.template.loader import render_to_string
 from django.utils import timezone
@@ -242,7 +242,8 @@ def send_due_emails(*, now: datetime | None = None) -> int:
 
     Read lines are dropped, lines whose kind's email channel the member has since switched off
     (or paused) too; a member in quiet hours gets theirs when the quiet hours end. A mail
-    outage un-claims what it could not send, so the next run retries.
+    outage un-claims what it could not send, so the next run retries. Members are taken in
+    batches: one claim and one mail-server connection per batch.
     """
     now = now or timezone.now()
     # Read in the bell before the wait was over: no email, ever, for these.
@@ -272,28 +273,37 @@ def send_due_emails(*, now: datetime | None = None) -> int:
             .order_by("recipient_id", "-updated_at", "-id")
         ):
             by_member[notification.recipient_id].append(notification)
-        for user_id in user_ids:
-            result = _send_to_member(
-                members.get(user_id), rows.get(user_id), by_member[user_id], now
-            )
-            if result is None:
-                # The mail server is down: what is left stays due for the next run.
-                return sent
-            sent += result
+        ready = {
+            user_id: kept
+            for user_id in user_ids
+            if (kept := _sendable(members.get(user_id), rows.get(user_id), by_member[user_id], now))
+        }
+        claimed = _claim_batch(ready, now)
+        if claimed is None:
+            # Another worker claimed some of this batch in between: go member by member.
+            claimed = {}
+            for user_id, kept in ready.items():
+                ids = _claim(user_id, [n.pk for n in kept], now)
+                if ids:
+                    claimed[user_id] = ids
+        result = _send_batch(members, rows, ready, claimed)
+        if result is None:
+            return sent  # the mail server is down: what is left stays due for the next run
+        sent += result
 
 
-def _send_to_member(
+def _sendable(
     user: Any,
     row: NotificationSettings | None,
     notifications: list[Notification],
     now: datetime,
-) -> int | None:
-    """1 when an email went, 0 when none was due, None on a mail outage."""
+) -> list[Notification]:
+    """The lines that may go to this member now; drops or postpones the others."""
     if not notifications:
-        return 0
+        return []
     if user is None or not user.is_active or user.memorialised_at is not None or not user.email:
         _stop_emails([n.pk for n in notifications])
-        return 0
+        return []
     keep = [
         n
         for n in notifications
@@ -302,23 +312,72 @@ def _send_to_member(
     kept_ids = {n.pk for n in keep}
     _stop_emails([n.pk for n in notifications if n.pk not in kept_ids])
     if not keep:
-        return 0
+        return []
     quiet_end = preferences.quiet_hours_end(row, user, now)
     if quiet_end is not None:
         Notification.objects.filter(pk__in=[n.pk for n in keep], emailed_at__isnull=True).update(
             email_due_at=quiet_end
         )
-        return 0
-    claimed = _claim(user.pk, [n.pk for n in keep], now)
+        return []
+    return keep
+
+
+def _claim_batch(
+    ready: dict[int, list[Notification]], now: datetime
+) -> dict[int, list[int]] | None:
+    """Claim every ready line of the batch in one statement; None when another worker got any
+    of them in between (then `_claim` goes member by member)."""
+    ids = sorted(n.pk for kept in ready.values() for n in kept)
+    if not ids:
+        return {}
+    with transaction.atomic():
+        candidates = Notification.objects.filter(pk__in=ids, emailed_at__isnull=True)
+        if connection.vendor == "postgresql":
+            candidates = candidates.select_for_update(skip_locked=True)
+        if len(list(candidates.values_list("pk", flat=True))) != len(ids):
+            transaction.set_rollback(True)
+            return None
+        updated = Notification.objects.filter(pk__in=ids, emailed_at__isnull=True).update(
+            emailed_at=now
+        )
+        if updated != len(ids):
+            transaction.set_rollback(True)
+            return None
+    return {user_id: [n.pk for n in kept] for user_id, kept in ready.items()}
+
+
+def _send_batch(
+    members: dict[int, Any],
+    rows: dict[int, NotificationSettings],
+    ready: dict[int, list[Notification]],
+    claimed: dict[int, list[int]],
+) -> int | None:
+    """Send the claimed emails over one connection; None (after un-claiming what did not go)
+    when the mail server failed."""
     if not claimed:
         return 0
-    claimed_ids = set(claimed)
-    chosen = [n for n in keep if n.pk in claimed_ids]
-    message = build_message(user, row, chosen)
+    mail_connection = mailers.default
+    sent = 0
+    pending = list(claimed.items())
     try:
-        message.send()
+        mail_connection.open()
+        for user_id, ids in pending:
+            chosen_ids = set(ids)
+            chosen = [n for n in ready[user_id] if n.pk in chosen_ids]
+            message = build_message(members[user_id], rows.get(user_id), chosen)
+            mail_connection.send_messages([message])
+            sent += 1
     except (OSError, smtplib.SMTPException):
-        logger.exception("Could not send the notification email to member %s", user.pk)
-        _unclaim(claimed)
+        logger.exception("Could not send notification emails (after %d in this batch)", sent)
+        _unclaim([pk for _user, left in pending[sent:] for pk in left])
         return None
-    return 1
+    except Exception:
+        # Whatever went wrong, what was not sent must stay due, never silently "emailed".
+        _unclaim([pk for _user, left in pending[sent:] for pk in left])
+        raise
+    finally:
+        try:
+            mail_connection.close()
+        except (OSError, smtplib.SMTPException):
+            logger.warning("Closing the mail connection failed", exc_info=True)
+    return sent

@@ -332,29 +332,52 @@ def test_mail_outage_unclaims_for_the_next_run(monkeypatch, patient, caregiver, 
 
 
 def test_claim_loses_to_a_worker_that_claimed_in_between(monkeypatch, patient):
-    """Between this worker's SELECT and its UPDATE, another worker claims one of the lines."""
+    """Between this worker's reading and its claim, another worker claims one of the lines:
+    the batch claim stands back, and this worker sends only what nobody else took."""
     first = notify(patient, "reply")
     second = notify(patient, "mention")
     real_sorted = sorted
 
-    def select_then_lose_the_race(values, *args, **kwargs):
+    def read_then_lose_the_race(values, *args, **kwargs):
         result = real_sorted(values, *args, **kwargs)
         Notification.objects.filter(pk=first.pk).update(emailed_at=NOW - timedelta(seconds=1))
         return result
 
-    monkeypatch.setattr(email, "sorted", select_then_lose_the_race, raising=False)
+    monkeypatch.setattr(email, "sorted", read_then_lose_the_race, raising=False)
 
-    assert send_due_emails(now=NOW) == 0
+    assert send_due_emails(now=NOW) == 1
 
-    assert mail.outbox == []
+    [message] = mail.outbox
+    assert "Someone mentioned you" in message.body
+    assert "You have a new reply" not in message.body
+    first.refresh_from_db()
     second.refresh_from_db()
-    # Not half-sent: the line the other worker did not take waits for the next run.
-    assert (second.email_due_at, second.emailed_at) == (DUE, None)
-    # (The other worker's claim shares this test's one connection, so it was rolled back with
-    # ours; on a real second connection it stays and its worker sends that line.)
+    # The other worker's claim is untouched (it sends that line); ours is recorded once.
+    assert first.emailed_at == NOW - timedelta(seconds=1)
+    assert second.emailed_at == NOW
     monkeypatch.undo()
-    assert send_due_emails(now=NOW + timedelta(minutes=1)) == 1
-    assert "Someone mentioned you" in mail.outbox[0].body
+    assert send_due_emails(now=NOW + timedelta(minutes=1)) == 0
+    assert len(mail.outbox) == 1
+
+
+def test_a_batch_shares_one_mail_connection(monkeypatch, patient, caregiver, outsider):
+    opened = []
+    from django.core.mail.backends.locmem import EmailBackend
+
+    real_open = EmailBackend.open
+
+    def counting_open(self):
+        opened.append(self)
+        return real_open(self)
+
+    monkeypatch.setattr(EmailBackend, "open", counting_open)
+    for member in (patient, caregiver, outsider):
+        notify(member, "reply")
+
+    assert send_due_emails(now=NOW) == 3
+
+    assert len(mail.outbox) == 3
+    assert len(opened) == 1
 
 
 def test_unsubscribe_header_link_pauses_the_emails(patient):
