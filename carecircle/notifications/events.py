@@ -124,24 +124,6 @@ def _quoted_owner_ids(post: Any) -> set[int]:
     return owners
 
 
-# --- watchers --------------------------------------------------------------------------------
-
-
-def _watcher_ids(*, community_id: int, topic_id: int | None = None) -> set[int]:
-    """Members watching the community (and the topic, when given); `notify` applies the
-    effective level, where a topic's own watch overrides its community's."""
-    from django.db.models import Q
-
-    from carecircle.notifications.models import Watch, WatchLevel
-
-    where = Q(community_id=community_id, topic__isnull=True)
-    if topic_id is not None:
-        where |= Q(topic_id=topic_id)
-    return set(
-        Watch.objects.filter(where, level=WatchLevel.WATCHING).values_list("user_id", flat=True)
-    )
-
-
 # --- discussions -----------------------------------------------------------------------------
 
 
@@ -154,33 +136,49 @@ def _mentioned_ids(post: Any) -> set[int]:
 def _send_by_priority(
     groups: list[tuple[str, set[int], str]],
     *,
+    watchers: tuple[str, str],
     writer_id: int | None,
     post: Any,
     topic: Any,
     url: str,
 ) -> None:
-    """Notify each member once, under the first group (kind, ids, group_key) that holds them."""
+    """Notify each member once, under the first group (kind, ids, group_key) that holds them;
+    then the watchers (kind, group_key) not reached already, looked up in the background (a
+    community may have tens of thousands)."""
+    from carecircle.notifications.actions import notify_watchers
+
     actor, actor_label = _voice(post)
     excluded = _silenced_by(writer_id)
     if writer_id:
         excluded.add(writer_id)
+    where = {"community_id": topic.community_id, "topic_id": topic.pk, "post_id": post.pk}
     for kind, ids, group_key in groups:
         recipients = sorted(ids - excluded)
         excluded |= ids
-        if not recipients:
-            continue
-        _notify(
-            recipient_ids=recipients,
-            kind=kind,
-            url=url,
-            actor=actor,
-            actor_label=actor_label,
-            community_id=topic.community_id,
-            topic_id=topic.pk,
-            post_id=post.pk,
-            group_key=group_key,
-            data={},
-        )
+        if recipients:
+            _notify(
+                recipient_ids=recipients,
+                kind=kind,
+                url=url,
+                actor=actor,
+                actor_label=actor_label,
+                group_key=group_key,
+                data={},
+                **where,
+            )
+    kind, group_key = watchers
+    # The topic's own watchers come too: `notify` applies the effective level, where a
+    # topic's watch overrides its community's (a new topic has none but its starter's).
+    notify_watchers(
+        kind=kind,
+        url=url,
+        exclude_ids=sorted(excluded),
+        actor=actor,
+        actor_label=actor_label,
+        group_key=group_key,
+        data={},
+        **where,
+    )
 
 
 def post_published(post: Any) -> None:
@@ -211,12 +209,8 @@ def post_published(post: Any) -> None:
             ("mention", _mentioned_ids(post), ""),
             ("quote", _quoted_owner_ids(post), ""),
             ("reply", replied, group_key),
-            (
-                "watched_reply",
-                _watcher_ids(community_id=topic.community_id, topic_id=topic.pk),
-                group_key,
-            ),
         ],
+        watchers=("watched_reply", group_key),
         writer_id=writer_id,
         post=post,
         topic=topic,
@@ -233,8 +227,8 @@ def topic_published(topic: Any, first_post: Any) -> None:
         [
             ("mention", _mentioned_ids(first_post), ""),
             ("quote", _quoted_owner_ids(first_post), ""),
-            ("watched_topic", _watcher_ids(community_id=topic.community_id), ""),
         ],
+        watchers=("watched_topic", ""),
         writer_id=post_owner_id(first_post),
         post=first_post,
         topic=topic,

@@ -285,6 +285,18 @@ def test_an_anonymous_writer_does_not_reach_a_member_who_blocked_them(
     assert rows() == []
 
 
+def test_an_anonymous_topic_skips_its_writer_and_their_blockers_among_watchers(
+    committed, anonymous_community, patient, caregiver, member
+):
+    for watcher in (patient, caregiver, member):
+        set_watch_level(actor=watcher, level=WatchLevel.WATCHING, community=anonymous_community)
+    MemberBlock.objects.create(blocker=patient, blocked=caregiver, level=MemberBlock.Level.BLOCK)
+    topic = start_topic(committed, caregiver, anonymous_community, is_anonymous=True)
+    assert rows() == [
+        (member.pk, "watched_topic", 1, None, "Anonymous member 1", topic.get_absolute_url(), "")
+    ]
+
+
 def test_a_muted_writer_does_not_reach_the_member_who_muted_them(
     committed, community, patient, caregiver
 ):
