@@ -550,3 +550,26 @@ def test_a_blocked_sender_reaches_nobody_by_message(committed, community, patien
     with committed():
         messaging.send_message(actor=patient, conversation=conversation, body="Hello again")
     assert rows() == []
+
+
+def test_a_held_message_notifies_only_once_approved(committed, community, patient, caregiver):
+    from carecircle.moderation.models import WatchedWord
+
+    with committed():
+        conversation = messaging.start_conversation(actor=patient, recipients=[caregiver])
+    WatchedWord.objects.create(community=None, pattern="cheap pills", action="require_approval")
+    with committed():
+        held = messaging.send_message(
+            actor=patient, conversation=conversation, body="cheap pills here"
+        )
+    assert held.moderation_state == "pending"
+    assert rows() == []
+
+    site_moderator = UserFactory(display_name="Sid", handle="sitemod", is_site_moderator=True)
+    item = ReviewItem.objects.get(message=held)
+    with committed():
+        moderation.resolve_item(actor=site_moderator, item=item, decision="approve")
+    url = reverse("conversation_detail", kwargs={"conversation_id": conversation.pk})
+    assert rows() == [
+        (caregiver.pk, "message", 1, patient.pk, "", url, f"conversation:{conversation.pk}")
+    ]
