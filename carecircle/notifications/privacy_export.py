@@ -26,7 +26,7 @@ def notifications(member: Any) -> Iterator[Row]:
     for row in rows:
         yield {
             "kind": row.kind,
-            "from": row.actor.display_name if row.actor_id else row.actor_label or None,
+            "from": row.actor.display_name if row.actor is not None else row.actor_label or None,
             "link": row.url,
             "count": row.count,
             "created_at": row.created_at,
@@ -57,8 +57,8 @@ def watches(member: Any) -> Iterator[Row]:
     rows = Watch.objects.filter(user=member).select_related("community", "topic").order_by("pk")
     for row in rows:
         yield {
-            "community": row.community.name if row.community_id else None,
-            "topic": row.topic.title if row.topic_id else None,
+            "community": row.community.name if row.community is not None else None,
+            "topic": row.topic.title if row.topic is not None else None,
             "level": row.level,
             "updated_at": row.updated_at,
         }
