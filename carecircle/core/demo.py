@@ -1,8 +1,17 @@
-"""A small living demo: five communities, named personas and real-sounding conversations."""
+"""A small living demo: six communities, named personas and real-sounding conversations.
+
+Notifications are delivered while the demo loads (no worker runs yet): everything the demo
+conversations caused is in the bells already read, as months of visits would leave it, and a
+few newer events wait unread (SunnyDays: a mention, reactions, an accepted answer, a reply).
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
 from datetime import timedelta
+from typing import Any
+from unittest import mock
 
 from allauth.account.models import EmailAddress
 from django.utils import timezone
@@ -11,12 +20,15 @@ from carecircle.accounts.models import User
 from carecircle.communities import actions as community_actions
 from carecircle.communities.models import Community, Membership
 from carecircle.discussions import actions as discussion_actions
+from carecircle.engagement import actions as engagement_actions
 from carecircle.messaging.actions import conversations as conversation_actions
 from carecircle.messaging.actions import rooms as room_actions
 from carecircle.moderation import trust
 from carecircle.moderation.actions import configuration as moderation_settings
 from carecircle.moderation.actions import reports as moderation_reports
 from carecircle.moderation.models import MemberTrust, TrustLevel
+from carecircle.notifications import actions as notification_actions
+from carecircle.notifications.models import DigestFrequency, WatchLevel
 from carecircle.privacy.actions import accept_current_documents
 
 DEMO_PASSWORD = "carecircle-demo"  # noqa: S105 - documented demo credential, demo mode only
@@ -96,8 +108,44 @@ CONVERSATIONS = [
 ]  # fmt: skip
 
 
+WELCOME_COMMUNITY = "Type 2 Diabetes"
+WELCOME_MESSAGE = """\
+Welcome to the Type 2 Diabetes community! We're glad you found us.
+
+- **Say hello** in *Welcome! Introduce yourself here* (in General): as much or as little
+  as you like.
+- **Ask anything**: no question about food, medication or glucose numbers is too small.
+- **Drop into the Coffee corner** chat room any time, or join the Tuesday evening support group.
+
+Please read the guidelines, and remember we share experience, not prescriptions.
+
+Maya, for the community managers
+"""
+
+
 def load_demo() -> list[User]:
     """Create the demo personas, communities and conversations; returns the people."""
+    with _notifications_held() as held:
+        people = _load_people()
+        communities = _load_communities(people)
+        _load_conversations(people, communities)
+        _load_chat(people, communities["Type 2 Diabetes"])
+        for handle in ESTABLISHED:
+            trust.refresh(people[handle])
+        _load_moderation(people, communities["Type 2 Diabetes"])
+        _load_notification_choices(people)
+        _award_badges(people)
+        _deliver(held)
+        # All of that happened months ago for these members: they have read it.
+        for person in people.values():
+            notification_actions.mark_all_read(actor=person)
+        _load_recent_news(people, communities)
+        _award_badges(people)
+        _deliver(held)
+    return list(people.values())
+
+
+def _load_people() -> dict[str, User]:
     people: dict[str, User] = {}
     for email, display_name, handle, flags in PEOPLE:
         user = User.objects.create_user(
@@ -123,6 +171,10 @@ def load_demo() -> list[User]:
                 topics_entered=60,
                 posts_read=650,
             )
+    return people
+
+
+def _load_communities(people: dict[str, User]) -> dict[str, Community]:
     communities: dict[str, Community] = {}
     for name, kind, visibility, description in COMMUNITIES:
         community = community_actions.create_community(
@@ -134,6 +186,10 @@ def load_demo() -> list[User]:
             visibility=visibility,
         )
         communities[name] = community
+        if name == WELCOME_COMMUNITY:
+            engagement_actions.update_welcome_message(
+                actor=people["maya"], community=community, body=WELCOME_MESSAGE, is_enabled=True
+            )
         for handle in ("sunnydays", "caringson", "amira", "slowwalker", "theo", "quickfix"):
             community_actions.join_community(
                 actor=people[handle], community=community, accept_guidelines=True
@@ -144,6 +200,17 @@ def load_demo() -> list[User]:
             member=people["theo"],
             role=Membership.Role.MODERATOR,
         )
+    # Before the conversations, so the watches shape who heard about them.
+    notification_actions.set_watch_level(
+        actor=people["amira"], level=WatchLevel.WATCHING, community=communities["Type 2 Diabetes"]
+    )
+    notification_actions.set_watch_level(
+        actor=people["slowwalker"], level=WatchLevel.MUTED, community=communities["General"]
+    )
+    return communities
+
+
+def _load_conversations(people: dict[str, User], communities: dict[str, Community]) -> None:
     for community_name, author, title, is_question, body, replies in CONVERSATIONS:
         topic = discussion_actions.create_topic(
             actor=people[author],
@@ -164,11 +231,127 @@ def load_demo() -> list[User]:
             discussion_actions.toggle_reaction(actor=people["maya"], post=posts[0], kind="hug")
         if is_question and len(posts) > 1:
             discussion_actions.accept_answer(actor=people[author], topic=topic, post=posts[1])
-    _load_chat(people, communities["Type 2 Diabetes"])
-    for handle in ESTABLISHED:
-        trust.refresh(people[handle])
-    _load_moderation(people, communities["Type 2 Diabetes"])
-    return list(people.values())
+
+
+def _load_notification_choices(people: dict[str, User]) -> None:
+    """A carer who opted in to a daily digest with details (the others keep the defaults)."""
+    notification_actions.update_notification_settings(
+        actor=people["caringson"], digest=DigestFrequency.DAILY, email_includes_details=True
+    )
+
+
+def _load_recent_news(people: dict[str, User], communities: dict[str, Community]) -> None:
+    """What happened since SunnyDays last looked: it waits unread in her bell."""
+    diabetes = communities["Type 2 Diabetes"]
+    breakfasts = diabetes.topics.get(title="Favourite low-sugar breakfasts")
+    # A mention (also a reply to SlowWalker's topic, and news for Amira, who watches).
+    discussion_actions.reply_to_topic(
+        actor=people["caringson"],
+        topic=breakfasts,
+        body="@sunnydays I tried your eggs and spinach on rye for Dad this week. "
+        "His morning readings were steadier. Thank you!",
+    )
+    # Three members found her kind words helpful: one line, "... and 2 others reacted".
+    carers = communities["Caregivers"].topics.get(title="Looking after Dad and working full time")
+    hug = carers.posts.get(author=people["sunnydays"])
+    for handle, kind in (("caringson", "hug"), ("slowwalker", "helpful"), ("amira", "helpful")):
+        discussion_actions.toggle_reaction(actor=people[handle], post=hug, kind=kind)
+    # Her answer to CaringSon's question is accepted (and earns her a badge).
+    question = discussion_actions.create_topic(
+        actor=people["caringson"],
+        community=communities["Caregivers"],
+        title="How do you keep track of several medicines?",
+        body="Dad now takes five different tablets at different times of day. "
+        "How do you make sure nothing is missed or taken twice?",
+        is_question=True,
+    )
+    answer = discussion_actions.reply_to_topic(
+        actor=people["sunnydays"],
+        topic=question,
+        body="A weekly pill organiser with morning, midday, evening and bedtime boxes, filled "
+        "every Sunday, plus a phone alarm for each time. The pharmacist can check the plan.",
+    )
+    discussion_actions.accept_answer(actor=people["caringson"], topic=question, post=answer)
+    # A new reply to her own topic.
+    chemo = communities["Breast Cancer"].topics.get(title="Getting through chemo week three")
+    discussion_actions.reply_to_topic(
+        actor=people["slowwalker"],
+        topic=chemo,
+        body="Thinking of you this week. A friend found ginger tea and a nap after lunch helped.",
+    )
+
+
+def _award_badges(people: dict[str, User]) -> None:
+    for person in people.values():
+        engagement_actions.award_earned_badges(member_id=person.pk)
+
+
+@contextmanager
+def _notifications_held() -> Iterator[list[tuple[str, dict[str, Any]]]]:
+    """Hold the notifications the demo's actions send, for `_deliver` to deliver at once.
+
+    Outside the demo they are delivered by background tasks after the transaction commits;
+    here no worker runs while the demo loads, and each member's bell must be ready (and
+    partly read) when they first sign in. Held events are not queued, so a worker started
+    later does not deliver them a second time.
+    """
+    held: list[tuple[str, dict[str, Any]]] = []
+    with ExitStack() as stack:
+        stack.enter_context(
+            mock.patch.object(
+                notification_actions, "notify", lambda **fields: held.append(("notify", fields))
+            )
+        )
+        stack.enter_context(
+            mock.patch.object(
+                notification_actions,
+                "notify_watchers",
+                lambda **fields: held.append(("watchers", fields)),
+            )
+        )
+        yield held
+
+
+def _deliver(held: list[tuple[str, dict[str, Any]]]) -> None:
+    """Deliver the held notifications now, in order, through `deliver_notifications`.
+
+    The demo members joined months ago: of the welcomes, only the one of the community whose
+    managers wrote a message is kept, so each bell shows one rather than six.
+    """
+    welcome_place = Community.objects.get(name=WELCOME_COMMUNITY).pk
+    events, held[:] = list(held), []
+    with mock.patch.object(
+        notification_actions,
+        "enqueue_delivery",
+        lambda payloads: [
+            notification_actions.deliver_notifications(**payload) for payload in payloads
+        ],
+    ):
+        for way, fields in events:
+            if fields["kind"] == "welcome" and fields.get("community_id") != welcome_place:
+                continue
+            actor = fields.pop("actor", None)
+            payload = {
+                "kind": fields["kind"],
+                "url": fields["url"],
+                "actor_id": actor.pk if actor is not None else None,
+                "actor_label": fields.get("actor_label", ""),
+                "community_id": fields.get("community_id"),
+                "topic_id": fields.get("topic_id"),
+                "post_id": fields.get("post_id"),
+                "conversation_id": fields.get("conversation_id"),
+                "group_key": fields.get("group_key", ""),
+                "data": dict(fields.get("data") or {}),
+            }
+            if way == "watchers":
+                notification_actions.fan_out_watchers(
+                    {**payload, "exclude_ids": list(fields.get("exclude_ids", ()))}
+                )
+            else:
+                notification_actions.deliver_notifications(
+                    recipient_ids=sorted({pk for pk in fields["recipient_ids"] if pk is not None}),
+                    **payload,
+                )
 
 
 def _load_moderation(people: dict[str, User], community: Community) -> None:
