@@ -170,7 +170,8 @@ def get_post(actor: Any, post_id: int) -> Post:
 def quote_of(post: Post) -> str:
     """The post as a Markdown quote attributed to its author, ready for a reply box."""
     author = post.public_author_name or gettext("A former member")
-    return quote_markdown(author, post.body)
+    # The permalink in the attribution is how the quoted member is told (a "quote" line).
+    return quote_markdown(author, post.body, url=post.get_absolute_url())
 
 
 def post_page_number(post: Post, page_size: int) -> int:

@@ -139,7 +139,7 @@ def test_a_soft_deleted_topic_is_not_found_except_by_moderators(topic, patient, 
 def test_quote_fills_the_reply_box_without_javascript(topic, caregiver):
     post = first_post(topic)
     page = html(client_for(caregiver).get(f"{topic.get_absolute_url()}?quote={post.pk}"))
-    assert "&gt; **Pat the patient** wrote:\n&gt;\n&gt; Anyone else?" in page
+    assert f"&gt; **[Pat the patient](/p/{post.pk}/)** wrote:\n&gt;\n&gt; Anyone else?" in page
 
 
 def test_the_reply_box_restores_a_saved_draft(topic, caregiver):

@@ -16,6 +16,7 @@ from carecircle.core.factories import UserFactory, make_member
 from carecircle.core.markdown import quote_markdown
 from carecircle.discussions import actions as discussions
 from carecircle.discussions.models import Post, Topic
+from carecircle.discussions.queries import quote_of
 from carecircle.messaging.actions import conversations as messaging
 from carecircle.messaging.models import MemberBlock
 from carecircle.moderation import actions as moderation
@@ -226,6 +227,19 @@ def test_a_quote_notifies_the_quoted_writer(committed, community, patient, careg
         (patient.pk, "reply", 1, member.pk, "", permalink(post), key),
         (caregiver.pk, "quote", 1, member.pk, "", permalink(post), ""),
     ]
+
+
+def test_the_quote_button_text_notifies_the_quoted_writer(
+    committed, community, patient, caregiver, member
+):
+    topic = start_topic(committed, patient, community)
+    quoted = reply(committed, caregiver, topic, "Metformin XR was gentler for me.")
+    Notification.objects.all().delete()
+
+    # What the Quote button puts in the reply box (page and API alike).
+    post = reply(committed, member, topic, quote_of(quoted) + "Agreed!")
+
+    assert (caregiver.pk, "quote", 1, member.pk, "", permalink(post), "") in rows()
 
 
 # --- anonymous writing -----------------------------------------------------------------------
