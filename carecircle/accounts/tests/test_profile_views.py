@@ -322,7 +322,7 @@ def test_topic_page_bylines_cost_one_profile_query_whatever_the_number_of_posts(
 
 @pytest.mark.parametrize("count", [3, 20])
 # A member's page also counts their unread conversations for the header (once per cold cache).
-@pytest.mark.parametrize(("persona", "queries"), [("visitor", 3), ("patient", 10)])
+@pytest.mark.parametrize(("persona", "queries"), [("visitor", 3), ("patient", 11)])
 def test_member_list_query_count_does_not_grow(
     community, patient, count, persona, queries, django_assert_num_queries
 ):

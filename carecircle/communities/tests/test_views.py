@@ -52,7 +52,7 @@ def test_empty_community_list(db, visitor_client):
 
 @pytest.mark.parametrize("count", [3, 30])
 # A member's page also counts their unread conversations for the header (once per cold cache).
-@pytest.mark.parametrize(("persona", "queries"), [("visitor", 1), ("patient", 7)])
+@pytest.mark.parametrize(("persona", "queries"), [("visitor", 1), ("patient", 8)])
 def test_community_list_page_query_count_does_not_grow(
     count, persona, queries, request, django_assert_num_queries
 ):

@@ -165,7 +165,7 @@ def test_the_list_query_count_does_not_grow(
     client = client_for(site_moderator)
 
     # session, member, count, page; then the layout's unread badge and policy notice (3)
-    with django_assert_num_queries(7):
+    with django_assert_num_queries(8):  # + the notifications bell's unread count
         response = client.get("/moderation/message-reports/")
 
     assert response.status_code == 200
@@ -176,7 +176,7 @@ def test_the_list_query_count_for_a_community_moderator(
 ):
     client = client_for(moderator)
     # session, member, "moderates anything?", count, page; then the layout's three
-    with django_assert_num_queries(8):
+    with django_assert_num_queries(9):  # + the notifications bell's unread count
         response = client.get("/moderation/message-reports/")
     assert response.status_code == 200
 

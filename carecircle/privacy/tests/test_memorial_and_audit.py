@@ -132,7 +132,7 @@ def test_activity_page_query_count(patient, admin, django_assert_num_queries):
         record_event(actor=admin, verb="member.site_roles", target=patient, subject=patient)
     client = Client()
     client.force_login(patient)
-    with django_assert_num_queries(5):  # session, member, count, page with actors, unread badge
+    with django_assert_num_queries(6):  # session, member, count, page with actors, 2 unread badges
         response = client.get("/account/privacy/activity/?page=2")
     assert response.content.decode().count("changed your site roles") == 10
 

@@ -107,7 +107,7 @@ def test_a_password_change_keeps_this_device_and_signs_out_the_others(phone, lap
 def test_the_page_lists_every_session_and_marks_this_device(
     phone, laptop, django_assert_num_queries
 ):
-    with django_assert_num_queries(6):  # session, member, sessions, terms check (2), unread badge
+    with django_assert_num_queries(7):  # session, member, sessions, terms (2), 2 unread badges
         response = phone.get("/account/sign-in/")
 
     page = response.content.decode()
@@ -247,7 +247,7 @@ def test_last_seen_is_written_only_every_few_minutes(phone, settings, django_ass
     MemberSession.objects.filter(pk=member_session.pk).update(last_seen_at=old)
     age_session(phone, seen_ago=240, started_ago=3600)
 
-    with django_assert_num_queries(6):  # no write; 2 are the terms check, 1 the unread badge
+    with django_assert_num_queries(7):  # no write; 2 are the terms check, 2 the unread badges
         phone.get("/account/sign-in/")
     member_session.refresh_from_db()
     assert member_session.last_seen_at == old
