@@ -47,7 +47,13 @@ from carecircle.core.models import ModerationState
 from carecircle.discussions.models import Topic
 from carecircle.messaging.models import MemberBlock
 from carecircle.notifications.delivery.unsubscribe import make_url
-from carecircle.notifications.models import DigestFrequency, DigestRun, NotificationSettings
+from carecircle.notifications.models import (
+    DigestFrequency,
+    DigestRun,
+    NotificationSettings,
+    Watch,
+    WatchLevel,
+)
 from carecircle.notifications.preferences import member_zone
 
 logger = logging.getLogger(__name__)
@@ -170,6 +176,17 @@ def _readable_topics(user: Any) -> QuerySet[Topic]:
             moderation_state=ModerationState.VISIBLE,
         )
         .exclude(author_id__in=MemberBlock.objects.filter(blocker_id=user.pk).values("blocked_id"))
+        # Muted means "never tell me": a muted community or topic stays out of the digest.
+        .exclude(
+            community_id__in=Watch.objects.filter(
+                user_id=user.pk, topic__isnull=True, level=WatchLevel.MUTED
+            ).values("community_id")
+        )
+        .exclude(
+            pk__in=Watch.objects.filter(
+                user_id=user.pk, topic__isnull=False, level=WatchLevel.MUTED
+            ).values("topic_id")
+        )
         .select_related("community")
     )
 

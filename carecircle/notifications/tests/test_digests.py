@@ -28,7 +28,7 @@ from carecircle.notifications.digests import (
     send_digest,
     send_digests,
 )
-from carecircle.notifications.models import DigestRun, NotificationSettings
+from carecircle.notifications.models import DigestRun, NotificationSettings, Watch, WatchLevel
 from carecircle.notifications.tasks import send_digests_task
 
 # Monday 7 December 2026 (ISO week 50).
@@ -439,6 +439,23 @@ def test_topics_by_muted_or_blocked_members_are_left_out(diabetes: Community, wr
     content = build_digest(user=member, frequency="daily", now=MONDAY_1400)
     assert [line.title for line in content.popular] == ["By a friend"]
     assert [line.title for line in content.unanswered] == ["Friend asks"]
+
+
+def test_muted_communities_and_topics_are_left_out(diabetes: Community, writer: User) -> None:
+    member = reader(diabetes, "member")
+    opt_in(member, details=True)
+    other = CommunityFactory(name="Long COVID", slug="long-covid")
+    make_member(other, member)
+    make_member(other, writer)
+    at(make_topic(other, writer, title="In the muted community", replies=2), ACTIVITY_AT)
+    muted_topic = at(make_topic(diabetes, writer, title="A muted topic", replies=2), ACTIVITY_AT)
+    at(make_topic(diabetes, writer, title="Still wanted", replies=1), ACTIVITY_AT)
+    Watch.objects.create(user=member, community=other, level=WatchLevel.MUTED)
+    Watch.objects.create(user=member, topic=muted_topic, level=WatchLevel.MUTED)
+
+    content = build_digest(user=member, frequency="daily", now=MONDAY_1400)
+
+    assert [line.title for line in content.popular] == ["Still wanted"]
 
 
 def test_popular_topics_are_ranked_by_replies_in_the_period_five_at_most(
