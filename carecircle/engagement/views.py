@@ -114,8 +114,12 @@ def onboarding_roles(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def onboarding_communities(request: HttpRequest) -> HttpResponse:
     step = OnboardingStep.COMMUNITIES
-    searched = request.GET.get("conditions", "")
-    if not searched and request.method == "GET" and "conditions" not in request.GET:
+    # The search is a POST, never a query string: conditions are health information and must
+    # not land in access logs or the browser's history.
+    searching = request.method == "POST" and request.POST.get("operation") == "find"
+    if request.method == "POST":
+        searched = request.POST.get("conditions", "")
+    else:
         # The member's own conditions (private by default) only prefill their own search box.
         searched = ", ".join(queries.own_profile(request.user).conditions or [])
     terms = queries.split_terms(searched)
@@ -123,7 +127,7 @@ def onboarding_communities(request: HttpRequest) -> HttpResponse:
     choices = [(c.slug, c.name) for c in [*suggested, *others]]
     form = forms.CommunitiesForm(choices=choices)
     errors: dict[str, str] = {}
-    if request.method == "POST":
+    if request.method == "POST" and not searching:
         if skipped := _skipping(request, step):
             return skipped
         form = forms.CommunitiesForm(request.POST, choices=choices)

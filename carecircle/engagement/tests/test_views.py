@@ -152,7 +152,12 @@ def test_communities_are_suggested_from_conditions_and_synonyms(newcomer_client)
     CommunityFactory(name="Long Covid", slug="long-covid", description="After the virus")
     CommunityFactory(name="Hidden", slug="hidden", visibility="hidden")
 
-    response = newcomer_client.get("/welcome/communities/?conditions=sugar")
+    # A POST: conditions never travel in the address (logs, history).
+    response = newcomer_client.post(
+        "/welcome/communities/", {"conditions": "sugar", "operation": "find"}
+    )
+    assert response.status_code == 200
+    assert 'method="get"' not in html(response)
 
     page = html(response)
     suggested, _sep, others = page.partition("Other communities")
