@@ -47,6 +47,7 @@ from carecircle.discussions.models import (
 )
 from carecircle.messaging.queries.blocks import blockers_of
 from carecircle.notifications import events
+from carecircle.notifications.models import Notification
 
 logger = logging.getLogger(__name__)
 
@@ -771,6 +772,8 @@ def move_topic(*, actor: Any, topic: Topic, destination: Community) -> Topic:
         )
         topic.community = destination
         topic.save(update_fields=["community", "updated_at"])
+        # Bell lines name the place they are about; emails and pushes judge by it too.
+        Notification.objects.filter(topic_id=topic.pk).update(community=destination)
         _bump_version(topic.pk)
         record_event(
             actor=actor, verb="topic.move", target=topic, source=source.pk, to=destination.pk

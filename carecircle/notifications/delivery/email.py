@@ -76,11 +76,17 @@ def _post_visible(notification: Notification) -> bool:
     return post is None or (not post.is_deleted and post.moderation_state == VISIBLE)
 
 
+def place_of(notification: Notification) -> Any:
+    """The community a line is about now: its topic's current one (topics move), else the
+    community the line names."""
+    if notification.topic is not None:
+        return notification.topic.community
+    return notification.community
+
+
 def is_still_readable(notification: Notification, user: Any) -> bool:
     """Whether the thing it is about still shows to the member (the bell's rule)."""
-    community = notification.community or (
-        notification.topic.community if notification.topic is not None else None
-    )
+    community = place_of(notification)
     if community is not None and not can_read_community(user, community):
         return False
     return _topic_visible(notification) and _post_visible(notification)
@@ -113,7 +119,7 @@ class Details:
 def details_of(notification: Notification, user: Any) -> Details:
     """Who, where and an excerpt, each only when the member may still read it."""
     topic = notification.topic
-    community = notification.community or (topic.community if topic is not None else None)
+    community = place_of(notification)
     readable = community is None or can_read_community(user, community)
     topic_ok = readable and topic is not None and _topic_visible(notification)
     post = notification.post

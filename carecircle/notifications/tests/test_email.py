@@ -419,3 +419,25 @@ def test_the_scheduled_task_sends(patient):
 
     assert result.return_value == 1
     assert len(mail.outbox) == 1
+
+
+def test_a_topic_moved_into_a_closed_community_is_judged_by_where_it_is_now(
+    patient, caregiver, outsider, community, topic, reply, private_community
+):
+    """The line still names the community the topic was in; the topic's current one decides
+    who may be emailed and which community an opted-in email names."""
+    NotificationSettings.objects.create(user=patient, email_includes_details=True)
+    NotificationSettings.objects.create(user=outsider, email_includes_details=True)
+    for member in (patient, outsider):
+        notify(member, "reply", actor=caregiver, community=community, topic=topic, post=reply)
+    topic.community = private_community
+    topic.save(update_fields=["community"])
+
+    assert send_due_emails(now=NOW) == 1
+
+    [message] = mail.outbox
+    assert message.to == [patient.email]
+    assert "  Community: Breast Cancer\n" in message.body
+    assert "Type 2 Diabetes" not in message.body
+    outsiders = Notification.objects.get(recipient=outsider)
+    assert (outsiders.email_due_at, outsiders.emailed_at) == (None, None)

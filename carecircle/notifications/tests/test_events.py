@@ -587,3 +587,40 @@ def test_a_held_message_notifies_only_once_approved(committed, community, patien
     assert rows() == [
         (caregiver.pk, "message", 1, patient.pk, "", url, f"conversation:{conversation.pk}")
     ]
+
+
+# --- content that moves or disappears after the event ----------------------------------------
+
+
+def test_moving_a_topic_moves_its_lines_and_no_email_reaches_who_cannot_follow(
+    committed, community, patient, caregiver, member, moderator, settings
+):
+    from datetime import timedelta
+
+    from django.core import mail
+    from django.utils import timezone
+
+    from carecircle.communities.models import Membership
+    from carecircle.notifications.actions import update_notification_settings
+    from carecircle.notifications.delivery.email import send_due_emails
+
+    closed = Community.objects.create(
+        name="Closed Circle", slug="closed-circle", visibility=Community.Visibility.MEMBERS
+    )
+    make_member(closed, moderator, Membership.Role.MODERATOR)
+    update_notification_settings(actor=member, email_includes_details=True)
+    topic = start_topic(committed, member, community, title="My secret title")
+    reply(committed, caregiver, topic, "Private words of the reply.")
+    line = lines().get(recipient=member, kind="reply")
+    assert line.community_id == community.pk
+
+    with committed():
+        discussions.move_topic(actor=moderator, topic=topic, destination=closed)
+
+    line.refresh_from_db()
+    assert line.community_id == closed.pk
+    mail.outbox.clear()
+    send_due_emails(now=timezone.now() + timedelta(minutes=11))
+    assert [message for message in mail.outbox if member.email in message.to] == []
+    line.refresh_from_db()
+    assert (line.email_due_at, line.emailed_at) == (None, None)

@@ -327,3 +327,17 @@ def test_task_takes_an_id(push_service, patient):
     assert result.return_value == 1
     assert browser.decrypt(push_service.received[0])["body"] == "You have a new private message"
     assert send_push_task.enqueue(line.pk + 1000).return_value == 0
+
+
+def test_details_of_a_topic_moved_where_the_member_cannot_read_stay_generic(
+    push_service, outsider, caregiver, community, topic, reply, private_community
+):
+    NotificationSettings.objects.create(user=outsider, push_includes_details=True)
+    browser = subscribe(outsider, push_service, "phone")
+    line = notify(outsider, "reply", actor=caregiver, community=community, topic=topic, post=reply)
+    topic.community = private_community
+    topic.save(update_fields=["community"])
+
+    assert send_push(Notification.objects.get(pk=line.pk)) == 1
+
+    assert browser.decrypt(push_service.received[0])["body"] == "You have a new reply"
