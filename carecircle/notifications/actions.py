@@ -12,7 +12,8 @@ each member's open pages their new unread count.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections import defaultdict
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from typing import Any, Literal
@@ -381,7 +382,10 @@ def deliver_notifications(
 
     now = timezone.now()
     email_due = now + timedelta(minutes=settings.CARECIRCLE_NOTIFICATION_EMAIL_DELAY_MINUTES)
-    emailed = {user.pk for user in chosen if channel_enabled(rows.get(user.pk), kind, "email")}
+
+    def wants_email(recipient_id: int, line_kind: str) -> bool:
+        return channel_enabled(rows.get(recipient_id), line_kind, "email")
+
     fields = {
         "kind": kind,
         "url": url[:300],
@@ -395,7 +399,7 @@ def deliver_notifications(
     }
     delivered = _save_rows(
         recipient_ids=[user.pk for user in chosen],
-        emailed=emailed,
+        wants_email=wants_email,
         group_key=group_key,
         fields=fields,
         now=now,
@@ -414,7 +418,7 @@ def deliver_notifications(
 def _save_rows(
     *,
     recipient_ids: list[int],
-    emailed: set[int],
+    wants_email: Callable[[int, str], bool],
     group_key: str,
     fields: dict[str, Any],
     now: datetime,
@@ -432,7 +436,7 @@ def _save_rows(
             with transaction.atomic():
                 return _save_attempt(
                     recipient_ids=recipient_ids,
-                    emailed=emailed,
+                    wants_email=wants_email,
                     group_key=group_key,
                     fields=fields,
                     now=now,
@@ -444,26 +448,45 @@ def _save_rows(
     raise AssertionError("unreachable")
 
 
+#: Kinds that share a group's line, lowest first: a line never drops to a lower one, so a reply
+#: to the member (which they may want by email) is not turned into a mere post in a topic they
+#: watch by the next post there.
+COLLAPSE_RANK = {"watched_reply": 1, "reply": 2, "quote": 3, "mention": 4}
+
+
+def collapsed_kind(current: str, new: str) -> str:
+    """The kind of a line after an event of kind `new` collapses into it."""
+    current_rank, new_rank = COLLAPSE_RANK.get(current), COLLAPSE_RANK.get(new)
+    if current_rank is None or new_rank is None:
+        # Outside the ranking only the same kind shares a line; a stranger keeps what it was.
+        return current
+    return current if current_rank > new_rank else new
+
+
 def _save_attempt(
     *,
     recipient_ids: list[int],
-    emailed: set[int],
+    wants_email: Callable[[int, str], bool],
     group_key: str,
     fields: dict[str, Any],
     now: datetime,
     email_due: datetime,
 ) -> dict[int, int]:
-    existing: dict[int, tuple[int, bool]] = {}
+    existing: dict[int, int] = {}
+    # (kind the line keeps, whether it now gets an email) -> line ids: one UPDATE each.
+    updates: dict[tuple[str, bool], list[int]] = defaultdict(list)
     if group_key:
-        for pk, recipient_id, email_due_at, emailed_at in (
+        for pk, recipient_id, kind, email_due_at, emailed_at in (
             Notification.objects.select_for_update()
             .filter(recipient_id__in=recipient_ids, group_key=group_key, read_at__isnull=True)
-            .values_list("pk", "recipient_id", "email_due_at", "emailed_at")
+            .values_list("pk", "recipient_id", "kind", "email_due_at", "emailed_at")
         ):
+            existing[recipient_id] = pk
+            kind = collapsed_kind(kind, fields["kind"])
             # One email per unread line: not again while one waits or after one went.
-            existing[recipient_id] = (pk, email_due_at is None and emailed_at is None)
+            open_ = email_due_at is None and emailed_at is None
+            updates[(kind, open_ and wants_email(recipient_id, kind))].append(pk)
     collapse = {
-        "kind": fields["kind"],
         "url": fields["url"],
         "actor_id": fields["actor_id"],
         "actor_label": fields["actor_label"],
@@ -472,28 +495,23 @@ def _save_attempt(
         "count": F("count") + 1,
         "updated_at": now,
     }
-    needs_email = [
-        pk for recipient_id, (pk, open_) in existing.items() if open_ and recipient_id in emailed
-    ]
-    keeps_email = sorted({pk for pk, _open in existing.values()} - set(needs_email))
-    if needs_email:
-        Notification.objects.filter(pk__in=needs_email).update(**collapse, email_due_at=email_due)
-    if keeps_email:
-        Notification.objects.filter(pk__in=keeps_email).update(**collapse)
+    for (kind, needs_email), pks in sorted(updates.items()):
+        extra: dict[str, Any] = {"email_due_at": email_due} if needs_email else {}
+        Notification.objects.filter(pk__in=sorted(pks)).update(**collapse, kind=kind, **extra)
     created = Notification.objects.bulk_create(
         [
             Notification(
                 recipient_id=recipient_id,
                 group_key=group_key,
                 updated_at=now,
-                email_due_at=email_due if recipient_id in emailed else None,
+                email_due_at=email_due if wants_email(recipient_id, fields["kind"]) else None,
                 **fields,
             )
             for recipient_id in recipient_ids
             if recipient_id not in existing
         ]
     )
-    result = {recipient_id: pk for recipient_id, (pk, _open) in existing.items()}
+    result = dict(existing)
     result.update({row.recipient_id: row.pk for row in created})
     return result
 

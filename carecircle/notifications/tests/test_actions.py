@@ -343,6 +343,42 @@ def test_collapse_survives_a_line_created_by_a_concurrent_delivery(
     assert (Notification.objects.count(), racer.count, racer.actor_id) == (1, 2, caregiver.pk)
 
 
+def test_collapse_keeps_the_higher_kind_and_its_email(
+    topic, patient, caregiver, professional, frozen_now
+):
+    """A reply to the member (emailed) is not turned into a post in a watched topic (not
+    emailed, by the member's choice) by the next post there; the other way round it rises."""
+    make_member(topic.community, professional)
+    key = f"topic:{topic.pk}:posts"
+    for member in (patient, caregiver):
+        set_watch(member, WatchLevel.WATCHING, topic=topic)
+        make_settings(member, channels={"watched_reply": {"email": False}})
+    [reply_line] = deliver([patient], kind="reply", actor=professional, topic=topic, group_key=key)
+    [watch_line] = deliver(
+        [caregiver], kind="watched_reply", actor=professional, topic=topic, group_key=key
+    )
+
+    deliver([patient], kind="watched_reply", actor=professional, topic=topic, group_key=key)
+    deliver([caregiver], kind="reply", actor=professional, topic=topic, group_key=key)
+
+    got = Notification.objects.order_by("pk").values_list("pk", "kind", "count", "email_due_at")
+    assert list(got) == [
+        (reply_line, "reply", 2, frozen_now + DELAY),
+        (watch_line, "reply", 2, frozen_now + DELAY),
+    ]
+
+
+def test_collapsed_kind_ranks_mention_quote_reply_watched_reply():
+    ranked = ["watched_reply", "reply", "quote", "mention"]
+    for low, high in zip(ranked, ranked[1:], strict=False):
+        assert actions.collapsed_kind(low, high) == high
+        assert actions.collapsed_kind(high, low) == high
+    # Outside the ranking a line keeps its own kind.
+    assert actions.collapsed_kind("reaction", "reply") == "reaction"
+    assert actions.collapsed_kind("reply", "reaction") == "reply"
+    assert actions.collapsed_kind("message", "message") == "message"
+
+
 # --- deliver: push and live count --------------------------------------------------------------
 
 

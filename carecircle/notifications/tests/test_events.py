@@ -624,3 +624,31 @@ def test_moving_a_topic_moves_its_lines_and_no_email_reaches_who_cannot_follow(
     assert [message for message in mail.outbox if member.email in message.to] == []
     line.refresh_from_db()
     assert (line.email_due_at, line.emailed_at) == (None, None)
+
+
+def test_a_reply_email_survives_a_later_post_in_the_watched_topic(
+    committed, community, patient, caregiver, member, moderator, settings
+):
+    from datetime import timedelta
+
+    from django.core import mail
+    from django.utils import timezone
+
+    from carecircle.notifications.actions import update_notification_settings
+    from carecircle.notifications.delivery.email import send_due_emails
+
+    settings.CARECIRCLE_NOTIFICATION_EMAIL_DELAY_MINUTES = 10
+    topic = start_topic(committed, patient, community)
+    megs = reply(committed, member, topic, "Mine got better after a month.")
+    set_watch_level(actor=member, level=WatchLevel.WATCHING, topic=topic)
+    # Meg wants email for replies to her, not for every post in topics she watches.
+    update_notification_settings(actor=member, channels={"watched_reply": {"email": False}})
+    Notification.objects.all().delete()
+
+    reply(committed, caregiver, topic, "Thanks Meg, good to know.", reply_to=megs)
+    reply(committed, moderator, topic, "Reminder: be kind.")
+
+    assert list(lines().filter(recipient=member).values_list("kind", "count")) == [("reply", 2)]
+    mail.outbox.clear()
+    send_due_emails(now=timezone.now() + timedelta(minutes=11))
+    assert [message.to for message in mail.outbox if member.email in message.to] == [[member.email]]
