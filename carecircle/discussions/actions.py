@@ -601,7 +601,22 @@ def edit_post(
             if hold and post.is_first:
                 topic.moderation_state = ModerationState.HIDDEN
             topic.save(update_fields=["title", "moderation_state", "updated_at"])
+        mentioned_before = set(Mention.objects.filter(post=post).values_list("user_id", flat=True))
         _record_mentions(post, mentioned)
+        if (
+            post.moderation_state == ModerationState.VISIBLE
+            and topic.moderation_state == ModerationState.VISIBLE
+            and not topic.is_deleted
+        ):
+            # Members mentioned by the edit hear of it like a mention in a new post; those
+            # mentioned before heard already. A held or hidden post tells nobody (publishing
+            # it later announces it).
+            added = (
+                set(Mention.objects.filter(post=post).values_list("user_id", flat=True))
+                - mentioned_before
+            )
+            if added:
+                events.mentions_added(post, added)
         _after_saved(
             actor=actor,
             community=topic.community,

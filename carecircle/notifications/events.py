@@ -238,6 +238,31 @@ def topic_published(topic: Any, first_post: Any) -> None:
         _schedule_badge_check([first_post.author_id])
 
 
+def mentions_added(post: Any, user_ids: Iterable[int]) -> None:
+    """An edit of a visible post mentioned these members for the first time: tell them, as a
+    mention in a new post would (the writer and those who muted or blocked them left out)."""
+    writer_id = post_owner_id(post)
+    excluded = _silenced_by(writer_id)
+    if writer_id:
+        excluded.add(writer_id)
+    recipients = sorted({int(user_id) for user_id in user_ids} - excluded)
+    if not recipients:
+        return
+    actor, actor_label = _voice(post)
+    _notify(
+        recipient_ids=recipients,
+        kind="mention",
+        url=reverse("post_permalink", kwargs={"post_id": post.pk}),
+        actor=actor,
+        actor_label=actor_label,
+        community_id=post.topic.community_id,
+        topic_id=post.topic_id,
+        post_id=post.pk,
+        group_key="",
+        data={},
+    )
+
+
 def reaction_added(*, actor: Any, post: Any, kind: str) -> None:
     """Someone reacted to a post: tell its writer (reactions to one post collapse)."""
     owner = post_owner_id(post)

@@ -652,3 +652,59 @@ def test_a_reply_email_survives_a_later_post_in_the_watched_topic(
     mail.outbox.clear()
     send_due_emails(now=timezone.now() + timedelta(minutes=11))
     assert [message.to for message in mail.outbox if member.email in message.to] == [[member.email]]
+
+
+# --- edits -----------------------------------------------------------------------------------
+
+
+def test_an_edit_that_adds_a_mention_tells_only_the_newly_mentioned_once(
+    committed, community, patient, caregiver, member
+):
+    topic = start_topic(committed, patient, community)
+    post = reply(committed, caregiver, topic, "Try taking it with food, @patient.")
+    assert list(lines().values_list("recipient_id", "kind")) == [(patient.pk, "mention")]
+    lines().delete()
+
+    with committed():
+        discussions.edit_post(
+            actor=caregiver, post=post, body="Try taking it with food, @patient and @meg."
+        )
+    assert rows() == [(member.pk, "mention", 1, caregiver.pk, "", permalink(post), "")]
+
+    with committed():
+        discussions.edit_post(
+            actor=caregiver, post=post, body="Try taking it with food, @patient and @meg!"
+        )
+    assert rows() == [(member.pk, "mention", 1, caregiver.pk, "", permalink(post), "")]
+
+
+def test_an_anonymous_edit_mention_names_the_alias_and_skips_who_muted_the_writer(
+    committed, anonymous_community, patient, caregiver, member
+):
+    topic = start_topic(committed, member, anonymous_community)
+    post = reply(committed, caregiver, topic, "It happened to me too.", is_anonymous=True)
+    MemberBlock.objects.create(blocker=patient, blocked=caregiver, level=MemberBlock.Level.MUTE)
+    lines().delete()
+
+    with committed():
+        discussions.edit_post(
+            actor=caregiver, post=post, body="It happened to me too, @patient and @meg."
+        )
+
+    assert rows() == [(member.pk, "mention", 1, None, "Anonymous member 1", permalink(post), "")]
+
+
+def test_an_edit_of_a_hidden_post_that_adds_a_mention_tells_nobody(
+    committed, community, patient, caregiver, member
+):
+    topic = start_topic(committed, patient, community)
+    post = reply(committed, caregiver, topic, "Try taking it with food.")
+    with committed():
+        discussions.hide_post(post)
+    lines().delete()
+
+    with committed():
+        discussions.edit_post(actor=caregiver, post=post, body="Try taking it with food, @meg.")
+
+    assert rows() == []
+    assert Post.objects.get(pk=post.pk).body == "Try taking it with food, @meg."
