@@ -55,11 +55,31 @@ def _community_readable(prefix: str) -> Q:
     )
 
 
+#: Kinds whose collapsed line stands for many posts of one topic (group key
+#: "topic:<id>:posts"): its post is only the latest of them.
+TOPIC_LINE_KINDS = ("reply", "watched_reply")
+
+
+def _topic_line() -> Q:
+    return Q(kind__in=TOPIC_LINE_KINDS, group_key__startswith="topic:", count__gt=1)
+
+
+def rests_on_topic(notification: Notification) -> bool:
+    """Whether a line stands for several posts of its topic, so that one of them going (even
+    the latest, which the line points at) leaves it standing while the topic does."""
+    return (
+        notification.kind in TOPIC_LINE_KINDS
+        and notification.group_key.startswith("topic:")
+        and notification.count > 1
+    )
+
+
 def readable_filter() -> Q:
     """Notifications whose topic, post, community and conversation the recipient may still see.
 
     A topic's current community decides (topics can be moved); without a topic, the community
-    the row names.
+    the row names. A line about one post goes with that post; a line standing for several
+    replies in a topic (`rests_on_topic`) stays while the topic does.
     """
     from carecircle.messaging.models import Participant
 
@@ -71,7 +91,11 @@ def readable_filter() -> Q:
     community_ok = (
         Q(topic__isnull=False) | Q(community__isnull=True) | _community_readable("community")
     )
-    post_ok = Q(post__isnull=True) | Q(post__is_deleted=False, post__moderation_state=visible)
+    post_ok = (
+        Q(post__isnull=True)
+        | Q(post__is_deleted=False, post__moderation_state=visible)
+        | _topic_line()
+    )
     place = Participant.objects.filter(
         conversation_id=OuterRef("conversation_id"),
         user_id=OuterRef("recipient_id"),

@@ -33,6 +33,7 @@ from carecircle.notifications import preferences
 from carecircle.notifications.delivery import unsubscribe
 from carecircle.notifications.kinds import get_kind
 from carecircle.notifications.models import Notification, NotificationSettings
+from carecircle.notifications.queries import rests_on_topic
 
 logger = logging.getLogger(__name__)
 
@@ -89,7 +90,11 @@ def is_still_readable(notification: Notification, user: Any) -> bool:
     community = place_of(notification)
     if community is not None and not can_read_community(user, community):
         return False
-    return _topic_visible(notification) and _post_visible(notification)
+    if not _topic_visible(notification):
+        return False
+    # A line standing for several replies outlives its latest one (whose words then stay out
+    # of the email: `details_of` checks the post itself).
+    return rests_on_topic(notification) or _post_visible(notification)
 
 
 _MARKDOWN_LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")

@@ -441,3 +441,38 @@ def test_a_topic_moved_into_a_closed_community_is_judged_by_where_it_is_now(
     assert "Type 2 Diabetes" not in message.body
     outsiders = Notification.objects.get(recipient=outsider)
     assert (outsiders.email_due_at, outsiders.emailed_at) == (None, None)
+
+
+def test_a_collapsed_reply_line_whose_latest_post_went_is_emailed_without_its_words(
+    patient, caregiver, community, topic, reply
+):
+    """Several replies, the latest deleted: the line still stands for the others, so the
+    email goes, but the deleted words never appear in it; a line about that one post stays out."""
+    NotificationSettings.objects.create(user=patient, email_includes_details=True)
+    key = f"topic:{topic.pk}:posts"
+    line = notify(
+        patient,
+        "reply",
+        actor=caregiver,
+        community=community,
+        topic=topic,
+        post=reply,
+        group_key=key,
+        count=2,
+    )
+    mention = notify(
+        patient, "mention", actor=caregiver, community=community, topic=topic, post=reply
+    )
+    Post.objects.filter(pk=reply.pk).update(is_deleted=True)
+
+    assert send_due_emails(now=NOW) == 1
+
+    [message] = mail.outbox
+    assert message.subject == "You have 1 new notification on CareCircle"
+    assert f"https://care.example/notifications/{line.pk}/open/" in message.body
+    assert "  Topic: Tired after metformin\n" in message.body
+    for secret in ("HbA1c", "nausea", "metformin last week"):
+        assert secret not in message.body
+        assert secret not in _html(message)
+    mention.refresh_from_db()
+    assert (mention.email_due_at, mention.emailed_at) == (None, None)

@@ -72,6 +72,39 @@ def test_lines_about_deleted_or_hidden_things_drop_out(community, patient, model
     assert gone.pk in _ids(type(gone).objects.all())
 
 
+@pytest.mark.parametrize(
+    "change", [{"is_deleted": True}, {"moderation_state": ModerationState.HIDDEN}]
+)
+def test_a_collapsed_reply_line_rests_on_its_topic_not_its_latest_post(community, patient, change):
+    """A line standing for several replies stays while its topic does; a line about one post
+    (one reply, a mention, a quote, a reaction, an accepted answer) goes with that post."""
+    topic = make_topic(community, patient, replies=2)
+    latest = Post.objects.get(topic=topic, position=3)
+    key = f"topic:{topic.pk}:posts"
+    replies = make_notification(patient, topic=topic, post=latest, group_key=key, count=2)
+    watched = make_notification(
+        patient, kind="watched_reply", topic=topic, post=latest, group_key=key + "x", count=3
+    )
+    about_one_post = [
+        make_notification(patient, topic=topic, post=latest, group_key=key + "y", count=1),
+        make_notification(patient, kind="mention", topic=topic, post=latest),
+        make_notification(patient, kind="quote", topic=topic, post=latest),
+        make_notification(
+            patient, kind="reaction", topic=topic, post=latest, group_key="r", count=4
+        ),
+        make_notification(patient, kind="accepted_answer", topic=topic, post=latest),
+    ]
+    assert len(_ids(queries.notifications_for(patient))) == 7
+
+    Post.objects.filter(pk=latest.pk).update(**change)
+
+    assert sorted(_ids(queries.notifications_for(patient))) == [replies.pk, watched.pk]
+    assert queries.count_unread(patient.pk) == 2
+    assert all(line.pk not in _ids(queries.notifications_for(patient)) for line in about_one_post)
+    Topic.objects.filter(pk=topic.pk).update(**change)
+    assert _ids(queries.notifications_for(patient)) == []
+
+
 def test_lines_about_a_members_only_community_the_member_left_drop_out(
     private_community, private_topic, patient, manager
 ):
