@@ -240,6 +240,10 @@ def leave_community(*, actor: Any, community: Community) -> None:
             member_count=F("member_count") - 1
         )
         record_event(actor=actor, verb="community.leave", target=community)
+        # Lines about a members-only community leave the bell with the member: so must its count.
+        from carecircle.notifications.actions import refresh_unread
+
+        refresh_unread([actor.pk])
         # Open sockets stop following the community's chat rooms at once; sends are refused
         # anyway, this ends what they still receive.
         for room_id in community.chat_rooms.values_list("pk", flat=True):

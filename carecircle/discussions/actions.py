@@ -47,6 +47,7 @@ from carecircle.discussions.models import (
 )
 from carecircle.messaging.queries.blocks import blockers_of
 from carecircle.notifications import events
+from carecircle.notifications.actions import refresh_unread_about
 from carecircle.notifications.models import Notification
 
 logger = logging.getLogger(__name__)
@@ -304,8 +305,15 @@ def hide_post(post: Post) -> Post:
             Topic.objects.filter(pk=post.topic_id).update(moderation_state=ModerationState.HIDDEN)
         _bump_version(post.topic_id)
         _tell_readers(post.topic_id, {"type": "post.edited", "post_id": post.pk})
+        _refresh_bells(post)
     post.moderation_state = ModerationState.HIDDEN
     return post
+
+
+def _refresh_bells(post: Post) -> None:
+    """Members with unread lines about a post that went or came back get a fresh unread count
+    (a first post takes its topic with it)."""
+    refresh_unread_about(post_id=post.pk, topic_id=post.topic_id if post.is_first else None)
 
 
 def _watch_own_topic(member: Any, topic: Topic) -> None:
@@ -658,6 +666,7 @@ def delete_post(*, actor: Any, post: Post) -> Post:
             topic.save(update_fields=["accepted_post", "updated_at"])
         _bump_version(topic.pk)
         _tell_readers(topic.pk, {"type": "post.removed", "post_id": post.pk})
+        _refresh_bells(post)
         by_author = post.is_written_by(actor)
         record_event(
             # The audit log must not undo an anonymous author's anonymity either.
@@ -686,6 +695,7 @@ def restore_post(*, actor: Any, post: Post) -> Post:
                 )
         _bump_version(topic.pk)
         _tell_readers(topic.pk, {"type": "post.restored", "post_id": post.pk})
+        _refresh_bells(post)
         record_event(actor=actor, verb="post.restore", target=post)
     return post
 
@@ -789,6 +799,7 @@ def move_topic(*, actor: Any, topic: Topic, destination: Community) -> Topic:
         topic.save(update_fields=["community", "updated_at"])
         # Bell lines name the place they are about; emails and pushes judge by it too.
         Notification.objects.filter(topic_id=topic.pk).update(community=destination)
+        refresh_unread_about(topic_id=topic.pk)
         _bump_version(topic.pk)
         record_event(
             actor=actor, verb="topic.move", target=topic, source=source.pk, to=destination.pk

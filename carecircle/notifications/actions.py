@@ -565,6 +565,31 @@ def refresh_unread(member_ids: Iterable[int]) -> None:
         transaction.on_commit(lambda: publish_unread(ids))
 
 
+def refresh_unread_about(*, post_id: int | None = None, topic_id: int | None = None) -> None:
+    """After commit, recount and broadcast the unread notifications of every member with an
+    unread line about this post or topic (one query finds them).
+
+    For actions that make content disappear or come back (deleting, hiding, restoring,
+    moving): the bell hides such lines at once, its cached count must follow.
+    """
+    if post_id is None and topic_id is None:
+        return
+
+    def run() -> None:
+        about = Q()
+        if post_id is not None:
+            about |= Q(post_id=post_id)
+        if topic_id is not None:
+            about |= Q(topic_id=topic_id)
+        publish_unread(
+            Notification.objects.filter(about, read_at__isnull=True)
+            .values_list("recipient_id", flat=True)
+            .distinct()
+        )
+
+    transaction.on_commit(run)
+
+
 # --- reading -------------------------------------------------------------------------------
 
 

@@ -425,6 +425,35 @@ def test_live_count_is_broadcast_and_cached_after_commit(
     assert cache.get(queries.unread_key(caregiver.pk)) == 1
 
 
+def test_refresh_unread_about_recounts_only_members_with_unread_lines_about_it(
+    community, topic, patient, caregiver, moderator, listen, django_capture_on_commit_callbacks
+):
+    post = Post.objects.create(topic=topic, author=moderator, position=2, body="x")
+    others = _members(community, 5)
+    for person in [patient, *others]:
+        make_notification(person, topic=topic, post=post)
+    make_notification(caregiver, topic=topic, post=post, read_at=timezone.now())
+    make_notification(moderator, topic=make_topic(community, patient))
+    for person in (patient, caregiver, moderator):
+        assert queries.unread_count(person) == 1 - (person == caregiver)
+    streams = {person.pk: listen(f"user:{person.pk}") for person in (patient, caregiver, moderator)}
+    Post.objects.filter(pk=post.pk).update(is_deleted=True)
+
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        actions.refresh_unread_about(post_id=post.pk)
+    with CaptureQueriesContext(connection) as queried:
+        for callback in callbacks:
+            callback()
+
+    # One query finds who to tell, one counts for all of them.
+    assert len(queried.captured_queries) == 2
+    assert streams[patient.pk].events() == [{"type": "notifications", "unread": 0}]
+    assert streams[caregiver.pk].events() == []
+    assert streams[moderator.pk].events() == []
+    assert [queries.unread_count(person) for person in (patient, *others)] == [0] * 6
+    assert queries.unread_count(moderator) == 1
+
+
 def _members(community, count):
     people = [UserFactory() for _ in range(count)]
     for person in people:

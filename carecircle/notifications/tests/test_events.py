@@ -708,3 +708,103 @@ def test_an_edit_of_a_hidden_post_that_adds_a_mention_tells_nobody(
 
     assert rows() == []
     assert Post.objects.get(pk=post.pk).body == "Try taking it with food, @meg."
+
+
+# --- unread counts follow content that goes or comes back --------------------------------------
+
+
+@pytest.fixture
+def no_badges(monkeypatch):
+    """No badge lines: the counts below are those of the events themselves."""
+    from carecircle.engagement import badges
+
+    monkeypatch.setattr(badges, "schedule_badge_check", lambda ids: None)
+
+
+def _counts(listener) -> list[int]:
+    return [event["unread"] for event in listener.events() if event["type"] == "notifications"]
+
+
+def test_deleting_hiding_and_restoring_a_post_update_the_count_of_those_it_told(
+    committed, community, patient, caregiver, member, moderator, listen, no_badges
+):
+    from carecircle.notifications import queries
+
+    topic = start_topic(committed, patient, community)
+    post = reply(committed, caregiver, topic, "Only reply, @meg.")
+    assert (queries.unread_count(patient), queries.unread_count(member)) == (1, 1)
+    patients, members, writers = (
+        listen(f"user:{user.pk}") for user in (patient, member, caregiver)
+    )
+
+    with committed():
+        discussions.delete_post(actor=caregiver, post=post)
+    assert (queries.unread_count(patient), queries.unread_count(member)) == (0, 0)
+    assert (_counts(patients), _counts(members), _counts(writers)) == ([0], [0], [])
+
+    with committed():
+        discussions.restore_post(actor=moderator, post=post)
+    assert (queries.unread_count(patient), queries.unread_count(member)) == (1, 1)
+    assert (_counts(patients), _counts(members)) == ([1], [1])
+
+    with committed():
+        discussions.hide_post(post)
+    assert (queries.unread_count(patient), queries.unread_count(member)) == (0, 0)
+    assert (_counts(patients), _counts(members)) == ([0], [0])
+
+
+def test_deleting_the_latest_of_two_replies_keeps_the_line_and_its_count(
+    committed, community, patient, caregiver, member, no_badges
+):
+    from carecircle.notifications import queries
+
+    topic = start_topic(committed, patient, community)
+    reply(committed, caregiver, topic, "A genuine answer.")
+    spam = reply(committed, member, topic, "Buy cheap pills here.")
+    assert queries.unread_count(patient) == 1
+
+    with committed():
+        discussions.delete_post(actor=member, post=spam)
+
+    assert queries.notifications_for(patient).count() == 1
+    assert queries.unread_count(patient) == 1
+
+
+def test_moving_a_topic_where_a_member_cannot_follow_drops_it_from_their_count(
+    committed, community, patient, caregiver, moderator, listen, no_badges
+):
+    from carecircle.communities.models import Membership
+    from carecircle.notifications import queries
+
+    closed = Community.objects.create(
+        name="Closed Circle", slug="closed-circle", visibility=Community.Visibility.MEMBERS
+    )
+    make_member(closed, moderator, Membership.Role.MODERATOR)
+    topic = start_topic(committed, patient, community)
+    reply(committed, caregiver, topic, "A reply.")
+    assert queries.unread_count(patient) == 1
+    patients = listen(f"user:{patient.pk}")
+
+    with committed():
+        discussions.move_topic(actor=moderator, topic=topic, destination=closed)
+
+    assert queries.unread_count(patient) == 0
+    assert _counts(patients) == [0]
+
+
+def test_leaving_a_members_only_community_drops_its_lines_from_the_count(
+    committed, private_community, private_topic, patient, caregiver, listen, no_badges
+):
+    from carecircle.communities import actions as communities
+    from carecircle.notifications import queries
+    from carecircle.notifications.tests.factories import make_notification
+
+    make_notification(patient, topic=private_topic)
+    assert queries.unread_count(patient) == 1
+    patients = listen(f"user:{patient.pk}")
+
+    with committed():
+        communities.leave_community(actor=patient, community=private_community)
+
+    assert queries.unread_count(patient) == 0
+    assert _counts(patients) == [0]
