@@ -12,6 +12,7 @@ each member's open pages their new unread count.
 from __future__ import annotations
 
 import logging
+import uuid
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -32,6 +33,7 @@ from carecircle.notifications.kinds import CHANNELS, KINDS, get_kind
 from carecircle.notifications.models import (
     DigestFrequency,
     Notification,
+    NotificationDelivery,
     NotificationSettings,
     Watch,
     WatchLevel,
@@ -86,8 +88,11 @@ def notify(
         "group_key": group_key[:120],
         "data": dict(data or {}),
     }
+    # Each chunk carries its own key: a task that runs twice delivers once (`_claim_delivery`).
+    event = uuid.uuid4().hex
     payloads = [
-        {**base, "recipient_ids": ids[start : start + size]} for start in range(0, len(ids), size)
+        {**base, "recipient_ids": ids[start : start + size], "event_key": f"{event}:{index}"}
+        for index, start in enumerate(range(0, len(ids), size))
     ]
     transaction.on_commit(lambda: enqueue_delivery(payloads))
 
@@ -126,6 +131,7 @@ def notify_watchers(
         "group_key": group_key[:120],
         "data": dict(data or {}),
         "exclude_ids": sorted({int(pk) for pk in exclude_ids if pk is not None}),
+        "event_key": uuid.uuid4().hex,
     }
     transaction.on_commit(lambda: _enqueue_fan_out(payload))
 
@@ -143,6 +149,8 @@ def fan_out_watchers(payload: dict[str, Any]) -> int:
     """The background half of `notify_watchers`: resolve the watchers, queue their chunks."""
     payload = dict(payload)
     excluded = set(payload.pop("exclude_ids", ()))
+    # A rerun of this task queues the same chunk keys, so its chunks are delivered once.
+    event = payload.pop("event_key", "")
     if payload["actor_id"] is not None:
         excluded.add(payload["actor_id"])
     where = Q(community_id=payload["community_id"], topic__isnull=True)
@@ -157,8 +165,12 @@ def fan_out_watchers(payload: dict[str, Any]) -> int:
     size = max(1, int(settings.CARECIRCLE_NOTIFICATION_FANOUT_CHUNK))
     enqueue_delivery(
         [
-            {**payload, "recipient_ids": ids[start : start + size]}
-            for start in range(0, len(ids), size)
+            {
+                **payload,
+                "recipient_ids": ids[start : start + size],
+                "event_key": f"{event}:{index}" if event else "",
+            }
+            for index, start in enumerate(range(0, len(ids), size))
         ]
     )
     return len(ids)
@@ -317,12 +329,15 @@ def deliver_notifications(
     conversation_id: int | None,
     group_key: str,
     data: dict,
+    event_key: str = "",
 ) -> list[int]:
     """Create or collapse the notifications for these recipients; returns their ids.
 
     A constant number of queries whatever the number of recipients. Filters out inactive and
     memorialised members, the actor, members who muted or blocked the actor, members who can
     no longer read the place, and members whose watch levels or channel choices say no.
+    With an `event_key` (one per chunk of an event) a second delivery of the same chunk writes
+    nothing and returns []; without one (direct callers such as the demo) there is no check.
     """
     from carecircle.accounts.models import User
     from carecircle.messaging.models import MemberBlock
@@ -404,7 +419,11 @@ def deliver_notifications(
         fields=fields,
         now=now,
         email_due=email_due,
+        event_key=event_key,
     )
+    if delivered is None:
+        logger.info("Notifications %s were delivered already", event_key)
+        return []
     pushed = {
         user.pk: delivered[user.pk]
         for user in chosen
@@ -423,8 +442,9 @@ def _save_rows(
     fields: dict[str, Any],
     now: datetime,
     email_due: datetime,
-) -> dict[int, int]:
-    """Write the lines: {recipient id: notification id}.
+    event_key: str = "",
+) -> dict[int, int] | None:
+    """Write the lines: {recipient id: notification id}; None when `event_key` was delivered.
 
     With a group key, a member's unread line for the group takes the event (count + 1, the
     latest actor and link); the others get a new line. Two deliveries for the same group may
@@ -434,6 +454,8 @@ def _save_rows(
     for attempt in range(5):
         try:
             with transaction.atomic():
+                if event_key and not _claim_delivery(event_key):
+                    return None
                 return _save_attempt(
                     recipient_ids=recipient_ids,
                     wants_email=wants_email,
@@ -446,6 +468,28 @@ def _save_rows(
             if not group_key or attempt == 4:
                 raise
     raise AssertionError("unreachable")
+
+
+def _claim_delivery(event_key: str) -> bool:
+    """Record that this chunk is being delivered, in the caller's transaction; False when it
+    was already (the claim commits with the lines, or rolls back with them)."""
+    try:
+        with transaction.atomic():
+            NotificationDelivery.objects.create(key=event_key[:80])
+    except IntegrityError:
+        return False
+    return True
+
+
+#: How long delivery claims are kept: far longer than any task is retried.
+CLAIMS_KEPT = timedelta(days=14)
+
+
+def purge_delivery_claims(*, now: datetime | None = None) -> int:
+    """Forget delivery claims older than `CLAIMS_KEPT`; returns how many (a daily job)."""
+    cutoff = (now or timezone.now()) - CLAIMS_KEPT
+    deleted, _by_model = NotificationDelivery.objects.filter(created_at__lt=cutoff).delete()
+    return deleted
 
 
 #: Kinds that share a group's line, lowest first: a line never drops to a lower one, so a reply

@@ -24,3 +24,10 @@ class NotificationsConfig(AppConfig):
             every=timedelta(hours=1),
             task="carecircle.notifications.tasks.send_digests_task",
         )
+        # Each delivered chunk of an event leaves a claim so a retried task delivers it once;
+        # after two weeks no retry can come, and the claims go.
+        register(
+            "notifications.purge_delivery_claims",
+            every=timedelta(days=1),
+            task="carecircle.notifications.tasks.purge_delivery_claims_task",
+        )

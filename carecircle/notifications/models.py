@@ -215,3 +215,17 @@ class DigestRun(models.Model):
 
     def __str__(self) -> str:
         return f"digest {self.period} for {self.user_id}"
+
+
+class NotificationDelivery(models.Model):
+    """A claim: one chunk of one event was delivered. The delivery task may run twice (a
+    worker that died after its commit is retried); the second run finds the claim, made in the
+    same transaction as the lines, and writes nothing. Claims older than the retry window are
+    purged daily."""
+
+    #: "<event uuid>:<chunk index>", made by `actions.notify` / `actions.notify_watchers`.
+    key = models.CharField(max_length=80, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    def __str__(self) -> str:
+        return f"delivery {self.key}"

@@ -40,3 +40,11 @@ def fan_out_watchers_task(payload: dict) -> int:
     from carecircle.notifications.actions import fan_out_watchers
 
     return fan_out_watchers(payload)
+
+
+@task()
+def purge_delivery_claims_task() -> int:
+    """Forget old delivery claims (daily, from the scheduler). Returns how many went."""
+    from carecircle.notifications.actions import purge_delivery_claims
+
+    return purge_delivery_claims()

@@ -45,6 +45,9 @@ def send_push_task(notification_id: int) -> int:
     )
     if notification is None:
         return 0
+    if notification.pushed_at is not None and notification.pushed_at >= notification.updated_at:
+        # Pushed since its latest event: this is a rerun of the task, not news.
+        return 0
     return send_push(notification)
 
 

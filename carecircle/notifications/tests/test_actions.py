@@ -20,6 +20,7 @@ from carecircle.notifications import actions, queries
 from carecircle.notifications.models import (
     DigestFrequency,
     Notification,
+    NotificationDelivery,
     NotificationSettings,
     Watch,
     WatchLevel,
@@ -377,6 +378,122 @@ def test_collapsed_kind_ranks_mention_quote_reply_watched_reply():
     assert actions.collapsed_kind("reaction", "reply") == "reaction"
     assert actions.collapsed_kind("reply", "reaction") == "reply"
     assert actions.collapsed_kind("message", "message") == "message"
+
+
+# --- deliver: a task that runs twice ----------------------------------------------------------
+
+
+def _payload(recipients, *, kind, actor, topic, group_key="", event_key) -> dict:
+    return {
+        "recipient_ids": [recipient.pk for recipient in recipients],
+        "kind": kind,
+        "url": "/somewhere/",
+        "actor_id": actor.pk,
+        "actor_label": "",
+        "community_id": topic.community_id,
+        "topic_id": topic.pk,
+        "post_id": None,
+        "conversation_id": None,
+        "group_key": group_key,
+        "data": {},
+        "event_key": event_key,
+    }
+
+
+def test_the_same_delivery_task_run_twice_writes_once(
+    topic, patient, caregiver, moderator, pushes, frozen_now, django_capture_on_commit_callbacks
+):
+    from carecircle.notifications.tasks import deliver_notifications_task
+
+    key = f"topic:{topic.pk}:posts"
+    make_push_subscription(patient)
+    mention = _payload([patient], kind="mention", actor=caregiver, topic=topic, event_key="a:0")
+    reply = _payload(
+        [patient], kind="reply", actor=caregiver, topic=topic, group_key=key, event_key="b:0"
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        results = [
+            deliver_notifications_task.enqueue(payload).return_value
+            for payload in (mention, mention, reply, reply)
+        ]
+
+    assert results == [1, 0, 1, 0]
+    got = Notification.objects.order_by("pk").values_list("kind", "count", "email_due_at")
+    assert list(got) == [("mention", 1, frozen_now + DELAY), ("reply", 1, frozen_now + DELAY)]
+    assert len(pushes.ids) == 2
+    assert sorted(NotificationDelivery.objects.values_list("key", flat=True)) == ["a:0", "b:0"]
+    # Another event (another key) still collapses into the line.
+    again = _payload(
+        [patient], kind="reply", actor=moderator, topic=topic, group_key=key, event_key="c:0"
+    )
+    assert deliver_notifications_task.enqueue(again).return_value == 1
+    assert Notification.objects.get(kind="reply").count == 2
+
+
+def test_a_delivery_without_an_event_key_claims_nothing(topic, patient, caregiver):
+    """Direct callers (the demo loader) pass no key: nothing is claimed, nothing refused."""
+    deliver([patient], kind="mention", actor=caregiver, topic=topic)
+    deliver([patient], kind="mention", actor=caregiver, topic=topic)
+    assert Notification.objects.filter(recipient=patient, kind="mention").count() == 2
+    assert NotificationDelivery.objects.count() == 0
+
+
+def test_a_claim_rolls_back_with_the_lines_it_guards(topic, patient, caregiver, monkeypatch):
+    def broken(**fields):
+        raise RuntimeError("the database went away mid-write")
+
+    monkeypatch.setattr(actions, "_save_attempt", broken)
+    payload = _payload([patient], kind="mention", actor=caregiver, topic=topic, event_key="d:0")
+    with pytest.raises(RuntimeError):
+        actions.deliver_notifications(**payload)
+    assert NotificationDelivery.objects.count() == 0
+    monkeypatch.undo()
+    # The retry delivers.
+    assert len(actions.deliver_notifications(**payload)) == 1
+
+
+def test_notify_gives_every_chunk_of_every_event_its_own_key(
+    topic, patient, caregiver, moderator, settings, monkeypatch, django_capture_on_commit_callbacks
+):
+    settings.CARECIRCLE_NOTIFICATION_FANOUT_CHUNK = 2
+    queued: list[dict] = []
+    monkeypatch.setattr(actions, "enqueue_delivery", queued.extend)
+    with django_capture_on_commit_callbacks(execute=True):
+        for _event in range(2):
+            actions.notify(
+                recipient_ids=[patient.pk, caregiver.pk, moderator.pk],
+                kind="reply",
+                url="/",
+                topic_id=topic.pk,
+            )
+    keys = [payload["event_key"] for payload in queued]
+    events = [key.partition(":")[0] for key in keys]
+    assert [key.partition(":")[2] for key in keys] == ["0", "1", "0", "1"]
+    assert events[0] == events[1] != events[2] == events[3]
+    assert all(len(event) == 32 for event in events)
+
+
+def test_old_delivery_claims_are_purged_by_a_daily_job(db, frozen_now):
+    from carecircle.core.schedule import REGISTRY
+    from carecircle.notifications.tasks import purge_delivery_claims_task
+
+    old = NotificationDelivery.objects.create(key="old:0")
+    recent = NotificationDelivery.objects.create(key="recent:0")
+    NotificationDelivery.objects.filter(pk=old.pk).update(
+        created_at=frozen_now - timedelta(days=14, seconds=1)
+    )
+    NotificationDelivery.objects.filter(pk=recent.pk).update(
+        created_at=frozen_now - timedelta(days=13)
+    )
+
+    assert purge_delivery_claims_task.enqueue().return_value == 1
+
+    assert list(NotificationDelivery.objects.values_list("key", flat=True)) == ["recent:0"]
+    job = REGISTRY["notifications.purge_delivery_claims"]
+    assert (job.every, job.task) == (
+        timedelta(days=1),
+        "carecircle.notifications.tasks.purge_delivery_claims_task",
+    )
 
 
 # --- deliver: push and live count --------------------------------------------------------------

@@ -92,3 +92,24 @@ def test_topic_watchers_are_found_beside_community_watchers(
 def test_unknown_kind_is_a_programming_error(community):
     with pytest.raises(ValueError):
         actions.notify_watchers(kind="nonsense", url="/", community_id=community.pk)
+
+
+def test_a_fan_out_run_twice_delivers_each_chunk_once(
+    settings, community, topic, patient, monkeypatch, django_capture_on_commit_callbacks
+):
+    from carecircle.notifications.tasks import fan_out_watchers_task
+
+    settings.CARECIRCLE_NOTIFICATION_FANOUT_CHUNK = 2
+    watchers = _watchers(community, 3)
+    queued: list[dict] = []
+    monkeypatch.setattr(actions, "_enqueue_fan_out", queued.append)
+    with django_capture_on_commit_callbacks(execute=True):
+        actions.notify_watchers(
+            kind="watched_topic", url="/t/1/", community_id=community.pk, actor=patient
+        )
+    [payload] = queued
+
+    assert [fan_out_watchers_task.enqueue(payload).return_value for _run in range(2)] == [3, 3]
+
+    got = Notification.objects.order_by("recipient_id").values_list("recipient_id", "count")
+    assert list(got) == [(watcher.pk, 1) for watcher in watchers]

@@ -341,3 +341,16 @@ def test_details_of_a_topic_moved_where_the_member_cannot_read_stay_generic(
     assert send_push(Notification.objects.get(pk=line.pk)) == 1
 
     assert browser.decrypt(push_service.received[0])["body"] == "You have a new reply"
+
+
+def test_the_push_task_run_twice_pushes_once_until_the_line_changes(push_service, patient):
+    subscribe(patient, push_service, "phone")
+    line = notify(patient, "mention")
+
+    assert [send_push_task.enqueue(line.pk).return_value for _run in range(2)] == [1, 0]
+    assert len(push_service.received) == 1
+
+    # A later event collapsed into the line: that is news again.
+    Notification.objects.filter(pk=line.pk).update(updated_at=timezone.now() + timedelta(seconds=1))
+    assert send_push_task.enqueue(line.pk).return_value == 1
+    assert len(push_service.received) == 2
