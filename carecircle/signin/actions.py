@@ -195,8 +195,12 @@ def end_member_sessions(user_id: int) -> int:
     Every session is listed in MemberSession from sign-in on, so this is one indexed query,
     never a scan of every session on the site.
     """
+    from carecircle.notifications.models import PushSubscription
+
     sessions = list(MemberSession.objects.filter(user_id=user_id))
     _end_sessions(sessions)
+    # Signed out everywhere means no device keeps showing their notifications either.
+    PushSubscription.objects.filter(user_id=user_id).delete()
     return len(sessions)
 
 

@@ -199,3 +199,16 @@ def test_the_hash_in_the_broadcast_is_the_one_a_socket_computes_from_its_cookie(
         actions.end_member_sessions(patient.pk)
 
     assert sent[0][1]["session_key_hashes"] == [session_key_hash(key)]
+
+
+def test_signing_out_everywhere_forgets_the_members_push_devices_only(patient, caregiver):
+    from carecircle.notifications.models import PushSubscription
+    from carecircle.notifications.tests.factories import make_push_subscription
+
+    make_push_subscription(patient, label="Phone")
+    make_push_subscription(patient, label="Laptop")
+    make_push_subscription(caregiver, label="Phone")
+
+    actions.end_member_sessions(patient.pk)
+
+    assert list(PushSubscription.objects.values_list("user_id", flat=True)) == [caregiver.pk]
