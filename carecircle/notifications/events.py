@@ -25,6 +25,8 @@ from typing import Any
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from carecircle.notifications.preferences import channel_enabled
+
 # A quote names at most this many posts: more is a wall of quotes, not a conversation.
 QUOTED_POSTS_MAX = 20
 
@@ -81,6 +83,15 @@ def _silenced_by(writer_id: int | None) -> set[int]:
     return set(
         MemberBlock.objects.filter(blocked_id=writer_id).values_list("blocker_id", flat=True)
     )
+
+
+def _settings_of(member_ids: set[int]) -> dict[int, Any]:
+    """{member id: NotificationSettings} of those who saved choices (one query, none for none)."""
+    if not member_ids:
+        return {}
+    from carecircle.notifications.models import NotificationSettings
+
+    return NotificationSettings.objects.in_bulk(sorted(member_ids))
 
 
 # --- quotes ----------------------------------------------------------------------------------
@@ -152,9 +163,16 @@ def _send_by_priority(
     if writer_id:
         excluded.add(writer_id)
     where = {"community_id": topic.community_id, "topic_id": topic.pk, "post_id": post.pk}
+    choices = _settings_of(set().union(*(ids for _kind, ids, _key in groups)) - excluded)
     for kind, ids, group_key in groups:
         recipients = sorted(ids - excluded)
-        excluded |= ids
+        # A member who switched this kind off in the bell still hears of the event under the
+        # next kind that holds them (the topic's starter by a reply, a watcher by the watch).
+        excluded |= {
+            member_id
+            for member_id in ids
+            if channel_enabled(choices.get(member_id), kind, "in_app")
+        }
         if recipients:
             _notify(
                 recipient_ids=recipients,

@@ -22,7 +22,7 @@ from carecircle.messaging.models import MemberBlock
 from carecircle.moderation import actions as moderation
 from carecircle.moderation.models import ModerationAction, ModerationSettings, ReviewItem
 from carecircle.notifications import events
-from carecircle.notifications.actions import set_watch_level
+from carecircle.notifications.actions import set_watch_level, update_notification_settings
 from carecircle.notifications.models import Notification, Watch, WatchLevel
 from conftest import client_for
 
@@ -808,3 +808,22 @@ def test_leaving_a_members_only_community_drops_its_lines_from_the_count(
 
     assert queries.unread_count(patient) == 0
     assert _counts(patients) == [0]
+
+
+def test_a_mention_switched_off_in_the_bell_leaves_the_reply_and_the_watch(
+    committed, community, patient, caregiver, member
+):
+    """A member who does not want mentions in the bell still hears of the post the way they
+    would have without the mention: as the topic's starter, or as a watcher."""
+    topic = start_topic(committed, patient, community)
+    set_watch_level(actor=member, level=WatchLevel.WATCHING, topic=topic)
+    for person in (patient, member):
+        update_notification_settings(actor=person, channels={"mention": {"in_app": False}})
+
+    post = reply(committed, caregiver, topic, "@meg and @patient, what do you think?")
+
+    key = f"topic:{topic.pk}:posts"
+    assert rows() == [
+        (patient.pk, "reply", 1, caregiver.pk, "", permalink(post), key),
+        (member.pk, "watched_reply", 1, caregiver.pk, "", permalink(post), key),
+    ]
