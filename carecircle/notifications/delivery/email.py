@@ -233,9 +233,9 @@ def _claim(user_id: int, ids: list[int], now: datetime) -> list[int]:
         claimed = sorted(candidates.values_list("pk", flat=True))
         if not claimed:
             return []
-        updated = Notification.objects.filter(pk__in=claimed, emailed_at__isnull=True).update(
-            emailed_at=now
-        )
+        updated = Notification.objects.filter(
+            pk__in=claimed, emailed_at__isnull=True, read_at__isnull=True
+        ).update(emailed_at=now)
         if updated != len(claimed):
             # Someone else claimed part of it in between: leave it all to them (and the rest to
             # the next minute) rather than send a line twice.
@@ -337,20 +337,24 @@ def _claim_batch(
     ready: dict[int, list[Notification]], now: datetime
 ) -> dict[int, list[int]] | None:
     """Claim every ready line of the batch in one statement; None when another worker got any
-    of them in between (then `_claim` goes member by member)."""
+    of them, or the member read any of them, in between (then `_claim` goes member by member,
+    taking only what is still due and unread)."""
     ids = sorted(n.pk for kept in ready.values() for n in kept)
     if not ids:
         return {}
     with transaction.atomic():
-        candidates = Notification.objects.filter(pk__in=ids, emailed_at__isnull=True)
+        # Unread too: a line read in the bell since it was gathered is not emailed.
+        candidates = Notification.objects.filter(
+            pk__in=ids, emailed_at__isnull=True, read_at__isnull=True
+        )
         if connection.vendor == "postgresql":
             candidates = candidates.select_for_update(skip_locked=True)
         if len(list(candidates.values_list("pk", flat=True))) != len(ids):
             transaction.set_rollback(True)
             return None
-        updated = Notification.objects.filter(pk__in=ids, emailed_at__isnull=True).update(
-            emailed_at=now
-        )
+        updated = Notification.objects.filter(
+            pk__in=ids, emailed_at__isnull=True, read_at__isnull=True
+        ).update(emailed_at=now)
         if updated != len(ids):
             transaction.set_rollback(True)
             return None

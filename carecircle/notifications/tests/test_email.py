@@ -476,3 +476,29 @@ def test_a_collapsed_reply_line_whose_latest_post_went_is_emailed_without_its_wo
         assert secret not in _html(message)
     mention.refresh_from_db()
     assert (mention.email_due_at, mention.emailed_at) == (None, None)
+
+
+def test_a_line_read_in_the_bell_between_reading_and_claiming_is_not_emailed(monkeypatch, patient):
+    """The member reads one line in the bell while this worker prepares their email: the
+    batch claim stands back, and the email carries only what is still unread."""
+    first = notify(patient, "reply")
+    second = notify(patient, "mention")
+    real_sorted = sorted
+
+    def read_in_between(values, *args, **kwargs):
+        result = real_sorted(values, *args, **kwargs)
+        Notification.objects.filter(pk=first.pk).update(read_at=NOW)
+        return result
+
+    monkeypatch.setattr(email, "sorted", read_in_between, raising=False)
+
+    assert send_due_emails(now=NOW) == 1
+
+    [message] = mail.outbox
+    assert message.subject == "You have 1 new notification on CareCircle"
+    assert "Someone mentioned you" in message.body
+    assert "You have a new reply" not in message.body
+    first.refresh_from_db()
+    second.refresh_from_db()
+    assert (first.read_at, first.emailed_at) == (NOW, None)
+    assert second.emailed_at == NOW
