@@ -281,6 +281,8 @@ def publish_post(post: Post) -> Post:
         else:
             _bump_version(topic.pk)
             _tell_readers(topic.pk, {"type": "post.edited", "post_id": locked.pk})
+            # Lines about it show in bells again: their unread counts follow.
+            refresh_unread_about(post_id=locked.pk, topic_id=topic.pk if locked.is_first else None)
         if was == ModerationState.PENDING and not locked.is_deleted and not topic.is_deleted:
             # Held posts were never announced: people hear of them now, once. A hidden post
             # shown again was announced when it first appeared.

@@ -21,6 +21,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from carecircle.communities.queries import visible_communities
 from carecircle.core.errors import DomainError
 from carecircle.core.interfaces import field_errors, page_errors
+from carecircle.core.models import ModerationState
 from carecircle.core.pagination import PageRequest, paginate
 from carecircle.discussions.queries import get_topic
 from carecircle.notifications import actions, forms, queries
@@ -90,6 +91,14 @@ def notification_open(request: HttpRequest, notification_id: int) -> HttpRespons
     notification = _own_notification(request, notification_id)
     if notification.read_at is None:
         actions.mark_read(actor=request.user, notification=notification)
+    post = notification.post
+    if (
+        post is not None
+        and notification.topic is not None
+        and (post.is_deleted or post.moderation_state != ModerationState.VISIBLE)
+    ):
+        # The latest reply of a collapsed line is gone: the topic still has the others.
+        return redirect(notification.topic.get_absolute_url())
     return redirect(site_relative(notification.url) or reverse("notification_list"))
 
 

@@ -85,12 +85,24 @@ def place_of(notification: Notification) -> Any:
     return notification.community
 
 
+def _still_in_conversation(notification: Notification, user: Any) -> bool:
+    from carecircle.messaging.models import Participant
+
+    return Participant.objects.filter(
+        conversation_id=int(notification.conversation_id or 0),
+        user_id=user.pk,
+        state__in=(Participant.State.ACTIVE, Participant.State.REQUESTED),
+    ).exists()
+
+
 def is_still_readable(notification: Notification, user: Any) -> bool:
     """Whether the thing it is about still shows to the member (the bell's rule)."""
     community = place_of(notification)
     if community is not None and not can_read_community(user, community):
         return False
     if not _topic_visible(notification):
+        return False
+    if notification.conversation_id is not None and not _still_in_conversation(notification, user):
         return False
     # A line standing for several replies outlives its latest one (whose words then stay out
     # of the email: `details_of` checks the post itself).

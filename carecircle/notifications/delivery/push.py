@@ -21,7 +21,12 @@ from pywebpush import WebPushException, webpush
 
 from carecircle.notifications import preferences
 from carecircle.notifications.delivery import vapid
-from carecircle.notifications.delivery.email import details_of, generic_text, open_path
+from carecircle.notifications.delivery.email import (
+    details_of,
+    generic_text,
+    is_still_readable,
+    open_path,
+)
 from carecircle.notifications.models import Notification, NotificationSettings, PushSubscription
 
 logger = logging.getLogger(__name__)
@@ -103,6 +108,10 @@ def send_push(notification: Notification) -> int:
     if not preferences.channel_enabled(row, notification.kind, "push"):
         return 0
     if preferences.in_quiet_hours(row, user):
+        return 0
+    # The bell's and the email's rule: nothing about what the member can no longer read (a
+    # topic moved into a closed community, a conversation they left), not even generically.
+    if not is_still_readable(notification, user):
         return 0
     subscriptions = list(PushSubscription.objects.filter(user=user).order_by("pk"))
     if not subscriptions:

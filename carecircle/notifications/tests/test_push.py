@@ -208,15 +208,15 @@ def test_opted_in_member_sees_who_and_where_but_never_the_words(
     assert SECRET_WORDS not in json.dumps(payload)
 
 
-def test_details_of_a_hidden_topic_stay_generic(push_service, patient, caregiver, community):
+def test_nothing_is_pushed_about_a_hidden_topic(push_service, patient, caregiver, community):
     NotificationSettings.objects.create(user=patient, push_includes_details=True)
     hidden = make_topic(community, caregiver, title="Hidden title", moderation_state="hidden")
-    browser = subscribe(patient, push_service, "phone")
+    subscribe(patient, push_service, "phone")
     line = notify(patient, "mention", actor=caregiver, community=community, topic=hidden)
 
-    assert send_push(line) == 1
+    assert send_push(line) == 0
 
-    assert browser.decrypt(push_service.received[0])["body"] == "Someone mentioned you"
+    assert push_service.received == []
 
 
 @pytest.mark.parametrize("status", [404, 410])
@@ -329,18 +329,37 @@ def test_task_takes_an_id(push_service, patient):
     assert send_push_task.enqueue(line.pk + 1000).return_value == 0
 
 
-def test_details_of_a_topic_moved_where_the_member_cannot_read_stay_generic(
+def test_nothing_is_pushed_about_a_topic_moved_where_the_member_cannot_read(
     push_service, outsider, caregiver, community, topic, reply, private_community
 ):
     NotificationSettings.objects.create(user=outsider, push_includes_details=True)
-    browser = subscribe(outsider, push_service, "phone")
+    subscribe(outsider, push_service, "phone")
     line = notify(outsider, "reply", actor=caregiver, community=community, topic=topic, post=reply)
     topic.community = private_community
     topic.save(update_fields=["community"])
 
-    assert send_push(Notification.objects.get(pk=line.pk)) == 1
+    assert send_push(Notification.objects.get(pk=line.pk)) == 0
 
-    assert browser.decrypt(push_service.received[0])["body"] == "You have a new reply"
+    assert push_service.received == []
+
+
+def test_nothing_is_pushed_about_a_conversation_the_member_left(push_service, patient, caregiver):
+    from carecircle.messaging.models import Conversation, Participant
+
+    conversation = Conversation.objects.create(kind=Conversation.Kind.GROUP, created_by=caregiver)
+    Participant.objects.create(conversation=conversation, user=caregiver)
+    Participant.objects.create(conversation=conversation, user=patient)
+    subscribe(patient, push_service, "phone")
+    line = notify(patient, "message", actor=caregiver, conversation=conversation)
+    assert send_push(line) == 1
+    # The member left after the line was made.
+    Participant.objects.filter(conversation=conversation, user=patient).update(
+        state=Participant.State.LEFT
+    )
+
+    assert send_push(Notification.objects.get(pk=line.pk)) == 0
+
+    assert len(push_service.received) == 1
 
 
 def test_the_push_task_run_twice_pushes_once_until_the_line_changes(push_service, patient):

@@ -190,6 +190,23 @@ def test_open_marks_read_and_redirects(patient, caregiver, topic, patient_client
     assert unread_count(patient) == 0
 
 
+def test_open_goes_to_the_topic_when_the_latest_reply_is_gone(
+    patient, caregiver, topic, patient_client
+):
+    from carecircle.discussions.models import Post
+
+    gone = Post.objects.create(
+        topic=topic, author=caregiver, position=2, body="x", body_html="<p>x</p>", is_deleted=True
+    )
+    row = reply(patient, caregiver, topic)
+    Notification.objects.filter(pk=row.pk).update(post=gone, url=f"/p/{gone.pk}/", count=2)
+
+    response = patient_client.get(f"/notifications/{row.pk}/open/")
+
+    assert response.status_code == 302
+    assert response["Location"] == topic.get_absolute_url()
+
+
 @pytest.mark.parametrize("url", ["https://evil.example/", "//evil.example/x", "/\\evil.example"])
 def test_open_never_leaves_the_site(patient, patient_client, url):
     row = make_notification(patient, kind="badge", url=url)
