@@ -304,27 +304,32 @@ def reaction_added(*, actor: Any, post: Any, kind: str) -> None:
 def answer_accepted(*, actor: Any, topic: Any, post: Any) -> None:
     """A reply was marked as the answer to a question: tell its writer."""
     owner = post_owner_id(post)
-    if owner and owner != actor.pk:
-        # The asker may be anonymous: then the answerer learns only their alias.
-        alias = topic.author_alias if topic.author_alias_id else None
-        if alias is not None and alias.user_id == actor.pk:
-            shown, label = None, str(alias.label)
-        else:
-            shown, label = actor, ""
-        _notify(
-            recipient_ids=[owner],
-            kind="accepted_answer",
-            url=reverse("post_permalink", kwargs={"post_id": post.pk}),
-            actor=shown,
-            actor_label=label,
-            community_id=topic.community_id,
-            topic_id=topic.pk,
-            post_id=post.pk,
-            group_key="",
-            data={},
-        )
     if not post.is_anonymous:
         _schedule_badge_check([post.author_id])
+    if not owner or owner == actor.pk:
+        return
+    # The asker may be anonymous: then the answerer learns only their alias.
+    alias = topic.author_alias if topic.author_alias_id else None
+    if alias is not None and alias.user_id == actor.pk:
+        shown, label = None, str(alias.label)
+        # With no actor on the line, delivery cannot see a block: apply it here, as for every
+        # anonymous writer (a member who blocked the asker hears nothing from them).
+        if owner in _silenced_by(actor.pk):
+            return
+    else:
+        shown, label = actor, ""
+    _notify(
+        recipient_ids=[owner],
+        kind="accepted_answer",
+        url=reverse("post_permalink", kwargs={"post_id": post.pk}),
+        actor=shown,
+        actor_label=label,
+        community_id=topic.community_id,
+        topic_id=topic.pk,
+        post_id=post.pk,
+        group_key="",
+        data={},
+    )
 
 
 # --- messaging -------------------------------------------------------------------------------

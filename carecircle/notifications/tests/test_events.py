@@ -370,6 +370,27 @@ def test_an_accepted_answer_tells_its_writer(committed, anonymous_community, pat
     ]
 
 
+def test_an_anonymous_askers_acceptance_does_not_reach_a_member_who_blocked_them(
+    committed, anonymous_community, patient, caregiver
+):
+    asked = start_topic(
+        committed,
+        patient,
+        anonymous_community,
+        title="Night sweats",
+        is_question=True,
+        is_anonymous=True,
+    )
+    answer = reply(committed, caregiver, asked, "Check your evening dose.")
+    MemberBlock.objects.create(blocker=caregiver, blocked=patient, level=MemberBlock.Level.BLOCK)
+    Notification.objects.all().delete()
+
+    with committed():
+        discussions.accept_answer(actor=patient, topic=asked, post=answer)
+
+    assert rows() == []
+
+
 # --- held for approval -----------------------------------------------------------------------
 
 
