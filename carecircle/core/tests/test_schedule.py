@@ -123,8 +123,13 @@ def test_run_scheduler_once_twice_enqueues_each_project_job_once(capsys):
     assert output.count("Enqueued messaging.purge_chat_history") == 1
     assert output.count("Enqueued privacy.delete_expired_exports") == 1
     assert output.count("Enqueued moderation.recompute_trust_levels") == 1
+    assert output.count("Enqueued notifications.send_due_emails") == 1
+    assert output.count("Enqueued notifications.send_digests") == 1
     assert sorted(ScheduledRun.objects.values_list("name", flat=True)) == [
         "messaging.purge_chat_history",
         "moderation.recompute_trust_levels",
+        "notifications.purge_delivery_claims",
+        "notifications.send_digests",
+        "notifications.send_due_emails",
         "privacy.delete_expired_exports",
     ]
