@@ -209,6 +209,18 @@ if REDIS_URL:
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# What the web process and the task worker must both see (the bell's unread count, written by
+# the worker that delivers): Redis in scale mode, files under var/ in the embedded default
+# (its two processes share a disk, not memory), memory in tests (one process).
+if REDIS_URL:
+    CACHES["shared"] = CACHES["default"]
+elif TESTING:
+    CACHES["shared"] = {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+else:
+    CACHES["shared"] = {
+        "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+        "LOCATION": str(VAR_DIR / "cache"),
+    }
 # One process (the embedded default) delivers in memory. Tests do too, also in scale mode: they
 # drive sockets from synchronous code, one event loop per step, and Redis's receive queues
 # belong to the loop that made them. Delivery through Redis between real server processes has
@@ -401,6 +413,12 @@ CARECIRCLE_POST_RATE = env("POST_RATE", "10/m")  # posts per member per minute
 # The country whose helplines and phone-number formats moderation uses by default (ISO code).
 # Notifications: an email waits this long so a member who is online reads the bell instead.
 CARECIRCLE_NOTIFICATION_EMAIL_DELAY_MINUTES = int(env("NOTIFICATION_EMAIL_DELAY_MINUTES", "10"))
+# Events reaching at most this many members are delivered by the process that caused them,
+# right after commit: in the embedded default only that process can update the member's open
+# pages (in-memory channel layer). With Redis the worker's live updates reach every process.
+# (Tests run tasks at once anyway; they turn this on where they test it.)
+_INLINE_DEFAULT = "0" if REDIS_URL or TESTING else "20"
+CARECIRCLE_NOTIFICATION_INLINE_MAX = int(env("NOTIFICATION_INLINE_MAX", _INLINE_DEFAULT))
 # Recipients per background task when one event reaches many members (a watched community).
 CARECIRCLE_NOTIFICATION_FANOUT_CHUNK = int(env("NOTIFICATION_FANOUT_CHUNK", "1000"))
 # Web push (VAPID). Unset: a key pair is generated on first use and kept in the database.

@@ -94,7 +94,10 @@ def notify(
         {**base, "recipient_ids": ids[start : start + size], "event_key": f"{event}:{index}"}
         for index, start in enumerate(range(0, len(ids), size))
     ]
-    transaction.on_commit(lambda: enqueue_delivery(payloads))
+    if len(ids) <= settings.CARECIRCLE_NOTIFICATION_INLINE_MAX:
+        transaction.on_commit(lambda: deliver_inline(payloads))
+    else:
+        transaction.on_commit(lambda: enqueue_delivery(payloads))
 
 
 def notify_watchers(
@@ -174,6 +177,23 @@ def fan_out_watchers(payload: dict[str, Any]) -> int:
         ]
     )
     return len(ids)
+
+
+def deliver_inline(payloads: list[dict[str, Any]]) -> None:
+    """Deliver a few notifications in this process, right after the producer's commit.
+
+    In the embedded default the channel layer and the cache live inside one process: a
+    worker's live "unread" event would never reach the member's open page. Replies, mentions
+    and messages reach a handful of people, so the request that caused them delivers them
+    (milliseconds); if that fails, the task queue gets them instead.
+    """
+    for payload in payloads:
+        try:
+            with transaction.atomic():
+                deliver_notifications(**payload)
+        except Exception:  # noqa: BLE001 - the producer's write is saved; hand it to the queue
+            logger.exception("Inline delivery of %s failed; queued instead", payload.get("kind"))
+            enqueue_delivery([payload])
 
 
 def enqueue_delivery(payloads: list[dict[str, Any]]) -> None:

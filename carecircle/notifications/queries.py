@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from django.core.cache import cache
+from django.core.cache import caches
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 
 from carecircle.communities.models import Community, Membership
@@ -152,24 +152,24 @@ def unread_count(user: Any) -> int:
     member_id = _member_id(user)
     if member_id is None:
         return 0
-    cached = cache.get(unread_key(member_id))
+    cached = caches["shared"].get(unread_key(member_id))
     if isinstance(cached, int):
         return cached
     count = count_unread(member_id)
     # `add`, not `set`: a delivery that committed while this counted stored a fresher count.
-    cache.add(unread_key(member_id), count, UNREAD_CACHE_SECONDS)
+    caches["shared"].add(unread_key(member_id), count, UNREAD_CACHE_SECONDS)
     return count
 
 
 def store_unread(counts: dict[int, int]) -> None:
-    cache.set_many(
+    caches["shared"].set_many(
         {unread_key(member_id): count for member_id, count in counts.items()},
         UNREAD_CACHE_SECONDS,
     )
 
 
 def forget_unread(member_ids: Iterable[int]) -> None:
-    cache.delete_many([unread_key(int(member_id)) for member_id in member_ids])
+    caches["shared"].delete_many([unread_key(int(member_id)) for member_id in member_ids])
 
 
 def watch_of(user: Any, *, community: Any = None, topic: Any = None) -> Watch | None:

@@ -113,3 +113,83 @@ def test_a_fan_out_run_twice_delivers_each_chunk_once(
 
     got = Notification.objects.order_by("recipient_id").values_list("recipient_id", "count")
     assert list(got) == [(watcher.pk, 1) for watcher in watchers]
+
+
+def test_a_few_recipients_are_delivered_by_the_producers_process_after_commit(
+    settings, monkeypatch, community, topic, patient, caregiver, django_capture_on_commit_callbacks
+):
+    """Embedded default: the process with the member's open page must write (and announce)
+    the line itself, since a worker's in-memory broadcast would never reach that page."""
+    settings.CARECIRCLE_NOTIFICATION_INLINE_MAX = 20
+    queued = []
+    monkeypatch.setattr(actions, "enqueue_delivery", queued.extend)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        actions.notify(
+            recipient_ids=[caregiver.pk],
+            kind="reply",
+            url=topic.get_absolute_url(),
+            actor=patient,
+            community_id=community.pk,
+            topic_id=topic.pk,
+        )
+
+    assert queued == []
+    assert list(Notification.objects.values_list("recipient_id", "kind")) == [
+        (caregiver.pk, "reply")
+    ]
+
+
+def test_more_recipients_than_the_inline_limit_go_to_the_queue(
+    settings,
+    monkeypatch,
+    community,
+    topic,
+    patient,
+    caregiver,
+    moderator,
+    django_capture_on_commit_callbacks,
+):
+    settings.CARECIRCLE_NOTIFICATION_INLINE_MAX = 1
+    queued = []
+    monkeypatch.setattr(actions, "enqueue_delivery", queued.extend)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        actions.notify(
+            recipient_ids=[caregiver.pk, moderator.pk],
+            kind="reply",
+            url=topic.get_absolute_url(),
+            actor=patient,
+            community_id=community.pk,
+            topic_id=topic.pk,
+        )
+
+    assert [sorted(payload["recipient_ids"]) for payload in queued] == [
+        sorted([caregiver.pk, moderator.pk])
+    ]
+    assert Notification.objects.count() == 0
+
+
+def test_a_failed_inline_delivery_is_queued_instead(
+    settings, monkeypatch, community, topic, patient, caregiver, django_capture_on_commit_callbacks
+):
+    settings.CARECIRCLE_NOTIFICATION_INLINE_MAX = 20
+    queued = []
+    monkeypatch.setattr(actions, "enqueue_delivery", queued.extend)
+
+    def broken(**payload):
+        raise RuntimeError("database hiccup")
+
+    monkeypatch.setattr(actions, "deliver_notifications", broken)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        actions.notify(
+            recipient_ids=[caregiver.pk],
+            kind="reply",
+            url=topic.get_absolute_url(),
+            actor=patient,
+            community_id=community.pk,
+            topic_id=topic.pk,
+        )
+
+    assert [payload["recipient_ids"] for payload in queued] == [[caregiver.pk]]
