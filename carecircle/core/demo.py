@@ -251,7 +251,7 @@ def _load_recent_news(people: dict[str, User], communities: dict[str, Community]
         body="@sunnydays I tried your eggs and spinach on rye for Dad this week. "
         "His morning readings were steadier. Thank you!",
     )
-    # Three members found her kind words helpful: one line, "... and 2 others reacted".
+    # Three members found her kind words helpful: one line, "3 reactions ..., the latest from ...".
     carers = communities["Caregivers"].topics.get(title="Looking after Dad and working full time")
     hug = carers.posts.get(author=people["sunnydays"])
     for handle, kind in (("caringson", "hug"), ("slowwalker", "helpful"), ("amira", "helpful")):

@@ -40,6 +40,8 @@ def _community(notification: Notification) -> str:
 
 
 def _others(notification: Notification) -> int:
+    """How many more events this line stands for (events, not people: one member may reply
+    twice, so the sentences never say "and N others")."""
     return max(0, notification.count - 1)
 
 
@@ -48,17 +50,17 @@ def _reply(n: Notification) -> str:
     if not title:
         if others:
             return ngettext(
-                "%(actor)s and %(count)d other replied to you",
-                "%(actor)s and %(count)d others replied to you",
-                others,
-            ) % {"actor": actor, "count": others}
+                "%(count)d new reply to you, the latest from %(actor)s",
+                "%(count)d new replies to you, the latest from %(actor)s",
+                n.count,
+            ) % {"actor": actor, "count": n.count}
         return gettext("%(actor)s replied to you") % {"actor": actor}
     if others:
         return ngettext(
-            "%(actor)s and %(count)d other replied to “%(title)s”",
-            "%(actor)s and %(count)d others replied to “%(title)s”",
-            others,
-        ) % {"actor": actor, "count": others, "title": title}
+            "%(count)d new reply to you in “%(title)s”, the latest from %(actor)s",
+            "%(count)d new replies to you in “%(title)s”, the latest from %(actor)s",
+            n.count,
+        ) % {"actor": actor, "count": n.count, "title": title}
     return gettext("%(actor)s replied to “%(title)s”") % {"actor": actor, "title": title}
 
 
@@ -81,15 +83,15 @@ def _reaction(n: Notification) -> str:
     if others:
         if title:
             return ngettext(
-                "%(actor)s and %(count)d other reacted to your post in “%(title)s”",
-                "%(actor)s and %(count)d others reacted to your post in “%(title)s”",
-                others,
-            ) % {"actor": actor, "count": others, "title": title}
+                "%(count)d reaction to your post in “%(title)s”, the latest from %(actor)s",
+                "%(count)d reactions to your post in “%(title)s”, the latest from %(actor)s",
+                n.count,
+            ) % {"actor": actor, "count": n.count, "title": title}
         return ngettext(
-            "%(actor)s and %(count)d other reacted to your post",
-            "%(actor)s and %(count)d others reacted to your post",
-            others,
-        ) % {"actor": actor, "count": others}
+            "%(count)d reaction to your post, the latest from %(actor)s",
+            "%(count)d reactions to your post, the latest from %(actor)s",
+            n.count,
+        ) % {"actor": actor, "count": n.count}
     if title:
         return gettext("%(actor)s reacted to your post in “%(title)s”") % {
             "actor": actor,
@@ -121,10 +123,10 @@ def _watched_reply(n: Notification) -> str:
         ) % {"count": n.count}
     if others:
         return ngettext(
-            "%(actor)s and %(count)d other replied in “%(title)s”",
-            "%(actor)s and %(count)d others replied in “%(title)s”",
-            others,
-        ) % {"actor": actor, "count": others, "title": title}
+            "%(count)d new reply in “%(title)s”, the latest from %(actor)s",
+            "%(count)d new replies in “%(title)s”, the latest from %(actor)s",
+            n.count,
+        ) % {"actor": actor, "count": n.count, "title": title}
     return gettext("%(actor)s replied in “%(title)s”") % {"actor": actor, "title": title}
 
 

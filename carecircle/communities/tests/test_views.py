@@ -487,3 +487,15 @@ def test_edit_error_keeps_the_typed_text(community, community_manager):
     assert '<p class="field-error" id="error_description">Please enter a description.</p>' in page
     assert ">Brand new rules</textarea>" in page
     assert snapshot() == before
+
+
+def test_managers_find_the_welcome_message_from_the_community_page(community, patient, manager):
+    from carecircle.communities.models import Membership
+    from carecircle.core.factories import make_member
+
+    make_member(community, manager, Membership.Role.MANAGER)
+    manager_page = text(client_for(manager).get("/c/type-2-diabetes/"))
+    member_page = text(client_for(patient).get("/c/type-2-diabetes/"))
+
+    assert 'href="/c/type-2-diabetes/welcome-message/">Welcome message' in manager_page
+    assert "/welcome-message/" not in member_page

@@ -64,7 +64,9 @@ def test_list(patient, caregiver, topic, patient_client):
     assert item == {
         "id": first.pk,
         "kind": "reply",
-        "text": "Cam the caregiver and 2 others replied to “Tired after metformin”",
+        "text": (
+            "3 new replies to you in “Tired after metformin”, the latest from Cam the caregiver"
+        ),
         "url": topic.get_absolute_url(),
         "actor": {"handle": "caregiver", "display_name": "Cam the caregiver", "label": ""},
         "count": 3,

@@ -22,15 +22,24 @@ def _english():
     ("kind", "count", "expected"),
     [
         ("reply", 1, "Cam the caregiver replied to “Tired after metformin”"),
-        ("reply", 2, "Cam the caregiver and 1 other replied to “Tired after metformin”"),
-        ("reply", 3, "Cam the caregiver and 2 others replied to “Tired after metformin”"),
+        (
+            "reply",
+            2,
+            "2 new replies to you in “Tired after metformin”, the latest from Cam the caregiver",
+        ),
+        (
+            "reply",
+            3,
+            "3 new replies to you in “Tired after metformin”, the latest from Cam the caregiver",
+        ),
         ("mention", 1, "Cam the caregiver mentioned you in “Tired after metformin”"),
         ("quote", 1, "Cam the caregiver quoted you in “Tired after metformin”"),
         ("reaction", 1, "Cam the caregiver reacted to your post in “Tired after metformin”"),
         (
             "reaction",
             4,
-            "Cam the caregiver and 3 others reacted to your post in “Tired after metformin”",
+            "4 reactions to your post in “Tired after metformin”, "
+            "the latest from Cam the caregiver",
         ),
         (
             "watched_topic",
@@ -38,7 +47,11 @@ def _english():
             "Cam the caregiver started “Tired after metformin” in Type 2 Diabetes",
         ),
         ("watched_reply", 1, "Cam the caregiver replied in “Tired after metformin”"),
-        ("watched_reply", 5, "Cam the caregiver and 4 others replied in “Tired after metformin”"),
+        (
+            "watched_reply",
+            5,
+            "5 new replies in “Tired after metformin”, the latest from Cam the caregiver",
+        ),
         (
             "accepted_answer",
             1,
@@ -92,7 +105,7 @@ def test_without_a_topic(patient, caregiver):
         "Cam the caregiver replied to you"
     )
     assert describe(make_notification(patient, kind="reply", actor=caregiver, count=2)) == (
-        "Cam the caregiver and 1 other replied to you"
+        "2 new replies to you, the latest from Cam the caregiver"
     )
     assert describe(make_notification(patient, kind="moderation")) == (
         "The moderators made a decision about something you wrote"

@@ -66,7 +66,7 @@ def test_list_shows_sentences_new_marker_and_links(patient, caregiver, topic, pa
     )
     assert [int(pk) for pk, _body in items] == [unread.pk, read.pk]
     assert text_of(items[0][1]).startswith(
-        "New Cam the caregiver and 2 others replied to “Tired after metformin”"
+        "New 3 new replies to you in “Tired after metformin”, the latest from Cam the caregiver"
     )
     assert "Mark as read" in text_of(items[0][1])
     assert text_of(items[1][1]).startswith(
