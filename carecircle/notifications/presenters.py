@@ -153,7 +153,16 @@ def _message_request(n: Notification) -> str:
     return gettext("%(actor)s would like to send you a message") % {"actor": actor_name(n)}
 
 
+#: Decisions about the member rather than one piece of their writing.
+_ACCOUNT_VERBS = {"warn", "suspend", "ban", "lift", "pre_moderate", "set_trust_level"}
+
+
 def _moderation(n: Notification) -> str:
+    verb = str((n.data or {}).get("verb", ""))
+    if verb in _ACCOUNT_VERBS:
+        return gettext("The moderators made a decision about your account")
+    if verb in ("appeal_upheld", "appeal_rejected"):
+        return gettext("Your appeal was decided")
     title = _title(n)
     if title:
         return gettext("The moderators made a decision about what you wrote in “%(title)s”") % {

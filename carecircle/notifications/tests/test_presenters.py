@@ -113,6 +113,21 @@ def test_without_a_topic(patient, caregiver):
     assert describe(make_notification(patient, kind="welcome")) == "Welcome to your new community"
 
 
+@pytest.mark.parametrize(
+    ("verb", "expected"),
+    [
+        ("hide", "The moderators made a decision about something you wrote"),
+        ("warn", "The moderators made a decision about your account"),
+        ("suspend", "The moderators made a decision about your account"),
+        ("appeal_upheld", "Your appeal was decided"),
+    ],
+)
+def test_moderation_lines_say_what_the_decision_was_about(patient, verb, expected):
+    line = make_notification(patient, kind="moderation", data={"action_id": 1, "verb": verb})
+
+    assert describe(line) == expected
+
+
 def test_badge_names_the_badge_when_given(patient):
     named = make_notification(patient, kind="badge", data={"badge": "first_topic"})
     assert describe(named) == "You earned a badge: First topic"
