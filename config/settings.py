@@ -210,17 +210,15 @@ if REDIS_URL:
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 # What the web process and the task worker must both see (the bell's unread count, written by
-# the worker that delivers): Redis in scale mode, files under var/ in the embedded default
-# (its two processes share a disk, not memory), memory in tests (one process).
+# the worker that delivers): Redis in scale mode. The embedded default's two processes share no
+# memory, and a file cache is slow for 50,000 counts at once, so there the count is not cached
+# (one indexed COUNT per page). Tests run in one process: memory.
 if REDIS_URL:
     CACHES["shared"] = CACHES["default"]
 elif TESTING:
     CACHES["shared"] = {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
 else:
-    CACHES["shared"] = {
-        "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
-        "LOCATION": str(VAR_DIR / "cache"),
-    }
+    CACHES["shared"] = {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}
 # One process (the embedded default) delivers in memory. Tests do too, also in scale mode: they
 # drive sockets from synchronous code, one event loop per step, and Redis's receive queues
 # belong to the loop that made them. Delivery through Redis between real server processes has
