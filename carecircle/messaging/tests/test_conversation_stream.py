@@ -4,11 +4,13 @@ writing through it, and what each subscriber is shown."""
 from __future__ import annotations
 
 import uuid
+from types import SimpleNamespace
 
 import pytest
 from channels.db import database_sync_to_async
 
 from carecircle.accounts.models import User
+from carecircle.core import ratelimit
 from carecircle.core.factories import UserFactory
 from carecircle.core.realtime import Subscription
 from carecircle.messaging.actions import conversations as actions
@@ -226,7 +228,11 @@ def test_leaving_stops_the_open_socket(community, patient, caregiver, moderator)
 
 
 @socket_test
-def test_edits_deletes_typing_and_reads_through_the_socket(community, patient, caregiver):
+def test_edits_deletes_typing_and_reads_through_the_socket(
+    community, patient, caregiver, monkeypatch
+):
+    # One fixed instant: the two typing frames must fall in the same 3-second rate window.
+    monkeypatch.setattr(ratelimit, "time", SimpleNamespace(time=lambda: 1_800_000_001.0))
     direct = actions.start_conversation(actor=patient, recipients=[caregiver], body="Hi")
     mine = Message.objects.get(author=patient)
     patient_cookie, caregiver_cookie = cookie_of(patient), cookie_of(caregiver)
