@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import os
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -14,6 +15,7 @@ from django.conf import settings as django_settings
 from django.template.loader import render_to_string
 from django.test import Client, RequestFactory
 
+from carecircle.core import ratelimit
 from carecircle.core.errors import PermissionDeniedError
 from carecircle.core.models import AuditEvent
 from carecircle.notifications.delivery import actions
@@ -212,6 +214,8 @@ def test_ten_devices_at_most(patient, patient_client):
 
 def test_registering_is_rate_limited(patient, patient_client, monkeypatch):
     monkeypatch.setattr(actions, "SUBSCRIBE_RATE", "2/h")
+    # One fixed instant: the three requests never straddle two rate windows.
+    monkeypatch.setattr(ratelimit, "time", SimpleNamespace(time=lambda: 1_800_000_001.0))
     for number in range(2):
         assert post_json(patient_client, body(endpoint=f"{ENDPOINT}/{number}")).status_code == 201
 
