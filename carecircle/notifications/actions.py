@@ -152,8 +152,21 @@ def fan_out_watchers(payload: dict[str, Any]) -> int:
     """The background half of `notify_watchers`: resolve the watchers, queue their chunks."""
     payload = dict(payload)
     excluded = set(payload.pop("exclude_ids", ()))
-    # A rerun of this task queues the same chunk keys, so its chunks are delivered once.
     event = payload.pop("event_key", "")
+    if event:
+        # The lookup is claimed with the chunks it queues (one transaction; the database queue
+        # commits them together): a rerun finds the claim and queues nothing, so chunks never
+        # shift when the watchers changed in between (nobody missed, nobody told twice).
+        with transaction.atomic():
+            if not _claim_delivery(f"{event}:watchers"):
+                return 0
+            return _queue_watchers(payload, event, excluded, strict=True)
+    return _queue_watchers(payload, event, excluded, strict=False)
+
+
+def _queue_watchers(
+    payload: dict[str, Any], event: str, excluded: set[int], *, strict: bool
+) -> int:
     if payload["actor_id"] is not None:
         excluded.add(payload["actor_id"])
     where = Q(community_id=payload["community_id"], topic__isnull=True)
@@ -166,16 +179,22 @@ def fan_out_watchers(payload: dict[str, Any]) -> int:
         - excluded
     )
     size = max(1, int(settings.CARECIRCLE_NOTIFICATION_FANOUT_CHUNK))
-    enqueue_delivery(
-        [
-            {
-                **payload,
-                "recipient_ids": ids[start : start + size],
-                "event_key": f"{event}:{index}" if event else "",
-            }
-            for index, start in enumerate(range(0, len(ids), size))
-        ]
-    )
+    payloads = [
+        {
+            **payload,
+            "recipient_ids": ids[start : start + size],
+            "event_key": f"{event}:{index}" if event else "",
+        }
+        for index, start in enumerate(range(0, len(ids), size))
+    ]
+    if strict:
+        # A failure must undo the claim too, so the task's rerun queues the chunks.
+        from carecircle.notifications.tasks import deliver_notifications_task
+
+        for chunk in payloads:
+            deliver_notifications_task.enqueue(chunk)
+    else:
+        enqueue_delivery(payloads)
     return len(ids)
 
 

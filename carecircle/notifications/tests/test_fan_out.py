@@ -109,7 +109,8 @@ def test_a_fan_out_run_twice_delivers_each_chunk_once(
         )
     [payload] = queued
 
-    assert [fan_out_watchers_task.enqueue(payload).return_value for _run in range(2)] == [3, 3]
+    # The second run finds the first one's claim and queues nothing.
+    assert [fan_out_watchers_task.enqueue(payload).return_value for _run in range(2)] == [3, 0]
 
     got = Notification.objects.order_by("recipient_id").values_list("recipient_id", "count")
     assert list(got) == [(watcher.pk, 1) for watcher in watchers]
@@ -193,3 +194,34 @@ def test_a_failed_inline_delivery_is_queued_instead(
         )
 
     assert [payload["recipient_ids"] for payload in queued] == [[caregiver.pk]]
+
+
+def test_a_rerun_of_the_watcher_lookup_queues_nothing_even_if_watchers_changed(
+    settings, community, topic, patient
+):
+    settings.CARECIRCLE_NOTIFICATION_FANOUT_CHUNK = 2
+    watchers = _watchers(community, 3)
+    payload = {
+        "kind": "watched_topic",
+        "url": topic.get_absolute_url(),
+        "actor_id": patient.pk,
+        "actor_label": "",
+        "community_id": community.pk,
+        "topic_id": None,
+        "post_id": None,
+        "conversation_id": None,
+        "group_key": "",
+        "data": {},
+        "exclude_ids": [],
+        "event_key": "5b0c-event",
+    }
+
+    assert actions.fan_out_watchers(payload) == 3
+    # A new watcher would shift the chunks of a second lookup: the rerun must not run it.
+    newcomer = _watchers(community, 1)[0]
+    assert actions.fan_out_watchers(payload) == 0
+
+    assert sorted(Notification.objects.values_list("recipient_id", flat=True)) == sorted(
+        member.pk for member in watchers
+    )
+    assert not Notification.objects.filter(recipient=newcomer).exists()
