@@ -69,17 +69,51 @@ def notify(
     everyone who might care. `actor` None means the system or an anonymous writer, and
     `actor_label` says what to show instead of a name. Never raises because of delivery.
     """
-    if get_kind(kind) is None:
-        raise ValueError(f"Unknown notification kind {kind!r}")
-    actor_id = int(actor.pk) if getattr(actor, "pk", None) is not None else None
-    ids = sorted({int(pk) for pk in recipient_ids if pk is not None and int(pk) != actor_id})
+    base = _event_payload(
+        kind=kind,
+        url=url,
+        actor=actor,
+        actor_label=actor_label,
+        community_id=community_id,
+        topic_id=topic_id,
+        post_id=post_id,
+        conversation_id=conversation_id,
+        group_key=group_key,
+        data=data,
+    )
+    ids = sorted(
+        {int(pk) for pk in recipient_ids if pk is not None and int(pk) != base["actor_id"]}
+    )
     if not ids:
         return
-    size = max(1, int(settings.CARECIRCLE_NOTIFICATION_FANOUT_CHUNK))
-    base = {
+    # Each chunk carries its own key: a task that runs twice delivers once (`_claim_delivery`).
+    payloads = _chunks(base, ids, uuid.uuid4().hex)
+    if len(ids) <= settings.CARECIRCLE_NOTIFICATION_INLINE_MAX:
+        transaction.on_commit(lambda: deliver_inline(payloads))
+    else:
+        transaction.on_commit(lambda: enqueue_delivery(payloads))
+
+
+def _event_payload(
+    *,
+    kind: str,
+    url: str,
+    actor: Any,
+    actor_label: str,
+    community_id: int | None,
+    topic_id: int | None,
+    post_id: int | None,
+    conversation_id: int | None,
+    group_key: str,
+    data: dict | None,
+) -> dict[str, Any]:
+    """The plain-data keyword arguments of `deliver_notifications`, without recipients."""
+    if get_kind(kind) is None:
+        raise ValueError(f"Unknown notification kind {kind!r}")
+    return {
         "kind": kind,
         "url": url,
-        "actor_id": actor_id,
+        "actor_id": int(actor.pk) if getattr(actor, "pk", None) is not None else None,
         "actor_label": actor_label[:120],
         "community_id": community_id,
         "topic_id": topic_id,
@@ -88,16 +122,19 @@ def notify(
         "group_key": group_key[:120],
         "data": dict(data or {}),
     }
-    # Each chunk carries its own key: a task that runs twice delivers once (`_claim_delivery`).
-    event = uuid.uuid4().hex
-    payloads = [
-        {**base, "recipient_ids": ids[start : start + size], "event_key": f"{event}:{index}"}
+
+
+def _chunks(base: dict[str, Any], ids: list[int], event: str) -> list[dict[str, Any]]:
+    """One delivery payload per chunk of recipients, each keyed "<event>:<index>"."""
+    size = max(1, int(settings.CARECIRCLE_NOTIFICATION_FANOUT_CHUNK))
+    return [
+        {
+            **base,
+            "recipient_ids": ids[start : start + size],
+            "event_key": f"{event}:{index}" if event else "",
+        }
         for index, start in enumerate(range(0, len(ids), size))
     ]
-    if len(ids) <= settings.CARECIRCLE_NOTIFICATION_INLINE_MAX:
-        transaction.on_commit(lambda: deliver_inline(payloads))
-    else:
-        transaction.on_commit(lambda: enqueue_delivery(payloads))
 
 
 def notify_watchers(
@@ -119,23 +156,20 @@ def notify_watchers(
     topic in a community with 50,000 watchers queues one task and returns. `exclude_ids` are
     members this event already reaches under another kind (a mention outranks a watch).
     """
-    if get_kind(kind) is None:
-        raise ValueError(f"Unknown notification kind {kind!r}")
-    actor_id = int(actor.pk) if getattr(actor, "pk", None) is not None else None
-    payload = {
-        "kind": kind,
-        "url": url,
-        "actor_id": actor_id,
-        "actor_label": actor_label[:120],
-        "community_id": community_id,
-        "topic_id": topic_id,
-        "post_id": post_id,
-        "conversation_id": None,
-        "group_key": group_key[:120],
-        "data": dict(data or {}),
-        "exclude_ids": sorted({int(pk) for pk in exclude_ids if pk is not None}),
-        "event_key": uuid.uuid4().hex,
-    }
+    payload = _event_payload(
+        kind=kind,
+        url=url,
+        actor=actor,
+        actor_label=actor_label,
+        community_id=community_id,
+        topic_id=topic_id,
+        post_id=post_id,
+        conversation_id=None,
+        group_key=group_key,
+        data=data,
+    )
+    payload["exclude_ids"] = sorted({int(pk) for pk in exclude_ids if pk is not None})
+    payload["event_key"] = uuid.uuid4().hex
     transaction.on_commit(lambda: _enqueue_fan_out(payload))
 
 
@@ -178,15 +212,7 @@ def _queue_watchers(
         )
         - excluded
     )
-    size = max(1, int(settings.CARECIRCLE_NOTIFICATION_FANOUT_CHUNK))
-    payloads = [
-        {
-            **payload,
-            "recipient_ids": ids[start : start + size],
-            "event_key": f"{event}:{index}" if event else "",
-        }
-        for index, start in enumerate(range(0, len(ids), size))
-    ]
+    payloads = _chunks(payload, ids, event)
     if strict:
         # A failure must undo the claim too, so the task's rerun queues the chunks.
         from carecircle.notifications.tasks import deliver_notifications_task
