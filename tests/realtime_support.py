@@ -20,7 +20,7 @@ from django.conf import settings
 from django.test import Client
 
 from carecircle.core.errors import ValidationFailed
-from carecircle.core.realtime import StreamHandler, Subscription
+from carecircle.core.realtime import StreamHandler, Subscription, group_name
 
 
 def _websocket_communicator_class() -> Any:
@@ -206,3 +206,25 @@ async def wait_until(check: Callable[[], bool], timeout: float = TIMEOUT) -> Non
         if asyncio.get_running_loop().time() > deadline:
             raise AssertionError("timed out waiting")
         await asyncio.sleep(0.01)
+
+
+class Listener:
+    """A channel-layer channel joined to some streams' groups, as a socket would be."""
+
+    def __init__(self, *streams: str) -> None:
+        self.layer = get_channel_layer()
+        self.channel = async_to_sync(self.layer.new_channel)()
+        for stream in streams:
+            async_to_sync(self.layer.group_add)(group_name(stream), self.channel)
+
+    def events(self) -> list[dict]:
+        async def drain() -> list[dict]:
+            found = []
+            while True:
+                try:
+                    message = await asyncio.wait_for(self.layer.receive(self.channel), 0.05)
+                except TimeoutError:
+                    return found
+                found.append(message["event"])
+
+        return async_to_sync(drain)()

@@ -2,16 +2,12 @@
 
 from __future__ import annotations
 
-import asyncio
 from typing import Any
 
 import pytest
-from asgiref.sync import async_to_sync
-from channels.layers import get_channel_layer
 from django.db.models import Max
 
 from carecircle.core.factories import UserFactory
-from carecircle.core.realtime import group_name
 from carecircle.messaging.actions import conversations as actions
 from carecircle.messaging.models import (
     Conversation,
@@ -21,6 +17,7 @@ from carecircle.messaging.models import (
     Participant,
 )
 from carecircle.messaging.queries import conversations as queries
+from tests.realtime_support import Listener
 
 
 @pytest.fixture
@@ -69,28 +66,6 @@ def add_messages(conversation: Conversation, author: Any, count: int) -> list[Me
 
 def place_of(conversation: Conversation, user: Any) -> Participant:
     return Participant.objects.get(conversation=conversation, user=user)
-
-
-class Listener:
-    """A channel-layer channel joined to some streams' groups, as a socket would be."""
-
-    def __init__(self, *streams: str) -> None:
-        self.layer = get_channel_layer()
-        self.channel = async_to_sync(self.layer.new_channel)()
-        for stream in streams:
-            async_to_sync(self.layer.group_add)(group_name(stream), self.channel)
-
-    def events(self) -> list[dict]:
-        async def drain() -> list[dict]:
-            found = []
-            while True:
-                try:
-                    message = await asyncio.wait_for(self.layer.receive(self.channel), 0.05)
-                except TimeoutError:
-                    return found
-                found.append(message["event"])
-
-        return async_to_sync(drain)()
 
 
 @pytest.fixture

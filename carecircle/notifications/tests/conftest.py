@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-import asyncio
 from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-from asgiref.sync import async_to_sync
-from channels.layers import get_channel_layer
 from django.utils import timezone
 
-from carecircle.core.realtime import group_name
+from tests.realtime_support import Listener
 
 
 class PushRecorder:
@@ -32,28 +29,6 @@ def pushes(monkeypatch: pytest.MonkeyPatch) -> PushRecorder:
     recorder = PushRecorder()
     monkeypatch.setattr(actions, "enqueue_push", recorder)
     return recorder
-
-
-class Listener:
-    """A channel-layer channel joined to some streams' groups, as a socket would be."""
-
-    def __init__(self, *streams: str) -> None:
-        self.layer = get_channel_layer()
-        self.channel = async_to_sync(self.layer.new_channel)()
-        for stream in streams:
-            async_to_sync(self.layer.group_add)(group_name(stream), self.channel)
-
-    def events(self) -> list[dict]:
-        async def drain() -> list[dict]:
-            found = []
-            while True:
-                try:
-                    message = await asyncio.wait_for(self.layer.receive(self.channel), 0.05)
-                except TimeoutError:
-                    return found
-                found.append(message["event"])
-
-        return async_to_sync(drain)()
 
 
 @pytest.fixture
