@@ -35,7 +35,6 @@ from typing import Any
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
-from django.template.loader import render_to_string
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.translation import get_language, ngettext
@@ -46,6 +45,7 @@ from carecircle.core.mail import UnfoldedHeadersEmail
 from carecircle.core.models import ModerationState
 from carecircle.discussions.models import Topic
 from carecircle.messaging.models import MemberBlock
+from carecircle.notifications.delivery.email import one_click_email
 from carecircle.notifications.delivery.unsubscribe import make_url
 from carecircle.notifications.models import (
     DigestFrequency,
@@ -282,19 +282,13 @@ def digest_message(
         "unsubscribe_url": unsubscribe_url,
         "LANGUAGE_CODE": get_language() or settings.LANGUAGE_CODE,
     }
-    message = UnfoldedHeadersEmail(
+    return one_click_email(
+        template="notifications/email/digest",
+        context=context,
         subject=subject,
-        body=render_to_string("notifications/email/digest.txt", context),
-        to=[user.email],
-        headers={
-            "List-Unsubscribe": f"<{unsubscribe_url}>",
-            "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
-        },
+        to=user.email,
+        unsubscribe_url=unsubscribe_url,
     )
-    message.attach_alternative(
-        render_to_string("notifications/email/digest.html", context), "text/html"
-    )
-    return message
 
 
 def _claim(*, user: Any, period: str) -> DigestRun | None:

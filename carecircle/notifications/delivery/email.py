@@ -205,18 +205,29 @@ def build_message(
         total,
     ) % {"count": total, "site": settings.SITE_NAME}
     context["subject"] = subject
+    return one_click_email(
+        template="notifications/email/notification",
+        context=context,
+        subject=subject,
+        to=user.email,
+        unsubscribe_url=unsubscribe_url,
+    )
+
+
+def one_click_email(
+    *, template: str, context: dict[str, Any], subject: str, to: str, unsubscribe_url: str
+) -> UnfoldedHeadersEmail:
+    """A text + HTML email (`<template>.txt` / `.html`) with RFC 8058 one-click unsubscribe."""
     message = UnfoldedHeadersEmail(
         subject=subject,
-        body=render_to_string("notifications/email/notification.txt", context),
-        to=[user.email],
+        body=render_to_string(f"{template}.txt", context),
+        to=[to],
         headers={
             "List-Unsubscribe": f"<{unsubscribe_url}>",
             "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
         },
     )
-    message.attach_alternative(
-        render_to_string("notifications/email/notification.html", context), "text/html"
-    )
+    message.attach_alternative(render_to_string(f"{template}.html", context), "text/html")
     return message
 
 
