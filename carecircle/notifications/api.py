@@ -175,10 +175,8 @@ def put_notification_settings(
 
 
 def _watch_out(user: Any, *, community: Any = None, topic: Any = None) -> WatchOut:
-    return WatchOut(
-        level=queries.watch_level_for(user, community=community, topic=topic),
-        is_explicit=queries.watch_of(user, community=community, topic=topic) is not None,
-    )
+    level, is_explicit = queries.watch_state(user, community=community, topic=topic)
+    return WatchOut(level=level, is_explicit=is_explicit)
 
 
 @router.get(

@@ -191,9 +191,14 @@ def effective_level(*, topic_level: str | None = None, community_level: str | No
 
 def watch_level_for(user: Any, *, community: Any = None, topic: Any = None) -> str:
     """The level that applies: the topic's own, else its community's, else normal (one query)."""
+    return watch_state(user, community=community, topic=topic)[0]
+
+
+def watch_state(user: Any, *, community: Any = None, topic: Any = None) -> tuple[str, bool]:
+    """(the level that applies, whether the member set one for this very place): one query."""
     member_id = _member_id(user)
     if member_id is None or (community is None) == (topic is None):
-        return str(WatchLevel.NORMAL)
+        return str(WatchLevel.NORMAL), False
     if topic is not None:
         rows = Watch.objects.filter(user_id=member_id).filter(
             Q(topic_id=topic.pk) | Q(community_id=topic.community_id, topic__isnull=True)
@@ -206,7 +211,9 @@ def watch_level_for(user: Any, *, community: Any = None, topic: Any = None) -> s
             topic_level = watch.level
         else:
             community_level = watch.level
-    return str(effective_level(topic_level=topic_level, community_level=community_level))
+    level = str(effective_level(topic_level=topic_level, community_level=community_level))
+    own = topic_level if topic is not None else community_level
+    return level, own is not None
 
 
 def settings_of(user: Any) -> NotificationSettings | None:
