@@ -155,10 +155,3 @@ def own_profile(user: Any) -> Any:
     from carecircle.accounts.models import Profile
 
     return Profile.objects.filter(user_id=user.pk).first() or Profile(user=user)
-
-
-def notification_settings_of(user: Any) -> Any:
-    """The member's notification settings row, or None (every default)."""
-    from carecircle.notifications.models import NotificationSettings
-
-    return NotificationSettings.objects.filter(user_id=user.pk).first()

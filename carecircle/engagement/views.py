@@ -20,6 +20,7 @@ from carecircle.core.interfaces import field_errors, page_errors
 from carecircle.discussions.safety import confirmation_for
 from carecircle.engagement import actions, forms, permissions, queries
 from carecircle.engagement.models import OnboardingStep
+from carecircle.notifications import queries as notification_queries
 
 STEP_URLS: dict[str, str] = {
     OnboardingStep.ROLES: "onboarding_roles",
@@ -213,7 +214,7 @@ def onboarding_privacy(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def onboarding_notifications(request: HttpRequest) -> HttpResponse:
     step = OnboardingStep.NOTIFICATIONS
-    current = queries.notification_settings_of(request.user)
+    current = notification_queries.settings_of(request.user)
     form = forms.NotificationsForm(
         initial={
             "digest": current.digest if current else "off",
