@@ -33,7 +33,7 @@ from carecircle.notifications import preferences
 from carecircle.notifications.delivery import unsubscribe
 from carecircle.notifications.kinds import get_kind
 from carecircle.notifications.models import Notification, NotificationSettings
-from carecircle.notifications.queries import rests_on_topic
+from carecircle.notifications.queries import readable_filter
 
 logger = logging.getLogger(__name__)
 
@@ -85,28 +85,14 @@ def place_of(notification: Notification) -> Any:
     return notification.community
 
 
-def _still_in_conversation(notification: Notification, user: Any) -> bool:
-    from carecircle.messaging.models import Participant
-
-    return Participant.objects.filter(
-        conversation_id=int(notification.conversation_id or 0),
-        user_id=user.pk,
-        state__in=(Participant.State.ACTIVE, Participant.State.REQUESTED),
-    ).exists()
-
-
 def is_still_readable(notification: Notification, user: Any) -> bool:
-    """Whether the thing it is about still shows to the member (the bell's rule)."""
-    community = place_of(notification)
-    if community is not None and not can_read_community(user, community):
-        return False
-    if not _topic_visible(notification):
-        return False
-    if notification.conversation_id is not None and not _still_in_conversation(notification, user):
-        return False
-    # A line standing for several replies outlives its latest one (whose words then stay out
-    # of the email: `details_of` checks the post itself).
-    return rests_on_topic(notification) or _post_visible(notification)
+    """Whether the thing it is about still shows to the member: the bell's own rule
+    (`queries.readable_filter`), asked of this one line."""
+    return (
+        Notification.objects.filter(pk=notification.pk, recipient_id=user.pk)
+        .filter(readable_filter())
+        .exists()
+    )
 
 
 _MARKDOWN_LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
@@ -300,17 +286,22 @@ def send_due_emails(*, now: datetime | None = None) -> int:
         members = get_user_model().objects.in_bulk(user_ids)
         rows = NotificationSettings.objects.in_bulk(user_ids)
         by_member: dict[int, list[Notification]] = defaultdict(list)
-        for notification in (
-            _due(now)
-            .filter(recipient_id__in=user_ids)
-            .select_related("actor", "community", "topic__community", "post")
-            .order_by("recipient_id", "-updated_at", "-id")
-        ):
+        due = _due(now).filter(recipient_id__in=user_ids)
+        for notification in due.select_related(
+            "actor", "community", "topic__community", "post"
+        ).order_by("recipient_id", "-updated_at", "-id"):
             by_member[notification.recipient_id].append(notification)
+        # The bell's rule, for the whole batch in one query: what the member can no longer
+        # read (moved, hidden, a conversation they left) is never emailed.
+        readable = set(due.filter(readable_filter()).values_list("pk", flat=True))
         ready = {
             user_id: kept
             for user_id in user_ids
-            if (kept := _sendable(members.get(user_id), rows.get(user_id), by_member[user_id], now))
+            if (
+                kept := _sendable(
+                    members.get(user_id), rows.get(user_id), by_member[user_id], readable, now
+                )
+            )
         }
         claimed = _claim_batch(ready, now)
         if claimed is None:
@@ -330,6 +321,7 @@ def _sendable(
     user: Any,
     row: NotificationSettings | None,
     notifications: list[Notification],
+    readable: set[int],
     now: datetime,
 ) -> list[Notification]:
     """The lines that may go to this member now; drops or postpones the others."""
@@ -341,7 +333,7 @@ def _sendable(
     keep = [
         n
         for n in notifications
-        if preferences.channel_enabled(row, n.kind, "email") and is_still_readable(n, user)
+        if preferences.channel_enabled(row, n.kind, "email") and n.pk in readable
     ]
     kept_ids = {n.pk for n in keep}
     _stop_emails([n.pk for n in notifications if n.pk not in kept_ids])
