@@ -104,6 +104,7 @@ INSTALLED_APPS = [
     "carecircle.moderation",
     "carecircle.notifications",
     "carecircle.engagement",
+    "carecircle.search",
     "carecircle.api",
 ]
 

@@ -15,6 +15,8 @@ urlpatterns = [
     path("", include("carecircle.notifications.urls")),
     path("", include("carecircle.notifications.delivery.urls")),
     path("", include("carecircle.engagement.urls")),
+    path("", include("carecircle.search.urls")),
+    path("", include("carecircle.search.related_urls")),
     path("account/", account_views.account_settings, name="account_settings"),
     path("account/tokens/", account_views.api_tokens, name="api_tokens"),
     path(

@@ -13,6 +13,8 @@ from carecircle.moderation.api import router as moderation_router
 from carecircle.notifications.api import router as notifications_router
 from carecircle.notifications.delivery.api import router as push_router
 from carecircle.privacy.api import router as privacy_router
+from carecircle.search.api import router as search_router
+from carecircle.search.related_api import router as related_router
 from carecircle.signin.api import router as signin_router
 
 api.add_router("/", accounts_router)
@@ -28,3 +30,5 @@ api.add_router("/", moderation_router)
 api.add_router("/", notifications_router)
 api.add_router("/", push_router)
 api.add_router("/", engagement_router)
+api.add_router("/", search_router)
+api.add_router("/", related_router)

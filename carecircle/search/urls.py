@@ -1,0 +1,5 @@
+"""Search pages (owned by the search interface)."""
+
+from django.urls import URLPattern
+
+urlpatterns: list[URLPattern] = []
