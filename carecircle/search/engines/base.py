@@ -19,11 +19,15 @@ class KindScope:
 
     `community_ids`: the row's community_id must be one of these (None: no restriction, as for
     member rows). `audiences`: the profile audiences the searcher may match (member rows).
+    See /docs/search.md for how member rows are split by audience.
     """
 
     kind: str
     community_ids: tuple[int, ...] | None = None
     audiences: tuple[int, ...] = (0,)
+    # Member rows for a signed-in searcher: audience 2 rows of members who share a community
+    # with this user, audience 1 rows of everyone else (then `audiences` is not used).
+    shared_with_user_id: int | None = None
 
 
 @dataclass(frozen=True)
