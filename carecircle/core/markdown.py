@@ -90,3 +90,14 @@ def quote_markdown(author: str, body: str, *, url: str = "") -> str:
 def _escape_link_text(text: str) -> str:
     # A name with brackets or a backslash would otherwise end the link early.
     return re.sub(r"([\\\[\]])", r"\\\1", text)
+
+
+def html_to_text(html: str) -> str:
+    """The readable text of rendered (already sanitised) HTML: tags dropped, entities decoded,
+    runs of white space folded. For search snippets and indexes, never for display as HTML."""
+    import html as html_module
+
+    import nh3
+
+    text = html_module.unescape(nh3.clean(html, tags=set()))
+    return " ".join(text.split())
