@@ -2,20 +2,46 @@
 
 The engine only proposes candidates inside the searcher's scope (readable communities, kinds,
 filters, no blocked authors). Each candidate is then loaded from its own table and checked
-again with the read rules pages use; its snippet is cut from the current text.
+again with the read rules pages use, and its current text must still match the query; its
+snippet is cut from that current text. So a row the index has not yet caught up with (a post
+hidden, edited, moved or a profile field made private a moment ago) shows nothing.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime, time, timedelta
 from typing import Any, Literal
 
-from carecircle.search.engines.base import Sort
+import snowballstemmer
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from carecircle.core.errors import ValidationFailed
+from carecircle.core.markdown import html_to_text
+from carecircle.core.models import ModerationState
+from carecircle.search.engines import KindScope, Scope, get_engine
+from carecircle.search.engines.base import COUNT_CAP, Hit, Sort
+from carecircle.search.parsing import ParsedQuery, parse_query
 
 KindFilter = Literal["all", "discussions", "topics", "members", "communities"]
+KIND_FILTERS: dict[str, tuple[str, ...]] = {
+    "all": ("topic", "post", "member", "community"),
+    "discussions": ("topic", "post"),
+    "topics": ("topic",),
+    "members": ("member",),
+    "communities": ("community",),
+}
+CONTENT_KINDS = ("topic", "post")
 PAGE_SIZE = 20
 MAX_PAGE = 50
+MAX_QUERY_LENGTH = 500
+# Below this many results the page offers "Did you mean …".
+SUGGEST_BELOW = 3
+# Reciprocal-rank fusion constant and how deep each list is read when meanings are fused in.
+FUSION_K = 60
+FUSION_DEPTH = 100
 
 
 @dataclass(frozen=True)
@@ -61,6 +87,445 @@ class SearchResults:
     has_next: bool = False
 
 
-def search(actor: Any, text: str, filters: SearchFilters, *, page: int = 1) -> SearchResults:
-    """One page of results for `text`, only what `actor` may read; empty text gives none."""
-    raise NotImplementedError
+@dataclass(frozen=True)
+class _Context:
+    """What the searcher may read, computed once per search."""
+
+    actor: Any
+    readable_ids: frozenset[int]
+    visible_ids: frozenset[int]
+    blocked_ids: frozenset[int]
+    member_of: frozenset[int]
+
+
+def _signed_in(actor: Any) -> bool:
+    return bool(getattr(actor, "is_authenticated", False) and actor.is_active)
+
+
+def _context(actor: Any) -> _Context:
+    from carecircle.communities.models import Membership
+    from carecircle.communities.queries import readable_community_ids, visible_communities
+    from carecircle.messaging.queries.blocks import blocked_by
+
+    signed_in = _signed_in(actor)
+    member_of: frozenset[int] = frozenset()
+    if signed_in:
+        member_of = frozenset(
+            Membership.objects.filter(user=actor).values_list("community_id", flat=True)
+        )
+    return _Context(
+        actor=actor,
+        readable_ids=frozenset(readable_community_ids(actor).values_list("pk", flat=True)),
+        visible_ids=frozenset(visible_communities(actor).values_list("pk", flat=True)),
+        blocked_ids=frozenset(blocked_by(actor)) if signed_in else frozenset(),
+        member_of=member_of,
+    )
+
+
+def _day_start(day: date) -> datetime:
+    return timezone.make_aware(datetime.combine(day, time.min), timezone.get_current_timezone())
+
+
+def _scope(context: _Context, filters: SearchFilters) -> Scope:
+    """The engine scope for this searcher and these filters (ValidationFailed on bad filters)."""
+    from carecircle.accounts.models import User
+    from carecircle.communities.models import Community
+
+    kinds = KIND_FILTERS.get(filters.kind)
+    if kinds is None:
+        raise ValidationFailed(_("Choose what to search for from the list."), field="kind")
+    content_ids = set(context.readable_ids)
+    community_row_ids = set(context.visible_ids)
+    narrows_content = False
+    if filters.community:
+        community = Community.objects.filter(slug=filters.community).only("pk").first()
+        if community is None or community.pk not in context.visible_ids:
+            raise ValidationFailed(
+                _("We could not find that community. Choose one from the list."),
+                field="community",
+            )
+        content_ids &= {community.pk}
+        community_row_ids &= {community.pk}
+        narrows_content = True
+    if filters.mine_only:
+        if not _signed_in(context.actor):
+            raise ValidationFailed(
+                _("Sign in to search only the communities you belong to."), field="mine_only"
+            )
+        content_ids &= context.member_of
+        community_row_ids &= context.member_of
+    author_id: int | None = None
+    if filters.author:
+        handle = filters.author.strip().lstrip("@").lower()
+        author = User.objects.filter(handle=handle, is_active=True).only("pk").first()
+        if author is None:
+            raise ValidationFailed(
+                _("We could not find a member with that handle. Check the spelling."),
+                field="author",
+            )
+        author_id = author.pk
+        narrows_content = True
+    if filters.after and filters.before and filters.after > filters.before:
+        raise ValidationFailed(
+            _("The “from” date must be on or before the “to” date."), field="after"
+        )
+    if filters.after or filters.before or filters.solved:
+        narrows_content = True
+    if narrows_content:
+        # Filters about posts (where, by whom, when, solved) leave members and communities out.
+        kinds = tuple(kind for kind in kinds if kind in CONTENT_KINDS)
+    scopes: list[KindScope] = []
+    for kind in kinds:
+        if kind in CONTENT_KINDS:
+            scopes.append(KindScope(kind, community_ids=tuple(sorted(content_ids))))
+        elif kind == "community":
+            scopes.append(KindScope(kind, community_ids=tuple(sorted(community_row_ids))))
+        elif kind == "member":
+            if _signed_in(context.actor):
+                scopes.append(KindScope(kind, shared_with_user_id=context.actor.pk))
+            else:
+                scopes.append(KindScope(kind, audiences=(0,)))
+    return Scope(
+        kinds=tuple(scopes),
+        exclude_author_ids=tuple(sorted(context.blocked_ids)),
+        author_id=author_id,
+        created_after=_day_start(filters.after) if filters.after else None,
+        created_before=_day_start(filters.before + timedelta(days=1)) if filters.before else None,
+        is_question=True if filters.solved else None,
+        is_solved={"solved": True, "unsolved": False}.get(filters.solved),
+    )
+
+
+_WORD = re.compile(r"[^\W_]+")
+_stemmer = snowballstemmer.stemmer("english")
+
+
+def _stems(text: str) -> set[str]:
+    words = [word.lower() for word in _WORD.findall(text)]
+    return set(words) | set(_stemmer.stemWords(words))
+
+
+def _text_matches(text: str, query: ParsedQuery) -> bool:
+    """Whether `text` still holds every clause of `query` (any alternative, all its words).
+
+    Words compare by their English stem or as typed, so what the engine matched by its own
+    stemming is kept; a word that is gone from the text since it was indexed is not.
+    """
+    stems = _stems(text)
+    return all(
+        any(
+            all(_stemmer.stemWord(word) in stems or word in stems for word in term.words)
+            for term in clause.alternatives
+        )
+        for clause in query.clauses
+    )
+
+
+def _load_results(context: _Context, hits: list[Hit], query: ParsedQuery) -> list[Result]:
+    """The hits still readable and still matching, as results, in the engine's order."""
+    from carecircle.search.snippets import snippet_html
+
+    words = query.words()
+    loaded: dict[tuple[str, int], Result] = {}
+    ids_by_kind: dict[str, list[int]] = {}
+    for hit in hits:
+        ids_by_kind.setdefault(hit.kind, []).append(hit.object_id)
+    for result in _load_topics(context, ids_by_kind.get("topic", []), query):
+        loaded[("topic", result.object_id)] = result
+    for result in _load_posts(context, ids_by_kind.get("post", []), query):
+        loaded[("post", result.object_id)] = result
+    for result in _load_members(context, ids_by_kind.get("member", []), query):
+        loaded[("member", result.object_id)] = result
+    for result in _load_communities(context, ids_by_kind.get("community", []), query):
+        loaded[("community", result.object_id)] = result
+    ordered: list[Result] = []
+    seen: set[tuple[str, int]] = set()
+    for hit in hits:
+        key = (hit.kind, hit.object_id)
+        if key in loaded and key not in seen:
+            seen.add(key)
+            ordered.append(loaded[key])
+    for result in ordered:
+        result.snippet_html = snippet_html(result.snippet_html, words)
+    return ordered
+
+
+def _readable_topic(context: _Context, topic: Any) -> bool:
+    return bool(
+        topic.community_id in context.readable_ids
+        and topic.moderation_state == ModerationState.VISIBLE
+        and not topic.is_deleted
+    )
+
+
+def _by_blocked(context: _Context, author_id: int | None) -> bool:
+    return author_id is not None and author_id in context.blocked_ids
+
+
+def _load_topics(context: _Context, ids: list[int], query: ParsedQuery) -> list[Result]:
+    from carecircle.discussions.models import Post, Topic
+
+    if not ids:
+        return []
+    topics = Topic.objects.filter(pk__in=ids).select_related("community", "author", "author_alias")
+    openings = {
+        post.topic_id: post
+        for post in Post.objects.filter(topic_id__in=ids, position=1).only(
+            "topic_id", "body_html", "moderation_state", "is_deleted"
+        )
+    }
+    results = []
+    for topic in topics:
+        opening = openings.get(topic.pk)
+        if (
+            opening is None
+            or not _readable_topic(context, topic)
+            or opening.is_deleted
+            or opening.moderation_state != ModerationState.VISIBLE
+            or _by_blocked(context, topic.author_id)
+        ):
+            continue
+        text = html_to_text(opening.body_html)
+        if not _text_matches(f"{topic.title}\n{text}", query):
+            continue
+        results.append(_discussion_result("topic", topic.pk, topic, topic.get_absolute_url(), text))
+    return results
+
+
+def _load_posts(context: _Context, ids: list[int], query: ParsedQuery) -> list[Result]:
+    from carecircle.discussions.models import Post
+
+    if not ids:
+        return []
+    posts = Post.objects.filter(pk__in=ids).select_related("topic__community", "author", "alias")
+    results = []
+    for post in posts:
+        if (
+            post.is_deleted
+            or post.moderation_state != ModerationState.VISIBLE
+            or not _readable_topic(context, post.topic)
+            or _by_blocked(context, post.author_id)
+        ):
+            continue
+        text = html_to_text(post.body_html)
+        if not _text_matches(text, query):
+            continue
+        result = _discussion_result("post", post.pk, post.topic, post.get_absolute_url(), text)
+        result.author_name = post.public_author_name
+        result.created_at = post.created_at
+        results.append(result)
+    return results
+
+
+def _discussion_result(kind: str, object_id: int, topic: Any, url: str, text: str) -> Result:
+    return Result(
+        kind=kind,
+        url=url,
+        title=topic.title,
+        snippet_html=text,
+        community_name=topic.community.name,
+        community_slug=topic.community.slug,
+        author_name=topic.public_author_name,
+        created_at=topic.created_at,
+        is_question=topic.is_question,
+        is_solved=topic.accepted_post_id is not None,
+        object_id=object_id,
+    )
+
+
+def _load_members(context: _Context, ids: list[int], query: ParsedQuery) -> list[Result]:
+    from django.urls import reverse
+
+    from carecircle.accounts.models import User
+    from carecircle.accounts.privacy import searchable_text_of, visible_profiles
+
+    if not ids:
+        return []
+    members = [
+        member
+        for member in User.objects.filter(pk__in=ids, is_active=True)
+        if member.pk not in context.blocked_ids
+    ]
+    # The profile as this searcher sees it now: a field made private a moment ago is not in it.
+    profiles = visible_profiles(context.actor, members)
+    results = []
+    for member in members:
+        text = searchable_text_of(profiles[member.pk])
+        if not _text_matches(text, query):
+            continue
+        results.append(
+            Result(
+                kind="member",
+                url=reverse("member_profile", kwargs={"handle": member.handle}),
+                title=member.display_name,
+                snippet_html=text,
+                object_id=member.pk,
+            )
+        )
+    return results
+
+
+def _load_communities(context: _Context, ids: list[int], query: ParsedQuery) -> list[Result]:
+    from carecircle.communities.models import Community
+
+    wanted = [pk for pk in ids if pk in context.visible_ids]
+    if not wanted:
+        return []
+    results = []
+    for community in Community.objects.filter(pk__in=wanted):
+        text = f"{community.name}\n{community.description}"
+        if not _text_matches(text, query):
+            continue
+        results.append(
+            Result(
+                kind="community",
+                url=community.get_absolute_url(),
+                title=community.name,
+                snippet_html=community.description,
+                community_name=community.name,
+                community_slug=community.slug,
+                object_id=community.pk,
+            )
+        )
+    return results
+
+
+def _fuse(text_hits: list[Hit], semantic_ids: list[int]) -> list[Hit]:
+    """Reciprocal-rank fusion of full-text hits and topics near in meaning (topics only)."""
+    scores: dict[tuple[str, int], float] = {}
+    by_key: dict[tuple[str, int], Hit] = {}
+    for rank, hit in enumerate(text_hits):
+        key = (hit.kind, hit.object_id)
+        scores[key] = scores.get(key, 0.0) + 1.0 / (FUSION_K + rank + 1)
+        by_key.setdefault(key, hit)
+    for rank, topic_id in enumerate(semantic_ids):
+        key = ("topic", topic_id)
+        scores[key] = scores.get(key, 0.0) + 1.0 / (FUSION_K + rank + 1)
+        by_key.setdefault(
+            key, Hit(document_id=0, kind="topic", object_id=topic_id, audience=0, score=0.0)
+        )
+    ordered = sorted(scores, key=lambda key: scores[key], reverse=True)
+    return [by_key[key] for key in ordered]
+
+
+def _semantic_allowed(filters: SearchFilters) -> bool:
+    return (
+        filters.sort == "relevance"
+        and "topic" in KIND_FILTERS.get(filters.kind, ())
+        and not (filters.author or filters.after or filters.before or filters.solved)
+    )
+
+
+def _semantic_ids(context: _Context, text: str, filters: SearchFilters, scope: Scope) -> list[int]:
+    from carecircle.search import related
+
+    topic_scope = next((kind for kind in scope.kinds if kind.kind == "topic"), None)
+    if topic_scope is None or not topic_scope.community_ids:
+        return []
+    from carecircle.discussions.models import Topic
+
+    near = related.semantic_topic_ids(context.actor, text, limit=FUSION_DEPTH)
+    # The filters (a community, only mine) narrow the topics near in meaning as they narrow the
+    # words; readability is checked again when results load.
+    inside = set(
+        Topic.objects.filter(pk__in=near, community_id__in=topic_scope.community_ids).values_list(
+            "pk", flat=True
+        )
+    )
+    return [topic_id for topic_id in near if topic_id in inside]
+
+
+def _embeddings_available() -> bool:
+    try:
+        from carecircle.search.embeddings import is_available
+    except ImportError:
+        return False
+    return is_available()
+
+
+def search(
+    actor: Any,
+    text: str,
+    filters: SearchFilters,
+    *,
+    page: int = 1,
+    use_embeddings: bool | None = None,
+) -> SearchResults:
+    """One page of results for `text`, only what `actor` may read; empty text gives none.
+
+    `use_embeddings`: fuse in topics near in meaning (None: when the optional model is
+    installed). Raises ValidationFailed (with the field) for filters that name nothing.
+    """
+    from carecircle.search import suggestions, synonyms
+
+    page = min(max(page, 1), MAX_PAGE)
+    notes: list[str] = []
+    text = text or ""
+    if len(text) > MAX_QUERY_LENGTH:
+        text = text[:MAX_QUERY_LENGTH]
+        notes.append(_("Your search was long, so only its first 500 characters were used."))
+    parsed = parse_query(text)
+    notes.extend(parsed.notes)
+    empty = SearchResults(
+        query=text,
+        filters=filters,
+        results=[],
+        page=page,
+        total=0,
+        total_is_capped=False,
+        notes=notes,
+    )
+    context = _context(actor)
+    scope = _scope(context, filters)
+    if parsed.is_empty:
+        if text.strip():
+            notes.append(_("Add a word to look for: a search cannot only leave words out."))
+        return empty
+    expanded = synonyms.expand(parsed)
+    engine = get_engine()
+    offset = (page - 1) * PAGE_SIZE
+    if use_embeddings is None:
+        use_embeddings = _embeddings_available()
+    semantic = (
+        _semantic_ids(context, text, filters, scope)
+        if use_embeddings and _semantic_allowed(filters)
+        else []
+    )
+    if semantic:
+        depth = offset + PAGE_SIZE + FUSION_DEPTH
+        found = engine.search(expanded, scope, sort="relevance", limit=depth, count_kinds=True)
+        candidates = _fuse(found.hits, semantic)
+        window = candidates[offset : offset + PAGE_SIZE + 1]
+        total = max(found.total, len(candidates))
+    else:
+        found = engine.search(
+            expanded,
+            scope,
+            sort=filters.sort,
+            limit=PAGE_SIZE + 1,
+            offset=offset,
+            count_kinds=True,
+        )
+        window = found.hits
+        total = found.total
+    has_next = len(window) > PAGE_SIZE and page < MAX_PAGE
+    results = _load_results(context, window[:PAGE_SIZE], expanded)
+    kind_totals = dict(found.kind_totals or {})
+    if semantic:
+        kind_totals["topic"] = max(kind_totals.get("topic", 0), len(semantic))
+    suggestion = ""
+    if page == 1 and total < SUGGEST_BELOW:
+        suggestion = suggestions.suggest(text)
+    return SearchResults(
+        query=text,
+        filters=filters,
+        results=results,
+        page=page,
+        total=min(total, COUNT_CAP + 1),
+        total_is_capped=total > COUNT_CAP,
+        kind_totals=kind_totals,
+        suggestion=suggestion if suggestion and suggestion != text else "",
+        expanded=synonyms.also_searched(parsed, expanded),
+        notes=notes,
+        has_next=has_next,
+    )
