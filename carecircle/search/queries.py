@@ -24,6 +24,7 @@ from carecircle.core.models import ModerationState
 from carecircle.search.engines import KindScope, Scope, get_engine
 from carecircle.search.engines.base import COUNT_CAP, Hit, Sort
 from carecircle.search.parsing import ParsedQuery, parse_query
+from carecircle.search.sealed import with_sealed_alternatives
 
 KindFilter = Literal["all", "discussions", "topics", "members", "communities"]
 KIND_FILTERS: dict[str, tuple[str, ...]] = {
@@ -483,6 +484,9 @@ def search(
         return empty
     expanded = synonyms.expand(parsed)
     engine = get_engine()
+    query = expanded
+    if any(kind.kind == "member" for kind in scope.kinds):
+        query = with_sealed_alternatives(expanded)
     offset = (page - 1) * PAGE_SIZE
     if use_embeddings is None:
         use_embeddings = _embeddings_available()
@@ -493,13 +497,13 @@ def search(
     )
     if semantic:
         depth = offset + PAGE_SIZE + FUSION_DEPTH
-        found = engine.search(expanded, scope, sort="relevance", limit=depth, count_kinds=True)
+        found = engine.search(query, scope, sort="relevance", limit=depth, count_kinds=True)
         candidates = _fuse(found.hits, semantic)
         window = candidates[offset : offset + PAGE_SIZE + 1]
         total = max(found.total, len(candidates))
     else:
         found = engine.search(
-            expanded,
+            query,
             scope,
             sort=filters.sort,
             limit=PAGE_SIZE + 1,
