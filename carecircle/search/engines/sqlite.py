@@ -1,0 +1,76 @@
+# ruff: noqa: S608 - only placeholders and fixed SQL are formatted in; every value is a parameter
+"""SQLite FTS5 engine: the embedded default.
+
+The query is compiled from parsed words only, each in double quotes, so FTS5's own syntax
+(NEAR, column filters, `*`, `^`) can never come from what a member typed. Score is
+-bm25(search_fts, 10.0, 1.0): a title match counts ten times a body match.
+
+Relevance ranks the newest RANK_CANDIDATES matches in scope (see engines.base): FTS5 finds
+the matches from its index, the documents table orders them by date, and only those are sorted
+by score. newest/oldest need no ranking.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from carecircle.search.engines import base
+from carecircle.search.engines.base import Sort
+from carecircle.search.engines.common import SqlEngine
+from carecircle.search.engines.scope_sql import ORDER_BY
+from carecircle.search.parsing import ParsedQuery, Term
+
+FROM_SQL = "search_fts JOIN search_searchdocument d ON d.id = search_fts.rowid"
+SCORE_SQL = "-bm25(search_fts, 10.0, 1.0)"
+
+
+def _term(term: Term) -> str:
+    # Words hold only letters and digits (parse_query), so a double quote cannot occur.
+    return '"' + " ".join(term.words) + '"'
+
+
+def _alternatives(terms: tuple[Term, ...]) -> str:
+    if len(terms) == 1:
+        return _term(terms[0])
+    return "(" + " OR ".join(_term(term) for term in terms) + ")"
+
+
+def compile_match(query: ParsedQuery) -> str:
+    """The FTS5 MATCH expression for `query` (which must have at least one clause)."""
+    expression = " AND ".join(_alternatives(clause.alternatives) for clause in query.clauses)
+    if query.excluded:
+        expression = f"({expression}) NOT {_alternatives(query.excluded)}"
+    return expression
+
+
+class SqliteEngine(SqlEngine):
+    name = "sqlite"
+
+    def match_sql(self, query: ParsedQuery) -> tuple[str, str, list[Any]]:
+        """FTS5 table joined to the documents, matched by the compiled expression."""
+        return FROM_SQL, "search_fts MATCH %s", [compile_match(query)]
+
+    def word_match_sql(self, word: str) -> tuple[str, str, list[Any]]:
+        """Rows holding `word` (stemmed by the FTS5 tokenizer)."""
+        return "search_fts", "search_fts MATCH %s", [f'"{word}"']
+
+    def page_sql(
+        self, query: ParsedQuery, where: str, params: list[Any], sort: Sort, limit: int, offset: int
+    ) -> tuple[str, list[Any]]:
+        """One page: newest/oldest straight from the join, relevance over the candidates."""
+        if sort == "relevance":
+            sql = (
+                "SELECT id, kind, object_id, audience, score FROM ("
+                f"SELECT d.id, d.kind, d.object_id, d.audience, d.created_at, {SCORE_SQL} AS score"
+                f" FROM {FROM_SQL} WHERE search_fts MATCH %s AND {where}"
+                " ORDER BY d.created_at DESC, d.id DESC LIMIT %s) candidates"
+                f" ORDER BY {ORDER_BY['relevance']} LIMIT %s OFFSET %s"
+            )
+            return sql, [*params, base.RANK_CANDIDATES, limit, offset]
+        sql = (
+            "SELECT id, kind, object_id, audience, score FROM ("
+            f"SELECT d.id, d.kind, d.object_id, d.audience, d.created_at, {SCORE_SQL} AS score"
+            f" FROM {FROM_SQL} WHERE search_fts MATCH %s AND {where}) matches"
+            f" ORDER BY {ORDER_BY[sort]} LIMIT %s OFFSET %s"
+        )
+        return sql, [*params, limit, offset]

@@ -1,0 +1,346 @@
+"""Both full-text engines: the same tests run on SQLite (FTS5) and PostgreSQL (tsvector).
+
+Rows are written straight into the index table; the engine in use follows the database.
+"""
+
+from __future__ import annotations
+
+import itertools
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+
+from carecircle.communities.models import Community
+from carecircle.core.factories import CommunityFactory, UserFactory, make_member
+from carecircle.search.engines import base, get_engine
+from carecircle.search.engines.base import KindScope, Scope
+from carecircle.search.models import SearchDocument
+from carecircle.search.parsing import parse_query
+
+pytestmark = pytest.mark.django_db
+
+START = datetime(2026, 1, 1, tzinfo=UTC)
+_object_ids = itertools.count(1000)
+_days = itertools.count(0)
+
+TOPICS = Scope(kinds=(KindScope("topic"),))
+CONTENT = Scope(kinds=(KindScope("topic"), KindScope("post")))
+
+
+def doc(title: str = "", body: str = "", **fields: Any) -> SearchDocument:
+    """An index row; each one a day newer than the last unless `created_at` is given."""
+    values: dict[str, Any] = {
+        "kind": "topic",
+        "object_id": next(_object_ids),
+        "audience": 0,
+        "community_id": 1,
+        "created_at": START + timedelta(days=next(_days)),
+    }
+    values.update(fields)
+    return SearchDocument.objects.create(title=title, body=body, **values)
+
+
+def found(text: str, scope: Scope = TOPICS, **options: Any) -> list[int]:
+    """Object ids of the hits for `text`, in engine order."""
+    result = get_engine().search(parse_query(text), scope, **options)
+    return [hit.object_id for hit in result.hits]
+
+
+def test_engine_follows_the_database() -> None:
+    from django.db import connection
+
+    assert get_engine().name == {"sqlite": "sqlite", "postgresql": "postgresql"}[connection.vendor]
+
+
+def test_stemming_matches_other_forms_of_a_word() -> None:
+    fatigued = doc("Always fatigued", "after chemo")
+    doc("Sleep", "nothing related")
+    assert found("fatigue") == [fatigued.object_id]
+    assert found("FATIGUED") == [fatigued.object_id]
+    assert found("fatiguing") == [fatigued.object_id]
+
+
+def test_phrase_needs_adjacent_words_in_order_words_do_not() -> None:
+    together = doc("", "brain fog every morning")
+    apart = doc("", "the fog in my brain")
+    assert found("brain fog", sort="oldest") == [together.object_id, apart.object_id]
+    assert found('"brain fog"') == [together.object_id]
+    assert found('"fog brain"') == []
+
+
+def test_all_clauses_must_match() -> None:
+    both = doc("Nausea", "and dizziness")
+    doc("Nausea", "only")
+    assert found("nausea dizziness") == [both.object_id]
+
+
+def test_exclusions_of_words_and_phrases() -> None:
+    together = doc("", "brain fog every morning")
+    apart = doc("", "the fog in my brain")
+    assert found("fog -morning") == [apart.object_id]
+    assert found('fog -"brain fog"') == [apart.object_id]
+    assert found("fog -morning -brain") == []
+    assert found("fog -unrelated", sort="oldest") == [together.object_id, apart.object_id]
+
+
+def test_or_matches_either_alternative() -> None:
+    chemo = doc("Chemo week", "")
+    radio = doc("Radiotherapy week", "")
+    doc("Surgery week", "")
+    assert found("chemo OR radiotherapy", sort="oldest") == [chemo.object_id, radio.object_id]
+    assert found("week chemo OR radiotherapy", sort="oldest") == [
+        chemo.object_id,
+        radio.object_id,
+    ]
+    assert found("chemo radiotherapy") == []
+
+
+def test_title_outranks_body() -> None:
+    in_title = doc("Insomnia again", "long nights")
+    in_body = doc("Long nights", "insomnia again and again")
+    assert found("insomnia") == [in_title.object_id, in_body.object_id]
+    assert found("insomnia", sort="newest") == [in_body.object_id, in_title.object_id]
+    assert found("insomnia", sort="oldest") == [in_title.object_id, in_body.object_id]
+
+
+def test_relevance_ties_go_to_the_newest() -> None:
+    older = doc("Migraine", "")
+    newer = doc("Migraine", "")
+    assert found("migraine") == [newer.object_id, older.object_id]
+
+
+def test_hits_carry_document_identity_and_positive_scores() -> None:
+    row = doc("Vertigo", "spinning", kind="post", audience=0)
+    result = get_engine().search(parse_query("vertigo"), CONTENT)
+    assert len(result.hits) == 1
+    hit = result.hits[0]
+    assert (hit.document_id, hit.kind, hit.object_id, hit.audience) == (
+        row.pk,
+        "post",
+        row.object_id,
+        0,
+    )
+    assert hit.score > 0
+    assert result.total == 1
+    assert result.kind_totals is None
+
+
+def test_kinds_are_or_ed_and_unlisted_kinds_never_match() -> None:
+    topic = doc("Asthma", kind="topic")
+    post = doc("Asthma", kind="post")
+    community = doc("Asthma", kind="community", community_id=None)
+    assert found("asthma", TOPICS) == [topic.object_id]
+    assert found("asthma", CONTENT, sort="oldest") == [topic.object_id, post.object_id]
+    assert found("asthma", Scope(kinds=(KindScope("community"),))) == [community.object_id]
+    assert found("asthma", Scope(kinds=())) == []
+
+
+def test_community_ids_restrict_content() -> None:
+    one = doc("Asthma", community_id=1)
+    two = doc("Asthma", community_id=2)
+    doc("Asthma", community_id=3)
+    scope = Scope(kinds=(KindScope("topic", community_ids=(1, 2)),))
+    assert found("asthma", scope, sort="oldest") == [one.object_id, two.object_id]
+    assert found("asthma", Scope(kinds=(KindScope("topic", community_ids=()),))) == []
+
+
+def test_audiences_restrict_rows() -> None:
+    visitor = doc("Gardener", kind="member", audience=0, community_id=None)
+    member = doc("Gardener", kind="member", audience=1, community_id=None)
+    doc("Gardener", kind="member", audience=2, community_id=None)
+    assert found("gardener", Scope(kinds=(KindScope("member"),))) == [visitor.object_id]
+    scope = Scope(kinds=(KindScope("member", audiences=(0, 1)),))
+    assert found("gardener", scope, sort="oldest") == [visitor.object_id, member.object_id]
+
+
+def test_shared_with_user_picks_the_audience_per_member() -> None:
+    searcher, neighbour, stranger = UserFactory(), UserFactory(), UserFactory()
+    shared: Community = CommunityFactory()
+    other: Community = CommunityFactory()
+    make_member(shared, searcher)
+    make_member(shared, neighbour)
+    make_member(other, stranger)
+    rows = {}
+    for user in (neighbour, stranger):
+        for audience in (0, 1, 2):
+            rows[(user.pk, audience)] = doc(
+                f"Gardener {user.handle}",
+                kind="member",
+                object_id=user.pk,
+                author_id=user.pk,
+                audience=audience,
+                community_id=None,
+            )
+    scope = Scope(kinds=(KindScope("member", shared_with_user_id=searcher.pk),))
+    result = get_engine().search(parse_query("gardener"), scope, sort="oldest")
+    assert [(hit.object_id, hit.audience) for hit in result.hits] == [
+        (neighbour.pk, 2),
+        (stranger.pk, 1),
+    ]
+    # Someone who shares nothing with anyone sees everyone's signed-in view.
+    loner = UserFactory()
+    scope = Scope(kinds=(KindScope("member", shared_with_user_id=loner.pk),))
+    result = get_engine().search(parse_query("gardener"), scope, sort="oldest")
+    assert [(hit.object_id, hit.audience) for hit in result.hits] == [
+        (neighbour.pk, 1),
+        (stranger.pk, 1),
+    ]
+
+
+def test_excluded_authors_never_match_but_anonymous_rows_do() -> None:
+    blocked = doc("Asthma", author_id=7)
+    anonymous = doc("Asthma", author_id=None)
+    other = doc("Asthma", author_id=8)
+    scope = Scope(kinds=(KindScope("topic"),), exclude_author_ids=(7, 9))
+    assert found("asthma", scope, sort="oldest") == [anonymous.object_id, other.object_id]
+    assert blocked.object_id in found("asthma")
+
+
+def test_excluded_objects_never_match() -> None:
+    topic = doc("Asthma", kind="topic", object_id=5)
+    post = doc("Asthma", kind="post", object_id=5)
+    scope = Scope(kinds=CONTENT.kinds, exclude_object_ids=(("topic", 5), ("post", 6)))
+    result = get_engine().search(parse_query("asthma"), scope)
+    assert [(hit.kind, hit.object_id) for hit in result.hits] == [("post", 5)]
+    assert topic.pk != post.pk
+
+
+def test_author_filter() -> None:
+    mine = doc("Asthma", author_id=7)
+    doc("Asthma", author_id=8)
+    doc("Asthma", author_id=None)
+    assert found("asthma", Scope(kinds=TOPICS.kinds, author_id=7)) == [mine.object_id]
+
+
+def test_date_range_after_inclusive_before_exclusive() -> None:
+    first = doc("Asthma", created_at=START)
+    second = doc("Asthma", created_at=START + timedelta(days=1))
+    doc("Asthma", created_at=START + timedelta(days=2))
+    scope = Scope(kinds=TOPICS.kinds, created_after=START, created_before=START + timedelta(days=2))
+    assert found("asthma", scope, sort="oldest") == [first.object_id, second.object_id]
+    scope = Scope(kinds=TOPICS.kinds, created_after=START + timedelta(hours=1))
+    assert found("asthma", scope, sort="oldest")[0] == second.object_id
+
+
+def test_question_and_solved_filters() -> None:
+    solved = doc("Asthma", is_question=True, is_solved=True)
+    open_question = doc("Asthma", is_question=True, is_solved=False)
+    chat = doc("Asthma", is_question=False)
+    assert found("asthma", Scope(kinds=TOPICS.kinds, is_question=True), sort="oldest") == [
+        solved.object_id,
+        open_question.object_id,
+    ]
+    assert found("asthma", Scope(kinds=TOPICS.kinds, is_question=False)) == [chat.object_id]
+    scope = Scope(kinds=TOPICS.kinds, is_question=True, is_solved=False)
+    assert found("asthma", scope) == [open_question.object_id]
+    assert found("asthma", Scope(kinds=TOPICS.kinds, is_solved=True)) == [solved.object_id]
+
+
+def test_topic_filter() -> None:
+    reply = doc("", "asthma", kind="post", topic_id=40)
+    doc("", "asthma", kind="post", topic_id=41)
+    scope = Scope(kinds=(KindScope("post"),), topic_id=40)
+    assert found("asthma", scope) == [reply.object_id]
+
+
+def test_limit_and_offset_page_through_results() -> None:
+    rows = [doc("Asthma") for _ in range(5)]
+    newest_first = [row.object_id for row in reversed(rows)]
+    assert found("asthma", sort="newest", limit=2) == newest_first[:2]
+    assert found("asthma", sort="newest", limit=2, offset=2) == newest_first[2:4]
+    assert found("asthma", sort="newest", limit=2, offset=4) == newest_first[4:]
+    assert found("asthma", limit=2, offset=2) == newest_first[2:4]
+    assert found("asthma", sort="oldest", limit=2, offset=1) == newest_first[::-1][1:3]
+    result = get_engine().search(parse_query("asthma"), TOPICS, limit=2, offset=10)
+    assert (result.hits, result.total) == ([], 5)
+
+
+def test_total_is_capped(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(base, "COUNT_CAP", 3)
+    for _ in range(5):
+        doc("Asthma")
+    doc("Asthma", kind="post")
+    result = get_engine().search(parse_query("asthma"), TOPICS, limit=10)
+    assert (len(result.hits), result.total) == (5, 4)
+    result = get_engine().search(parse_query("asthma"), CONTENT, count_kinds=True)
+    assert result.kind_totals == {"topic": 4, "post": 1}
+    assert result.total == 4
+
+
+def test_kind_totals_count_every_kind_in_scope() -> None:
+    doc("Asthma", kind="topic")
+    doc("Asthma", kind="topic")
+    doc("Asthma", kind="post")
+    doc("Eczema", kind="post")
+    scope = Scope(kinds=(*CONTENT.kinds, KindScope("member")))
+    result = get_engine().search(parse_query("asthma"), scope, count_kinds=True)
+    assert result.kind_totals == {"topic": 2, "post": 1, "member": 0}
+    assert result.total == 3
+    empty = get_engine().search(parse_query("-asthma"), scope, count_kinds=True)
+    assert (empty.hits, empty.total) == ([], 0)
+    assert empty.kind_totals == {"topic": 0, "post": 0, "member": 0}
+
+
+def test_relevance_ranks_only_the_newest_candidates(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(base, "RANK_CANDIDATES", 2)
+    oldest_best = doc("Asthma", "")
+    middle = doc("", "asthma")
+    newest = doc("", "asthma")
+    assert found("asthma") == [newest.object_id, middle.object_id]
+    assert get_engine().search(parse_query("asthma"), TOPICS).total == 3
+    monkeypatch.setattr(base, "RANK_CANDIDATES", 3)
+    assert found("asthma")[0] == oldest_best.object_id
+
+
+def test_document_frequency_counts_rows_by_stem() -> None:
+    doc("Fatigued", "")
+    doc("", "fatigue and fatigue")
+    doc("Sleep", "")
+    frequencies = get_engine().document_frequency(["fatigue", "sleeping", "absent", 'x"y'])
+    assert frequencies == {"fatigue": 2, "sleeping": 1, "absent": 0, 'x"y': 0}
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        'fatigue"',
+        '"fatigue',
+        'fatigue NEAR("a" "b")',
+        "fatigue*",
+        "^fatigue",
+        "body:fatigue",
+        "fatigue & | ! ( ) < > <-> :* \\",
+        "fatigue'); DROP TABLE search_searchdocument; --",
+        "fatigue' OR '1'='1",
+        "fatigue -- ;",
+        "fatigue {}[]%_",
+    ],
+)
+def test_hostile_input_is_only_words(text: str) -> None:
+    fatigued = doc("Fatigued", "")
+    doc("Other", "")
+    hits = found(text)
+    expected_words = parse_query(text).words() - {"fatigue"}
+    # Every extra word is an ordinary word that this index does not hold.
+    assert hits == ([] if expected_words else [fatigued.object_id])
+    assert SearchDocument.objects.count() == 2
+
+
+def test_hostile_input_special_words() -> None:
+    fatigued = doc("Fatigued", "near title body")
+    assert found("fatigue NEAR title:body*") == [fatigued.object_id]
+    # "AND OR NOT" is the stopwords "and" or "not", dropped: only upper-case OR is an operator.
+    assert found("fatigue AND OR NOT") == [fatigued.object_id]
+
+
+def test_empty_query_touches_nothing() -> None:
+    doc("Asthma")
+    for text in ("", "   ", "-asthma", "!!!"):
+        result = get_engine().search(parse_query(text), TOPICS, count_kinds=True)
+        assert (result.hits, result.total, result.kind_totals) == ([], 0, {"topic": 0})
+
+
+def test_stopwords_only_phrase_with_other_words() -> None:
+    breath = doc("", "out of breath on stairs")
+    assert found('"out of breath" stairs') == [breath.object_id]
