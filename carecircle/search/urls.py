@@ -1,5 +1,9 @@
-"""Search pages (owned by the search interface)."""
+"""Search pages."""
 
-from django.urls import URLPattern
+from django.urls import URLPattern, path
 
-urlpatterns: list[URLPattern] = []
+from carecircle.search import views
+
+urlpatterns: list[URLPattern] = [
+    path("search/", views.search, name="search"),
+]

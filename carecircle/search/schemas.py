@@ -1,0 +1,39 @@
+"""JSON shapes for search results."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from ninja import Schema
+
+
+class SearchCommunityOut(Schema):
+    name: str
+    slug: str
+
+
+class SearchResultOut(Schema):
+    kind: str  # "topic", "post", "member" or "community"
+    id: int  # the topic, post, member or community id
+    url: str  # site-relative
+    title: str
+    # Escaped text with <mark> around the matched words: safe to insert as HTML.
+    snippet_html: str
+    community: SearchCommunityOut | None  # topics and posts only
+    author_name: str  # the public name: an anonymous writer's alias, never who they are
+    created_at: datetime | None
+    is_question: bool
+    is_solved: bool
+
+
+class SearchOut(Schema):
+    query: str
+    page: int
+    total: int  # counted up to 1,001: `total_is_capped` then says "more than 1,000"
+    total_is_capped: bool
+    has_next: bool
+    kind_totals: dict[str, int]
+    suggestion: str  # "Did you mean": the whole corrected query, or ""
+    expanded: list[str]  # synonyms also searched
+    notes: list[str]
+    results: list[SearchResultOut]
