@@ -285,51 +285,72 @@ def _source_hash(community_id: int, text: str) -> str:
 def embed_topic(topic_id: int) -> str:
     """Bring the topic's vector up to date now: "written", "unchanged", "deleted" or
     "unavailable" (model not installed). Idempotent; safe to run late or twice."""
+    return embed_topics([topic_id])[topic_id]
+
+
+def embed_topics(topic_ids: list[int]) -> dict[int, str]:
+    """`embed_topic` for many topics at once (one model call for all that changed)."""
     from carecircle.core.models import ModerationState
     from carecircle.discussions.models import Post, Topic
     from carecircle.search.models import TopicEmbedding
 
-    topic = (
-        Topic.objects.filter(pk=topic_id)
-        .only("pk", "title", "community_id", "is_deleted", "moderation_state")
-        .first()
-    )
-    if topic is None or topic.is_deleted or topic.moderation_state != ModerationState.VISIBLE:
-        # Only what every reader of the community may read has a vector.
-        deleted, _rows = TopicEmbedding.objects.filter(topic_id=topic_id).delete()
+    statuses: dict[int, str] = {}
+    topics = {
+        topic.pk: topic
+        for topic in Topic.objects.filter(
+            pk__in=topic_ids, is_deleted=False, moderation_state=ModerationState.VISIBLE
+        ).only("pk", "title", "community_id")
+    }
+    # Only what every reader of the community may read has a vector.
+    gone = [topic_id for topic_id in topic_ids if topic_id not in topics]
+    if gone:
+        deleted, _rows = TopicEmbedding.objects.filter(topic_id__in=gone).delete()
+        statuses.update(dict.fromkeys(gone, "deleted"))
         if deleted:
             _notify_changed()
-        return "deleted"
+    if not topics:
+        return statuses
     if not is_available():
-        return "unavailable"
-    first = (
+        statuses.update(dict.fromkeys(topics, "unavailable"))
+        return statuses
+    openings = dict(
         Post.objects.filter(
-            topic_id=topic_id,
+            topic_id__in=topics,
             position=1,
             is_deleted=False,
             moderation_state=ModerationState.VISIBLE,
-        )
-        .values_list("body_html", flat=True)
-        .first()
+        ).values_list("topic_id", "body_html")
     )
-    text = topic_text(topic.title, first or "")
-    source_hash = _source_hash(topic.community_id, text)
-    current = (
-        TopicEmbedding.objects.filter(topic_id=topic_id).values_list("model", "source_hash").first()
-    )
-    if current == (MODEL_NAME, source_hash):
-        return "unchanged"
-    vector = embed_texts([text])[0]
-    TopicEmbedding.objects.update_or_create(
-        topic_id=topic_id,
-        defaults={
-            "model": MODEL_NAME,
-            "vector": vector_to_bytes(vector),
-            "source_hash": source_hash,
-        },
-    )
+    current = {
+        topic_id: (model, source_hash)
+        for topic_id, model, source_hash in TopicEmbedding.objects.filter(
+            topic_id__in=topics
+        ).values_list("topic_id", "model", "source_hash")
+    }
+    changed: list[tuple[int, str, str]] = []
+    for topic_id, topic in topics.items():
+        text = topic_text(topic.title, openings.get(topic_id, ""))
+        source_hash = _source_hash(topic.community_id, text)
+        if current.get(topic_id) == (MODEL_NAME, source_hash):
+            statuses[topic_id] = "unchanged"
+        else:
+            changed.append((topic_id, text, source_hash))
+    if not changed:
+        return statuses
+    vectors = embed_texts([text for _id, text, _hash in changed])
+    with transaction.atomic():
+        for (topic_id, _text, source_hash), vector in zip(changed, vectors, strict=True):
+            TopicEmbedding.objects.update_or_create(
+                topic_id=topic_id,
+                defaults={
+                    "model": MODEL_NAME,
+                    "vector": vector_to_bytes(vector),
+                    "source_hash": source_hash,
+                },
+            )
+            statuses[topic_id] = "written"
     _notify_changed()
-    return "written"
+    return statuses
 
 
 def _notify_changed() -> None:
