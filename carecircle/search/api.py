@@ -5,7 +5,8 @@ Visitors may search too; they find only public content.
 
 from __future__ import annotations
 
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
+from django.utils.cache import patch_cache_control
 from ninja import Router
 
 from carecircle.api.schemas import ErrorOut
@@ -57,6 +58,7 @@ def search_out(results: queries.SearchResults) -> SearchOut:
 @router.get("/search", response={200: SearchOut, 400: ErrorOut, 401: ErrorOut, 429: ErrorOut})
 def search(
     request: HttpRequest,
+    response: HttpResponse,
     q: str = "",
     kind: str = "all",
     community: str = "",
@@ -76,6 +78,8 @@ def search(
     (questions only); `mine`: only communities you belong to; `sort`: relevance, newest or
     oldest. 20 results a page, at most 50 pages. An empty `q` finds nothing.
     """
+    # What the searcher may read, and words that may be health information: never kept.
+    patch_cache_control(response, private=True, no_store=True)
     actor = request.user
     data = {
         "q": q,
