@@ -8,12 +8,28 @@ import pytest
 from django.test import Client, override_settings
 
 from carecircle.accounts.models import User
-from carecircle.search.tests.test_views import DataSet, data, many  # noqa: F401 (fixtures)
+from carecircle.communities.models import Community
+from carecircle.discussions.models import Topic
+from carecircle.search.tests.test_views import DataSet, build_data_set, build_many
 from conftest import client_for
 
 pytestmark = pytest.mark.django_db
 
 URL = "/api/v1/search"
+WALKING = "A short walk keeps my sugar steady, even on <mark>metformin</mark>."
+
+
+@pytest.fixture(name="data")
+def data_set(
+    community: Community, private_community: Community, patient: User, caregiver: User
+) -> DataSet:
+    """The page tests' data set: four topics about metformin, indexed."""
+    return build_data_set(community, private_community, patient, caregiver)
+
+
+@pytest.fixture(name="many")
+def many_topics(community: Community, patient: User) -> list[Topic]:
+    return build_many(community, patient)
 
 
 def get(client: Client, **params: Any) -> tuple[int, dict[str, Any]]:
@@ -54,7 +70,7 @@ def test_visitor_gets_public_results_in_full(visitor_client, data: DataSet):
                 "id": data.walking.pk,
                 "url": data.walking.get_absolute_url(),
                 "title": "Walking after dinner",
-                "snippet_html": "A short walk keeps my sugar steady, even on <mark>metformin</mark>.",
+                "snippet_html": WALKING,
                 "community": {"name": "Type 2 Diabetes", "slug": "type-2-diabetes"},
                 "author_name": "Cam the caregiver",
                 "created_at": "2026-02-10T12:00:00Z",

@@ -50,6 +50,12 @@ class DataSet:
 def data(
     community: Community, private_community: Community, patient: User, caregiver: User
 ) -> DataSet:
+    return build_data_set(community, private_community, patient, caregiver)
+
+
+def build_data_set(
+    community: Community, private_community: Community, patient: User, caregiver: User
+) -> DataSet:
     """Four topics about metformin, two communities and their members, all indexed."""
     solved = dated_topic(
         community,
@@ -452,6 +458,10 @@ def test_only_exclusions_asks_for_a_word(visitor_client, data):
 
 @pytest.fixture
 def many(community: Community, patient: User) -> list[Topic]:
+    return build_many(community, patient)
+
+
+def build_many(community: Community, patient: User) -> list[Topic]:
     """25 topics about pacing, one a day from 1 May."""
     topics = [
         dated_topic(community, patient, at(5, day), title=f"Pacing day {day}", body="Pacing.")
