@@ -52,9 +52,11 @@ def check_search_rate(request: HttpRequest) -> None:
 
 
 def tab_count(kind_totals: dict[str, int], kind: str) -> int | None:
-    """The number on one tab, from the engine's per-kind totals (None: not counted)."""
-    if not kind_totals:
-        return None
+    """The number on one tab, from the engine's per-kind totals (None: not counted).
+
+    The engine counts only the kinds searched (a tab, or a filter about posts, leaves others
+    out): a tab shows a number only when every kind it holds was counted.
+    """
     if kind in kind_totals:
         return kind_totals[kind]
     parts = {
@@ -63,7 +65,9 @@ def tab_count(kind_totals: dict[str, int], kind: str) -> int | None:
         "members": ("member",),
         "communities": ("community",),
     }[kind]
-    return sum(kind_totals.get(part, 0) for part in parts)
+    if not all(part in kind_totals for part in parts):
+        return None
+    return sum(kind_totals[part] for part in parts)
 
 
 def count_text(count: int | None) -> str:
@@ -156,7 +160,11 @@ def search(request: HttpRequest) -> HttpResponse:
             "kind": key,
             "label": label,
             "url": links.to(kind=key, page=1),
-            "count_text": count_text(tab_count(totals, key)) if results is not None else "",
+            "count_text": (
+                ""
+                if results is None
+                else count_text(results.total if key == kind else tab_count(totals, key))
+            ),
             "is_current": key == kind,
         }
         for key, label in kind_labels().items()
