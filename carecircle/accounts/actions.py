@@ -21,6 +21,7 @@ from carecircle.core.errors import (
 )
 from carecircle.core.models import ModerationState
 from carecircle.core.ratelimit import check_rate
+from carecircle.search.indexing import index_member_later
 
 TOKEN_PREFIX = "cc_"  # noqa: S105 - a public prefix, not a secret
 MAX_ACTIVE_TOKENS = 20
@@ -76,6 +77,7 @@ def update_profile(
                 "time_zone",
             ]
         )
+        index_member_later(actor.pk)
     return actor
 
 
@@ -304,6 +306,7 @@ def update_profile_details(
             setattr(profile, name, value)
         profile.visibility = levels
         profile.save()
+        index_member_later(actor.pk)
         if changed:
             # Field names only: the values are the member's own words and health data.
             record_event(

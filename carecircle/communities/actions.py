@@ -15,6 +15,7 @@ from carecircle.communities.models import Community, GuidelinesAcceptance, Invit
 from carecircle.core.audit import record_event
 from carecircle.core.errors import ConflictError, PermissionDeniedError, ValidationFailed
 from carecircle.core.realtime import revoke_access
+from carecircle.search.indexing import index_community_later
 
 
 def _clean_text(value: str, *, field: str, label: str, max_length: int) -> str:
@@ -97,6 +98,7 @@ def create_community(
                 community=community, user=actor, guidelines_version=community.guidelines_version
             )
             record_event(actor=actor, verb="community.create", target=community)
+            index_community_later(community.pk)
     except IntegrityError as error:
         raise ConflictError(
             _("A community with this name already exists."), field="name"
@@ -154,6 +156,7 @@ def update_community(
                 setattr(community, field, value)
         community.save()
         record_event(actor=actor, verb="community.update", target=community, changes=changes)
+        index_community_later(community.pk)
     return community
 
 

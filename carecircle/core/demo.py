@@ -30,6 +30,7 @@ from carecircle.moderation.models import MemberTrust, TrustLevel
 from carecircle.notifications import actions as notification_actions
 from carecircle.notifications.models import DigestFrequency, WatchLevel
 from carecircle.privacy.actions import accept_current_documents
+from carecircle.search.indexing import rebuild_index
 
 DEMO_PASSWORD = "carecircle-demo"  # noqa: S105 - documented demo credential, demo mode only
 
@@ -142,6 +143,8 @@ def load_demo() -> list[User]:
         _load_recent_news(people, communities)
         _award_badges(people)
         _deliver(held)
+    # No worker runs while the demo loads: the index is built here, so search finds it at once.
+    rebuild_index()
     return list(people.values())
 
 

@@ -49,6 +49,7 @@ from carecircle.messaging.queries.blocks import blockers_of
 from carecircle.notifications import events
 from carecircle.notifications.actions import refresh_unread_about
 from carecircle.notifications.models import Notification
+from carecircle.search.indexing import index_topic_later
 
 logger = logging.getLogger(__name__)
 
@@ -292,6 +293,7 @@ def publish_post(post: Post) -> Post:
                 starter = alias.user if alias is not None else topic.author
                 _watch_own_topic(starter, topic)
             events.post_published(locked)
+        index_topic_later(topic.pk)
     post.moderation_state = ModerationState.VISIBLE
     return locked
 
@@ -308,6 +310,7 @@ def hide_post(post: Post) -> Post:
         _bump_version(post.topic_id)
         _tell_readers(post.topic_id, {"type": "post.edited", "post_id": post.pk})
         _refresh_bells(post)
+        index_topic_later(post.topic_id)
     post.moderation_state = ModerationState.HIDDEN
     return post
 
@@ -445,6 +448,7 @@ def create_topic(
         if not is_pending:
             _watch_own_topic(actor, topic)
             events.topic_published(topic, post)
+        index_topic_later(topic.pk)
     topic.first_post = post  # type: ignore[attr-defined]
     topic.gate_result = result  # type: ignore[attr-defined]
     post.gate_result = result  # type: ignore[attr-defined]
@@ -532,6 +536,7 @@ def reply_to_topic(
         if not is_pending:
             _tell_readers(topic.pk, {"type": "reply.new", "post_id": post.pk, "position": position})
             events.post_published(post)
+        index_topic_later(topic.pk)
     if not is_pending:
         topic.reply_count += 1
         topic.last_posted_at = now
@@ -637,6 +642,7 @@ def edit_post(
         )
         _bump_version(topic.pk)
         _tell_readers(topic.pk, {"type": "post.edited", "post_id": post.pk})
+        index_topic_later(topic.pk)
         if not post.is_written_by(actor):
             record_event(
                 actor=actor, verb="post.edit_by_moderator", target=post, reason=reason[:200]
@@ -669,6 +675,7 @@ def delete_post(*, actor: Any, post: Post) -> Post:
         _bump_version(topic.pk)
         _tell_readers(topic.pk, {"type": "post.removed", "post_id": post.pk})
         _refresh_bells(post)
+        index_topic_later(topic.pk)
         by_author = post.is_written_by(actor)
         record_event(
             # The audit log must not undo an anonymous author's anonymity either.
@@ -698,6 +705,7 @@ def restore_post(*, actor: Any, post: Post) -> Post:
         _bump_version(topic.pk)
         _tell_readers(topic.pk, {"type": "post.restored", "post_id": post.pk})
         _refresh_bells(post)
+        index_topic_later(topic.pk)
         record_event(actor=actor, verb="post.restore", target=post)
     return post
 
@@ -803,6 +811,7 @@ def move_topic(*, actor: Any, topic: Topic, destination: Community) -> Topic:
         Notification.objects.filter(topic_id=topic.pk).update(community=destination)
         refresh_unread_about(topic_id=topic.pk)
         _bump_version(topic.pk)
+        index_topic_later(topic.pk)
         record_event(
             actor=actor, verb="topic.move", target=topic, source=source.pk, to=destination.pk
         )
@@ -821,6 +830,7 @@ def accept_answer(*, actor: Any, topic: Topic, post: Post | None) -> Topic:
         if post is not None and post.pk != previous:
             events.answer_accepted(actor=actor, topic=topic, post=post)
         _bump_version(topic.pk)
+        index_topic_later(topic.pk)
         record_event(
             actor=actor, verb="topic.accept_answer", target=topic, post=post.pk if post else None
         )

@@ -31,6 +31,7 @@ from carecircle.core.ratelimit import check_rate
 from carecircle.privacy import exports, permissions, queries
 from carecircle.privacy.models import ConsentRecord, DataExport, MemorialNote, PolicyDocument
 from carecircle.privacy.registry import erasers
+from carecircle.search.indexing import index_member_later, index_topics_later
 from carecircle.signin.actions import end_member_sessions
 
 logger = logging.getLogger(__name__)
@@ -382,6 +383,8 @@ def erase_member(*, actor: Any, member: User, keep_posts: bool) -> None:
             _forget_cached_pages(cached)
 
         transaction.on_commit(after_commit)
+        index_member_later(member_id)
+        index_topics_later(affected_topic_ids)
     logger.info("member %s erased (keep_posts=%s)", member_id, keep_posts)
 
 
@@ -461,6 +464,7 @@ def memorialise_member(*, actor: Any, member: User, note: str) -> User:
         record_event(
             actor=actor, verb="member.memorialise", target=member, subject=member, note=written.pk
         )
+        index_member_later(member.pk)
     return member
 
 
@@ -479,4 +483,5 @@ def unmemorialise_member(*, actor: Any, member: User, note: str) -> User:
         record_event(
             actor=actor, verb="member.unmemorialise", target=member, subject=member, note=written.pk
         )
+        index_member_later(member.pk)
     return member

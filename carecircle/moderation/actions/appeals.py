@@ -23,6 +23,7 @@ from carecircle.moderation.actions.common import (
     show_post,
 )
 from carecircle.moderation.models import Appeal, ModerationAction, ReviewItem, Sanction
+from carecircle.search.indexing import index_topic_later
 
 Verb = ModerationAction.Verb
 APPEAL_MIN, APPEAL_MAX = 10, 2000
@@ -131,6 +132,7 @@ def _restore_before_edit(actor: Any, action: ModerationAction, post: Any) -> Non
         if post.position == 1 and revision.title:
             Topic.objects.filter(pk=topic.pk).update(title=revision.title, updated_at=now)
         Topic.objects.filter(pk=topic.pk).update(content_version=F("content_version") + 1)
+        index_topic_later(topic.pk)
         broadcast(f"topic:{topic.pk}", {"type": "post.edited", "post_id": post.pk})
     post.refresh_from_db()
 

@@ -15,6 +15,7 @@ from carecircle.core.errors import ValidationFailed
 from carecircle.core.models import ModerationState
 from carecircle.core.realtime import broadcast
 from carecircle.moderation.models import ModerationAction, ReviewItem
+from carecircle.search.indexing import index_topic_later
 
 REASON_MAX = 2000
 GUIDELINE_MAX = 300
@@ -226,6 +227,7 @@ def set_post_state(post: Any, state: str) -> None:
         Topic.objects.filter(pk=post.topic_id).update(moderation_state=state)
         post.topic.moderation_state = state
     _bump(post.topic_id)
+    index_topic_later(post.topic_id)
     if state == ModerationState.HIDDEN:
         event = {"type": "post.removed", "post_id": post.pk}
     elif previous == ModerationState.PENDING:
@@ -258,6 +260,7 @@ def withdraw_pending_post(*, actor: Any, post: Any) -> None:
             moderation_state=ModerationState.HIDDEN, is_deleted=True, updated_at=now
         )
     _bump(post.topic_id)
+    index_topic_later(post.topic_id)
 
 
 def resubmit_withdrawn_post(*, post: Any) -> Any:
