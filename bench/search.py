@@ -2,7 +2,8 @@
 
     .venv/bin/python bench/search.py --db sqlite   [--posts 200000]  [--sqlite-dir DIR]
     .venv/bin/python bench/search.py --db postgres [--posts 1000000] [--index-sample 100000]
-        [--runs 200] [--warmup 20] [--regenerate] [--reindex] [--skip-latency] [--json PATH]
+        [--runs 200] [--warmup 20] [--regenerate] [--reindex] [--breakdown] [--explain]
+        [--only CLASS ...] [--generate-only] [--skip-latency] [--json PATH]
 
 Builds (or reuses) its own database: SQLite `search.sqlite3` in `--sqlite-dir` (a temp
 directory by default), or the PostgreSQL database `carecircle_bench_search`. Never the
@@ -94,6 +95,10 @@ def prepare_dataset(options: argparse.Namespace, work: Path) -> dict[str, Any]:
 
             if Post.objects.count() == options.posts:
                 print(f"Reusing the {options.db} data set generated {record['generated_at']}")
+                # Migrations added since (the synonym groups, say) apply to the bench too.
+                from django.core.management import call_command
+
+                call_command("migrate", verbosity=0)
                 return record
     reset_database(options, work)
     setup_django()
@@ -168,6 +173,30 @@ WHERE t.id > %s AND t.moderation_state = 'visible' AND NOT t.is_deleted
 """
 
 
+def throughput(rows: int, began: float, cpu: float, **extra: int) -> dict[str, float]:
+    """Rows per second of wall time, and per second of this process's own CPU time (on a shared
+    machine the second says what the code itself costs; it leaves out the database server)."""
+    seconds = time.perf_counter() - began
+    cpu_seconds = time.process_time() - cpu
+    return {
+        **extra,
+        "rows": rows,
+        "seconds": round(seconds, 2),
+        "rows_per_second": round(rows / seconds, 1) if seconds else 0.0,
+        "process_cpu_seconds": round(cpu_seconds, 2),
+        "rows_per_cpu_second": round(rows / cpu_seconds, 1) if cpu_seconds else 0.0,
+        "load_average": round(os.getloadavg()[0], 1),
+    }
+
+
+def describe(timing: dict[str, float]) -> str:
+    return (
+        f"{timing['rows']:,} rows in {timing['seconds']:.1f} s ({timing['rows_per_second']:,.0f} "
+        f"rows/s; this process's CPU {timing['process_cpu_seconds']:.1f} s, "
+        f"{timing['rows_per_cpu_second']:,.0f} rows per CPU second; load {timing['load_average']})"
+    )
+
+
 def run_indexing(options: argparse.Namespace, record: dict[str, Any], work: Path) -> dict[str, Any]:
     """Build the index from the source rows with the rebuild command's own functions."""
     from django.db import connection
@@ -189,19 +218,17 @@ def run_indexing(options: argparse.Namespace, record: dict[str, Any], work: Path
     timings: dict[str, dict[str, float]] = {}
 
     def timed_kind(kind: str) -> None:
-        began = time.perf_counter()
-        count = indexing.rebuild_kind(kind, batch_size=options.batch_size)
-        seconds = time.perf_counter() - began
-        timings[kind] = {
-            "sources": count.sources,
-            "rows": count.rows,
-            "seconds": round(seconds, 2),
-            "rows_per_second": round(count.rows / seconds, 1) if seconds else 0.0,
-        }
-        say(
-            f"indexed {kind}: {count.rows:,} rows from {count.sources:,} sources in "
-            f"{seconds:.1f} s ({count.rows / seconds:,.0f} rows/s)"
-        )
+        began, cpu = time.perf_counter(), time.process_time()
+        reported = [0.0]
+
+        def progress(kind: str, done: int, total: int) -> None:
+            if total and done / total - reported[0] >= 0.1:
+                reported[0] = done / total
+                say(f"  {kind}: {done:,} of {total:,} sources")
+
+        count = indexing.rebuild_kind(kind, batch_size=options.batch_size, progress=progress)
+        timings[kind] = throughput(count.rows, began, cpu, sources=count.sources)
+        say(f"indexed {kind}: {count.sources:,} sources, {describe(timings[kind])}")
 
     sample = options.index_sample
     if not sample or sample >= options.posts:
@@ -215,7 +242,7 @@ def run_indexing(options: argparse.Namespace, record: dict[str, Any], work: Path
             covered += replies + 1
             if covered >= sample:
                 break
-        began = time.perf_counter()
+        began, cpu = time.perf_counter(), time.process_time()
         sources = rows = 0
         cursor_id = 0
         while True:
@@ -235,30 +262,20 @@ def run_indexing(options: argparse.Namespace, record: dict[str, Any], work: Path
                 indexing.replace_rows(current, documents)
             sources += len(ids)
             rows += len(documents)
-        seconds = time.perf_counter() - began
-        timings["topic (sample, real path)"] = {
-            "sources": sources,
-            "rows": rows,
-            "seconds": round(seconds, 2),
-            "rows_per_second": round(rows / seconds, 1),
-        }
-        say(
-            f"indexed a sample through the real path: {rows:,} rows from {sources:,} topics in "
-            f"{seconds:.1f} s ({rows / seconds:,.0f} rows/s)"
-        )
-        began = time.perf_counter()
+        sampled = throughput(rows, began, cpu, sources=sources)
+        timings["topic (sample, real path)"] = sampled
+        say(f"indexed a sample through the real path: {sources:,} topics, {describe(sampled)}")
+        began, cpu = time.perf_counter(), time.process_time()
         with connection.cursor() as cursor:
             cursor.execute(FILL_TOPICS_SQL, [last_topic])
             filled = cursor.rowcount
             cursor.execute(FILL_POSTS_SQL, [last_topic])
             filled += cursor.rowcount
-        seconds = time.perf_counter() - began
-        timings["topic (rest, INSERT ... SELECT)"] = {
-            "rows": filled,
-            "seconds": round(seconds, 2),
-            "rows_per_second": round(filled / seconds, 1),
-        }
-        say(f"filled the other {filled:,} rows with INSERT ... SELECT in {seconds:.1f} s")
+        timings["topic (rest, INSERT ... SELECT)"] = throughput(filled, began, cpu)
+        say(
+            "filled the rest with INSERT ... SELECT: "
+            f"{describe(timings['topic (rest, INSERT ... SELECT)'])}"
+        )
         # The fill must write what the real path would: rebuild 200 filled topics with it and
         # count the rows it had to change (0 expected).
         check_ids = list(
@@ -646,6 +663,7 @@ def main() -> None:
     parser.add_argument("--breakdown", action="store_true", help="Where the full path's time goes.")
     parser.add_argument("--explain", action="store_true", help="EXPLAIN the slowest statements.")
     parser.add_argument("--explain-as", choices=["visitor", "member"], default="visitor")
+    parser.add_argument("--generate-only", action="store_true", help="Stop after the data set.")
     parser.add_argument("--skip-latency", action="store_true")
     parser.add_argument("--json", default="", help="Write the results to this file.")
     options = parser.parse_args()
@@ -659,6 +677,8 @@ def main() -> None:
 
     if connection.vendor != ("postgresql" if options.db == "postgres" else "sqlite"):
         raise SystemExit("The settings did not pick the bench database.")
+    if options.generate_only:
+        return
     indexed = run_indexing(options, record, work)
     output: dict[str, Any] = {
         "db": options.db,
