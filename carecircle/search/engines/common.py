@@ -17,6 +17,11 @@ from carecircle.search.engines.scope_sql import kinds_by_name, scope_sql
 from carecircle.search.parsing import ParsedQuery
 
 
+def hit_of(row: tuple[Any, ...]) -> Hit:
+    """A Hit from (id, kind, object_id, audience, score)."""
+    return Hit(int(row[0]), row[1], int(row[2]), int(row[3]), float(row[4] or 0.0))
+
+
 class SqlEngine:
     """Shared search flow; subclasses say how rows match and how a page is ranked."""
 
@@ -31,6 +36,15 @@ class SqlEngine:
     ) -> tuple[str, list[Any]]:
         """SELECT id, kind, object_id, audience, score for one page of matches."""
         raise NotImplementedError
+
+    def page(
+        self, query: ParsedQuery, where: str, params: list[Any], sort: Sort, limit: int, offset: int
+    ) -> list[Hit]:
+        """The hits of one page (`params`: the match's, then the scope's)."""
+        sql, sql_params = self.page_sql(query, where, params, sort, limit, offset)
+        with connection.cursor() as cursor:
+            cursor.execute(sql, sql_params)
+            return [hit_of(row) for row in cursor.fetchall()]
 
     def word_match_sql(self, word: str) -> tuple[str, str, list[Any]]:
         """FROM clause and condition for rows holding one (stemmed) word."""
@@ -54,17 +68,11 @@ class SqlEngine:
         offset = max(0, offset)
         from_sql, match, match_params = self.match_sql(query)
         where, where_params = scope_sql(scope)
-        hits: list[Hit] = []
-        if limit:
-            sql, params = self.page_sql(
-                query, where, match_params + where_params, sort, limit, offset
-            )
-            with connection.cursor() as cursor:
-                cursor.execute(sql, params)
-                hits = [
-                    Hit(int(row[0]), row[1], int(row[2]), int(row[3]), float(row[4] or 0.0))
-                    for row in cursor.fetchall()
-                ]
+        hits = (
+            self.page(query, where, match_params + where_params, sort, limit, offset)
+            if limit
+            else []
+        )
         kind_totals: dict[str, int] | None = None
         if count_kinds:
             kind_totals = {

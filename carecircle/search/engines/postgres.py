@@ -73,7 +73,7 @@ class PostgresEngine(SqlEngine):
                 f" ts_rank(search_vector, {TSQUERY_SQL}) AS score FROM ("
                 "SELECT d.id, d.kind, d.object_id, d.audience, d.created_at, d.search_vector"
                 f" FROM search_searchdocument d WHERE d.search_vector @@ {TSQUERY_SQL}"
-                f" AND {where} ORDER BY d.created_at DESC, d.id DESC LIMIT %s) candidates"
+                f" AND {where} ORDER BY d.id DESC LIMIT %s) candidates"
                 f" ORDER BY {ORDER_BY['relevance']} LIMIT %s OFFSET %s"
             )
             return sql, [tsquery, *params, base.RANK_CANDIDATES, limit, offset]

@@ -12,16 +12,22 @@ by score. newest/oldest need no ranking.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
+from django.db import connection
+
 from carecircle.search.engines import base
-from carecircle.search.engines.base import Sort
-from carecircle.search.engines.common import SqlEngine
-from carecircle.search.engines.scope_sql import ORDER_BY
+from carecircle.search.engines.base import Hit, Sort
+from carecircle.search.engines.common import SqlEngine, hit_of
+from carecircle.search.engines.scope_sql import ORDER_BY, placeholders
 from carecircle.search.parsing import ParsedQuery, Term
 
 FROM_SQL = "search_fts JOIN search_searchdocument d ON d.id = search_fts.rowid"
 SCORE_SQL = "-bm25(search_fts, 10.0, 1.0)"
+# Above this many matches (anywhere in the index), newest/oldest walk the rows in scope by date
+# and check each against the set of matching ids, instead of sorting every match by date.
+SCOPE_DRIVEN_MATCHES = 20_000
 
 
 def _term(term: Term) -> str:
@@ -63,7 +69,7 @@ class SqliteEngine(SqlEngine):
                 "SELECT id, kind, object_id, audience, score FROM ("
                 f"SELECT d.id, d.kind, d.object_id, d.audience, d.created_at, {SCORE_SQL} AS score"
                 f" FROM {FROM_SQL} WHERE search_fts MATCH %s AND {where}"
-                " ORDER BY d.created_at DESC, d.id DESC LIMIT %s) candidates"
+                " ORDER BY search_fts.rowid DESC LIMIT %s) candidates"
                 f" ORDER BY {ORDER_BY['relevance']} LIMIT %s OFFSET %s"
             )
             return sql, [*params, base.RANK_CANDIDATES, limit, offset]
@@ -74,3 +80,39 @@ class SqliteEngine(SqlEngine):
             f" ORDER BY {ORDER_BY[sort]} LIMIT %s OFFSET %s"
         )
         return sql, [*params, limit, offset]
+
+    def page(
+        self, query: ParsedQuery, where: str, params: list[Any], sort: Sort, limit: int, offset: int
+    ) -> list[Hit]:
+        """Newest/oldest of a word in many rows walk the documents in scope instead."""
+        if sort == "relevance":
+            return super().page(query, where, params, sort, limit, offset)
+        match = params[0]
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT count(*) FROM (SELECT 1 FROM search_fts WHERE search_fts MATCH %s"
+                " LIMIT %s) capped",
+                [match, SCOPE_DRIVEN_MATCHES + 1],
+            )
+            if int(cursor.fetchone()[0]) <= SCOPE_DRIVEN_MATCHES:
+                return super().page(query, where, params, sort, limit, offset)
+            # `+d.id` keeps SQLite from driving the join from the match list: the matching
+            # ids become one in-memory set that each row in scope is checked against.
+            cursor.execute(
+                "SELECT d.id, d.kind, d.object_id, d.audience, 0.0 FROM search_searchdocument d"
+                " WHERE +d.id IN (SELECT rowid FROM search_fts WHERE search_fts MATCH %s)"
+                f" AND {where} ORDER BY {ORDER_BY[sort]}"
+                " LIMIT %s OFFSET %s",
+                [*params, limit, offset],
+            )
+            hits = [hit_of(row) for row in cursor.fetchall()]
+            if not hits:
+                return hits
+            ids = tuple(hit.document_id for hit in hits)
+            cursor.execute(
+                f"SELECT rowid, {SCORE_SQL} FROM search_fts WHERE search_fts MATCH %s"
+                f" AND rowid IN ({placeholders(ids)})",
+                [match, *ids],
+            )
+            scores = {int(row[0]): float(row[1]) for row in cursor.fetchall()}
+        return [replace(hit, score=scores.get(hit.document_id, 0.0)) for hit in hits]

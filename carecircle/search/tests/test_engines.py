@@ -14,6 +14,7 @@ import pytest
 from carecircle.communities.models import Community
 from carecircle.core.factories import CommunityFactory, UserFactory, make_member
 from carecircle.search.engines import base, get_engine
+from carecircle.search.engines import sqlite as sqlite_engine
 from carecircle.search.engines.base import KindScope, Scope
 from carecircle.search.models import SearchDocument
 from carecircle.search.parsing import parse_query
@@ -254,6 +255,24 @@ def test_limit_and_offset_page_through_results() -> None:
     assert found("asthma", sort="oldest", limit=2, offset=1) == newest_first[::-1][1:3]
     result = get_engine().search(parse_query("asthma"), TOPICS, limit=2, offset=10)
     assert (result.hits, result.total) == ([], 5)
+
+
+@pytest.mark.parametrize("scope_driven_above", [0, 20_000])
+def test_date_sorts_of_words_in_many_rows(
+    monkeypatch: pytest.MonkeyPatch, scope_driven_above: int
+) -> None:
+    # SQLite walks the rows in scope by date once a word is in many rows; same results.
+    monkeypatch.setattr(sqlite_engine, "SCOPE_DRIVEN_MATCHES", scope_driven_above)
+    rows = [doc("Asthma", community_id=1) for _ in range(3)]
+    doc("Asthma", community_id=2)
+    doc("Eczema", community_id=1)
+    scope = Scope(kinds=(KindScope("topic", community_ids=(1,)),))
+    ids = [row.object_id for row in rows]
+    assert found("asthma", scope, sort="newest") == ids[::-1]
+    assert found("asthma", scope, sort="oldest", limit=2, offset=1) == ids[1:]
+    result = get_engine().search(parse_query("asthma"), scope, sort="newest")
+    assert [hit.score > 0 for hit in result.hits] == [True, True, True]
+    assert found("nothing", scope, sort="newest") == []
 
 
 def test_total_is_capped(monkeypatch: pytest.MonkeyPatch) -> None:
