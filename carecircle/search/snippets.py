@@ -12,21 +12,23 @@ import unicodedata
 from collections import Counter
 from dataclasses import dataclass
 
-import snowballstemmer
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
+
+from carecircle.search.synonyms import stem
 
 WORD_PATTERN = re.compile(r"[^\W_]+")
 ELLIPSIS = "…"
 
-_stemmer = snowballstemmer.stemmer("english")
+
+def _plain(word: str) -> str:
+    """Lower case without accents: "Cafés" and "cafes" meet, as in the engines."""
+    decomposed = unicodedata.normalize("NFKD", word.lower())
+    return "".join(character for character in decomposed if not unicodedata.combining(character))
 
 
 def _fold(word: str) -> str:
-    """Lower case without accents, then stemmed: "Cafés" and "cafe" meet, as in the engines."""
-    decomposed = unicodedata.normalize("NFKD", word.lower())
-    plain = "".join(character for character in decomposed if not unicodedata.combining(character))
-    return str(_stemmer.stemWord(plain))
+    return stem(_plain(word))
 
 
 @dataclass(frozen=True)
@@ -37,9 +39,15 @@ class _Match:
 
 
 def _matches(text: str, keys: set[str]) -> list[_Match]:
+    # A stem keeps its word's first letter: only words starting like a query stem are stemmed,
+    # so a long text costs a few stems, not one per word.
+    initials = {key[0] for key in keys if key}
     found = []
     for match in WORD_PATTERN.finditer(text):
-        key = _fold(match.group())
+        plain = _plain(match.group())
+        if plain[0] not in initials:
+            continue
+        key = stem(plain)
         if key in keys:
             found.append(_Match(match.start(), match.end(), key))
     return found

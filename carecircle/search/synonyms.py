@@ -5,14 +5,15 @@ are held in process. Each process checks at most once a minute whether the rows 
 count and latest `updated_at`), so an admin's edit reaches every process within a minute, and
 the process that saved it at once.
 
-A typed run of words matches a term when the words are equal, or equal after Snowball stemming
-("heart attacks" finds "heart attack"). Abbreviations written with capitals in a group ("MS",
-"AIDS", "POTS") are never stemmed: they match themselves and their plural only, so "aid" or
-"pot" do not turn into a disease.
+A typed run of words matches a term when the words are equal, or equal in the singular
+("heart attacks" finds "heart attack", "allergies" finds "allergy"). Abbreviations written with
+capitals in a group ("MS", "AIDS", "POTS") match themselves and their plural only, so "aid" or
+"pot" do not turn into a disease. Small glue words ("of", "the") are ignored inside a run.
 """
 
 from __future__ import annotations
 
+import functools
 import itertools
 import re
 import threading
@@ -50,14 +51,18 @@ ALLOWED_PUNCTUATION = frozenset(" '-")
 _stemmer = snowballstemmer.stemmer("english")
 
 
+@functools.lru_cache(maxsize=50_000)
 def stem(word: str) -> str:
-    """The Snowball (English) stem of a lower-case word."""
+    """The Snowball (English) stem of a lower-case word (cached: the pure-Python stemmer takes
+    about a quarter of a millisecond a word)."""
     return str(_stemmer.stemWord(word))
 
 
 def _is_abbreviation(raw_word: str) -> bool:
     # "MS", "HbA1c", "PrEP", the "D" of "vitamin D": matched as written, never stemmed.
-    capitals = sum(1 for character in raw_word if character.isupper())
+    if raw_word.islower():
+        return False
+    capitals = sum(map(str.isupper, raw_word))
     return capitals >= 2 or (len(raw_word) == 1 and raw_word.isupper())
 
 
@@ -86,23 +91,13 @@ def singular(word: str) -> str:
     return word
 
 
-def _folded_words(term: str) -> list[tuple[str, str]]:
-    return [
-        ("=" + word.lower(),) * 2
-        if _is_abbreviation(word)
-        else (stem(word.lower()), singular(word.lower()))
-        for word in _content(WORD_PATTERN.findall(term))
-    ]
-
-
-def folded_key(term: str) -> tuple[str, ...]:
-    """A term's words stemmed (abbreviations kept as written): where plural forms are looked up."""
-    return tuple(stemmed for stemmed, _singular in _folded_words(term))
-
-
 def singular_key(term: str) -> tuple[str, ...]:
-    """A term's words in the singular: two terms with the same key are the same term."""
-    return tuple(plain for _stemmed, plain in _folded_words(term))
+    """A term's words in the singular, abbreviations as written ("=mri"): two terms with the
+    same key are the same term, and a typed run with this key finds it."""
+    return tuple(
+        "=" + word.lower() if _is_abbreviation(word) else singular(word.lower())
+        for word in _content(WORD_PATTERN.findall(term))
+    )
 
 
 def term_problem(term: str) -> str:
@@ -114,9 +109,10 @@ def term_problem(term: str) -> str:
             "term": term
         }
     words = WORD_PATTERN.findall(term)
-    if not words or not exact_key(term):
+    key = exact_key(term)
+    if not words or not key:
         return _("“%(term)s” needs at least one word.") % {"term": term}
-    if len(exact_key(term)) > MAX_TERM_WORDS:
+    if len(key) > MAX_TERM_WORDS:
         return _("“%(term)s” is longer than %(count)d words.") % {
             "term": term,
             "count": MAX_TERM_WORDS,
@@ -188,9 +184,10 @@ def read_synonym_file(path: Path = SYNONYM_FILE) -> list[tuple[str, list[str]]]:
 class SynonymIndex:
     groups: list[tuple[Term, ...]] = field(default_factory=list)
     exact: dict[tuple[str, ...], list[int]] = field(default_factory=dict)
-    # Stemmed key -> (group, singular key): stems find candidates, the singular forms decide,
-    # so "attacks" finds "attack" but "pancreatic" never finds "pancreatitis" (same stem).
-    folded: dict[tuple[str, ...], list[tuple[int, tuple[str, ...]]]] = field(default_factory=dict)
+    # Singular key -> groups. Plural and singular are told by `singular`, not by Snowball
+    # stems: those join words that are not the same ("pancreatic" and "pancreatitis" share
+    # "pancreat"), and the pure-Python stemmer would make the first search of a process slow.
+    folded: dict[tuple[str, ...], list[int]] = field(default_factory=dict)
     # How each term was written ("MI", "Crohn's disease"), for "Also searched".
     display: dict[tuple[str, ...], str] = field(default_factory=dict)
     words: frozenset[str] = frozenset()
@@ -205,14 +202,12 @@ class SynonymIndex:
             return found
         options = []
         for word in content:
-            choices = [(stem(word), singular(word)), ("=" + word,) * 2]
+            choices = [singular(word), "=" + word]
             if word.endswith("s") and len(word) > 2:
-                choices.append(("=" + word[:-1],) * 2)  # "MRIs", "UTIs"
+                choices.append("=" + word[:-1])  # "MRIs", "UTIs"
             options.append(choices)
-        for combination in itertools.product(*options):
-            key = tuple(stemmed for stemmed, _plain in combination)
-            plain = tuple(plain for _stemmed, plain in combination)
-            found = [number for number, other in self.folded.get(key, []) if other == plain]
+        for key in itertools.product(*options):
+            found = self.folded.get(key)
             if found:
                 return found
         return []
@@ -236,10 +231,9 @@ def build_index(texts: Iterable[str]) -> SynonymIndex:
             numbers = index.exact.setdefault(exact_key(term), [])
             if number not in numbers:
                 numbers.append(number)
-            entry = (number, singular_key(term))
-            entries = index.folded.setdefault(folded_key(term), [])
-            if entry not in entries:
-                entries.append(entry)
+            numbers = index.folded.setdefault(singular_key(term), [])
+            if number not in numbers:
+                numbers.append(number)
         index.groups.append(tuple(alternatives))
     index.words = frozenset(words)
     return index
