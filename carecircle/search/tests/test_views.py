@@ -74,6 +74,7 @@ def build_data_set(
     )
     Post.objects.filter(pk=answer.pk).update(created_at=at(1, 11))
     Topic.objects.filter(pk=solved.pk).update(accepted_post=answer, reply_count=1)
+    solved.refresh_from_db()
     walking = dated_topic(
         community,
         caregiver,
@@ -107,7 +108,8 @@ def build_data_set(
 
 
 def text_of(html: str) -> str:
-    """The visible words of some HTML, with whitespace collapsed."""
+    """The visible words of some HTML, with whitespace collapsed (highlights kept in line)."""
+    html = re.sub(r"</?mark>", "", html)
     return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html)).strip()
 
 
@@ -223,6 +225,10 @@ def test_visitor_finds_public_topics_only(visitor_client, data):
         data.solved.get_absolute_url(),
     ]
     assert '<p class="search-total">About 3 results</p>' in html
+    # The brand names are in the seeded synonym groups.
+    assert (
+        '<p class="meta search-expanded">Also searched: Glucophage, Fortamet, Glumetza</p>'
+    ) in html
     assert "Does <mark>metformin</mark> make anyone else tired?" in html
     assert '<a href="/c/type-2-diabetes/">Type 2 Diabetes</a>' in html
     assert '<time datetime="2026-01-10T12:00:00+00:00">10 Jan 2026</time>' in html
@@ -272,9 +278,10 @@ def test_oldest_first(visitor_client, data):
 def test_a_reply_is_found_as_a_reply(visitor_client, data):
     _status, html = page(visitor_client, "?q=food")
     assert results_of(html) == [
-        "Reply Solved Tired after metformin Taking it with <mark>food</mark> helped me. "
+        "Reply Solved Tired after metformin Taking it with food helped me. "
         "in Type 2 Diabetes by Cam the caregiver 11 Jan 2026"
     ]
+    assert '<p class="search-snippet">Taking it with <mark>food</mark> helped me.</p>' in html
     assert links_of(html) == [data.solved.accepted_post.get_absolute_url()]
 
 
@@ -311,7 +318,8 @@ def test_words_and_snippets_are_escaped(visitor_client, community, patient):
 
 def test_tabs_keep_the_words_and_filters_and_show_counts(visitor_client, data):
     _status, html = page(visitor_client, "?q=metformin&sort=newest")
-    tabs = re.findall(r'<li><a href="([^"]*)"( aria-current="page")?>(.*?)</a></li>', html)
+    nav = html.split('<nav class="search-tabs"')[1].split("</nav>")[0]
+    tabs = re.findall(r'<li><a href="([^"]*)"( aria-current="page")?>(.*?)</a></li>', nav)
     assert [(href, bool(current), text_of(label)) for href, current, label in tabs] == [
         ("?q=metformin&amp;sort=newest", True, "All 3 results"),
         ("?q=metformin&amp;kind=discussions&amp;sort=newest", False, "Discussions 3 results"),
@@ -326,8 +334,10 @@ def test_a_tab_narrows_the_kinds(visitor_client, data):
     _status, html = page(visitor_client, "?q=diabetes&kind=discussions")
     assert results_of(html) == []
     assert "Nothing matched “diabetes”" in html
-    current = re.findall(r'<a href="[^"]*" aria-current="page">(\w+)', html)
-    assert current == ["Discussions"]
+    nav = text_of(html.split('<nav class="search-tabs"')[1].split("</nav>")[0].split(">", 1)[1])
+    # Only the kinds searched are counted: the other tabs show no number.
+    assert nav == "All Discussions 0 results Members Communities"
+    assert re.findall(r'<a href="[^"]*" aria-current="page">(\w+)', html) == ["Discussions"]
 
 
 # --- filters -------------------------------------------------------------------------------
@@ -501,12 +511,16 @@ def test_page_numbers_are_clamped(visitor_client, many, number):
 def test_query_count_is_fixed_for_twenty_results(
     visitor_client, patient_client, many, django_assert_num_queries
 ):
-    # Warm up (sessions, content types), then pin one search of a full page.
+    # Warm up (content types, synonyms), then pin one search of a full page: for a member,
+    # session and member (2), the community choices (2), what they may read and whom they
+    # blocked (4), the page of hits and four per-kind counts (5), topics and their first
+    # posts (2), the policy banner (1). The number does not grow with the results.
     page(patient_client, "?q=pacing")
-    with django_assert_num_queries(13):
+    with django_assert_num_queries(16):
         _status, html = page(patient_client, "?q=pacing")
     assert len(results_of(html)) == 20
-    with django_assert_num_queries(7):
+    # A visitor: no session, member, memberships, blocks or banner.
+    with django_assert_num_queries(10):
         _status, html = page(visitor_client, "?q=pacing")
     assert len(results_of(html)) == 20
 
