@@ -409,3 +409,57 @@ def test_load_synonyms_with_the_seeded_file_adds_nothing() -> None:
     call_command("load_synonyms", stdout=out)
     assert out.getvalue() == "Added 0 synonym group(s).\n"
     assert SynonymGroup.objects.count() == before
+
+
+# With the parser and the seeded groups.
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("text", "added"),
+    [
+        ("heart attacks", ["myocardial infarction", "MI"]),
+        (
+            "shortness of breath at night",
+            ["breathlessness", "dyspnoea", "dyspnea", "short of breath"],
+        ),
+        # Unquoted "crohn disease" (the parser drops the "s") already finds "Crohns disease".
+        ("Crohn's disease", ["Crohn's", "regional enteritis"]),
+        ("aid", []),
+        (
+            "ME/CFS",
+            # "me" is a stopword the parser drops: "cfs" alone finds the group.
+            [
+                "ME",
+                "ME CFS",
+                "myalgic encephalomyelitis",
+                "chronic fatigue syndrome",
+                "myalgic encephalopathy",
+            ],
+        ),
+        (
+            "sugar -diabetes",
+            ["blood sugar", "blood glucose", "glucose", "sugar level", "glucose level"],
+        ),
+    ],
+)
+def test_parsed_queries_expand_with_the_seeded_groups(text: str, added: list[str]) -> None:
+    from carecircle.search.parsing import parse_query
+
+    parsed = parse_query(text)
+    assert also_searched(parsed, expand(parsed)) == added
+
+
+@pytest.mark.django_db
+def test_the_migration_goes_back_by_deleting_the_seeded_groups() -> None:
+    import importlib
+
+    from django.apps import apps
+
+    migration = importlib.import_module("carecircle.search.migrations.0003_seed_synonyms")
+    own = SynonymGroup.objects.create(terms="grippe, la grippe")
+    seeded = SynonymGroup.objects.count() - 1
+    migration.unseed(apps, None)
+    assert list(SynonymGroup.objects.values_list("pk", flat=True)) == [own.pk]
+    migration.seed(apps, None)
+    assert SynonymGroup.objects.count() == seeded + 1
