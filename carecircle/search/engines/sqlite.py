@@ -96,10 +96,11 @@ class SqliteEngine(SqlEngine):
             )
             if int(cursor.fetchone()[0]) <= SCOPE_DRIVEN_MATCHES:
                 return super().page(query, where, params, sort, limit, offset)
-            # `+d.id` keeps SQLite from driving the join from the match list: the matching
-            # ids become one in-memory set that each row in scope is checked against.
+            # The matching ids become one in-memory set; rows are walked in date order (the
+            # created_at index) and stop at the page, instead of sorting every match by date.
             cursor.execute(
                 "SELECT d.id, d.kind, d.object_id, d.audience, 0.0 FROM search_searchdocument d"
+                " INDEXED BY search_document_created"
                 " WHERE +d.id IN (SELECT rowid FROM search_fts WHERE search_fts MATCH %s)"
                 f" AND {where} ORDER BY {ORDER_BY[sort]}"
                 " LIMIT %s OFFSET %s",
