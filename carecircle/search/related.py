@@ -3,10 +3,11 @@ full-text similarity otherwise, always only topics the reader may read.
 
 With the model, topic vectors (TopicEmbedding) are compared by cosine in numpy, brute force:
 one process keeps them all in one matrix, reloaded when the table changed (checked at most
-every VECTOR_CHECK_SECONDS). 100,000 topics make a 150 MB matrix and a ~50 ms product. Without
-the model the significant words of the title (and opening) are OR-ed through the full-text
-engine. Either way the candidates are loaded again with the read rules of the topic page, only
-visible and undeleted topics, none by a member the reader blocked, never the topic itself.
+every VECTOR_CHECK_SECONDS). 100,000 topics make a 150 MB matrix and a ~50 ms product.
+Without the model the significant words of the title (and of the opening, for a title too
+short to say much) are OR-ed through the full-text engine. Either way the candidates are
+loaded again with the read rules of the topic page: only visible and undeleted topics, none
+by a member the reader blocked, never the topic itself.
 """
 
 from __future__ import annotations
@@ -40,6 +41,7 @@ SEARCH_MIN_SIMILARITY = 0.25
 OVERFETCH = 4
 MAX_TITLE_WORDS = 12
 MAX_OPENING_WORDS = 8  # most frequent significant words of the first post added to the title's
+MIN_TITLE_WORDS = 2  # a title with fewer significant words borrows the opening's
 MIN_TITLE_LENGTH = 4
 _WORD = re.compile(r"[^\W_]+")
 
@@ -295,8 +297,11 @@ def related_topics(
                 exclude_topic_id=topic.pk,
             )
             return load_topics(actor, ids, limit=limit)
-    title_words = significant_words(topic.title)[:MAX_TITLE_WORDS]
-    words = title_words + [w for w in _opening_words(topic) if w not in title_words]
+    # The title says what a topic is about; the opening's words only help a title too short
+    # to say it, as they pull in every topic that shares a common word.
+    words = significant_words(topic.title)[:MAX_TITLE_WORDS]
+    if len(words) < MIN_TITLE_WORDS:
+        words += [word for word in _opening_words(topic) if word not in words]
     ids = _full_text_ids(actor, words, limit=wanted, exclude_topic_id=topic.pk)
     return load_topics(actor, ids, limit=limit)
 

@@ -70,7 +70,7 @@ def forum(
             community,
             caregiver,
             title="Metformin makes my dad exhausted and tired",
-            body="Since his metformin dose went up he sleeps all afternoon. Is this fatigue normal?",
+            body="Since his metformin dose went up he sleeps all afternoon. Is that normal?",
         ),
         other_close=make_topic(
             community,
