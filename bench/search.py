@@ -542,7 +542,7 @@ def run_latency(options: argparse.Namespace, record: dict[str, Any]) -> list[dic
             if options.breakdown:
                 timer = SqlTimer()
                 with Breakdown() as breakdown, connection.execute_wrapper(timer):
-                    runs = max(len(prepared) * 5, 50)
+                    runs = options.breakdown_runs
                     began = time.perf_counter()
                     for index in range(runs):
                         full(index)
@@ -661,6 +661,7 @@ def main() -> None:
     parser.add_argument("--warmup", type=int, default=20)
     parser.add_argument("--only", nargs="*", default=[], help="Query classes containing these.")
     parser.add_argument("--breakdown", action="store_true", help="Where the full path's time goes.")
+    parser.add_argument("--breakdown-runs", type=int, default=40)
     parser.add_argument("--explain", action="store_true", help="EXPLAIN the slowest statements.")
     parser.add_argument("--explain-as", choices=["visitor", "member"], default="visitor")
     parser.add_argument("--generate-only", action="store_true", help="Stop after the data set.")
