@@ -13,10 +13,11 @@ Sort = Literal["relevance", "newest", "oldest"]
 COUNT_CAP = 1000
 # Relevance ranks at most this many matches in scope: the most recently indexed ones (index
 # rows are written when something is posted or edited, so close to the newest). A common word
-# can match most of the index, and scoring every match (bm25, ts_rank) costs far more than
-# finding the matches; measured at 200,000 rows (SQLite) and 1,000,000 (PostgreSQL), ranking
-# all matches of a word in 10%+ of rows missed the targets, ranking 1,000 did not. Pages stop
-# at queries.MAX_PAGE x PAGE_SIZE = 1,000 rows, so every page a member can reach is ranked.
+# can match most of the index, and scoring every match (bm25, ts_rank reading each row's whole
+# vector) costs far more than finding the matches: the candidates are taken in index-row order,
+# which stops early, and only they are scored. Pages stop at queries.MAX_PAGE x PAGE_SIZE =
+# 1,000 rows, so every page a member can reach is ranked. An old topic whose title matches a
+# common word exactly may therefore rank below newer replies, or not appear, by design.
 RANK_CANDIDATES = 1000
 # document_frequency stops counting here: enough to tell a rare word from a common one.
 DOCUMENT_FREQUENCY_CAP = 10_000

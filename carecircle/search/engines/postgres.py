@@ -6,10 +6,14 @@ to_tsquery('english', %s) as a parameter: nothing a member typed reaches tsquery
 Score is ts_rank with its default weights (A 1.0 > B 0.4), so a title match outranks a body
 match.
 
-Relevance ranks the newest RANK_CANDIDATES matches in scope (see engines.base): ts_rank reads
-each row's whole vector, which for a word in a tenth of a million rows costs far more than
-finding the rows through the GIN index. newest/oldest need no ranking; their score is computed
-for the page's rows only.
+Relevance ranks the most recently indexed RANK_CANDIDATES matches in scope (see engines.base):
+ts_rank reads each row's whole vector, which for a word in a tenth of a million rows costs far
+more than finding the rows through the GIN index. newest/oldest need no ranking; their score is
+computed for the page's rows only.
+
+Measured at 1,000,000 rows, the cost of a common word is the heap visits that check the scope
+(community, kind, audience) of each match, above all for the per-kind counts; keeping those
+columns inside the full-text index (a btree_gin multicolumn GIN) is a schema change for later.
 """
 
 from __future__ import annotations

@@ -5,9 +5,10 @@ The query is compiled from parsed words only, each in double quotes, so FTS5's o
 (NEAR, column filters, `*`, `^`) can never come from what a member typed. Score is
 -bm25(search_fts, 10.0, 1.0): a title match counts ten times a body match.
 
-Relevance ranks the newest RANK_CANDIDATES matches in scope (see engines.base): FTS5 finds
-the matches from its index, the documents table orders them by date, and only those are sorted
-by score. newest/oldest need no ranking.
+Relevance ranks the most recently indexed RANK_CANDIDATES matches in scope (see
+engines.base): FTS5 walks its matches in descending rowid (= document id) order, the join stops
+once enough are in scope, and only those are scored and sorted. newest/oldest need no ranking;
+for a word in many rows they walk the created_at index instead (SCOPE_DRIVEN_MATCHES).
 """
 
 from __future__ import annotations
