@@ -116,6 +116,8 @@ def total_text(results: queries.SearchResults) -> str:
         return _("More than %(count)s results") % {
             "count": number_format(COUNT_CAP, force_grouping=True)
         }
+    if results.total == 0:
+        return _("No results")
     if results.total == 1:
         return _("1 result")
     return _("About %(count)s results") % {

@@ -278,7 +278,7 @@ def test_oldest_first(visitor_client, data):
 def test_a_reply_is_found_as_a_reply(visitor_client, data):
     _status, html = page(visitor_client, "?q=food")
     assert results_of(html) == [
-        "Reply Solved Tired after metformin Taking it with food helped me. "
+        "Reply Solved A reply in Tired after metformin Taking it with food helped me. "
         "in Type 2 Diabetes by Cam the caregiver 11 Jan 2026"
     ]
     assert '<p class="search-snippet">Taking it with <mark>food</mark> helped me.</p>' in html
@@ -447,6 +447,7 @@ def test_no_results_suggests_a_spelling_and_tips(visitor_client, data):
     _status, html = page(visitor_client, "?q=metfromin&sort=newest")
     assert results_of(html) == []
     assert "Nothing matched “metfromin”" in html
+    assert '<p class="search-total">No results</p>' in html
     assert (
         '<p class="search-suggestion">Did you mean '
         '<a href="?q=metformin&amp;sort=newest">metformin</a>?</p>'
