@@ -19,6 +19,7 @@ from django.db.models import Prefetch
 
 from carecircle.core.markdown import html_to_text
 from carecircle.core.models import ModerationState
+from carecircle.search.sealed import seal_text
 
 if TYPE_CHECKING:
     from carecircle.discussions.models import Post, Topic
@@ -131,7 +132,12 @@ def member_documents(user_id: int) -> list[DocumentData]:
 def member_documents_of(user_ids: Iterable[int]) -> list[DocumentData]:
     """The rows of several members, in one query whatever their number."""
     from carecircle.accounts.models import User
-    from carecircle.accounts.privacy import Audience, build_visible_profile, searchable_text_of
+    from carecircle.accounts.privacy import (
+        HEALTH_FIELDS,
+        Audience,
+        build_visible_profile,
+        searchable_text_of,
+    )
 
     members = (
         User.objects.filter(pk__in=list(user_ids), is_active=True)
@@ -145,9 +151,14 @@ def member_documents_of(user_ids: Iterable[int]) -> list[DocumentData]:
         prefix = f"{member.display_name}\n@{member.handle}"
         for audience in MEMBER_AUDIENCES:
             # What `preview_profile(member, audience)` shows, with the profile already loaded.
-            text = searchable_text_of(build_visible_profile(Audience(audience), member, profile))
+            visible = build_visible_profile(Audience(audience), member, profile)
+            # Health fields are encrypted at rest: they go in as keyed tokens (see sealed.py).
+            health = [visible.values.pop(name) for name in HEALTH_FIELDS if name in visible.values]
+            text = searchable_text_of(visible)
             # The name and handle are the title already.
             body = text[len(prefix) :].lstrip("\n") if text.startswith(prefix) else text
+            sealed = seal_text(" ".join(_health_text(value) for value in health))
+            body = f"{body}\n{sealed}".strip() if sealed else body
             rows.append(
                 DocumentData(
                     kind="member",
@@ -165,6 +176,12 @@ def member_documents_of(user_ids: Iterable[int]) -> list[DocumentData]:
                 )
             )
     return rows
+
+
+def _health_text(value: Any) -> str:
+    if isinstance(value, list | tuple):
+        return " ".join(str(item) for item in value)
+    return str(value or "")
 
 
 def community_documents(community_id: int) -> list[DocumentData]:

@@ -23,7 +23,7 @@ from carecircle.core.markdown import html_to_text
 from carecircle.core.models import ModerationState
 from carecircle.search.engines import KindScope, Scope, get_engine
 from carecircle.search.engines.base import COUNT_CAP, Hit, Sort
-from carecircle.search.parsing import ParsedQuery, parse_query
+from carecircle.search.parsing import ParsedQuery, Term, parse_query
 from carecircle.search.sealed import with_sealed_alternatives
 
 KindFilter = Literal["all", "discussions", "topics", "members", "communities"]
@@ -206,23 +206,34 @@ def _stems(text: str) -> set[str]:
     return set(words) | set(_stemmer.stemWords(words))
 
 
-def _text_matches(text: str, query: ParsedQuery) -> bool:
-    """Whether `text` still holds every clause of `query` (any alternative, all its words).
+def _text_matches(text: str, query: ParsedQuery, *, by_meaning: bool = False) -> bool:
+    """Whether `text` still holds every clause of `query` (any alternative, all its words) and
+    none of its exclusions.
 
     Words compare by their English stem or as typed, so what the engine matched by its own
-    stemming is kept; a word that is gone from the text since it was indexed is not.
+    stemming is kept; a word that is gone from the text since it was indexed is not. Topics
+    found by meaning alone pass through here too, so an excluded word keeps them out as well.
     """
     stems = _stems(text)
-    return all(
-        any(
-            all(_stemmer.stemWord(word) in stems or word in stems for word in term.words)
-            for term in clause.alternatives
-        )
-        for clause in query.clauses
+
+    def holds(term: Term) -> bool:
+        return all(_stemmer.stemWord(word) in stems or word in stems for word in term.words)
+
+    if any(holds(term) for term in query.excluded):
+        return False
+    # A topic found by meaning alone need not share the words; it must not hold an excluded one.
+    return by_meaning or all(
+        any(holds(term) for term in clause.alternatives) for clause in query.clauses
     )
 
 
-def _load_results(context: _Context, hits: list[Hit], query: ParsedQuery) -> list[Result]:
+def _load_results(
+    context: _Context,
+    hits: list[Hit],
+    query: ParsedQuery,
+    *,
+    by_meaning: frozenset[int] = frozenset(),
+) -> list[Result]:
     """The hits still readable and still matching, as results, in the engine's order."""
     from carecircle.search.snippets import snippet_html
 
@@ -231,7 +242,7 @@ def _load_results(context: _Context, hits: list[Hit], query: ParsedQuery) -> lis
     ids_by_kind: dict[str, list[int]] = {}
     for hit in hits:
         ids_by_kind.setdefault(hit.kind, []).append(hit.object_id)
-    for result in _load_topics(context, ids_by_kind.get("topic", []), query):
+    for result in _load_topics(context, ids_by_kind.get("topic", []), query, by_meaning):
         loaded[("topic", result.object_id)] = result
     for result in _load_posts(context, ids_by_kind.get("post", []), query):
         loaded[("post", result.object_id)] = result
@@ -263,7 +274,9 @@ def _by_blocked(context: _Context, author_id: int | None) -> bool:
     return author_id is not None and author_id in context.blocked_ids
 
 
-def _load_topics(context: _Context, ids: list[int], query: ParsedQuery) -> list[Result]:
+def _load_topics(
+    context: _Context, ids: list[int], query: ParsedQuery, by_meaning: frozenset[int]
+) -> list[Result]:
     from carecircle.discussions.models import Post, Topic
 
     if not ids:
@@ -287,7 +300,7 @@ def _load_topics(context: _Context, ids: list[int], query: ParsedQuery) -> list[
         ):
             continue
         text = html_to_text(opening.body_html)
-        if not _text_matches(f"{topic.title}\n{text}", query):
+        if not _text_matches(f"{topic.title}\n{text}", query, by_meaning=topic.pk in by_meaning):
             continue
         results.append(_discussion_result("topic", topic.pk, topic, topic.get_absolute_url(), text))
     return results
@@ -513,7 +526,9 @@ def search(
         window = found.hits
         total = found.total
     has_next = len(window) > PAGE_SIZE and page < MAX_PAGE
-    results = _load_results(context, window[:PAGE_SIZE], expanded)
+    # Topics only near in meaning: found by no word, so their words are not checked.
+    by_meaning = frozenset(hit.object_id for hit in window if hit.document_id == 0)
+    results = _load_results(context, window[:PAGE_SIZE], expanded, by_meaning=by_meaning)
     kind_totals = dict(found.kind_totals or {})
     if semantic:
         kind_totals["topic"] = max(kind_totals.get("topic", 0), len(semantic))
