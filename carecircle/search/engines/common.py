@@ -46,6 +46,10 @@ class SqlEngine:
             cursor.execute(sql, sql_params)
             return [hit_of(row) for row in cursor.fetchall()]
 
+    def kind_match_sql(self, query: ParsedQuery, kind: str) -> tuple[str, str, list[Any]]:
+        """FROM clause and match condition for counting the rows of one kind."""
+        return self.match_sql(query)
+
     def word_match_sql(self, word: str) -> tuple[str, str, list[Any]]:
         """FROM clause and condition for rows holding one (stemmed) word."""
         raise NotImplementedError
@@ -76,7 +80,7 @@ class SqlEngine:
         kind_totals: dict[str, int] | None = None
         if count_kinds:
             kind_totals = {
-                kind: self._capped_count(from_sql, match, match_params, scope, rules)
+                kind: self._capped_count(*self.kind_match_sql(query, kind), scope, rules)
                 for kind, rules in kinds.items()
             }
             # Each kind is capped at COUNT_CAP + 1, so the capped sum is the capped total.

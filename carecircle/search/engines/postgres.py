@@ -27,6 +27,8 @@ from carecircle.search.engines.scope_sql import ORDER_BY
 from carecircle.search.parsing import ParsedQuery, Term
 
 TSQUERY_SQL = "to_tsquery('english', %s)"
+# Kinds with a small partial GIN index of their own (migration 0004).
+PEOPLE_KINDS = ("member", "community")
 
 
 def _term(term: Term) -> str:
@@ -61,6 +63,17 @@ class PostgresEngine(SqlEngine):
             f"d.search_vector @@ {TSQUERY_SQL}",
             [compile_tsquery(query)],
         )
+
+    def kind_match_sql(self, query: ParsedQuery, kind: str) -> tuple[str, str, list[Any]]:
+        """Member and community rows are counted through their partial GIN index.
+
+        The kind list is written out literally (not a parameter) so the planner can prove the
+        query implies the index's WHERE clause (migration 0004).
+        """
+        from_sql, match, params = self.match_sql(query)
+        if kind in PEOPLE_KINDS:
+            match = f"{match} AND d.kind IN ('member', 'community')"
+        return from_sql, match, params
 
     def word_match_sql(self, word: str) -> tuple[str, str, list[Any]]:
         """Rows holding `word` (stemmed by the 'english' configuration)."""

@@ -25,6 +25,11 @@ from carecircle.search.engines.scope_sql import ORDER_BY, placeholders
 from carecircle.search.parsing import ParsedQuery, Term
 
 FROM_SQL = "search_fts JOIN search_searchdocument d ON d.id = search_fts.rowid"
+# Member and community rows also live in a small FTS5 table of their own (migration 0004): a
+# common word's member and community matches are counted there, without walking its
+# discussion matches.
+PEOPLE_KINDS = ("member", "community")
+PEOPLE_FROM_SQL = "search_fts_people JOIN search_searchdocument d ON d.id = search_fts_people.rowid"
 SCORE_SQL = "-bm25(search_fts, 10.0, 1.0)"
 # Above this many matches (anywhere in the index), newest/oldest walk the rows in scope by date
 # and check each against the set of matching ids, instead of sorting every match by date.
@@ -56,6 +61,12 @@ class SqliteEngine(SqlEngine):
     def match_sql(self, query: ParsedQuery) -> tuple[str, str, list[Any]]:
         """FTS5 table joined to the documents, matched by the compiled expression."""
         return FROM_SQL, "search_fts MATCH %s", [compile_match(query)]
+
+    def kind_match_sql(self, query: ParsedQuery, kind: str) -> tuple[str, str, list[Any]]:
+        """Member and community rows are counted through their own small FTS5 table."""
+        if kind in PEOPLE_KINDS:
+            return PEOPLE_FROM_SQL, "search_fts_people MATCH %s", [compile_match(query)]
+        return self.match_sql(query)
 
     def word_match_sql(self, word: str) -> tuple[str, str, list[Any]]:
         """Rows holding `word` (stemmed by the FTS5 tokenizer)."""

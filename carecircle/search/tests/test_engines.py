@@ -301,6 +301,29 @@ def test_kind_totals_count_every_kind_in_scope() -> None:
     assert empty.kind_totals == {"topic": 0, "post": 0, "member": 0}
 
 
+def test_member_and_community_totals_follow_edits_and_deletes() -> None:
+    # Their counts go through a small index of their own (migration 0004): kept in step by
+    # every write to the documents table.
+    member = doc("Ann @ann", "asthma nurse", kind="member", community_id=None)
+    community = doc("Asthma friends", "Breathing together", kind="community", community_id=7)
+    doc("Asthma", kind="topic")
+    doc("Asthma at night", kind="post")
+    scope = Scope(
+        kinds=(*CONTENT.kinds, KindScope("member"), KindScope("community", community_ids=(7,)))
+    )
+
+    def totals(text: str) -> dict[str, int] | None:
+        return get_engine().search(parse_query(text), scope, count_kinds=True).kind_totals
+
+    assert totals("asthma") == {"topic": 1, "post": 1, "member": 1, "community": 1}
+    SearchDocument.objects.filter(pk=member.pk).update(body="eczema nurse")
+    assert totals("asthma") == {"topic": 1, "post": 1, "member": 0, "community": 1}
+    assert totals("eczema") == {"topic": 0, "post": 0, "member": 1, "community": 0}
+    community.delete()
+    assert totals("asthma") == {"topic": 1, "post": 1, "member": 0, "community": 0}
+    assert totals("breathing") == {"topic": 0, "post": 0, "member": 0, "community": 0}
+
+
 def test_relevance_ranks_only_the_newest_candidates(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(base, "RANK_CANDIDATES", 2)
     oldest_best = doc("Asthma", "")
