@@ -185,6 +185,8 @@ else:
                 "init_command": (
                     "PRAGMA journal_mode=WAL;PRAGMA synchronous=NORMAL;"
                     "PRAGMA foreign_keys=ON;PRAGMA busy_timeout=20000;"
+                    # Reads of the search index from the page cache, not through read() calls.
+                    "PRAGMA mmap_size=268435456;"
                 ),
             },
         }

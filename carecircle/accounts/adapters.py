@@ -57,6 +57,9 @@ class AccountAdapter(DefaultAccountAdapter):
         # A new member is taken through the welcome steps the first times they sign in,
         # until they finish or skip them.
         start_onboarding(actor=user)
+        from carecircle.search.indexing import index_member_later
+
+        index_member_later(user.pk)
         return user
 
     def get_login_redirect_url(self, request: HttpRequest) -> str:
