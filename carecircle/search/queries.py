@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+from functools import lru_cache
 from typing import Any, Literal
 
 import snowballstemmer
@@ -23,7 +24,7 @@ from carecircle.core.markdown import html_to_text
 from carecircle.core.models import ModerationState
 from carecircle.search.engines import KindScope, Scope, get_engine
 from carecircle.search.engines.base import COUNT_CAP, Hit, Sort
-from carecircle.search.parsing import ParsedQuery, Term, parse_query
+from carecircle.search.parsing import Clause, ParsedQuery, Term, parse_query
 from carecircle.search.sealed import with_sealed_alternatives
 
 KindFilter = Literal["all", "discussions", "topics", "members", "communities"]
@@ -201,9 +202,15 @@ _WORD = re.compile(r"[^\W_]+")
 _stemmer = snowballstemmer.stemmer("english")
 
 
+@lru_cache(maxsize=50_000)
+def _stem(word: str) -> str:
+    # The pure-Python stemmer is slow and posts repeat their words: stem each word once.
+    return str(_stemmer.stemWord(word))
+
+
 def _stems(text: str) -> set[str]:
-    words = [word.lower() for word in _WORD.findall(text)]
-    return set(words) | set(_stemmer.stemWords(words))
+    words = {word.lower() for word in _WORD.findall(text)}
+    return words | {_stem(word) for word in words}
 
 
 def _text_matches(text: str, query: ParsedQuery, *, by_meaning: bool = False) -> bool:
@@ -217,7 +224,7 @@ def _text_matches(text: str, query: ParsedQuery, *, by_meaning: bool = False) ->
     stems = _stems(text)
 
     def holds(term: Term) -> bool:
-        return all(_stemmer.stemWord(word) in stems or word in stems for word in term.words)
+        return all(word in stems or _stem(word) in stems for word in term.words)
 
     if any(holds(term) for term in query.excluded):
         return False
@@ -449,6 +456,37 @@ def _semantic_ids(context: _Context, text: str, filters: SearchFilters, scope: S
     return [topic_id for topic_id in near if topic_id in inside]
 
 
+def _run(
+    engine: Any,
+    query: ParsedQuery,
+    scope: Scope,
+    filters: SearchFilters,
+    offset: int,
+    semantic: list[int],
+) -> tuple[Any, list[Hit], int]:
+    """The engine's answer, the hits for this page (+1 to tell a next page) and the total."""
+    if semantic:
+        depth = offset + PAGE_SIZE + FUSION_DEPTH
+        found = engine.search(query, scope, sort="relevance", limit=depth, count_kinds=True)
+        candidates = _fuse(found.hits, semantic)
+        return found, candidates[offset : offset + PAGE_SIZE + 1], max(found.total, len(candidates))
+    found = engine.search(
+        query, scope, sort=filters.sort, limit=PAGE_SIZE + 1, offset=offset, count_kinds=True
+    )
+    return found, found.hits, found.total
+
+
+def _any_of_the_words(query: ParsedQuery) -> ParsedQuery:
+    """`query` loosened to one clause: any alternative of any clause (exclusions kept)."""
+    alternatives = tuple(term for clause in query.clauses for term in clause.alternatives)
+    typed = " ".join(clause.typed for clause in query.clauses if clause.typed)
+    return ParsedQuery(
+        clauses=(Clause(alternatives=alternatives, typed=typed),),
+        excluded=query.excluded,
+        notes=query.notes,
+    )
+
+
 def _embeddings_available() -> bool:
     try:
         from carecircle.search.embeddings import is_available
@@ -508,23 +546,16 @@ def search(
         if use_embeddings and _semantic_allowed(filters)
         else []
     )
-    if semantic:
-        depth = offset + PAGE_SIZE + FUSION_DEPTH
-        found = engine.search(query, scope, sort="relevance", limit=depth, count_kinds=True)
-        candidates = _fuse(found.hits, semantic)
-        window = candidates[offset : offset + PAGE_SIZE + 1]
-        total = max(found.total, len(candidates))
-    else:
-        found = engine.search(
-            query,
-            scope,
-            sort=filters.sort,
-            limit=PAGE_SIZE + 1,
-            offset=offset,
-            count_kinds=True,
-        )
-        window = found.hits
-        total = found.total
+    found, window, total = _run(engine, query, scope, filters, offset, semantic)
+    if found.total == 0 and len(expanded.clauses) > 1:
+        # No document has every word: "has anyone had hair loss on metformin" should still
+        # find the metformin hair loss thread that never says "anyone". Rank by how many of
+        # the words each document holds instead (both engines score more matches higher).
+        expanded = _any_of_the_words(expanded)
+        query = with_sealed_alternatives(expanded) if query is not expanded else expanded
+        found, window, total = _run(engine, query, scope, filters, offset, semantic)
+        if found.total:
+            notes.append(_("No result has all of your words, so these have some of them."))
     has_next = len(window) > PAGE_SIZE and page < MAX_PAGE
     # Topics only near in meaning: found by no word, so their words are not checked.
     by_meaning = frozenset(hit.object_id for hit in window if hit.document_id == 0)
