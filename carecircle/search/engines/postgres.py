@@ -11,24 +11,54 @@ ts_rank reads each row's whole vector, which for a word in a tenth of a million 
 more than finding the rows through the GIN index. newest/oldest need no ranking; their score is
 computed for the page's rows only.
 
-Measured at 1,000,000 rows, the cost of a common word is the heap visits that check the scope
-(community, kind, audience) of each match, above all for the per-kind counts; keeping those
-columns inside the full-text index (a btree_gin multicolumn GIN) is a schema change for later.
+Two ways to find the matches, chosen per query from the planner's estimate of how many rows
+match (its statistics keep the most common words of search_vector):
+- a word in many rows (WALK_SHARE of the index or more): walk the newest rows backwards (by id,
+  or created_at for the date sorts), check each, stop when the page or the capped count is full.
+  A GIN bitmap of a word in a quarter of a million rows costs ~100 ms before one row is read;
+  the walk finds 1,000 matches in a few thousand rows. The walk reads at most WALK_ROWS rows;
+  when they do not hold enough matches, the GIN index answers instead (same result).
+- anything rarer: the GIN index alone (in a MATERIALIZED common table expression, so no btree
+  index is AND-ed with it), then the scope checked on the matched rows.
+Per-kind counts of topics, members and communities use partial GIN indexes over those kinds
+(migration 0004): a common word's replies are never walked to count its topics.
 """
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
+from django.db import connection
+
 from carecircle.search.engines import base
-from carecircle.search.engines.base import Sort
-from carecircle.search.engines.common import SqlEngine
-from carecircle.search.engines.scope_sql import ORDER_BY
+from carecircle.search.engines.base import EngineResult, Hit, KindScope, Scope, Sort
+from carecircle.search.engines.common import SqlEngine, hit_of
+from carecircle.search.engines.scope_sql import ORDER_BY, kinds_by_name, scope_sql
 from carecircle.search.parsing import ParsedQuery, Term
 
 TSQUERY_SQL = "to_tsquery('english', %s)"
-# Kinds with a small partial GIN index of their own (migration 0004).
-PEOPLE_KINDS = ("member", "community")
+# Kinds with a partial GIN index of their own (migration 0004): the condition repeats the
+# index's WHERE clause literally so the planner can use it.
+PARTIAL_INDEX_KINDS = {
+    "topic": "kind = 'topic'",
+    "member": "kind IN ('member', 'community')",
+    "community": "kind IN ('member', 'community')",
+}
+# Walk the newest rows when the planner expects at least this share of the index to match...
+WALK_SHARE = 0.01
+# ...reading at most this many rows before the GIN index answers instead.
+WALK_ROWS = 100_000
+# The columns a scope condition or a page reads (not the title and body).
+COLUMNS = (
+    "id, kind, object_id, audience, community_id, topic_id, author_id, is_question, is_solved,"
+    " created_at, search_vector"
+)
+WALK_ORDER: dict[Sort, str] = {
+    "relevance": "created_at DESC, id DESC",
+    "newest": "created_at DESC, id DESC",
+    "oldest": "created_at ASC, id ASC",
+}
 
 
 def _term(term: Term) -> str:
@@ -64,42 +94,176 @@ class PostgresEngine(SqlEngine):
             [compile_tsquery(query)],
         )
 
-    def kind_match_sql(self, query: ParsedQuery, kind: str) -> tuple[str, str, list[Any]]:
-        """Member and community rows are counted through their partial GIN index.
-
-        The kind list is written out literally (not a parameter) so the planner can prove the
-        query implies the index's WHERE clause (migration 0004).
-        """
-        from_sql, match, params = self.match_sql(query)
-        if kind in PEOPLE_KINDS:
-            match = f"{match} AND d.kind IN ('member', 'community')"
-        return from_sql, match, params
-
     def word_match_sql(self, word: str) -> tuple[str, str, list[Any]]:
         """Rows holding `word` (stemmed by the 'english' configuration)."""
         return "search_searchdocument d", f"d.search_vector @@ {TSQUERY_SQL}", [f"'{word}'"]
 
-    def page_sql(
-        self, query: ParsedQuery, where: str, params: list[Any], sort: Sort, limit: int, offset: int
-    ) -> tuple[str, list[Any]]:
-        """One page: newest/oldest by date, relevance by ts_rank over the candidates."""
+    def search(
+        self,
+        query: ParsedQuery,
+        scope: Scope,
+        *,
+        sort: Sort = "relevance",
+        limit: int = 20,
+        offset: int = 0,
+        count_kinds: bool = False,
+    ) -> EngineResult:
+        """Rows in `scope` matching `query`, best (or newest/oldest) first; title outranks body."""
+        kinds = kinds_by_name(scope)
+        if query.is_empty or not scope.kinds:
+            return EngineResult([], 0, dict.fromkeys(kinds, 0) if count_kinds else None)
+        limit = max(0, limit)
+        offset = max(0, offset)
         tsquery = compile_tsquery(query)
+        walk = self._matches_many(tsquery)
+        hits = self._page(tsquery, scope, sort, limit, offset, walk=walk) if limit else []
+        kind_totals: dict[str, int] | None = None
+        if count_kinds:
+            kind_totals = {
+                kind: self._count(tsquery, scope, rules, kind=kind, walk=walk)
+                for kind, rules in kinds.items()
+            }
+            # Each kind is capped at COUNT_CAP + 1, so the capped sum is the capped total.
+            total = min(sum(kind_totals.values()), base.COUNT_CAP + 1)
+        else:
+            total = self._count(tsquery, scope, scope.kinds, kind=None, walk=walk)
+        return EngineResult(hits, total, kind_totals)
+
+    def _matches_many(self, tsquery: str) -> bool:
+        """Whether the planner expects at least WALK_SHARE of the index to match.
+
+        One EXPLAIN (no rows read) gives both estimates: the matches, from the statistics
+        ANALYZE keeps on search_vector's most common words, and the rows in the index.
+        """
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "EXPLAIN (FORMAT JSON) SELECT 1 FROM search_searchdocument d"
+                f" WHERE d.search_vector @@ {TSQUERY_SQL}"
+                " UNION ALL SELECT 1 FROM search_searchdocument",
+                [tsquery],
+            )
+            plan = cursor.fetchone()[0]
+        if isinstance(plan, str):  # pragma: no cover - depends on the driver's JSON handling
+            plan = json.loads(plan)
+        matches, rows = (float(child["Plan Rows"]) for child in plan[0]["Plan"]["Plans"])
+        return rows >= WALK_ROWS and matches >= WALK_SHARE * rows
+
+    @staticmethod
+    def _walk_from(sort: Sort, where: str) -> str:
+        """The newest WALK_ROWS rows in scope (by id, or by date for the date sorts).
+
+        A subquery with its own LIMIT is not flattened: the planner walks an index in that
+        order (the primary key, created_at, or community_id + created_at for one community),
+        and the outer LIMIT stops the walk as soon as enough rows match.
+        """
+        return (
+            f"(SELECT {COLUMNS} FROM search_searchdocument d WHERE {where}"
+            f" ORDER BY {WALK_ORDER[sort]} LIMIT {WALK_ROWS}) d"
+        )
+
+    @staticmethod
+    def _index_from(where: str, kind_condition: str = "") -> str:
+        """Every match, found through the GIN index alone, then checked against the scope.
+
+        MATERIALIZED keeps the planner from AND-ing the GIN bitmap with a btree bitmap of the
+        scope (the community index): measured ~130 ms at 1,000,000 rows even for a word in one
+        row, where checking the few matched rows is far cheaper.
+        """
+        kind_sql = f" AND {kind_condition}" if kind_condition else ""
+        return (
+            f"(WITH matches AS MATERIALIZED (SELECT {COLUMNS} FROM search_searchdocument"
+            f" WHERE search_vector @@ {TSQUERY_SQL}{kind_sql})"
+            f" SELECT * FROM matches d WHERE {where}) d"
+        )
+
+    def _page(
+        self, tsquery: str, scope: Scope, sort: Sort, limit: int, offset: int, *, walk: bool
+    ) -> list[Hit]:
+        where, params = scope_sql(scope)
+        needed = base.RANK_CANDIDATES if sort == "relevance" else offset + limit
+        if walk:
+            sql, sql_params = self._page_sql(
+                self._walk_from(sort, where), [*params, tsquery], tsquery, sort, limit, offset
+            )
+            with connection.cursor() as cursor:
+                cursor.execute(sql, sql_params)
+                rows = cursor.fetchall()
+            # Enough matches among the walked rows: the same page the index would give.
+            if rows and int(rows[0][5]) >= needed:
+                return [hit_of(row) for row in rows]
+            if not rows and sort == "relevance" and offset >= base.RANK_CANDIDATES:
+                return []
+        sql, sql_params = self._page_sql(
+            self._index_from(where), [tsquery, *params, tsquery], tsquery, sort, limit, offset
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(sql, sql_params)
+            return [hit_of(row) for row in cursor.fetchall()]
+
+    @staticmethod
+    def _page_sql(
+        from_sql: str,
+        from_params: list[Any],
+        tsquery: str,
+        sort: Sort,
+        limit: int,
+        offset: int,
+    ) -> tuple[str, list[Any]]:
+        """id, kind, object_id, audience, score and how many matches were taken, for a page.
+
+        `from_sql` (with `from_params`, then the match's tsquery) yields the rows in scope.
+        """
         if sort == "relevance":
             sql = (
                 "SELECT id, kind, object_id, audience,"
-                f" ts_rank(search_vector, {TSQUERY_SQL}) AS score FROM ("
+                f" ts_rank(search_vector, {TSQUERY_SQL}) AS score, count(*) OVER () FROM ("
                 "SELECT d.id, d.kind, d.object_id, d.audience, d.created_at, d.search_vector"
-                f" FROM search_searchdocument d WHERE d.search_vector @@ {TSQUERY_SQL}"
-                f" AND {where} ORDER BY d.id DESC LIMIT %s) candidates"
+                f" FROM {from_sql} WHERE d.search_vector @@ {TSQUERY_SQL}"
+                f" ORDER BY {ORDER_BY['newest']} LIMIT %s) candidates"
                 f" ORDER BY {ORDER_BY['relevance']} LIMIT %s OFFSET %s"
             )
-            return sql, [tsquery, *params, base.RANK_CANDIDATES, limit, offset]
+            return sql, [tsquery, *from_params, base.RANK_CANDIDATES, limit, offset]
+        # The page's rows and those before it; the window counts them all (before OFFSET).
         sql = (
-            "SELECT id, kind, object_id, audience,"
-            f" ts_rank(search_vector, {TSQUERY_SQL}) AS score FROM ("
+            "SELECT id, kind, object_id, audience, score, taken FROM ("
+            "SELECT id, kind, object_id, audience, created_at,"
+            f" ts_rank(search_vector, {TSQUERY_SQL}) AS score, count(*) OVER () AS taken FROM ("
             "SELECT d.id, d.kind, d.object_id, d.audience, d.created_at, d.search_vector"
-            f" FROM search_searchdocument d WHERE d.search_vector @@ {TSQUERY_SQL}"
-            f" AND {where} ORDER BY {ORDER_BY[sort]} LIMIT %s OFFSET %s) page"
-            f" ORDER BY {ORDER_BY[sort]}"
+            f" FROM {from_sql} WHERE d.search_vector @@ {TSQUERY_SQL}"
+            f" ORDER BY {ORDER_BY[sort]} LIMIT %s) head) page"
+            f" ORDER BY {ORDER_BY[sort]} LIMIT %s OFFSET %s"
         )
-        return sql, [tsquery, *params, limit, offset]
+        return sql, [tsquery, *from_params, offset + limit, limit, offset]
+
+    def _count(
+        self,
+        tsquery: str,
+        scope: Scope,
+        kinds: tuple[KindScope, ...],
+        *,
+        kind: str | None,
+        walk: bool,
+    ) -> int:
+        """Matches of `kinds` in scope, up to COUNT_CAP + 1."""
+        where, params = scope_sql(scope, kinds)
+        if kind in PARTIAL_INDEX_KINDS:
+            # Few rows of this kind: their own index, never a walk over every kind.
+            return self._capped(
+                self._index_from(where, PARTIAL_INDEX_KINDS[kind]), [tsquery, *params, tsquery]
+            )
+        if walk:
+            walked = self._capped(self._walk_from("relevance", where), [*params, tsquery])
+            if walked > base.COUNT_CAP:
+                return walked
+        return self._capped(self._index_from(where), [tsquery, *params, tsquery])
+
+    @staticmethod
+    def _capped(from_sql: str, params: list[Any]) -> int:
+        """count(*) of the matching rows of `from_sql`, stopping at COUNT_CAP + 1."""
+        sql = (
+            f"SELECT count(*) FROM (SELECT 1 FROM {from_sql}"
+            f" WHERE d.search_vector @@ {TSQUERY_SQL} LIMIT %s) capped"
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [*params, base.COUNT_CAP + 1])
+            return int(cursor.fetchone()[0])

@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+from django.db import connection
 
 from carecircle.communities.models import Community
 from carecircle.core.factories import CommunityFactory, UserFactory, make_member
@@ -333,6 +334,38 @@ def test_relevance_ranks_only_the_newest_candidates(monkeypatch: pytest.MonkeyPa
     assert get_engine().search(parse_query("asthma"), TOPICS).total == 3
     monkeypatch.setattr(base, "RANK_CANDIDATES", 3)
     assert found("asthma")[0] == oldest_best.object_id
+
+
+@pytest.mark.parametrize("sort", ["relevance", "newest", "oldest"])
+def test_walking_the_newest_rows_gives_what_the_index_gives(
+    monkeypatch: pytest.MonkeyPatch, sort: str
+) -> None:
+    # PostgreSQL walks the newest rows for a word in many rows and asks the GIN index when
+    # the walk did not hold enough: pages and counts are the same either way.
+    if connection.vendor != "postgresql":
+        pytest.skip("The walk is PostgreSQL's")
+    from carecircle.search.engines import postgres
+
+    monkeypatch.setattr(base, "RANK_CANDIDATES", 3)
+    monkeypatch.setattr(base, "COUNT_CAP", 3)
+    for index in range(8):
+        doc("Asthma" if index % 3 == 0 else "", "asthma", kind="topic" if index % 2 else "post")
+    doc("", "asthma", community_id=2, kind="post")
+    doc("Eczema", "", kind="post")
+    scope = Scope(kinds=(KindScope("topic", (1,)), KindScope("post", (1,))))
+
+    def run(walk: bool, rows: int) -> tuple[list[int], int, dict[str, int] | None]:
+        monkeypatch.setattr(postgres, "WALK_ROWS", rows)
+        monkeypatch.setattr(postgres.PostgresEngine, "_matches_many", lambda self, q: walk)
+        result = get_engine().search(
+            parse_query("asthma"), scope, sort=sort, limit=2, offset=1, count_kinds=True
+        )
+        return [hit.object_id for hit in result.hits], result.total, result.kind_totals
+
+    by_index = run(False, 100)
+    assert by_index[1:] == (4, {"topic": 4, "post": 4})
+    assert run(True, 100) == by_index  # the walk holds enough matches
+    assert run(True, 2) == by_index  # it does not: the index answers
 
 
 def test_document_frequency_counts_rows_by_stem() -> None:
