@@ -10,7 +10,7 @@ hidden, edited, moved or a profile field made private a moment ago) shows nothin
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 from functools import lru_cache
 from typing import Any, Literal
@@ -547,13 +547,18 @@ def search(
         else []
     )
     found, window, total = _run(engine, query, scope, filters, offset, semantic)
-    if found.total == 0 and len(expanded.clauses) > 1:
+    content_scope = replace(
+        scope, kinds=tuple(kind for kind in scope.kinds if kind.kind in CONTENT_KINDS)
+    )
+    if found.total == 0 and len(expanded.clauses) > 1 and content_scope.kinds:
         # No document has every word: "has anyone had hair loss on metformin" should still
         # find the metformin hair loss thread that never says "anyone". Rank by how many of
         # the words each document holds instead (both engines score more matches higher).
+        # Discussions only: a member or community must still hold every word, so that finding
+        # one never hints that a word the searcher may not see is in their profile.
         expanded = _any_of_the_words(expanded)
-        query = with_sealed_alternatives(expanded) if query is not expanded else expanded
-        found, window, total = _run(engine, query, scope, filters, offset, semantic)
+        query = expanded
+        found, window, total = _run(engine, query, content_scope, filters, offset, semantic)
         if found.total:
             notes.append(_("No result has all of your words, so these have some of them."))
     has_next = len(window) > PAGE_SIZE and page < MAX_PAGE

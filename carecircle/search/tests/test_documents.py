@@ -18,6 +18,7 @@ from carecircle.search.documents import (
     topic_documents,
     topic_documents_of,
 )
+from carecircle.search.sealed import seal_text
 
 pytestmark = pytest.mark.django_db
 
@@ -257,14 +258,19 @@ def test_each_audience_row_holds_only_the_fields_it_may_see(caregiver: User) -> 
 
     assert visitor == "Caring for my mother"
     assert member == "Caring for my mother\nshe/her\nFrance\nBrittany"
+    # Health words go in as keyed tokens of their stems, never as words (see sealed.py).
     assert shared == (
-        "Caring for my mother\nshe/her\ngardening\nAsthma\nCares for someone\nFrance\nBrittany"
+        "Caring for my mother\nshe/her\ngardening\nCares for someone\nFrance\nBrittany\n"
+        + seal_text("Asthma")
     )
+    assert seal_text("Asthma") == seal_text("asthmas") != seal_text("Inhaler")
     # A private field is in no row; a field for shared communities only in their row.
     for body in (visitor, member, shared):
         assert "Inhaler" not in body
         assert "private story" not in body
-    assert "Asthma" not in visitor + member
+    assert "Asthma" not in visitor + member + shared
+    assert seal_text("Asthma") not in visitor + member
+    assert seal_text("Inhaler") not in visitor + member + shared
 
 
 def test_a_hidden_profile_is_found_by_name_only(patient: User) -> None:

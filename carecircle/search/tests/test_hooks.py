@@ -23,6 +23,7 @@ from carecircle.moderation.models import MemberTrust, ReviewItem, TrustLevel
 from carecircle.privacy import actions as privacy_actions
 from carecircle.search.documents import community_documents, member_documents, topic_documents
 from carecircle.search.models import SearchDocument
+from carecircle.search.sealed import seal_text
 
 pytestmark = pytest.mark.django_db
 
@@ -286,7 +287,7 @@ def test_a_profile_visibility_change_moves_a_field_between_audiences(
     assert [row["body"] for row in stored(kind="member")] == [
         "Walking every day",
         "Walking every day\nLives with a health condition",
-        "Walking every day\nAsthma\nLives with a health condition",
+        "Walking every day\nLives with a health condition\n" + seal_text("Asthma"),
     ]
 
     after_commit(
