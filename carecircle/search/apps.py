@@ -18,3 +18,10 @@ class SearchConfig(AppConfig):
             every=timedelta(hours=6),
             task="carecircle.search.vocabulary.refresh_vocabulary_task",
         )
+        # Topic vectors are written by a task after each change; this catches up on any that
+        # never were (a fresh demo, a restored backup, a lost task), a batch at a time.
+        register(
+            "search.embed_missing_topics",
+            every=timedelta(minutes=5),
+            task="carecircle.search.embeddings.embed_missing_topics_task",
+        )

@@ -391,3 +391,28 @@ def embed_topic_later(topic_id: int) -> None:
     if not is_available():
         return
     transaction.on_commit(lambda: embed_topic_task.enqueue(topic_id))
+
+
+# Topics a catch-up run embeds at most: a few minutes of one worker's time.
+CATCH_UP_BATCH = 200
+
+
+@task()
+def embed_missing_topics_task() -> int:
+    """Embed visible topics that have no vector for this model yet (the demo, a restore, a
+    lost task); the number embedded. Scheduled, so related discussions catch up on their own."""
+    from carecircle.core.models import ModerationState
+    from carecircle.discussions.models import Topic
+    from carecircle.search.models import TopicEmbedding
+
+    if not is_available():
+        return 0
+    done = TopicEmbedding.objects.filter(model=MODEL_NAME).values("topic_id")
+    missing = list(
+        Topic.objects.filter(is_deleted=False, moderation_state=ModerationState.VISIBLE)
+        .exclude(pk__in=done)
+        .order_by("-last_posted_at")
+        .values_list("pk", flat=True)[:CATCH_UP_BATCH]
+    )
+    statuses = embed_topics(missing) if missing else {}
+    return sum(1 for status in statuses.values() if status == "written")

@@ -197,3 +197,21 @@ def test_the_command_backfills_visible_topics_and_removes_others(community, pati
     out = io.StringIO()
     call_command("embed_topics", stdout=out, stderr=io.StringIO())
     assert out.getvalue().startswith("Embedded 0 topics, 3 unchanged, 0 removed, in ")
+
+
+def test_the_catch_up_job_embeds_only_visible_topics_without_a_vector(community, patient) -> None:
+    done = make_topic(community, patient, title="Already embedded")
+    embeddings.embed_topic(done.pk)
+    before = TopicEmbedding.objects.get(topic=done).updated_at
+    missing = [make_topic(community, patient, title=f"Missing {i}") for i in range(2)]
+    held = make_topic(community, patient, title="Waiting for approval")
+    Topic.objects.filter(pk=held.pk).update(moderation_state=ModerationState.PENDING)
+
+    assert embeddings.embed_missing_topics_task.call() == 2
+
+    assert set(TopicEmbedding.objects.values_list("topic_id", flat=True)) == {
+        done.pk,
+        *(topic.pk for topic in missing),
+    }
+    assert TopicEmbedding.objects.get(topic=done).updated_at == before
+    assert embeddings.embed_missing_topics_task.call() == 0
