@@ -445,3 +445,12 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "INFO"}},
 }
+
+# --- Search (docs/search.md) ----
+# Searches one member (or one address, for visitors) may run a minute, page and API together.
+CARECIRCLE_SEARCH_RATE = env("SEARCH_RATE", "60/m")
+# "Similar topics already exist" checks while a member types a new topic's title.
+CARECIRCLE_SIMILAR_TOPICS_RATE = env("SIMILAR_TOPICS_RATE", "30/m")
+# Threads the optional sentence model may use for its matrix products (one keeps a busy
+# server's requests from fighting over the cores).
+CARECIRCLE_EMBEDDING_THREADS = int(env("EMBEDDING_THREADS", "1"))
