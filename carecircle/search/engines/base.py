@@ -18,6 +18,8 @@ COUNT_CAP = 1000
 # which stops early, and only they are scored. Pages stop at queries.MAX_PAGE x PAGE_SIZE =
 # 1,000 rows, so every page a member can reach is ranked. An old topic whose title matches a
 # common word exactly may therefore rank below newer replies, or not appear, by design.
+# PostgreSQL takes the newest by created_at instead (its walk follows the date indexes); rows
+# are indexed as they are posted, so both orders pick nearly the same rows.
 RANK_CANDIDATES = 1000
 # document_frequency stops counting here: enough to tell a rare word from a common one.
 DOCUMENT_FREQUENCY_CAP = 10_000
