@@ -132,4 +132,6 @@ def test_run_scheduler_once_twice_enqueues_each_project_job_once(capsys):
         "notifications.send_digests",
         "notifications.send_due_emails",
         "privacy.delete_expired_exports",
+        "search.embed_missing_topics",
+        "search.refresh_vocabulary",
     ]
