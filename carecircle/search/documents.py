@@ -147,6 +147,10 @@ def member_documents_of(user_ids: Iterable[int]) -> list[DocumentData]:
     rows: list[DocumentData] = []
     for member in members:
         profile = getattr(member, "profile", None)
+        if profile is not None and profile.is_hidden:
+            # "Hide my whole profile": not listed anywhere, so not found either (an exact
+            # @handle still reaches them where mentions look it up).
+            continue
         title = f"{member.display_name} @{member.handle}"
         prefix = f"{member.display_name}\n@{member.handle}"
         for audience in MEMBER_AUDIENCES:

@@ -44,6 +44,12 @@ SUGGEST_BELOW = 3
 # Reciprocal-rank fusion constant and how deep each list is read when meanings are fused in.
 FUSION_K = 60
 FUSION_DEPTH = 100
+# A word in at least this many documents is "common": left out of the any-of-the-words
+# fallback while rarer words remain (see _any_of_the_words).
+COMMON_WORD_DOCUMENTS = 5000
+# Date filters outside these years name nothing (and would overflow the date arithmetic).
+EARLIEST_YEAR = 1900
+LATEST_YEAR = 2999
 
 
 @dataclass(frozen=True)
@@ -167,6 +173,13 @@ def _scope(context: _Context, filters: SearchFilters) -> Scope:
             )
         author_id = author.pk
         narrows_content = True
+    for name, day in (("after", filters.after), ("before", filters.before)):
+        if day is not None and not (EARLIEST_YEAR <= day.year <= LATEST_YEAR):
+            raise ValidationFailed(
+                _("Choose a date between %(first)d and %(last)d.")
+                % {"first": EARLIEST_YEAR, "last": LATEST_YEAR},
+                field=name,
+            )
     if filters.after and filters.before and filters.after > filters.before:
         raise ValidationFailed(
             _("The “from” date must be on or before the “to” date."), field="after"
@@ -371,6 +384,8 @@ def _load_members(context: _Context, ids: list[int], query: ParsedQuery) -> list
     profiles = visible_profiles(context.actor, members)
     results = []
     for member in members:
+        if profiles[member.pk].is_hidden:
+            continue
         text = searchable_text_of(profiles[member.pk])
         if not _text_matches(text, query):
             continue
@@ -476,15 +491,77 @@ def _run(
     return found, found.hits, found.total
 
 
-def _any_of_the_words(query: ParsedQuery) -> ParsedQuery:
-    """`query` loosened to one clause: any alternative of any clause (exclusions kept)."""
-    alternatives = tuple(term for clause in query.clauses for term in clause.alternatives)
+def _has_several_words(query: ParsedQuery) -> bool:
+    """Whether loosening `query` could find more: two clauses, or a clause of several words."""
+    return len(query.clauses) > 1 or any(
+        len(term.words) > 1 and not term.is_phrase
+        for clause in query.clauses
+        for term in clause.alternatives
+    )
+
+
+def _any_of_the_words(query: ParsedQuery, engine: Any) -> ParsedQuery:
+    """`query` loosened to one clause: any word or phrase of any clause (exclusions kept).
+
+    Words found in very many documents are left out while rarer ones remain: relevance ranks
+    the newest matches, and "anyone" or "loss" would fill them all, hiding the older thread
+    that holds the rare words the searcher meant.
+    """
+    alternatives: list[Term] = []
+    for clause in query.clauses:
+        for term in clause.alternatives:
+            if term.is_phrase or len(term.words) == 1:
+                alternatives.append(term)
+            else:
+                alternatives.extend(Term((word,)) for word in term.words)
+    alternatives = list(dict.fromkeys(alternatives))
+    single = [term.words[0] for term in alternatives if len(term.words) == 1]
+    if single:
+        frequency = engine.document_frequency(single)
+        common = {word for word in single if frequency.get(word, 0) >= COMMON_WORD_DOCUMENTS}
+        kept = [
+            term for term in alternatives if not (len(term.words) == 1 and term.words[0] in common)
+        ]
+        if kept:
+            alternatives = kept
     typed = " ".join(clause.typed for clause in query.clauses if clause.typed)
     return ParsedQuery(
-        clauses=(Clause(alternatives=alternatives, typed=typed),),
+        clauses=(Clause(alternatives=tuple(alternatives), typed=typed),),
         excluded=query.excluded,
         notes=query.notes,
     )
+
+
+def _honest_counts(
+    found: Any,
+    shown_hits: list[Hit],
+    results: list[Result],
+    total: int,
+    has_next: bool,
+    page: int,
+) -> tuple[int, dict[str, int]]:
+    """The total and per-kind counts, never counting a hit that failed its re-check.
+
+    The engine counts index rows; a row not yet caught up with a hide, a move or a field made
+    private is dropped on reload, and must not be counted either, or the number would confirm
+    a guessed word. When everything fits on the first page the counts are exactly the results
+    shown; otherwise what this page dropped is taken off ("about N").
+    """
+    kind_totals = dict(found.kind_totals or {})
+    if page == 1 and not has_next:
+        shown: dict[str, int] = {}
+        for result in results:
+            shown[result.kind] = shown.get(result.kind, 0) + 1
+        return len(results), {kind: shown.get(kind, 0) for kind in kind_totals} | shown
+    kept = {(result.kind, result.object_id) for result in results}
+    dropped: dict[str, int] = {}
+    for hit in shown_hits:
+        if (hit.kind, hit.object_id) not in kept:
+            dropped[hit.kind] = dropped.get(hit.kind, 0) + 1
+    for kind, count in dropped.items():
+        if kind in kind_totals:
+            kind_totals[kind] = max(0, kind_totals[kind] - count)
+    return max(len(results), total - sum(dropped.values())), kind_totals
 
 
 def _embeddings_available() -> bool:
@@ -550,13 +627,13 @@ def search(
     content_scope = replace(
         scope, kinds=tuple(kind for kind in scope.kinds if kind.kind in CONTENT_KINDS)
     )
-    if found.total == 0 and len(expanded.clauses) > 1 and content_scope.kinds:
+    if found.total == 0 and _has_several_words(expanded) and content_scope.kinds:
         # No document has every word: "has anyone had hair loss on metformin" should still
         # find the metformin hair loss thread that never says "anyone". Rank by how many of
         # the words each document holds instead (both engines score more matches higher).
         # Discussions only: a member or community must still hold every word, so that finding
         # one never hints that a word the searcher may not see is in their profile.
-        expanded = _any_of_the_words(expanded)
+        expanded = _any_of_the_words(expanded, engine)
         query = expanded
         found, window, total = _run(engine, query, content_scope, filters, offset, semantic)
         if found.total:
@@ -565,9 +642,7 @@ def search(
     # Topics only near in meaning: found by no word, so their words are not checked.
     by_meaning = frozenset(hit.object_id for hit in window if hit.document_id == 0)
     results = _load_results(context, window[:PAGE_SIZE], expanded, by_meaning=by_meaning)
-    kind_totals = dict(found.kind_totals or {})
-    if semantic:
-        kind_totals["topic"] = max(kind_totals.get("topic", 0), len(semantic))
+    total, kind_totals = _honest_counts(found, window[:PAGE_SIZE], results, total, has_next, page)
     suggestion = ""
     if page == 1 and total < SUGGEST_BELOW:
         suggestion = suggestions.suggest(text)

@@ -273,7 +273,7 @@ def test_each_audience_row_holds_only_the_fields_it_may_see(caregiver: User) -> 
     assert seal_text("Inhaler") not in visitor + member + shared
 
 
-def test_a_hidden_profile_is_found_by_name_only(patient: User) -> None:
+def test_a_hidden_profile_has_no_rows(patient: User) -> None:
     Profile.objects.create(
         user=patient,
         bio="About me",
@@ -282,7 +282,7 @@ def test_a_hidden_profile_is_found_by_name_only(patient: User) -> None:
         visibility={"bio": "everyone", "conditions": "everyone"},
     )
 
-    assert member_documents(patient.pk) == member_rows(patient, ("", "", ""))
+    assert member_documents(patient.pk) == []
 
 
 def test_an_inactive_member_has_no_rows(patient: User) -> None:
