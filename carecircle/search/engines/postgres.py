@@ -65,7 +65,9 @@ def _term(term: Term) -> str:
     quoted = [f"'{word}'" for word in term.words]
     if len(quoted) == 1:
         return quoted[0]
-    return "(" + " <-> ".join(quoted) + ")"
+    # A phrase keeps its words in order and side by side; several words typed without quotes
+    # (a synonym run such as heart attack) need only all be there.
+    return "(" + (" <-> " if term.is_phrase else " & ").join(quoted) + ")"
 
 
 def _alternatives(terms: tuple[Term, ...]) -> str:

@@ -38,7 +38,11 @@ SCOPE_DRIVEN_MATCHES = 20_000
 
 def _term(term: Term) -> str:
     # Words hold only letters and digits (parse_query), so a double quote cannot occur.
-    return '"' + " ".join(term.words) + '"'
+    if term.is_phrase or len(term.words) == 1:
+        return '"' + " ".join(term.words) + '"'
+    # Several words typed without quotes (a synonym run such as heart attack): all of them,
+    # anywhere, as when they were typed as separate words.
+    return "(" + " AND ".join(f'"{word}"' for word in term.words) + ")"
 
 
 def _alternatives(terms: tuple[Term, ...]) -> str:

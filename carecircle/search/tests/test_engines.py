@@ -18,7 +18,7 @@ from carecircle.search.engines import base, get_engine
 from carecircle.search.engines import sqlite as sqlite_engine
 from carecircle.search.engines.base import KindScope, Scope
 from carecircle.search.models import SearchDocument
-from carecircle.search.parsing import parse_query
+from carecircle.search.parsing import Clause, ParsedQuery, Term, parse_query
 
 pytestmark = pytest.mark.django_db
 
@@ -69,6 +69,26 @@ def test_phrase_needs_adjacent_words_in_order_words_do_not() -> None:
     assert found("brain fog", sort="oldest") == [together.object_id, apart.object_id]
     assert found('"brain fog"') == [together.object_id]
     assert found('"fog brain"') == []
+
+
+def test_several_words_in_one_unquoted_term_need_not_be_side_by_side() -> None:
+    # What synonym expansion makes of "heart attack" typed without quotes: the typed words
+    # anywhere, or the group's other phrases side by side.
+    apart = doc("", "my heart raced during a panic attack")
+    clinical = doc("", "after a myocardial infarction last year")
+    doc("", "an infarction of the myocardial kind")  # not side by side: no match
+    query = ParsedQuery(
+        clauses=(
+            Clause(
+                alternatives=(
+                    Term(("heart", "attack")),
+                    Term(("myocardial", "infarction"), is_phrase=True),
+                )
+            ),
+        )
+    )
+    hits = get_engine().search(query, TOPICS, sort="oldest").hits
+    assert [hit.object_id for hit in hits] == [apart.object_id, clinical.object_id]
 
 
 def test_all_clauses_must_match() -> None:
