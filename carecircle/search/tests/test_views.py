@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
+from django.db import connection
 from django.test import Client, override_settings
 
 from carecircle.accounts.models import User
@@ -516,12 +517,14 @@ def test_query_count_is_fixed_for_twenty_results(
     # session and member (2), the community choices (2), what they may read and whom they
     # blocked (4), the page of hits and four per-kind counts (5), topics and their first
     # posts (2), the policy banner (1). The number does not grow with the results.
+    # PostgreSQL's engine first reads its word statistics to choose how to find the matches.
+    engine_extra = 1 if connection.vendor == "postgresql" else 0
     page(patient_client, "?q=pacing")
-    with django_assert_num_queries(16):
+    with django_assert_num_queries(16 + engine_extra):
         _status, html = page(patient_client, "?q=pacing")
     assert len(results_of(html)) == 20
     # A visitor: no session, member, memberships, blocks or banner.
-    with django_assert_num_queries(10):
+    with django_assert_num_queries(10 + engine_extra):
         _status, html = page(visitor_client, "?q=pacing")
     assert len(results_of(html)) == 20
 
