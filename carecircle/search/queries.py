@@ -24,7 +24,7 @@ from carecircle.core.markdown import html_to_text
 from carecircle.core.models import ModerationState
 from carecircle.search.engines import KindScope, Scope, get_engine
 from carecircle.search.engines.base import COUNT_CAP, Hit, Sort
-from carecircle.search.parsing import Clause, ParsedQuery, Term, parse_query
+from carecircle.search.parsing import STOPWORDS, Clause, ParsedQuery, Term, parse_query
 from carecircle.search.sealed import with_sealed_alternatives
 
 KindFilter = Literal["all", "discussions", "topics", "members", "communities"]
@@ -78,6 +78,12 @@ class Result:
     is_question: bool = False
     is_solved: bool = False
     object_id: int = 0
+    # A reply that is its topic's accepted answer (a reply in a solved topic is not, by itself).
+    is_accepted_answer: bool = False
+    # A verified professional or moderator added context under it (as on the topic page).
+    has_context_note: bool = False
+    # The post whose words the result shows (a topic's opening post), for the context check.
+    post_id: int = 0
 
 
 @dataclass
@@ -257,7 +263,9 @@ def _load_results(
     """The hits still readable and still matching, as results, in the engine's order."""
     from carecircle.search.snippets import snippet_html
 
-    words = query.words()
+    # Short and common words ("of" from "lack of energy") found nothing on their own: marking
+    # them would only scatter highlights.
+    words = {word for word in query.words() if len(word) > 2 and word not in STOPWORDS}
     loaded: dict[tuple[str, int], Result] = {}
     ids_by_kind: dict[str, list[int]] = {}
     for hit in hits:
@@ -279,7 +287,24 @@ def _load_results(
             ordered.append(loaded[key])
     for result in ordered:
         result.snippet_html = snippet_html(result.snippet_html, words)
+    _mark_context_notes(ordered)
     return ordered
+
+
+def _mark_context_notes(results: list[Result]) -> None:
+    """Set `has_context_note` on results whose post carries a professional's note (one query)."""
+    from carecircle.moderation.models import ContextNote
+
+    post_ids = [result.post_id for result in results if result.post_id]
+    if not post_ids:
+        return
+    noted = set(
+        ContextNote.objects.filter(post_id__in=post_ids, removed_at__isnull=True).values_list(
+            "post_id", flat=True
+        )
+    )
+    for result in results:
+        result.has_context_note = result.post_id in noted
 
 
 def _readable_topic(context: _Context, topic: Any) -> bool:
@@ -322,7 +347,9 @@ def _load_topics(
         text = html_to_text(opening.body_html)
         if not _text_matches(f"{topic.title}\n{text}", query, by_meaning=topic.pk in by_meaning):
             continue
-        results.append(_discussion_result("topic", topic.pk, topic, topic.get_absolute_url(), text))
+        result = _discussion_result("topic", topic.pk, topic, topic.get_absolute_url(), text)
+        result.post_id = opening.pk
+        results.append(result)
     return results
 
 
@@ -347,6 +374,8 @@ def _load_posts(context: _Context, ids: list[int], query: ParsedQuery) -> list[R
         result = _discussion_result("post", post.pk, post.topic, post.get_absolute_url(), text)
         result.author_name = post.public_author_name
         result.created_at = post.created_at
+        result.post_id = post.pk
+        result.is_accepted_answer = post.topic.accepted_post_id == post.pk
         results.append(result)
     return results
 
