@@ -358,7 +358,9 @@ def _load_posts(context: _Context, ids: list[int], query: ParsedQuery) -> list[R
 
     if not ids:
         return []
-    posts = Post.objects.filter(pk__in=ids).select_related("topic__community", "author", "alias")
+    posts = Post.objects.filter(pk__in=ids).select_related(
+        "topic__community", "topic__author", "topic__author_alias", "author", "alias"
+    )
     results = []
     for post in posts:
         if (
