@@ -21,6 +21,7 @@ from carecircle.search.queries import MAX_PAGE, SearchFilters
 KINDS = ("all", "discussions", "members", "communities")
 ACCEPTED_KINDS = (*KINDS, "topics")
 HANDLE = re.compile(r"^[\w.-]+$")
+FILTER_FIELDS = ("community", "author", "after", "before", "solved", "mine", "sort")
 
 
 def kind_labels() -> dict[str, Any]:
@@ -135,15 +136,24 @@ class SearchForm(forms.Form):
         return cleaned
 
     @property
-    def has_filters(self) -> bool:
-        """True when any filter beyond the words and the tab was sent (open the filters)."""
-        return (
-            any(
-                (self.data.get(name) or "").strip()
-                for name in ("community", "author", "after", "before", "solved", "mine")
-            )
-            or (self.data.get("sort") or "relevance") != "relevance"
+    def narrowing_filter_count(self) -> int:
+        """How many of the filters that leave results out were sent (the sort leaves none out)."""
+        return sum(
+            1
+            for name in ("community", "author", "after", "before", "solved", "mine")
+            if (self.data.get(name) or "").strip()
         )
+
+    @property
+    def filter_count(self) -> int:
+        """How many filters were sent, a sort other than best match counting as one."""
+        sort = (self.data.get("sort") or "relevance").strip()
+        return self.narrowing_filter_count + int(sort != "relevance")
+
+    @property
+    def has_filter_errors(self) -> bool:
+        """True when a filter (not the words) has an error: the filters open to show it."""
+        return any(name in self.errors for name in FILTER_FIELDS)
 
     def filters(self) -> SearchFilters:
         """The valid form as the filters `queries.search` takes."""
@@ -158,3 +168,20 @@ class SearchForm(forms.Form):
             mine_only=bool(data.get("mine")),
             sort=data["sort"],
         )
+
+
+class SearchPageForm(SearchForm):
+    """The search page's form: its dates are the browser's date picker, so errors say so."""
+
+    def __init__(self, data: Any, **kwargs: Any) -> None:
+        super().__init__(data, **kwargs)
+        for name in ("after", "before"):
+            # A date box cannot keep text that is not a date: the message says how to enter one.
+            self.fields[name].error_messages["invalid"] = _(
+                "Pick a date from the calendar, or type it as YYYY-MM-DD."
+            )
+
+    @property
+    def has_cleared_date(self) -> bool:
+        """True when a date was not a date: the browser's date box shows it empty."""
+        return any(self.has_error(name, "invalid") for name in ("after", "before"))

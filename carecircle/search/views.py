@@ -17,6 +17,7 @@ from django.shortcuts import render
 from django.utils.cache import patch_cache_control
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET
 
 from carecircle.communities.queries import list_communities
@@ -24,7 +25,7 @@ from carecircle.core.errors import DomainError, RateLimitedError
 from carecircle.core.ratelimit import check_rate
 from carecircle.search import queries
 from carecircle.search.engines.base import COUNT_CAP
-from carecircle.search.forms import KINDS, SearchForm, kind_labels, page_number
+from carecircle.search.forms import KINDS, SearchPageForm, kind_labels, page_number
 
 # Generous: a person refining a search types a few a minute; a scraper types thousands.
 DEFAULT_SEARCH_RATE = "60/m"
@@ -110,19 +111,24 @@ class Links:
     def without_filters(self) -> str:
         return self.to(**dict.fromkeys(FILTER_PARAMETERS, ""))
 
+    def words_only(self) -> str:
+        """This page with only the words: no tab, no filters."""
+        return "?" + urlencode({"q": self.kept["q"]}) if self.kept.get("q") else "?"
+
 
 def total_text(results: queries.SearchResults) -> str:
+    """The line above the results; "" when nothing matched (the empty state says so)."""
     if results.total_is_capped:
         return _("More than %(count)s results") % {
             "count": number_format(COUNT_CAP, force_grouping=True)
         }
     if results.total == 0:
-        return _("No results")
-    if results.total == 1:
-        return _("1 result")
-    return _("About %(count)s results") % {
-        "count": number_format(results.total, force_grouping=True)
-    }
+        return ""
+    count = number_format(results.total, force_grouping=True)
+    if results.has_next:
+        # Hits on later pages are checked only when shown, so the total is an estimate.
+        return _("About %(count)s results") % {"count": count}
+    return ngettext("%(count)s result", "%(count)s results", results.total) % {"count": count}
 
 
 def _private(response: HttpResponse) -> HttpResponse:
@@ -135,7 +141,7 @@ def search(request: HttpRequest) -> HttpResponse:
     """Results for `q` with the chosen tab and filters, only what the searcher may read."""
     actor = request.user
     communities = list_communities(actor)
-    form = SearchForm(request.GET, communities=communities, is_member=actor.is_authenticated)
+    form = SearchPageForm(request.GET, communities=communities, is_member=actor.is_authenticated)
     page = page_number(request.GET.get("page"))
     links = Links(request.GET)
     results: queries.SearchResults | None = None
@@ -157,21 +163,23 @@ def search(request: HttpRequest) -> HttpResponse:
     kind = "discussions" if kind == "topics" else kind
     labels = result_kind_labels()
     totals = results.kind_totals if results is not None else {}
-    tabs = [
-        {
-            "kind": key,
-            "label": label,
-            "url": links.to(kind=key, page=1),
-            "count_text": (
-                ""
-                if results is None
-                else count_text(results.total if key == kind else tab_count(totals, key))
-            ),
-            "is_current": key == kind,
-        }
-        for key, label in kind_labels().items()
-        if key in KINDS
-    ]
+    tabs = []
+    for key, label in kind_labels().items():
+        if key not in KINDS:
+            continue
+        count = None
+        if results is not None:
+            count = results.total if key == kind else tab_count(totals, key)
+        tabs.append(
+            {
+                "kind": key,
+                "label": label,
+                "url": links.to(kind=key, page=1),
+                "count": count,
+                "count_text": count_text(count),
+                "is_current": key == kind,
+            }
+        )
     context: dict[str, Any] = {
         "form": form,
         "query": (request.GET.get("q") or "").strip(),
@@ -181,8 +189,12 @@ def search(request: HttpRequest) -> HttpResponse:
             (result, labels.get(result.kind, "")) for result in (results.results if results else [])
         ],
         "rate_message": rate_message,
-        "filters_open": form.has_filters or bool(form.errors),
+        # Closed unless a filter needs fixing: open, it pushes the results far down a phone.
+        "filters_open": form.has_filter_errors,
+        "filter_count": form.filter_count,
+        "is_narrowed": form.narrowing_filter_count > 0,
         "clear_filters_url": links.without_filters(),
+        "words_only_url": links.words_only(),
         "total_text": total_text(results) if results is not None else "",
     }
     if results is not None:

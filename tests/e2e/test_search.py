@@ -54,9 +54,16 @@ def test_visitor_searches_from_the_header_by_keyboard_on_a_phone(
     assert re.search(r"/search/\?q=metformin\+tired$", page.url), page.url
     results = page.get_by_role("list").filter(has=page.locator(".search-result"))
     expect(results.get_by_role("link", name=TOPIC, exact=True)).to_be_visible()
-    # A reply in the same topic is its own result, named as a reply for screen readers.
-    expect(results.get_by_role("link", name=f"A reply in {TOPIC}", exact=True)).to_be_visible()
-    expect(page.get_by_text(re.compile(r"^(About \d+ results|1 result)$"))).to_be_visible()
+    # A reply in the same topic is its own result, named by who wrote it.
+    expect(
+        results.get_by_role("link", name=re.compile(rf"^Reply by .+ in {re.escape(TOPIC)}$")).first
+    ).to_be_visible()
+    expect(page.locator(".search-total")).to_have_text(
+        re.compile(r"^(About \d+ results|\d+ results?)$")
+    )
+    # The page has its own search box: the header's is gone here.
+    expect(page.get_by_role("search")).to_have_count(1)
+    expect(page.get_by_role("search", name="Search page")).to_be_visible()
     # A visitor never finds a members-only community's topics.
     expect(page.get_by_role("link", name=PRIVATE_TOPIC)).to_have_count(0)
     expect(page.get_by_role("searchbox", name="Search for")).to_have_value("metformin tired")
@@ -97,6 +104,7 @@ def test_member_filters_and_fixes_a_mistake_on_a_desktop(
     )
     expect(page.get_by_label("From", exact=True)).to_have_value("2030-02-01")
     expect(page.get_by_label("Community", exact=True)).to_have_value("type-2-diabetes")
+    expect(page.get_by_role("alert")).to_contain_text("We kept everything you typed.")
     audit(page, "a date mistake kept next to its field")
 
     page.get_by_label("From", exact=True).fill("")
@@ -104,6 +112,9 @@ def test_member_filters_and_fixes_a_mistake_on_a_desktop(
     page.get_by_label("Sort by", exact=True).select_option(label="Newest")
     page.get_by_role("button", name="Apply filters").click()
     expect(page.get_by_role("link", name=TOPIC, exact=True)).to_be_visible()
+    # Filters set and no error: folded away, saying how many are on.
+    expect(page.locator("details.search-filters")).not_to_have_attribute("open", "")
+    expect(page.get_by_text("Filters (2 on)", exact=True)).to_be_visible()
     expect(
         page.get_by_role("navigation", name="Kinds of results").get_by_role(
             "link", name=re.compile(r"^Discussions \d+ results$")
@@ -119,3 +130,17 @@ def test_member_filters_and_fixes_a_mistake_on_a_desktop(
     expect(page.get_by_role("searchbox", name="Search for")).to_have_value("metformin")
     audit(page, "communities tab")
     context.close()
+
+
+def test_member_filters_on_a_phone_and_results_come_first(
+    browser: Browser, site: Site, audit: Audit
+) -> None:
+    page = audit.watch(phone_context(browser, site).new_page())
+    sign_in(page, MEMBER)
+    page.goto("/search/?q=tired&community=type-2-diabetes&sort=newest")
+    expect(page.get_by_role("link", name=TOPIC, exact=True)).to_be_visible(timeout=60_000)
+    expect(page.get_by_text("Filters (2 on)", exact=True)).to_be_visible()
+    # The folded filters leave the first result on the first screen of a 740 px phone.
+    first = page.locator(".search-result").first.bounding_box()
+    assert first is not None and first["y"] < 740, first
+    check(page, audit, "filtered results on a phone")

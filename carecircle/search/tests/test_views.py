@@ -15,6 +15,7 @@ from carecircle.accounts.models import User
 from carecircle.communities.models import Community
 from carecircle.core.factories import make_topic
 from carecircle.discussions.models import Post, Topic, TopicAlias
+from carecircle.moderation.models import ContextNote
 from carecircle.search.indexing import reindex_community, reindex_member, reindex_topic
 from carecircle.search.models import SearchTerm
 from conftest import client_for
@@ -201,6 +202,12 @@ def test_every_page_has_the_header_search_box(visitor_client, patient_client, co
         ) in box
         assert '<input type="search" id="site-search-q" name="q"' in box
         assert '<button type="submit" class="site-search-button">Search</button>' in box
+        # The search page has its own box, named apart from the header's.
+        html = client.get("/search/?q=metformin").content.decode()
+        assert 'class="site-search"' not in html
+        assert 'aria-label="Site search"' not in html
+        assert html.count('role="search"') == 1
+        assert 'role="search" aria-label="Search page">' in html
 
 
 # --- results -------------------------------------------------------------------------------
@@ -225,7 +232,8 @@ def test_visitor_finds_public_topics_only(visitor_client, data):
         data.walking.get_absolute_url(),
         data.solved.get_absolute_url(),
     ]
-    assert '<p class="search-total">About 3 results</p>' in html
+    # Every hit is on this one page: the total is exact.
+    assert '<p class="search-total">3 results</p>' in html
     # The brand names are in the seeded synonym groups.
     assert (
         '<p class="meta search-expanded">Also searched: Glucophage, Fortamet, Glumetza</p>'
@@ -279,11 +287,45 @@ def test_oldest_first(visitor_client, data):
 def test_a_reply_is_found_as_a_reply(visitor_client, data):
     _status, html = page(visitor_client, "?q=food")
     assert results_of(html) == [
-        "Reply Solved A reply in Tired after metformin Taking it with food helped me. "
-        "in Type 2 Diabetes by Cam the caregiver 11 Jan 2026"
+        "Reply Accepted answer Reply by Cam the caregiver in Tired after metformin "
+        "Taking it with food helped me. in Type 2 Diabetes 11 Jan 2026"
     ]
     assert '<p class="search-snippet">Taking it with <mark>food</mark> helped me.</p>' in html
     assert links_of(html) == [data.solved.accepted_post.get_absolute_url()]
+    assert '<p class="search-total">1 result</p>' in html
+
+
+def test_only_the_accepted_reply_reads_as_the_answer(visitor_client, data, patient, professional):
+    # Another reply in the same solved topic, with a professional's context note under it.
+    other = Post.objects.create(
+        topic=data.solved,
+        author=patient,
+        position=3,
+        body="Stop taking it with food and double the dose.",
+        body_html="<p>Stop taking it with food and double the dose.</p>",
+    )
+    Post.objects.filter(pk=other.pk).update(created_at=at(1, 12))
+    ContextNote.objects.create(
+        post=other, author=professional, body="Never change a dose without your doctor."
+    )
+    reindex_topic(data.solved.pk)
+    _status, html = page(visitor_client, "?q=food&sort=newest")
+    assert results_of(html) == [
+        "Reply A verified professional added context "
+        "Reply by Pat the patient in Tired after metformin "
+        "Stop taking it with food and double the dose. in Type 2 Diabetes 12 Jan 2026",
+        "Reply Accepted answer Reply by Cam the caregiver in Tired after metformin "
+        "Taking it with food helped me. in Type 2 Diabetes 11 Jan 2026",
+    ]
+    # A reply in a solved topic never shows the topic's "Solved".
+    assert ">Solved</span>" not in html
+    assert (
+        '<span class="badge badge-warn search-context-badge">'
+        "A verified professional added context</span>"
+    ) in html
+    # The topic itself is still the solved question.
+    _status, html = page(visitor_client, "?q=tired&kind=discussions&sort=oldest")
+    assert results_of(html)[0].startswith("Discussion Solved Tired after metformin ")
 
 
 def test_communities_and_members_are_found(visitor_client, data):
@@ -327,6 +369,12 @@ def test_tabs_keep_the_words_and_filters_and_show_counts(visitor_client, data):
         ("?q=metformin&amp;kind=members&amp;sort=newest", False, "Members 0 results"),
         ("?q=metformin&amp;kind=communities&amp;sort=newest", False, "Communities 0 results"),
     ]
+    # One is "1 result" for screen readers, not "1 results".
+    _status, html = page(visitor_client, "?q=diabetes")
+    nav = html.split('<nav class="search-tabs"')[1].split("</nav>")[0].split(">", 1)[1]
+    assert (
+        text_of(nav) == "All 1 result Discussions 0 results Members 0 results Communities 1 result"
+    )
 
 
 def test_a_tab_narrows_the_kinds(visitor_client, data):
@@ -348,8 +396,11 @@ def test_community_filter(patient_client, data):
     _status, html = page(patient_client, "?q=metformin&community=breast-cancer")
     assert links_of(html) == [data.private.get_absolute_url()]
     assert '<option value="breast-cancer" selected>Breast Cancer</option>' in html
-    # A filter is set: the filters are open to show it.
-    assert '<details class="card search-filters" open>' in html
+    # Folded away even with a filter set (open, it pushes the results down a phone); the
+    # summary says how many are on.
+    assert ('<details class="card search-filters">\n    <summary>Filters (1 on)</summary>') in html
+    _status, html = page(patient_client, "?q=metformin&community=breast-cancer&sort=newest")
+    assert "<summary>Filters (2 on)</summary>" in html
 
 
 def test_only_my_communities(caregiver_client, patient_client, data):
@@ -401,8 +452,8 @@ def test_date_range_includes_both_days(visitor_client, data):
             "author",
             "A handle has only letters, numbers, dots and dashes, like @pat.",
         ),
-        ("&after=2026-13-01", "after", "Enter a date like 2026-03-31, or leave it empty."),
-        ("&before=yesterday", "before", "Enter a date like 2026-03-31, or leave it empty."),
+        ("&after=2026-13-01", "after", "Pick a date from the calendar, or type it as YYYY-MM-DD."),
+        ("&before=yesterday", "before", "Pick a date from the calendar, or type it as YYYY-MM-DD."),
         (
             "&after=2026-03-01&before=2026-02-01",
             "before",
@@ -421,6 +472,32 @@ def test_bad_filters_are_explained_next_to_their_field(visitor_client, data, que
     # What was typed is kept, and nothing is searched with a filter that is wrong.
     assert 'value="metformin tired"' in html
     assert results_of(html) == []
+    # The filters open to show the field to fix.
+    assert '<details class="card search-filters" open>' in html
+
+
+def test_a_date_that_is_not_a_date_is_not_said_to_be_kept(visitor_client, data):
+    # The browser's date box cannot show "yesterday": the summary does not promise it.
+    status, html = page(visitor_client, "?q=metformin&community=type-2-diabetes&before=yesterday")
+    assert status == 400
+    assert (
+        "<p><strong>Please check the form.</strong> We kept everything else you typed.</p>"
+    ) in html
+    assert "We kept everything you typed." not in html
+    assert (
+        '<li><a href="#id_before">To: Pick a date from the calendar, or type it as '
+        "YYYY-MM-DD.</a></li>"
+    ) in html
+    # The chosen community stays chosen.
+    assert '<option value="type-2-diabetes" selected>Type 2 Diabetes</option>' in html
+    # Dates in the wrong order are real dates, kept in their boxes.
+    status, html = page(
+        visitor_client, "?q=metformin&community=type-2-diabetes&after=2026-03-01&before=2026-02-01"
+    )
+    assert status == 400
+    assert ("<p><strong>Please check the form.</strong> We kept everything you typed.</p>") in html
+    assert 'value="2026-03-01"' in html
+    assert '<option value="type-2-diabetes" selected>Type 2 Diabetes</option>' in html
 
 
 def test_unknown_community_is_the_same_as_one_the_searcher_cannot_see(
@@ -447,13 +524,31 @@ def test_no_results_suggests_a_spelling_and_tips(visitor_client, data):
     SearchTerm.objects.create(word="metformin", document_count=4)
     _status, html = page(visitor_client, "?q=metfromin&sort=newest")
     assert results_of(html) == []
-    assert "Nothing matched “metfromin”" in html
-    assert '<p class="search-total">No results</p>' in html
+    assert "<h2>Nothing matched “metfromin”.</h2>" in html
+    # The heading says it once: no "No results" line above it.
+    assert 'class="search-total"' not in html
+    assert "No results" not in html
     assert (
         '<p class="search-suggestion">Did you mean '
         '<a href="?q=metformin&amp;sort=newest">metformin</a>?</p>'
     ) in html
     assert "Put words in quotes to find them together" in html
+
+
+def test_nothing_matched_with_filters_offers_the_words_alone(visitor_client, data):
+    _status, html = page(visitor_client, "?q=tired&kind=discussions&author=caregiver&sort=newest")
+    assert results_of(html) == []
+    assert "<h2>Nothing matched “tired” with these filters.</h2>" in html
+    suggestions = html.split('<ul class="search-suggestions">')[1].split("</ul>")[0]
+    assert re.findall(r"<li>(.*?)</li>", suggestions) == [
+        '<a href="?q=tired">Search again without filters</a>',
+        "Try fewer or different words, or check the spelling.",
+    ]
+    assert 'class="search-total"' not in html
+    # A sort leaves nothing out: it is not one of "these filters".
+    _status, html = page(visitor_client, "?q=zzyzx&sort=oldest")
+    assert "<h2>Nothing matched “zzyzx”.</h2>" in html
+    assert "search-suggestions" not in html
 
 
 def test_only_exclusions_asks_for_a_word(visitor_client, data):
@@ -488,6 +583,7 @@ def test_pages_of_twenty(visitor_client, many):
     _status, html = page(visitor_client, "?q=pacing&sort=newest")
     assert len(results_of(html)) == 20
     assert links_of(html)[0] == many[-1].get_absolute_url()
+    # More pages to check: the total is an estimate.
     assert '<p class="search-total">About 25 results</p>' in html
     assert 'href="?q=pacing&amp;sort=newest&amp;page=2" rel="next">Next page</a>' in html
     assert 'rel="prev"' not in html
@@ -496,6 +592,8 @@ def test_pages_of_twenty(visitor_client, many):
     assert 'href="?q=pacing&amp;sort=newest" rel="prev">Previous page</a>' in html
     assert 'rel="next"' not in html
     assert "<span>Page 2</span>" in html
+    # The last page: every hit has been checked, so the total is exact.
+    assert '<p class="search-total">25 results</p>' in html
 
 
 @pytest.mark.parametrize("number", ["999999999999999999999", "50", "-3", "two"])
@@ -516,15 +614,16 @@ def test_query_count_is_fixed_for_twenty_results(
     # Warm up (content types, synonyms), then pin one search of a full page: for a member,
     # session and member (2), the community choices (2), what they may read and whom they
     # blocked (4), the page of hits and four per-kind counts (5), topics and their first
-    # posts (2), the policy banner (1). The number does not grow with the results.
+    # posts (2), their context notes (1), the policy banner (1). The number does not grow
+    # with the results.
     # PostgreSQL's engine first reads its word statistics to choose how to find the matches.
     engine_extra = 1 if connection.vendor == "postgresql" else 0
     page(patient_client, "?q=pacing")
-    with django_assert_num_queries(16 + engine_extra):
+    with django_assert_num_queries(17 + engine_extra):
         _status, html = page(patient_client, "?q=pacing")
     assert len(results_of(html)) == 20
     # A visitor: no session, member, memberships, blocks or banner.
-    with django_assert_num_queries(10 + engine_extra):
+    with django_assert_num_queries(11 + engine_extra):
         _status, html = page(visitor_client, "?q=pacing")
     assert len(results_of(html)) == 20
 
