@@ -31,7 +31,10 @@ from carecircle.core.ratelimit import check_rate
 from carecircle.privacy import exports, permissions, queries
 from carecircle.privacy.models import ConsentRecord, DataExport, MemorialNote, PolicyDocument
 from carecircle.privacy.registry import erasers
-from carecircle.search.indexing import index_member_later, index_topics_later
+from carecircle.search.indexing import (
+    erase_from_index_later,
+    index_member_later,
+)
 from carecircle.signin.actions import end_member_sessions
 
 logger = logging.getLogger(__name__)
@@ -383,8 +386,7 @@ def erase_member(*, actor: Any, member: User, keep_posts: bool) -> None:
             _forget_cached_pages(cached)
 
         transaction.on_commit(after_commit)
-        index_member_later(member_id)
-        index_topics_later(affected_topic_ids)
+        erase_from_index_later(member_id, affected_topic_ids)
     logger.info("member %s erased (keep_posts=%s)", member_id, keep_posts)
 
 

@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Q, QuerySet
 
 from carecircle.core.models import ModerationState
@@ -46,6 +46,15 @@ def index_topic_later(topic_id: int) -> None:
     from carecircle.search.tasks import reindex_topic_task
 
     transaction.on_commit(lambda: reindex_topic_task.enqueue(topic_id), robust=True)
+
+
+def erase_from_index_later(member_id: int, topic_ids: Iterable[int]) -> None:
+    """After an erasure commits: one task reindexes the member and the topics they wrote in,
+    then merges the full-text files so the removed words leave them too."""
+    from carecircle.search.tasks import erase_from_index_task
+
+    ids = sorted(set(topic_ids))
+    transaction.on_commit(lambda: erase_from_index_task.enqueue(member_id, ids), robust=True)
 
 
 def index_topics_later(topic_ids: Iterable[int]) -> None:
@@ -237,3 +246,18 @@ def rebuild_index(
 ) -> list[RebuildCount]:
     """Rebuild the rows of every kind asked for (all by default); what each rebuild did."""
     return [rebuild_kind(kind, batch_size=batch_size, progress=progress) for kind in kinds]
+
+
+def purge_deleted_words() -> None:
+    """Make the words of removed rows leave the full-text files, not just the results.
+
+    FTS5 records a deletion as a marker in a new segment; the deleted row's words stay in the
+    older segments until they are merged. After an erasure that must not be left to chance, so
+    the segments are merged now ('optimize'). PostgreSQL keeps dead rows until VACUUM, as for
+    every table; nothing to do here.
+    """
+    if connection.vendor != "sqlite":
+        return
+    with connection.cursor() as cursor:
+        for table in ("search_fts", "search_fts_people"):
+            cursor.execute(f"INSERT INTO {table}({table}) VALUES ('optimize')")  # noqa: S608

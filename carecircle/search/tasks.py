@@ -28,3 +28,14 @@ def reindex_community_task(community_id: int) -> int:
     from carecircle.search.indexing import reindex_community
 
     return reindex_community(community_id)
+
+
+@task()
+def erase_from_index_task(member_id: int, topic_ids: list[int]) -> int:
+    """After an erasure: bring the member's and the topics' rows up to date, then purge the
+    removed words from the full-text files; the number of rows written."""
+    from carecircle.search.indexing import purge_deleted_words, reindex_member, reindex_topic
+
+    written = reindex_member(member_id) + sum(reindex_topic(topic_id) for topic_id in topic_ids)
+    purge_deleted_words()
+    return written
