@@ -677,6 +677,11 @@ def search(
     suggestion = ""
     if page == 1 and total < SUGGEST_BELOW:
         suggestion = suggestions.suggest(text)
+        if suggestion and suggestion != text:
+            # Only offer a spelling that finds something for this searcher, here.
+            corrected = synonyms.expand(parse_query(suggestion))
+            if corrected.is_empty or not engine.search(corrected, scope, limit=0).total:
+                suggestion = ""
     return SearchResults(
         query=text,
         filters=filters,

@@ -99,3 +99,15 @@ def test_dates_outside_the_years_searched_name_their_field(patient, field, day):
         search(patient, "tired", SearchFilters(**{field: date.fromisoformat(day)}))
 
     assert raised.value.field == field
+
+
+def test_a_spelling_is_offered_only_when_it_finds_something(community, patient):
+    from carecircle.search.models import SearchTerm
+
+    make_topic(community, patient, title="Zqglucose diary", body="My readings")
+    reindex_topic(Topic.objects.get().pk)
+    SearchTerm.objects.create(word="zqglucose", document_count=1)
+    SearchTerm.objects.create(word="zqrunny", document_count=5)  # in no document any more
+
+    assert search(patient, "zqglucos", SearchFilters()).suggestion == "zqglucose"
+    assert search(patient, "zqrunnx", SearchFilters()).suggestion == ""
