@@ -4,7 +4,6 @@ in tests), and nothing is indexed before the action's transaction commits."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import asdict
 
 import pytest
 from django.tasks.base import TaskResultStatus
@@ -22,39 +21,10 @@ from carecircle.moderation.actions.common import show_post
 from carecircle.moderation.models import MemberTrust, ReviewItem, TrustLevel
 from carecircle.privacy import actions as privacy_actions
 from carecircle.search.documents import community_documents, member_documents, topic_documents
-from carecircle.search.models import SearchDocument
 from carecircle.search.sealed import seal_text
+from carecircle.search.tests.rows import expected, stored
 
 pytestmark = pytest.mark.django_db
-
-FIELDS = (
-    "kind",
-    "object_id",
-    "audience",
-    "community_id",
-    "topic_id",
-    "author_id",
-    "is_question",
-    "is_solved",
-    "created_at",
-    "title",
-    "body",
-)
-
-
-def stored(**filters: object) -> list[dict]:
-    return list(
-        SearchDocument.objects.filter(**filters)
-        .order_by("kind", "object_id", "audience")
-        .values(*FIELDS)
-    )
-
-
-def expected(documents: list) -> list[dict]:
-    return sorted(
-        (asdict(doc) for doc in documents),
-        key=lambda row: (row["kind"], row["object_id"], row["audience"]),
-    )
 
 
 def topic_rows(topic_id: int) -> list[dict]:

@@ -3,7 +3,6 @@ to date in batches and removes rows whose source is gone."""
 
 from __future__ import annotations
 
-from dataclasses import asdict
 from io import StringIO
 
 import pytest
@@ -21,37 +20,9 @@ from carecircle.search.documents import (
     topic_documents,
 )
 from carecircle.search.models import SearchDocument
+from carecircle.search.tests.rows import expected, stored
 
 pytestmark = pytest.mark.django_db
-
-FIELDS = (
-    "kind",
-    "object_id",
-    "audience",
-    "community_id",
-    "topic_id",
-    "author_id",
-    "is_question",
-    "is_solved",
-    "created_at",
-    "title",
-    "body",
-)
-
-
-def stored(**filters: object) -> list[dict]:
-    return list(
-        SearchDocument.objects.filter(**filters)
-        .order_by("kind", "object_id", "audience")
-        .values(*FIELDS)
-    )
-
-
-def expected(documents: list) -> list[dict]:
-    return sorted(
-        (asdict(doc) for doc in documents),
-        key=lambda row: (row["kind"], row["object_id"], row["audience"]),
-    )
 
 
 def row_ids() -> list[int]:
