@@ -105,6 +105,7 @@ INSTALLED_APPS = [
     "carecircle.notifications",
     "carecircle.engagement",
     "carecircle.search",
+    "carecircle.journal",
     "carecircle.api",
 ]
 
@@ -454,3 +455,11 @@ CARECIRCLE_SIMILAR_TOPICS_RATE = env("SIMILAR_TOPICS_RATE", "30/m")
 # Threads the optional sentence model may use for its matrix products (one keeps a busy
 # server's requests from fighting over the cores).
 CARECIRCLE_EMBEDDING_THREADS = int(env("EMBEDDING_THREADS", "1"))
+
+# --- Health journal (docs/journal.md) ----
+# Community figures cover at least this many contributing members, and no figure, complement
+# or difference between figures may describe fewer.
+CARECIRCLE_JOURNAL_INSIGHTS_K = int(env("JOURNAL_INSIGHTS_K", "10"))
+# Journal writes (entries, check-ins, imports) one member may make a minute, page and API
+# together; generous for a person, a wall for a runaway script.
+CARECIRCLE_JOURNAL_WRITE_RATE = env("JOURNAL_WRITE_RATE", "120/m")

@@ -17,6 +17,7 @@ urlpatterns = [
     path("", include("carecircle.engagement.urls")),
     path("", include("carecircle.search.urls")),
     path("", include("carecircle.search.related_urls")),
+    path("journal/", include("carecircle.journal.urls")),
     path("account/", account_views.account_settings, name="account_settings"),
     path("account/tokens/", account_views.api_tokens, name="api_tokens"),
     path(

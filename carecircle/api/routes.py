@@ -6,6 +6,7 @@ from carecircle.caregivers.api import router as caregivers_router
 from carecircle.communities.api import router as communities_router
 from carecircle.discussions.api import router as discussions_router
 from carecircle.engagement.api import router as engagement_router
+from carecircle.journal.api import router as journal_router
 from carecircle.messaging.api.conversations import router as conversations_router
 from carecircle.messaging.api.reports import router as message_reports_router
 from carecircle.messaging.api.rooms import router as rooms_router
@@ -32,3 +33,4 @@ api.add_router("/", push_router)
 api.add_router("/", engagement_router)
 api.add_router("/", search_router)
 api.add_router("/", related_router)
+api.add_router("/", journal_router)

@@ -1,0 +1,9 @@
+"""The journal's JSON API: one router per area, mounted on /api/v1/ (see docs/api.md)."""
+
+from ninja import Router
+
+from carecircle.journal.api import charts, entries, insights, sharing, transfer
+
+router = Router()
+for area in (entries, charts, transfer, sharing, insights):
+    router.add_router("", area.router)

@@ -1,0 +1,374 @@
+"""What each journal record's encrypted `data` holds, and the one validation every way in uses.
+
+Forms, the JSON API and CSV import all call `clean_*` here (through the actions), so a value
+is accepted or refused the same way whichever door it came through. Each `clean_*` takes loose
+input (strings from a form or a CSV cell, numbers from JSON) and returns the normalised dict
+that is stored, or raises `ValidationFailed` whose `field` names the offending input.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import date
+from typing import Any, TypedDict
+
+from django.utils.translation import gettext_lazy as _
+
+from carecircle.core.errors import ValidationFailed
+
+NAME_MAX = 120
+NOTE_MAX = 2000
+DIARY_MAX = 20000
+
+
+class SymptomData(TypedDict):
+    name: str
+    severity: int  # 0 (none) .. 10 (worst imaginable)
+    note: str
+
+
+class MeasurementData(TypedDict):
+    type: str  # a MEASUREMENT_TYPES code, or "custom"
+    name: str  # the custom measurement's name ("" for built-in types)
+    value: float
+    value_2: float | None  # diastolic for blood pressure; otherwise None
+    unit: str
+    note: str
+
+
+class MoodData(TypedDict):
+    mood: int | None  # 1 (very low) .. 5 (very good)
+    energy: int | None  # 1 (exhausted) .. 5 (full of energy)
+    note: str
+
+
+class DiaryData(TypedDict):
+    title: str
+    text: str
+
+
+class GoalCheckInData(TypedDict):
+    value: float | None
+    note: str
+
+
+class SideEffect(TypedDict):
+    name: str
+    severity: int  # 0..10
+
+
+class MedicationData(TypedDict):
+    name: str
+    dose: str  # "500", "1-2"; free text, numbers are not assumed
+    unit: str  # "mg", "puffs", ...
+    frequency: str  # "twice a day"
+    reason: str  # what it is for
+    started_on: str | None  # ISO date
+    stopped_on: str | None  # ISO date
+    stop_reason: str
+    effectiveness: int | None  # EFFECTIVENESS code 0..4, None = not said
+    side_effects: list[SideEffect]
+    note: str
+
+
+class GoalData(TypedDict):
+    title: str
+    target: float | None
+    unit: str
+    due_on: str | None  # ISO date
+    note: str
+
+
+@dataclass(frozen=True)
+class MeasurementType:
+    code: str
+    label: Any
+    units: tuple[str, ...]  # the first is the canonical unit the charts draw in
+    minimum: float  # plausible range in the canonical unit; outside it is refused
+    maximum: float
+    has_second_value: bool = False
+
+
+MEASUREMENT_TYPES: dict[str, MeasurementType] = {
+    t.code: t
+    for t in [
+        MeasurementType("weight", _("Weight"), ("kg", "lb", "st"), 1, 650),
+        MeasurementType(
+            "blood_pressure", _("Blood pressure"), ("mmHg",), 30, 300, has_second_value=True
+        ),
+        MeasurementType("blood_glucose", _("Blood glucose"), ("mmol/L", "mg/dL"), 0.5, 60),
+        MeasurementType("heart_rate", _("Heart rate"), ("bpm",), 20, 250),
+        MeasurementType("temperature", _("Temperature"), ("°C", "°F"), 30, 45),
+        MeasurementType("peak_flow", _("Peak flow"), ("L/min",), 30, 1000),
+        MeasurementType("sleep", _("Sleep"), ("hours",), 0, 24),
+        MeasurementType("steps", _("Steps"), ("steps",), 0, 200000),
+    ]
+}
+CUSTOM = "custom"
+
+# Perceived effectiveness of a medicine, as members say it.
+EFFECTIVENESS: dict[int, Any] = {
+    0: _("Not at all"),
+    1: _("A little"),
+    2: _("Moderately"),
+    3: _("Very"),
+    4: _("Completely"),
+}
+MOOD_LABELS: dict[int, Any] = {
+    1: _("Very low"),
+    2: _("Low"),
+    3: _("OK"),
+    4: _("Good"),
+    5: _("Very good"),
+}
+ENERGY_LABELS: dict[int, Any] = {
+    1: _("Exhausted"),
+    2: _("Tired"),
+    3: _("OK"),
+    4: _("Energetic"),
+    5: _("Full of energy"),
+}
+
+
+def to_canonical(type_code: str, value: float, unit: str) -> float:
+    """The value in its type's first unit (kg, mmol/L, °C), for charts and range checks."""
+    if unit == "lb":
+        return value * 0.45359237
+    if unit == "st":
+        return value * 6.35029318
+    if unit == "mg/dL":
+        return value / 18.0
+    if unit == "°F":
+        return (value - 32) * 5 / 9
+    return value
+
+
+def _text(value: Any, field: str, *, limit: int, required: bool = False) -> str:
+    text = "" if value is None else str(value).strip()
+    if required and not text:
+        raise ValidationFailed(_("This is needed."), code="required", field=field)
+    if len(text) > limit:
+        raise ValidationFailed(
+            _("Keep this under %(limit)s characters.") % {"limit": limit},
+            code="too_long",
+            field=field,
+        )
+    return text
+
+
+def _number(value: Any, field: str, *, required: bool = True) -> float | None:
+    if value is None or (isinstance(value, str) and not value.strip()):
+        if required:
+            raise ValidationFailed(_("Enter a number."), code="required", field=field)
+        return None
+    if isinstance(value, bool):
+        raise ValidationFailed(_("Enter a number."), code="not_a_number", field=field)
+    try:
+        text = str(value).strip().replace(",", ".") if isinstance(value, str) else value
+        number = float(text)
+    except (TypeError, ValueError):
+        raise ValidationFailed(
+            _("Enter a number, like 7 or 7.5."), code="not_a_number", field=field
+        ) from None
+    if not math.isfinite(number):
+        raise ValidationFailed(_("Enter a number."), code="not_a_number", field=field)
+    return number
+
+
+def _scale(value: Any, field: str, low: int, high: int, *, required: bool = True) -> int | None:
+    number = _number(value, field, required=required)
+    if number is None:
+        return None
+    if number != int(number) or not low <= number <= high:
+        raise ValidationFailed(
+            _("Choose a whole number from %(low)s to %(high)s.") % {"low": low, "high": high},
+            code="out_of_range",
+            field=field,
+        )
+    return int(number)
+
+
+def _date(value: Any, field: str) -> str | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, date):
+        return value.isoformat()
+    try:
+        return date.fromisoformat(str(value).strip()).isoformat()
+    except ValueError:
+        raise ValidationFailed(
+            _("Enter a date as YYYY-MM-DD."), code="bad_date", field=field
+        ) from None
+
+
+def clean_symptom(raw: dict[str, Any]) -> SymptomData:
+    return {
+        "name": _text(raw.get("name"), "name", limit=NAME_MAX, required=True),
+        "severity": _scale(raw.get("severity"), "severity", 0, 10) or 0,
+        "note": _text(raw.get("note"), "note", limit=NOTE_MAX),
+    }
+
+
+def clean_measurement(raw: dict[str, Any]) -> MeasurementData:
+    type_code = _text(raw.get("type"), "type", limit=40, required=True)
+    if type_code != CUSTOM and type_code not in MEASUREMENT_TYPES:
+        raise ValidationFailed(_("Choose a kind of measurement."), code="bad_type", field="type")
+    value = _number(raw.get("value"), "value")
+    assert value is not None
+    if type_code == CUSTOM:
+        name = _text(raw.get("name"), "name", limit=NAME_MAX, required=True)
+        unit = _text(raw.get("unit"), "unit", limit=20)
+        return {
+            "type": CUSTOM,
+            "name": name,
+            "value": value,
+            "value_2": _number(raw.get("value_2"), "value_2", required=False),
+            "unit": unit,
+            "note": _text(raw.get("note"), "note", limit=NOTE_MAX),
+        }
+    kind = MEASUREMENT_TYPES[type_code]
+    unit = _text(raw.get("unit"), "unit", limit=20) or kind.units[0]
+    if unit not in kind.units:
+        raise ValidationFailed(
+            _("Use one of these units: %(units)s.") % {"units": ", ".join(kind.units)},
+            code="bad_unit",
+            field="unit",
+        )
+    value_2 = _number(raw.get("value_2"), "value_2", required=kind.has_second_value)
+    if not kind.has_second_value:
+        value_2 = None
+    for field, number in (("value", value), ("value_2", value_2)):
+        if number is None:
+            continue
+        canonical = to_canonical(type_code, number, unit)
+        if not kind.minimum <= canonical <= kind.maximum:
+            raise ValidationFailed(
+                _("That looks too high or too low for %(what)s: check the number and the unit.")
+                % {"what": kind.label},
+                code="out_of_range",
+                field=field,
+            )
+    if kind.has_second_value and value_2 is not None and value_2 >= value:
+        raise ValidationFailed(
+            _("The second (lower) number should be smaller than the first."),
+            code="out_of_range",
+            field="value_2",
+        )
+    return {
+        "type": type_code,
+        "name": "",
+        "value": value,
+        "value_2": value_2,
+        "unit": unit,
+        "note": _text(raw.get("note"), "note", limit=NOTE_MAX),
+    }
+
+
+def clean_mood(raw: dict[str, Any]) -> MoodData:
+    mood = _scale(raw.get("mood"), "mood", 1, 5, required=False)
+    energy = _scale(raw.get("energy"), "energy", 1, 5, required=False)
+    if mood is None and energy is None:
+        raise ValidationFailed(
+            _("Choose how your mood or your energy is."), code="required", field="mood"
+        )
+    return {"mood": mood, "energy": energy, "note": _text(raw.get("note"), "note", limit=NOTE_MAX)}
+
+
+def clean_diary(raw: dict[str, Any]) -> DiaryData:
+    return {
+        "title": _text(raw.get("title"), "title", limit=NAME_MAX),
+        "text": _text(raw.get("text"), "text", limit=DIARY_MAX, required=True),
+    }
+
+
+def clean_goal_check_in(raw: dict[str, Any]) -> GoalCheckInData:
+    value = _number(raw.get("value"), "value", required=False)
+    note = _text(raw.get("note"), "note", limit=NOTE_MAX)
+    if value is None and not note:
+        raise ValidationFailed(
+            _("Enter where you are now, or a note."), code="required", field="value"
+        )
+    return {"value": value, "note": note}
+
+
+def clean_side_effects(raw: Any) -> list[SideEffect]:
+    """Side effects as a list of {"name", "severity"}; also accepts "nausea:4; headache:2"."""
+    if raw is None or raw == "":
+        return []
+    items: list[Any]
+    if isinstance(raw, str):
+        items = []
+        for part in raw.split(";"):
+            if not part.strip():
+                continue
+            name, _sep, severity = part.partition(":")
+            items.append({"name": name, "severity": severity.strip() or 0})
+    elif isinstance(raw, list):
+        items = raw
+    else:
+        raise ValidationFailed(_("List the side effects."), code="bad_list", field="side_effects")
+    cleaned: list[SideEffect] = []
+    for item in items[:30]:
+        if not isinstance(item, dict):
+            raise ValidationFailed(
+                _("Each side effect needs a name and a severity from 0 to 10."),
+                code="bad_list",
+                field="side_effects",
+            )
+        cleaned.append(
+            {
+                "name": _text(item.get("name"), "side_effects", limit=NAME_MAX, required=True),
+                "severity": _scale(item.get("severity", 0), "side_effects", 0, 10) or 0,
+            }
+        )
+    return cleaned
+
+
+def clean_medication(raw: dict[str, Any]) -> MedicationData:
+    started_on = _date(raw.get("started_on"), "started_on")
+    stopped_on = _date(raw.get("stopped_on"), "stopped_on")
+    if started_on and stopped_on and stopped_on < started_on:
+        raise ValidationFailed(
+            _("The stop date is before the start date."), code="bad_date", field="stopped_on"
+        )
+    return {
+        "name": _text(raw.get("name"), "name", limit=NAME_MAX, required=True),
+        "dose": _text(raw.get("dose"), "dose", limit=40),
+        "unit": _text(raw.get("unit"), "unit", limit=20),
+        "frequency": _text(raw.get("frequency"), "frequency", limit=80),
+        "reason": _text(raw.get("reason"), "reason", limit=NAME_MAX),
+        "started_on": started_on,
+        "stopped_on": stopped_on,
+        "stop_reason": _text(raw.get("stop_reason"), "stop_reason", limit=NOTE_MAX),
+        "effectiveness": _scale(raw.get("effectiveness"), "effectiveness", 0, 4, required=False),
+        "side_effects": clean_side_effects(raw.get("side_effects")),
+        "note": _text(raw.get("note"), "note", limit=NOTE_MAX),
+    }
+
+
+def clean_goal(raw: dict[str, Any]) -> GoalData:
+    return {
+        "title": _text(raw.get("title"), "title", limit=NAME_MAX, required=True),
+        "target": _number(raw.get("target"), "target", required=False),
+        "unit": _text(raw.get("unit"), "unit", limit=20),
+        "due_on": _date(raw.get("due_on"), "due_on"),
+        "note": _text(raw.get("note"), "note", limit=NOTE_MAX),
+    }
+
+
+CLEANERS = {
+    "symptom": clean_symptom,
+    "measurement": clean_measurement,
+    "mood": clean_mood,
+    "diary": clean_diary,
+    "goal_check_in": clean_goal_check_in,
+}
+
+
+def clean_entry(kind: str, raw: dict[str, Any]) -> dict[str, Any]:
+    """Validate one entry's data for its kind (see `CLEANERS`)."""
+    cleaner = CLEANERS.get(kind)
+    if cleaner is None:
+        raise ValidationFailed(_("Unknown kind of entry."), code="bad_kind", field="kind")
+    return dict(cleaner(raw))
