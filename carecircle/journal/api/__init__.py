@@ -2,8 +2,16 @@
 
 from ninja import Router
 
-from carecircle.journal.api import charts, entries, insights, sharing, transfer
+from carecircle.journal.api import (
+    charts,
+    entries,
+    goals,
+    insights,
+    medications,
+    sharing,
+    transfer,
+)
 
 router = Router()
-for area in (entries, charts, transfer, sharing, insights):
+for area in (entries, medications, goals, charts, transfer, sharing, insights):
     router.add_router("", area.router)

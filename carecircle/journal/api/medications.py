@@ -1,0 +1,7 @@
+"""Journal JSON API: medications."""
+
+from __future__ import annotations
+
+from ninja import Router
+
+router = Router(tags=["journal"])

@@ -1,0 +1,1 @@
+"""Journal forms, one module per area; validation itself lives in payloads.py."""

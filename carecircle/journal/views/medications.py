@@ -1,0 +1,7 @@
+"""Journal pages: medications. (`urls` is mounted under /journal/.)"""
+
+from __future__ import annotations
+
+from django.urls import URLPattern
+
+urls: list[URLPattern] = []
