@@ -1,26 +1,47 @@
-"""The journal in a member's data export: all of it, decrypted, since it is all theirs."""
+"""The journal in a member's data export: all of it, decrypted and readable, since it is all theirs.
+
+Entries, medicines and goals are written as in the journal's own JSON export (times in the
+member's time zone, a check-in names its goal by key). Erasing an account needs no extra step:
+every journal row cascades with its owner (shares a member received go with them too).
+"""
 
 from __future__ import annotations
 
-from carecircle.privacy.registry import exclude, register
+from collections.abc import Iterator
+from typing import Any
+
+from carecircle.journal import csvformat
+from carecircle.journal.queries import entries_for, goals_for, medications_for
+from carecircle.privacy.registry import Row, exclude, register
+
+
+def journal_entries(member: Any) -> Iterator[Row]:
+    zone = csvformat.member_zone(member)
+    keys = csvformat.goal_keys(list(goals_for(member)))
+    for entry in entries_for(member).order_by("recorded_at", "pk"):
+        row = csvformat.entry_document(entry, zone)
+        row["goal"] = keys.get(entry.goal_id) if entry.goal_id is not None else None
+        yield row
+
+
+def journal_medications(member: Any) -> Iterator[Row]:
+    zone = csvformat.member_zone(member)
+    for medication in sorted(medications_for(member), key=lambda m: (m.created_at, m.pk)):
+        yield csvformat.medication_document(medication, zone)
+
+
+def journal_goals(member: Any) -> Iterator[Row]:
+    zone = csvformat.member_zone(member)
+    goals = sorted(goals_for(member), key=lambda g: (g.created_at, g.pk))
+    keys = csvformat.goal_keys(goals)
+    for goal in goals:
+        yield csvformat.goal_document(goal, keys[goal.pk], zone)
 
 
 def _register_all() -> None:
-    register(
-        "journal.JournalEntry",
-        name="journal_entries",
-        fields=["kind", "recorded_at", "data", "source", "goal_id", "created_at", "updated_at"],
-    )
-    register(
-        "journal.Medication",
-        name="journal_medications",
-        fields=["data", "created_at", "updated_at"],
-    )
-    register(
-        "journal.Goal",
-        name="journal_goals",
-        fields=["status", "data", "closed_at", "created_at", "updated_at"],
-    )
+    register("journal.JournalEntry", name="journal_entries", export=journal_entries)
+    register("journal.Medication", name="journal_medications", export=journal_medications)
+    register("journal.Goal", name="journal_goals", export=journal_goals)
     register(
         "journal.JournalShare",
         name="journal_shares",
