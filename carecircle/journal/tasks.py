@@ -1,4 +1,7 @@
-"""Background work of the journal: community figures and "people like me" tokens."""
+"""Background work of the journal: community figures and "people like me" tokens.
+
+Tasks take ids and are idempotent; each runs the same way twice.
+"""
 
 from __future__ import annotations
 
@@ -6,5 +9,21 @@ from django.tasks import task
 
 
 @task()
-def compute_all_insights_task() -> None:
-    """Recompute every community's figures (filled in by the insights work)."""
+def compute_all_insights_task() -> int:
+    """Recompute every community's figures and the site's (every 6 hours), and refresh every
+    matchable member's tokens so profile and medicine changes reach matching; returns the
+    number of snapshots written."""
+    from carecircle.journal.actions.preferences import refresh_all_match_tokens
+    from carecircle.journal.insights import compute_all_insights
+
+    written = compute_all_insights()
+    refresh_all_match_tokens()
+    return written
+
+
+@task()
+def refresh_match_tokens_task(member_id: int) -> int:
+    """Bring one member's matching tokens in line with their data and choices."""
+    from carecircle.journal.actions.preferences import refresh_match_tokens
+
+    return refresh_match_tokens(member_id=member_id)

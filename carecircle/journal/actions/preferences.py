@@ -1,0 +1,160 @@
+"""Journal opt-ins (anonymous figures, "people like me") and the matching tokens they allow."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from carecircle.accounts.models import User
+from carecircle.core.audit import record_event
+from carecircle.core.errors import PermissionDeniedError, ValidationFailed
+from carecircle.core.ratelimit import check_rate
+from carecircle.journal import matching
+from carecircle.journal.models import JournalPreferences, MatchToken, Stage
+
+
+def _check_can_write(actor: Any) -> None:
+    if not getattr(actor, "is_authenticated", False) or not actor.is_active:
+        raise PermissionDeniedError(
+            _("Please sign in to change your journal settings."), code="not_authenticated"
+        )
+    if actor.memorialised_at is not None:
+        raise PermissionDeniedError(
+            _("This account is kept in memory and cannot be changed."), code="memorialised"
+        )
+
+
+def _clean_fields(match_fields: Iterable[str] | None) -> list[str]:
+    chosen = [str(name) for name in match_fields or []]
+    unknown = [name for name in chosen if name not in matching.FIELDS]
+    if unknown:
+        raise ValidationFailed(
+            _("Choose from conditions, treatments and stage."),
+            code="bad_match_field",
+            field="match_fields",
+        )
+    return [name for name in matching.FIELDS if name in chosen]
+
+
+def refresh_match_tokens_later(member_id: int) -> None:
+    """Refresh the member's matching tokens once the current transaction commits."""
+    from carecircle.journal.tasks import refresh_match_tokens_task
+
+    transaction.on_commit(lambda: refresh_match_tokens_task.enqueue(member_id), robust=True)
+
+
+def set_journal_preferences(
+    *,
+    actor: User,
+    contributes_to_insights: bool,
+    is_matchable: bool,
+    match_fields: Iterable[str] | None,
+    stage: str,
+) -> JournalPreferences:
+    """Save the actor's own opt-ins; turning matching off (or a field) drops its tokens at once.
+
+    Turning figures off takes the member out of the next computation. Audited by field name.
+    """
+    _check_can_write(actor)
+    check_rate(
+        scope="journal-write", key=str(actor.pk), rate=settings.CARECIRCLE_JOURNAL_WRITE_RATE
+    )
+    fields = _clean_fields(match_fields)
+    stage = (stage or "").strip()
+    if stage and stage not in Stage.values:
+        raise ValidationFailed(_("Choose a stage from the list."), code="bad_stage", field="stage")
+    if is_matchable and not fields:
+        raise ValidationFailed(
+            _("Choose at least one thing a match may use, or leave matching off."),
+            code="required",
+            field="match_fields",
+        )
+    if is_matchable and "stage" in fields and not stage:
+        raise ValidationFailed(
+            _("Choose your stage, or untick stage."), code="required", field="stage"
+        )
+    if not is_matchable:
+        fields = []
+    with transaction.atomic():
+        preferences, _created = JournalPreferences.objects.select_for_update().get_or_create(
+            member=actor
+        )
+        new_values: dict[str, Any] = {
+            "contributes_to_insights": bool(contributes_to_insights),
+            "is_matchable": bool(is_matchable),
+            "match_fields": fields,
+            "stage": stage,
+        }
+        changed = [
+            name for name, value in new_values.items() if getattr(preferences, name) != value
+        ]
+        if not changed:
+            if preferences.is_matchable:
+                refresh_match_tokens_later(actor.pk)
+            return preferences
+        if contributes_to_insights and not preferences.contributes_to_insights:
+            preferences.contributes_since = timezone.now()
+        elif not contributes_to_insights:
+            preferences.contributes_since = None
+        for name, value in new_values.items():
+            setattr(preferences, name, value)
+        preferences.save()
+        # Whatever is no longer shared stops matching now, not when the task runs.
+        MatchToken.objects.filter(member=actor).exclude(field__in=fields).delete()
+        if "stage" in changed:
+            MatchToken.objects.filter(member=actor, field="stage").delete()
+        # Field names only: the stage is health information.
+        record_event(
+            actor=actor,
+            verb="journal.preferences.update",
+            target=preferences,
+            subject=actor,
+            fields=changed,
+        )
+        if preferences.is_matchable:
+            refresh_match_tokens_later(actor.pk)
+    return preferences
+
+
+def refresh_match_tokens(*, member_id: int) -> int:
+    """Make the member's stored tokens match their data and choices now (system action, run by
+    the tasks; idempotent); returns how many they hold. Opted-out, inactive or memorialised
+    members hold none."""
+    member = User.objects.filter(pk=member_id).first()
+    if member is None:
+        return 0
+    with transaction.atomic():
+        wanted: set[tuple[str, str]] = set()
+        if member.is_active and member.memorialised_at is None:
+            wanted = matching.tokens_for(member)
+        stored = set(MatchToken.objects.filter(member_id=member_id).values_list("field", "token"))
+        stale = Q()
+        for name, token in stored - wanted:
+            stale |= Q(field=name, token=token)
+        if stale:
+            MatchToken.objects.filter(Q(member_id=member_id) & stale).delete()
+        MatchToken.objects.bulk_create(
+            [
+                MatchToken(member_id=member_id, field=name, token=token)
+                for name, token in sorted(wanted - stored)
+            ],
+            ignore_conflicts=True,
+        )
+    return len(wanted)
+
+
+def refresh_all_match_tokens() -> int:
+    """Refresh every matchable member's tokens and drop everyone else's; returns members."""
+    matchable = set(
+        JournalPreferences.objects.filter(is_matchable=True).values_list("member_id", flat=True)
+    )
+    MatchToken.objects.exclude(member_id__in=matchable).delete()
+    for member_id in sorted(matchable):
+        refresh_match_tokens(member_id=member_id)
+    return len(matchable)
