@@ -41,7 +41,7 @@ demo: install
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py load_demo
 
-# The whole suite on the embedded default, then again on PostgreSQL + Redis when they answer
+# The whole suite on the embedded default and, side by side, on PostgreSQL + Redis when they answer
 # (under CI=true they must answer: a missing service fails the run instead of skipping it).
 test: install
 	bash scripts/test.sh
