@@ -307,6 +307,10 @@ def update_profile_details(
         profile.visibility = levels
         profile.save()
         index_member_later(actor.pk)
+        if {"conditions", "treatments"} & set(changed):
+            from carecircle.journal.actions.preferences import refresh_match_tokens_if_matchable
+
+            refresh_match_tokens_if_matchable(actor)
         if changed:
             # Field names only: the values are the member's own words and health data.
             record_event(

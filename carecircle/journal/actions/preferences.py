@@ -49,6 +49,13 @@ def refresh_match_tokens_later(member_id: int) -> None:
     transaction.on_commit(lambda: refresh_match_tokens_task.enqueue(member_id), robust=True)
 
 
+def refresh_match_tokens_if_matchable(member: Any) -> None:
+    """After a change to what matching reads (profile conditions or treatments, medicines):
+    refresh the member's tokens on commit, only when they opted in (one indexed query)."""
+    if JournalPreferences.objects.filter(member_id=member.pk, is_matchable=True).exists():
+        refresh_match_tokens_later(member.pk)
+
+
 def set_journal_preferences(
     *,
     actor: User,
