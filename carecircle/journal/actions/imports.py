@@ -18,6 +18,7 @@ from typing import Any, cast
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
+from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
@@ -255,8 +256,8 @@ def _resolve_goals(
 def _parse(actor: Any, content: bytes, report: ImportReport) -> list[_Row]:
     if len(content) > MAX_IMPORT_BYTES:
         raise ValidationFailed(
-            _("This file is too big: the most is %(size)s MB.")
-            % {"size": MAX_IMPORT_BYTES // (1024 * 1024)},
+            _("This file is too big: the most is %(size)s.")
+            % {"size": filesizeformat(MAX_IMPORT_BYTES)},
             code="too_big",
             field="file",
         )
@@ -321,6 +322,7 @@ def import_journal_csv(*, actor: Any, content: bytes) -> ImportReport:
     existing_goals = list(goals_for(actor).order_by("created_at", "pk")) if needs_goals else []
     targets = _resolve_goals(rows, existing_goals, report)
     if not report.is_valid:
+        report.errors.sort(key=lambda error: error.line)
         return report
 
     with transaction.atomic():

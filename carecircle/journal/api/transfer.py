@@ -6,7 +6,7 @@ from typing import Any, Literal
 
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
-from ninja import File, Router, Schema, UploadedFile
+from ninja import File, Router, Schema, Status, UploadedFile
 
 from carecircle.accounts.models import User
 from carecircle.api.api import member_auth
@@ -48,7 +48,7 @@ def _member(request: HttpRequest) -> User:
     auth=member_auth,
 )
 def export_journal(
-    request: HttpRequest, format: Literal["json", "csv"] = "json"
+    request: HttpRequest, response: HttpResponse, format: Literal["json", "csv"] = "json"
 ) -> HttpResponse | dict[str, Any]:
     """Your whole journal: `format=json` (default; see `format_version`) or `format=csv`.
 
@@ -57,6 +57,7 @@ def export_journal(
     member = _member(request)
     if format == "csv":
         return csv_download(member)
+    response["Cache-Control"] = "private, no-store"
     return csvformat.journal_document(member)
 
 
@@ -74,7 +75,7 @@ def export_journal(
 def import_journal(
     request: HttpRequest,
     file: UploadedFile = File(...),  # noqa: B008
-) -> tuple[int, dict[str, Any]]:
+) -> Status[dict[str, Any]]:
     """Add the records of a CSV file (multipart field `file`) to your journal: all or nothing.
 
     200 with counts per type (`created`, and `skipped` for records already in the journal);
@@ -85,9 +86,12 @@ def import_journal(
         actor=_member(request), content=file.read(imports.MAX_IMPORT_BYTES + 1)
     )
     if report.is_valid:
-        return 200, report.as_dict()
-    return 400, {
-        "code": "invalid_rows",
-        "message": _("Nothing was imported: some rows have problems."),
-        **report.as_dict(),
-    }
+        return Status(200, report.as_dict())
+    return Status(
+        400,
+        {
+            "code": "invalid_rows",
+            "message": _("Nothing was imported: some rows have problems."),
+            **report.as_dict(),
+        },
+    )
