@@ -22,11 +22,9 @@ from carecircle.caregivers.models import CaregiverLink
 from carecircle.communities.models import Community
 from carecircle.core.errors import NotFoundError
 from carecircle.journal import permissions, queries
-from carecircle.journal.charts import PERIODS
+from carecircle.journal.charts import PERIOD_DAYS, PERIODS
 from carecircle.journal.models import EntryKind, Goal, JournalEntry, JournalShare, Medication, Part
 
-DEFAULT_PERIOD = "month"
-PERIOD_DAYS = {"week": 7, "month": 30, "year": 365}
 # Entries a shared page lists at most (newest first); the charts still cover the whole period.
 MAX_ENTRIES = 500
 
@@ -145,10 +143,16 @@ def since_start(share: JournalShare) -> datetime | None:
 def window_start(
     share: JournalShare, period: str, *, now: datetime | None = None
 ) -> datetime | None:
-    """The later of the share's `since` and the start of `period` (None: from the beginning)."""
+    """The later of the share's `since` and the start of `period` (None: from the beginning).
+
+    A period starts, like the charts' (`charts.PERIOD_DAYS`), at midnight of its first day in
+    the reader's time zone: "month" is today and the 29 days before.
+    """
     starts = [since_start(share)]
     if period in PERIOD_DAYS:
-        starts.append((now or timezone.now()) - timedelta(days=PERIOD_DAYS[period]))
+        today = timezone.localtime(now).date() if now else timezone.localdate()
+        first_day = today - timedelta(days=PERIOD_DAYS[period] - 1)
+        starts.append(datetime.combine(first_day, time.min, tzinfo=timezone.get_current_timezone()))
     known = [start for start in starts if start is not None]
     return max(known) if known else None
 

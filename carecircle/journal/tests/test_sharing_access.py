@@ -39,10 +39,10 @@ class World:
     moderator: User
 
 
-@pytest.fixture
-def world(
+def make_world(
     patient: User, caregiver: User, moderator: User, outsider: User, community: Community
 ) -> World:
+    """The owner (patient, in `community`), their active carer, and possible readers."""
     link = CaregiverLink.objects.create(
         patient=patient,
         carer=caregiver,
@@ -68,6 +68,13 @@ def world(
         community_member=community_member,
         moderator=moderator,
     )
+
+
+@pytest.fixture
+def world(
+    patient: User, caregiver: User, moderator: User, outsider: User, community: Community
+) -> World:
+    return make_world(patient, caregiver, moderator, outsider, community)
 
 
 def _share(world: World, audience: str) -> JournalShare:

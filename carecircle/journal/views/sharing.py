@@ -14,10 +14,10 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.template.defaultfilters import floatformat
 from django.urls import URLPattern, path, reverse
 from django.utils import timezone
 from django.utils.cache import patch_cache_control
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -170,7 +170,11 @@ def journal_shared_with_me(request: HttpRequest) -> HttpResponse:
 
 
 def _number(value: Any) -> str:
-    return "" if value is None else str(floatformat(value, -2))
+    """72.5 as "72.5", 70.0 as "70" (in the reader's number format)."""
+    if value is None:
+        return ""
+    rounded = round(float(value), 2)
+    return str(number_format(int(rounded) if rounded.is_integer() else rounded))
 
 
 def _iso_date(value: Any) -> date | None:
@@ -254,7 +258,7 @@ def _goal_row(goal: Goal) -> dict[str, Any]:
 def journal_shared_view(request: HttpRequest, share_id: int) -> HttpResponse:
     """What one share shows: the owner's chosen parts, from its `since` on, over a period."""
     share = sharing.get_visible_share(request.user, share_id)
-    period = sharing.clean_period(request.GET.get("period")) or sharing.DEFAULT_PERIOD
+    period = sharing.clean_period(request.GET.get("period")) or charts.DEFAULT_PERIOD
     content = sharing.shared_content(share, period=period)
     rows = {
         kind: [_entry_row(kind, entry) for entry in entries]
