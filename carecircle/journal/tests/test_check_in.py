@@ -1,0 +1,151 @@
+"""The quick daily check-in page: remembers last time, saves everything at once, keeps text."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+
+import pytest
+
+from carecircle.journal.actions import entries as actions
+from carecircle.journal.models import JournalEntry
+from conftest import client_for
+
+pytestmark = pytest.mark.django_db
+
+
+def checked(page: str, name: str) -> list[str]:
+    """The values of the checked radio buttons called `name`."""
+    return re.findall(rf'name="{name}" value="([^"]*)" checked', page)
+
+
+def test_a_first_check_in_offers_empty_scales_and_new_symptom_rows(patient):
+    page = client_for(patient).get("/journal/check-in/").content.decode()
+    assert checked(page, "mood") == [] and checked(page, "energy") == []
+    assert checked(page, "severity_n0") == [""] and checked(page, "severity_n1") == [""]
+    assert page.count('list="symptom-names"') == 2
+    assert '<option value="Brain fog">' in page
+    assert "Very low" in page and "Full of energy" in page
+    assert 'name="symptom_s0"' not in page
+
+
+def test_saving_then_coming_back_remembers_the_last_values(patient):
+    client = client_for(patient)
+    response = client.post(
+        "/journal/check-in/",
+        {
+            "mood": "2",
+            "energy": "1",
+            "note": "Bad night",
+            "symptom_n0": "Fatigue",
+            "severity_n0": "7",
+            "symptom_n1": "Nausea",
+            "severity_n1": "0",
+        },
+    )
+    assert (response.status_code, response["Location"]) == (302, "/journal/")
+    stored = list(JournalEntry.objects.order_by("pk").values_list("kind", "data", "source"))
+    assert stored == [
+        ("mood", {"mood": 2, "energy": 1, "note": ""}, "check_in"),
+        ("symptom", {"name": "Fatigue", "severity": 7, "note": ""}, "check_in"),
+        ("symptom", {"name": "Nausea", "severity": 0, "note": ""}, "check_in"),
+        ("diary", {"title": "", "text": "Bad night"}, "check_in"),
+    ]
+    home = client.get("/journal/").content.decode()
+    assert "Your check-in is saved. Thank you." in home and "You have checked in today." in home
+    page = client.get("/journal/check-in/").content.decode()
+    assert (checked(page, "mood"), checked(page, "energy")) == (["2"], ["1"])
+    assert re.findall(r'name="symptom_(s\d)" value="([^"]*)"', page) == [
+        ("s0", "Fatigue"),
+        ("s1", "Nausea"),
+    ]
+    assert (checked(page, "severity_s0"), checked(page, "severity_s1")) == (["7"], ["0"])
+    assert "You have already checked in today" in page
+    # Next time: Fatigue rated, Nausea skipped, a new one added.
+    client.post(
+        "/journal/check-in/",
+        {
+            "mood": "3",
+            "symptom_s0": "Fatigue",
+            "severity_s0": "5",
+            "symptom_s1": "Nausea",
+            "severity_s1": "",
+            "symptom_n0": "Headache",
+            "severity_n0": "4",
+        },
+    )
+    page = client.get("/journal/check-in/").content.decode()
+    assert re.findall(r'name="symptom_s\d" value="([^"]*)"', page) == ["Fatigue", "Headache"]
+    assert (checked(page, "mood"), checked(page, "energy")) == (["3"], [])
+
+
+def test_the_last_check_in_is_the_latest_by_time_not_an_older_one(patient):
+    when = datetime(2026, 1, 5, 8, tzinfo=UTC)
+    actions.record_daily_check_in(
+        actor=patient,
+        mood=3,
+        energy=3,
+        symptoms=[{"name": "Old", "severity": 2}],
+        note="",
+        recorded_at=datetime(2026, 1, 1, 8, tzinfo=UTC),
+    )
+    actions.record_daily_check_in(
+        actor=patient,
+        mood=4,
+        energy=4,
+        symptoms=[{"name": "Cough", "severity": 3}],
+        note="",
+        recorded_at=when,
+    )
+    page = client_for(patient).get("/journal/check-in/").content.decode()
+    assert re.findall(r'name="symptom_s\d" value="([^"]*)"', page) == ["Cough"]
+
+
+@pytest.mark.parametrize(
+    ("post", "where", "message"),
+    [
+        ({"note": "kept note"}, 'id="error_mood"', "Choose how your mood or your energy is."),
+        (
+            {"mood": "3", "note": "kept note", "symptom_n0": "Rash", "severity_n0": ""},
+            'id="error_n0"',
+            "Choose how bad it is, from 0 to 10.",
+        ),
+        (
+            {
+                "mood": "3",
+                "note": "kept note",
+                "symptom_s0": "Fatigue",
+                "severity_s0": "4",
+                "symptom_n0": "fatigue",
+                "severity_n0": "2",
+            },
+            'id="error_n0"',
+            "fatigue is rated twice.",
+        ),
+        (
+            {"mood": "3", "note": "kept note", "symptom_n0": "R" * 121, "severity_n0": "2"},
+            'id="error_n0"',
+            "Keep this under 120 characters.",
+        ),
+    ],
+)
+def test_a_refused_check_in_saves_nothing_and_keeps_what_was_typed(patient, post, where, message):
+    response = client_for(patient).post("/journal/check-in/", post)
+    page = response.content.decode()
+    assert response.status_code == 400
+    assert where in page and message in page
+    assert "kept note</textarea>" in page
+    for name in ("symptom_n0", "symptom_s0"):
+        if post.get(name):
+            assert f'value="{post[name]}"' in page
+    assert JournalEntry.objects.count() == 0
+
+
+def test_the_check_in_is_rate_limited_without_losing_the_text(patient, settings):
+    settings.CARECIRCLE_JOURNAL_WRITE_RATE = "1/m"
+    client = client_for(patient)
+    assert client.post("/journal/check-in/", {"mood": "3"}).status_code == 302
+    response = client.post("/journal/check-in/", {"mood": "4", "note": "second"})
+    assert response.status_code == 429
+    assert "second</textarea>" in response.content.decode()
+    assert JournalEntry.objects.count() == 1
