@@ -71,14 +71,18 @@ def _sharing_page(
     status: int = 200,
 ) -> HttpResponse:
     shares = list(sharing.shares_for_owner(request.user))
+    caregiver_links = sharing.caregiver_links_for_sharing(request.user)
+    default_audience = (
+        JournalShare.Audience.CAREGIVER if caregiver_links else JournalShare.Audience.MEMBER
+    )
     context = {
         "active_shares": [_share_row(request, s) for s in shares if s.revoked_at is None],
         "revoked_shares": [_share_row(request, s) for s in shares if s.revoked_at is not None][:20],
-        "caregiver_links": sharing.caregiver_links_for_sharing(request.user),
+        "caregiver_links": caregiver_links,
         "communities": sharing.communities_for_sharing(request.user),
         "part_choices": Part.choices,
         "errors": errors or {},
-        "values": values or {"audience": JournalShare.Audience.CAREGIVER, "parts": []},
+        "values": values or {"audience": default_audience, "parts": []},
         "today": timezone.localdate().isoformat(),
     }
     return render(request, "journal/sharing.html", context, status=status)
@@ -281,6 +285,7 @@ def journal_shared_view(request: HttpRequest, share_id: int) -> HttpResponse:
         "medications": [_medication_row(m) for m in content.medications],
         "goals": [_goal_row(g) for g in content.goals],
         "is_owner": share.owner_id == request.user.pk,
+        "max_entries": sharing.MAX_ENTRIES,
         "url": share_url(request, share),
     }
     return render(request, "journal/shared_view.html", context)
