@@ -12,7 +12,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from carecircle.core.crypto import EncryptedJSONField
+from carecircle.core.crypto import EncryptedJSONField, EncryptedTextField
 from carecircle.core.models import TimeStampedModel
 
 
@@ -220,7 +220,11 @@ class JournalPreferences(models.Model):
     contributes_since = models.DateTimeField(null=True, blank=True)
     is_matchable = models.BooleanField(_("suggest me to people like me"), default=False)
     match_fields = models.JSONField(default=list, blank=True)
-    stage = models.CharField(_("stage"), max_length=20, choices=Stage, blank=True, default="")
+    # Health information, so encrypted like the rest of the journal.
+    stage = EncryptedTextField(_("stage"), choices=Stage, blank=True, default="")
+    # When the member's match tokens were last rebuilt: the values "people like me" matches on
+    # change at most once a day, so nobody can probe others' conditions by cycling their own.
+    tokens_refreshed_at = models.DateTimeField(null=True, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
