@@ -463,3 +463,6 @@ CARECIRCLE_JOURNAL_INSIGHTS_K = int(env("JOURNAL_INSIGHTS_K", "10"))
 # Journal writes (entries, check-ins, imports) one member may make a minute, page and API
 # together; generous for a person, a wall for a runaway script.
 CARECIRCLE_JOURNAL_WRITE_RATE = env("JOURNAL_WRITE_RATE", "120/m")
+# Only members who have belonged to the community (and had their account) this many days
+# count in its figures: a crowd of new accounts cannot be made to outnumber one real member.
+CARECIRCLE_JOURNAL_INSIGHTS_MIN_DAYS = int(env("JOURNAL_INSIGHTS_MIN_DAYS", "30"))
