@@ -239,6 +239,8 @@ def test_the_add_form_offers_the_shared_list_and_empty_side_effect_rows(patient)
         assert f'<option value="{name}"></option>' in page
     assert page.count('name="side_effect_name" value=""') == 3
     assert '<label for="side-effect-severity-3">' in page
+    # Each field shows only its own help.
+    assert 'id="help_reason"' not in page and page.count('id="help_frequency"') == 1
 
 
 def test_adding_keeps_the_typed_text_next_to_the_error(patient):
