@@ -1,0 +1,248 @@
+"""Charts: series and aggregation, medicine bands, escaping, accessible structure, pages, API."""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from carecircle.accounts.models import User
+from carecircle.journal import payloads
+from carecircle.journal.charts import build_charts, series_for, trend_of
+from carecircle.journal.models import JournalEntry, Medication
+from conftest import client_for
+
+ALL_PARTS = {"symptoms", "measurements", "mood", "medications"}
+EVIL = "<script>alert(1)</script>"
+
+
+def at(day: date, hour: int = 12) -> datetime:
+    return timezone.make_aware(datetime.combine(day, time(hour)))
+
+
+def add(owner: User, kind: str, day: date, hour: int = 12, **raw: Any) -> JournalEntry:
+    return JournalEntry.objects.create(
+        owner=owner, kind=kind, recorded_at=at(day, hour), data=payloads.clean_entry(kind, raw)
+    )
+
+
+def medicine(owner: User, **raw: Any) -> Medication:
+    return Medication.objects.create(owner=owner, data=payloads.clean_medication(raw))
+
+
+@pytest.fixture
+def today() -> date:
+    return timezone.localdate()
+
+
+@pytest.fixture
+def journal(patient: User, today: date) -> User:
+    yesterday = today - timedelta(days=1)
+    add(patient, "symptom", yesterday, 9, name="Fatigue", severity=4)
+    add(patient, "symptom", yesterday, 18, name="fatigue ", severity=6)
+    add(patient, "symptom", today, 9, name="Fatigue", severity=3)
+    add(patient, "symptom", today - timedelta(days=20), 9, name="Headache", severity=7)
+    add(patient, "measurement", yesterday, 8, type="weight", value=154.3236, unit="lb")
+    add(patient, "measurement", today, 8, type="weight", value=69, unit="kg")
+    add(patient, "measurement", yesterday, 8, type="blood_pressure", value=130, value_2=85)
+    add(patient, "mood", yesterday, 20, mood=2, energy=4)
+    add(patient, "mood", today, 20, mood=4)
+    # Long ago: only "all" sees it.
+    add(patient, "symptom", today - timedelta(days=400), 9, name="Fatigue", severity=9)
+    medicine(
+        patient,
+        name="Ibuprofen",
+        started_on=today - timedelta(days=10),
+        stopped_on=today - timedelta(days=2),
+    )
+    medicine(patient, name="Metformin", started_on=today - timedelta(days=3))
+    medicine(patient, name="Old pill", started_on="2001-01-01", stopped_on="2001-02-01")
+    medicine(patient, name="Undated cream")
+    return patient
+
+
+def line_points(series: Any, slug: str) -> dict[str, list[tuple[float, float]]]:
+    chart = next(c for c in series.charts if c.slug == slug)
+    return {line.label: [(x, round(v, 2)) for x, v in line.points] for line in chart.lines}
+
+
+def test_month_series_are_daily_means_in_canonical_units(journal: User, today: date) -> None:
+    series = series_for(journal, period="month", parts=ALL_PARTS)
+    assert (series.start, series.end, series.bucket) == (today - timedelta(days=29), today, "day")
+    assert [c.slug for c in series.charts] == [
+        "symptoms",
+        "measurement-weight",
+        "measurement-blood_pressure",
+        "mood",
+    ]
+    # The two fatigue reports of yesterday (names differing in case and spaces) are one mean.
+    assert line_points(series, "symptoms") == {
+        "Fatigue": [(28.5, 5.0), (29.5, 3.0)],
+        "Headache": [(9.5, 7.0)],
+    }
+    assert line_points(series, "measurement-weight") == {"Weight": [(28.5, 70.0), (29.5, 69.0)]}
+    assert line_points(series, "measurement-blood_pressure") == {
+        "Systolic": [(28.5, 130.0)],
+        "Diastolic": [(28.5, 85.0)],
+    }
+    assert line_points(series, "mood") == {
+        "Mood": [(28.5, 2.0), (29.5, 4.0)],
+        "Energy": [(28.5, 4.0)],
+    }
+    assert [(b.label, b.start, b.end) for b in series.bands] == [
+        ("Ibuprofen", today - timedelta(days=10), today - timedelta(days=2)),
+        ("Metformin", today - timedelta(days=3), None),
+    ]
+
+
+def test_week_keeps_each_entry_and_parts_limit_what_is_read(journal: User, today: date) -> None:
+    series = series_for(journal, period="week", parts={"symptoms"})
+    assert series.bucket == "entry"
+    assert [c.slug for c in series.charts] == ["symptoms"]
+    assert series.bands == []
+    assert line_points(series, "symptoms") == {"Fatigue": [(5.375, 4.0), (5.75, 6.0), (6.375, 3.0)]}
+
+
+def test_all_starts_at_the_first_entry_and_long_journals_are_weekly_means(
+    patient: User, today: date
+) -> None:
+    add(patient, "symptom", today - timedelta(days=100), name="Headache", severity=2)
+    series = series_for(patient, period="all", parts=ALL_PARTS)
+    assert (series.start, series.bucket) == (today - timedelta(days=100), "day")
+    # Three years of daily entries: weekly means, about 160 points, not 1,100.
+    first = today - timedelta(days=3 * 365)
+    JournalEntry.objects.bulk_create(
+        JournalEntry(
+            owner=patient,
+            kind="symptom",
+            recorded_at=at(first + timedelta(days=i)),
+            data=payloads.clean_symptom({"name": "Fatigue", "severity": i % 2 * 4}),
+        )
+        for i in range(3 * 365)
+    )
+    series = series_for(patient, period="all", parts=ALL_PARTS)
+    assert series.bucket == "week"
+    points = line_points(series, "symptoms")["Fatigue"]
+    assert 150 <= len(points) <= 160
+    # Whole weeks alternate 0 and 4: three or four 4s in seven days.
+    assert {value for _x, value in points[1:-1]} == {round(12 / 7, 2), round(16 / 7, 2)}
+
+
+@pytest.mark.parametrize(
+    ("values", "trend"),
+    [([], "steady"), ([5], "steady"), ([2, 3, 9, 4, 4], "up"), ([8, 8, 2, 1], "down")],
+)
+def test_trend(values: list[float], trend: str) -> None:
+    assert trend_of(values, 1.0) == trend
+
+
+def test_member_written_names_are_escaped_everywhere(patient: User, today: date) -> None:
+    add(patient, "symptom", today, name=EVIL, severity=5)
+    medicine(patient, name='<img src=x onerror="alert(2)">', started_on=today)
+    add(patient, "measurement", today, type="custom", name="<b>peak</b>", value=3, unit="<u>")
+    charts = build_charts(patient, period="week", parts=ALL_PARTS)
+    markup = "".join(c.svg for c in charts)
+    assert "<script" not in markup and "<img" not in markup and "<b>" not in markup
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in markup
+    assert "&lt;img src=x onerror=&quot;alert(2)&quot;&gt;" in markup
+    page = client_for(patient).get("/journal/charts/?period=week").content.decode()
+    assert "<script>alert(1)" not in page and "<img src=x" not in page
+    assert page.count("&lt;script&gt;alert(1)&lt;/script&gt;") >= 3  # svg text, legend, table
+
+
+def test_charts_are_accessible_figures_with_a_table(journal: User, today: date) -> None:
+    charts = build_charts(journal, period="month", parts=ALL_PARTS)
+    symptoms = charts[0]
+    assert symptoms.title == "Symptom severity (severity 0–10)"
+    assert symptoms.svg.startswith(
+        '<svg class="chart" role="img" aria-labelledby="chart-symptoms-title chart-symptoms-desc"'
+    )
+    assert '<title id="chart-symptoms-title">Symptom severity (severity 0–10)</title>' in (
+        symptoms.svg
+    )
+    assert "Fatigue: from 3 to 5, latest 3" in symptoms.description
+    assert "going down" in symptoms.description
+    assert "Shaded bands: Ibuprofen from" in symptoms.description
+    assert 'viewBox="0 0 400 ' in symptoms.svg and 'width="100%"' in symptoms.svg
+    assert symptoms.columns == ["When", "Fatigue", "Headache"]
+    assert symptoms.rows[-2][1:] == ["5", ""]
+    assert symptoms.rows[-1][1:] == ["3", ""]
+    # Lines differ by dash pattern and marker, not only by colour.
+    assert 'stroke-dasharray="6 3"' in symptoms.svg and "<circle" in symptoms.svg
+    assert [item.label for item in symptoms.legend] == ["Fatigue", "Headache"]
+
+    page = client_for(journal).get("/journal/charts/").content.decode()
+    assert page.count('role="img"') == 4
+    assert page.count("<summary>Show as table") == 4
+    assert '<th scope="row">' in page
+    for ident in re.findall(r'aria-labelledby="([^"]+)"', page):
+        for part in ident.split():
+            assert f'id="{part}"' in page
+
+
+@pytest.mark.parametrize(
+    ("query", "current", "charts"),
+    [
+        ("", "month", 4),
+        ("?period=week", "week", 4),
+        ("?period=all", "all", 4),
+        ("?period=x", "month", 4),
+    ],
+)
+def test_period_switcher(journal: User, query: str, current: str, charts: int) -> None:
+    response = client_for(journal).get("/journal/charts/" + query)
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert response["Cache-Control"] == "private, no-store"
+    assert re.findall(r'href="\?period=(\w+)" aria-current="page"', page) == [current]
+    assert page.count('role="img"') == charts
+
+
+def test_parts_filter_and_empty_state(journal: User, outsider: User) -> None:
+    page = client_for(journal).get("/journal/charts/?period=month&part=mood").content.decode()
+    assert page.count('role="img"') == 1 and "Ibuprofen" not in page
+    assert 'href="?period=week&amp;part=mood"' in page
+    # Another member sees only their own (empty) journal, never the patient's.
+    page = client_for(outsider).get("/journal/charts/").content.decode()
+    assert "Nothing to chart for this period yet." in page
+    assert "Fatigue" not in page and "Ibuprofen" not in page
+
+
+def test_visitors_are_sent_to_sign_in(visitor_client: Any) -> None:
+    response = visitor_client.get("/journal/charts/")
+    assert response.status_code == 302 and "/accounts/login/" in response["Location"]
+    assert visitor_client.get("/api/v1/journal/charts/series").status_code == 401
+
+
+def test_chart_page_query_count_does_not_grow_with_entries(journal: User, today: date) -> None:
+    client = client_for(journal)
+    client.get("/journal/charts/?period=all")
+    with CaptureQueriesContext(connection) as few:
+        client.get("/journal/charts/?period=all")
+    for i in range(30):
+        add(journal, "symptom", today - timedelta(days=i), name=f"Symptom {i}", severity=i % 10)
+    with CaptureQueriesContext(connection) as many:
+        client.get("/journal/charts/?period=all")
+    assert len(few) == len(many)
+    # Session, member, the entries, the medicines, and the layout's terms check.
+    assert len(few.captured_queries) == 5
+
+
+def test_api_series(journal: User, today: date) -> None:
+    response = client_for(journal).get("/api/v1/journal/charts/series?period=month&part=mood")
+    assert response.status_code == 200
+    assert response["Cache-Control"] == "private, no-store"
+    body = response.json()
+    assert body["bucket"] == "day" and body["bands"] == []
+    assert body["end"] == today.isoformat()
+    [chart] = body["charts"]
+    assert chart["slug"] == "mood" and (chart["y_min"], chart["y_max"]) == (1, 5)
+    assert chart["lines"][0]["points"] == [
+        {"at": (today - timedelta(days=1)).isoformat(), "value": 2.0},
+        {"at": today.isoformat(), "value": 4.0},
+    ]
