@@ -21,6 +21,7 @@ from carecircle.communities import actions as community_actions
 from carecircle.communities.models import Community, Membership
 from carecircle.discussions import actions as discussion_actions
 from carecircle.engagement import actions as engagement_actions
+from carecircle.journal.demo import load_demo_journal
 from carecircle.messaging.actions import conversations as conversation_actions
 from carecircle.messaging.actions import rooms as room_actions
 from carecircle.moderation import trust
@@ -128,6 +129,7 @@ def load_demo() -> list[User]:
     """Create the demo personas, communities and conversations; returns the people."""
     with _notifications_held() as held:
         people = _load_people()
+        load_demo_journal(people["sunnydays"])
         communities = _load_communities(people)
         _load_conversations(people, communities)
         _load_chat(people, communities["Type 2 Diabetes"])
