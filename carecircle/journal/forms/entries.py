@@ -32,8 +32,9 @@ KIND_FIELDS: dict[str, tuple[str, ...]] = {
 }
 DATETIME_INPUT = "%Y-%m-%dT%H:%M"
 SEVERITIES = tuple(range(0, 11))
-# How many symptom rows the check-in offers for new symptoms (more can be added next time).
-NEW_SYMPTOM_ROWS = 2
+# How many new symptoms one check-in adds: one row keeps the page short on a phone; a symptom
+# added once is listed, with its last severity, at every check-in after.
+NEW_SYMPTOM_ROWS = 1
 
 
 def local_input_value(moment: datetime | None = None) -> str:

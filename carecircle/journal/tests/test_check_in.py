@@ -19,64 +19,53 @@ def checked(page: str, name: str) -> list[str]:
     return re.findall(rf'name="{name}" value="([^"]*)" checked', page)
 
 
-def test_a_first_check_in_offers_empty_scales_and_new_symptom_rows(patient):
+def test_a_first_check_in_offers_empty_scales_and_a_new_symptom_row(patient):
     page = client_for(patient).get("/journal/check-in/").content.decode()
     assert checked(page, "mood") == [] and checked(page, "energy") == []
-    assert checked(page, "severity_n0") == [""] and checked(page, "severity_n1") == [""]
-    assert page.count('list="symptom-names"') == 2
+    assert checked(page, "severity_n0") == [""]
+    assert page.count('list="symptom-names"') == 1
     assert '<option value="Brain fog">' in page
     assert "Very low" in page and "Full of energy" in page
     assert 'name="symptom_s0"' not in page
 
 
+def listed(page: str) -> list[tuple[str, str, list[str]]]:
+    """The symptoms pre-listed on the page, each with its pre-selected severity."""
+    rows = re.findall(r'name="symptom_(s\d)" value="([^"]*)"', page)
+    return [(key, name, checked(page, f"severity_{key}")) for key, name in rows]
+
+
 def test_saving_then_coming_back_remembers_the_last_values(patient):
     client = client_for(patient)
-    response = client.post(
-        "/journal/check-in/",
-        {
-            "mood": "2",
-            "energy": "1",
-            "note": "Bad night",
-            "symptom_n0": "Fatigue",
-            "severity_n0": "7",
-            "symptom_n1": "Nausea",
-            "severity_n1": "0",
-        },
-    )
+    first = {"mood": "2", "energy": "1", "note": "Bad night", "symptom_n0": "Fatigue",
+             "severity_n0": "7"}  # fmt: skip
+    response = client.post("/journal/check-in/", first)
     assert (response.status_code, response["Location"]) == (302, "/journal/")
     stored = list(JournalEntry.objects.order_by("pk").values_list("kind", "data", "source"))
     assert stored == [
         ("mood", {"mood": 2, "energy": 1, "note": ""}, "check_in"),
         ("symptom", {"name": "Fatigue", "severity": 7, "note": ""}, "check_in"),
-        ("symptom", {"name": "Nausea", "severity": 0, "note": ""}, "check_in"),
         ("diary", {"title": "", "text": "Bad night"}, "check_in"),
     ]
     home = client.get("/journal/").content.decode()
     assert "Your check-in is saved. Thank you." in home and "You have checked in today." in home
     page = client.get("/journal/check-in/").content.decode()
     assert (checked(page, "mood"), checked(page, "energy")) == (["2"], ["1"])
-    assert re.findall(r'name="symptom_(s\d)" value="([^"]*)"', page) == [
-        ("s0", "Fatigue"),
-        ("s1", "Nausea"),
-    ]
-    assert (checked(page, "severity_s0"), checked(page, "severity_s1")) == (["7"], ["0"])
+    assert listed(page) == [("s0", "Fatigue", ["7"])]
     assert "You have already checked in today" in page
-    # Next time: Fatigue rated, Nausea skipped, a new one added.
-    client.post(
-        "/journal/check-in/",
-        {
-            "mood": "3",
-            "symptom_s0": "Fatigue",
-            "severity_s0": "5",
-            "symptom_s1": "Nausea",
-            "severity_s1": "",
-            "symptom_n0": "Headache",
-            "severity_n0": "4",
-        },
-    )
+    second = {"mood": "3", "symptom_s0": "Fatigue", "severity_s0": "5", "symptom_n0": "Nausea",
+              "severity_n0": "0"}  # fmt: skip
+    assert client.post("/journal/check-in/", second).status_code == 302
     page = client.get("/journal/check-in/").content.decode()
-    assert re.findall(r'name="symptom_s\d" value="([^"]*)"', page) == ["Fatigue", "Headache"]
+    assert listed(page) == [("s0", "Fatigue", ["5"]), ("s1", "Nausea", ["0"])]
     assert (checked(page, "mood"), checked(page, "energy")) == (["3"], [])
+    # Skipping a symptom leaves it out of the next check-in's list.
+    third = {"mood": "3", "symptom_s0": "Fatigue", "severity_s0": "4", "symptom_s1": "Nausea",
+             "severity_s1": "", "symptom_n0": "Headache", "severity_n0": "4"}  # fmt: skip
+    assert client.post("/journal/check-in/", third).status_code == 302
+    page = client.get("/journal/check-in/").content.decode()
+    assert listed(page) == [("s0", "Fatigue", ["4"]), ("s1", "Headache", ["4"])]
+    assert JournalEntry.objects.filter(kind="symptom").count() == 5
 
 
 def test_the_last_check_in_is_the_latest_by_time_not_an_older_one(patient):
