@@ -40,13 +40,22 @@ def _not_found() -> NotFoundError:
     return NotFoundError(_("Medicine not found."), code="medication_not_found")
 
 
+def _medicines_changed(actor: Any) -> None:
+    # "People like me" may match on the medicines taken now, for members who opted in.
+    from carecircle.journal.actions.preferences import refresh_match_tokens_if_matchable
+
+    refresh_match_tokens_if_matchable(actor)
+
+
 def add_medication(*, actor: Any, data: dict[str, Any]) -> Medication:
     """Record a medicine or treatment for the actor; `data` is validated by clean_medication."""
     check_can_write_journal(actor)
     count_write(actor)
     cleaned: Any = clean_medication(data)
     with transaction.atomic():
-        return Medication.objects.create(owner=actor, data=cleaned)
+        medication = Medication.objects.create(owner=actor, data=cleaned)
+        _medicines_changed(actor)
+    return medication
 
 
 def update_medication(*, actor: Any, medication: Medication, data: dict[str, Any]) -> Medication:
@@ -57,6 +66,7 @@ def update_medication(*, actor: Any, medication: Medication, data: dict[str, Any
     with transaction.atomic():
         medication.data = cleaned
         medication.save(update_fields=["data", "updated_at"])
+        _medicines_changed(actor)
     return medication
 
 
@@ -83,6 +93,7 @@ def stop_medication(
     with transaction.atomic():
         medication.data = cleaned
         medication.save(update_fields=["data", "updated_at"])
+        _medicines_changed(actor)
     return medication
 
 
@@ -92,3 +103,4 @@ def delete_medication(*, actor: Any, medication: Medication) -> None:
     count_write(actor)
     with transaction.atomic():
         medication.delete()
+        _medicines_changed(actor)

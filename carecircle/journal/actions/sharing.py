@@ -206,7 +206,29 @@ def share_journal(
             member_id=share.member_id,
             community_id=share.community_id,
         )
+        _notify_recipient(actor, share)
     return share
+
+
+def _notify_recipient(actor: Any, share: JournalShare) -> None:
+    """Tell the one person a share is for (a community share goes to a post, not to a bell)."""
+    from django.urls import reverse
+
+    from carecircle.notifications.actions import notify
+
+    if share.audience == JournalShare.Audience.MEMBER:
+        recipient_id = share.member_id
+    elif share.audience == JournalShare.Audience.CAREGIVER and share.caregiver_link is not None:
+        recipient_id = share.caregiver_link.carer_id
+    else:
+        return
+    notify(
+        recipient_ids=[recipient_id],
+        kind="journal_share",
+        url=reverse("journal_shared_view", args=[share.pk]),
+        actor=actor,
+        group_key=f"journal_share:{share.pk}",
+    )
 
 
 def revoke_share(*, actor: Any, share: JournalShare) -> JournalShare:

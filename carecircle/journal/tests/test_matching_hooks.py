@@ -26,3 +26,17 @@ def test_a_profile_condition_change_refreshes_tokens_only_for_those_who_opted_in
         update_profile_details(actor=member, conditions=["Lupus"])
     tokens = set(MatchToken.objects.filter(member=member).values_list("token", flat=True))
     assert tokens == ({matching.seal("conditions", "lupus")} if is_matchable else set())
+
+
+def test_a_medicine_added_reaches_the_tokens_of_a_member_who_opted_in(
+    django_capture_on_commit_callbacks,
+):
+    from carecircle.journal.actions.medications import add_medication
+
+    member = UserFactory()
+    Profile.objects.create(user=member)
+    JournalPreferences.objects.create(member=member, is_matchable=True, match_fields=["treatments"])
+    with django_capture_on_commit_callbacks(execute=True):
+        add_medication(actor=member, data={"name": "Metformin"})
+    tokens = set(MatchToken.objects.filter(member=member).values_list("token", flat=True))
+    assert tokens == {matching.seal("treatments", "metformin")}
