@@ -222,6 +222,8 @@ def _notify_recipient(actor: Any, share: JournalShare) -> None:
         recipient_id = share.caregiver_link.carer_id
     else:
         return
+    if recipient_id is None:
+        return
     notify(
         recipient_ids=[recipient_id],
         kind="journal_share",
