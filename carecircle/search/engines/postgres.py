@@ -6,54 +6,69 @@ to_tsquery('english', %s) as a parameter: nothing a member typed reaches tsquery
 Score is ts_rank with its default weights (A 1.0 > B 0.4), so a title match outranks a body
 match.
 
-Relevance ranks the most recently indexed RANK_CANDIDATES matches in scope (see engines.base):
-ts_rank reads each row's whole vector, which for a word in a tenth of a million rows costs far
-more than finding the rows through the GIN index. newest/oldest need no ranking; their score is
-computed for the page's rows only.
-
-Two ways to find the matches, chosen per query from the share of rows expected to match (from
-the statistics ANALYZE keeps on the most common words of search_vector):
-- a word in many rows (WALK_SHARE of the index or more): walk the newest rows backwards (by id,
-  or created_at for the date sorts), check each, stop when the page or the capped count is full.
-  A GIN bitmap of a word in a quarter of a million rows costs ~100 ms before one row is read;
-  the walk finds 1,000 matches in a few thousand rows. The walk reads at most WALK_ROWS rows;
-  when they do not hold enough matches, the GIN index answers instead (same result).
-- anything rarer: the GIN index alone (in a MATERIALIZED common table expression, so no btree
-  index is AND-ed with it), then the scope checked on the matched rows.
-Per-kind counts of topics, members and communities use partial GIN indexes over those kinds
-(migration 0004): a common word's replies are never walked to count its topics.
+A search is two statements in one transaction:
+1. the plan's inputs: the share of rows holding each word (the statistics ANALYZE keeps on
+   search_vector's most common words) and the rows of each kind; the same statement turns JIT
+   off and raises work_mem for this transaction only (compiling a plan costs tens of ms, more
+   than the search; bitmaps of common words must not go lossy);
+2. the page and the per-kind counts together. For each kind in scope it takes the first
+   `depth` matches in the sort's order (depth: the capped count, RANK_CANDIDATES or the page,
+   whichever is larger), found one of two ways:
+   - walk: for a word in many rows of that kind, the rows in scope are read newest (or oldest)
+     first through a date index and each is checked; the walk stops as soon as `depth` match.
+     When WALK_ROWS rows do not hold that many, the GIN index answers in the same statement
+     (a one-time filter: that branch runs only then);
+   - index: anything rarer: every match through the GIN index (in a MATERIALIZED common table
+     expression, so no btree index of the scope is AND-ed with it), then the scope and the
+     order on the matched rows only.
+   The lists' sizes are the per-kind counts (capped); the union holds every kind's first
+   `depth`, so its first RANK_CANDIDATES in date order are the candidates relevance ranks with
+   ts_rank (only they are scored), and the date sorts take their page from it directly.
+Relevance ranks the newest RANK_CANDIDATES matches in scope (see engines.base).
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
-from django.db import connection
+from django.db import connection, transaction
 
 from carecircle.search.engines import base
-from carecircle.search.engines.base import EngineResult, Hit, KindScope, Scope, Sort
+from carecircle.search.engines.base import EngineResult, KindScope, Scope, Sort
 from carecircle.search.engines.common import SqlEngine, hit_of
 from carecircle.search.engines.scope_sql import ORDER_BY, kinds_by_name, scope_sql
 from carecircle.search.parsing import ParsedQuery, Term
 
 TSQUERY_SQL = "to_tsquery('english', %s)"
-# Kinds with a partial GIN index of their own (migration 0004): the condition repeats the
-# index's WHERE clause literally so the planner can use it.
-PARTIAL_INDEX_KINDS = {
+# Kinds with a partial GIN index of their own (migration 0004) and a partial date index
+# (migration 0005): the condition repeats the indexes' WHERE clause literally so the planner
+# can use them.
+KIND_INDEX_CONDITIONS = {
     "topic": "kind = 'topic'",
     "member": "kind IN ('member', 'community')",
     "community": "kind IN ('member', 'community')",
 }
-# Walk the newest rows when the planner expects at least this share of the index to match...
-WALK_SHARE = 0.01
-# ...reading at most this many rows before the GIN index answers instead.
-WALK_ROWS = 100_000
-# The columns a scope condition or a page reads (not the title and body).
+# A kind is walked when walking to its `depth` matches is expected to read fewer rows than
+# the index would fetch (every match): depth / share < WALK_FACTOR * share * rows of the kind.
+# Reading a walked row costs a little more than fetching a matched one (it is also checked).
+WALK_FACTOR = 1.0
+# Only discussions are walked: the words of members and communities (profiles, sealed health
+# words, descriptions) share little with the words of posts, so the share of the whole index
+# says nothing about them; their few matches come from their partial GIN index.
+WALKED_KINDS = ("topic", "post")
+# A walk reads at most this many rows before the GIN index answers instead.
+WALK_ROWS = 50_000
+# For this transaction only (see the module docstring).
+WORK_MEM = "64MB"
+# The columns a list carries: the scope conditions are checked before, the vector ranks.
+LIST_COLUMNS = "id, kind, object_id, audience, created_at, search_vector"
+# The columns a scope condition or a list reads (not the title and body).
 COLUMNS = (
     "id, kind, object_id, audience, community_id, topic_id, author_id, is_question, is_solved,"
     " created_at, search_vector"
 )
-WALK_ORDER: dict[Sort, str] = {
+LIST_ORDER: dict[Sort, str] = {
     "relevance": "created_at DESC, id DESC",
     "newest": "created_at DESC, id DESC",
     "oldest": "created_at ASC, id ASC",
@@ -82,6 +97,73 @@ def compile_tsquery(query: ParsedQuery) -> str:
     if query.excluded:
         parts.append(f"!{_alternatives(query.excluded)}")
     return " & ".join(parts)
+
+
+@dataclass(frozen=True)
+class Statistics:
+    """What ANALYZE knows: the share of rows holding each word, and the rows of each kind."""
+
+    shares: dict[str, float]
+    kind_rows: dict[str, float]
+
+    def expected_share(self, query: ParsedQuery) -> float:
+        """The share of rows expected to match `query`.
+
+        Alternatives add up, clauses multiply, several words of one term count as the rarest
+        (an upper bound: they need not be side by side, or even together); a word ANALYZE did
+        not keep among the most common counts as rare (0). The planner's own estimate adds a
+        default for every word it does not know, which made an OR of rare synonyms look common.
+        """
+        expected = 1.0
+        for clause in query.clauses:
+            clause_share = sum(
+                min(self.shares.get(word, 0.0) for word in term.words)
+                for term in clause.alternatives
+            )
+            expected *= min(1.0, clause_share)
+        return expected
+
+    def walks(self, kind: str, share: float, depth: int) -> bool:
+        """Whether to walk `kind`'s rows in date order rather than fetch every match."""
+        if kind not in WALKED_KINDS:
+            return False
+        rows = self.kind_rows.get(kind, 0.0)
+        return share > 0 and depth / share < WALK_FACTOR * share * rows
+
+
+def _statistics(words: list[str]) -> Statistics:
+    """Word shares and kind rows; also sets this transaction's JIT and work_mem (one query)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "WITH settings AS MATERIALIZED ("
+            "SELECT set_config('jit', 'off', true) || set_config('work_mem', %s, true) AS done),"
+            " stats AS (SELECT element, share FROM pg_stats,"
+            " unnest(most_common_elems::text::text[], most_common_elem_freqs)"
+            " AS common(element, share)"
+            " WHERE schemaname = current_schema() AND tablename = 'search_searchdocument'"
+            " AND attname = 'search_vector')"
+            " SELECT 'word', word, coalesce((SELECT max(share) FROM stats WHERE element = ANY("
+            "tsvector_to_array(to_tsvector('english', word)))), 0)::float8"
+            " FROM settings, unnest(%s::text[]) AS word"
+            " UNION ALL"
+            " SELECT 'kind', kind, (share * greatest(c.reltuples, 0))::float8"
+            " FROM settings, pg_class c, pg_stats s,"
+            " unnest(s.most_common_vals::text::text[], s.most_common_freqs) AS k(kind, share)"
+            " WHERE c.oid = 'search_searchdocument'::regclass AND s.schemaname = current_schema()"
+            " AND s.tablename = 'search_searchdocument' AND s.attname = 'kind'",
+            [WORK_MEM, words],
+        )
+        shares: dict[str, float] = {}
+        kind_rows: dict[str, float] = {}
+        for what, name, value in cursor.fetchall():
+            (shares if what == "word" else kind_rows)[name] = float(value)
+    return Statistics(shares, kind_rows)
+
+
+def _query_words(query: ParsedQuery) -> list[str]:
+    return sorted(
+        {word for clause in query.clauses for term in clause.alternatives for word in term.words}
+    )
 
 
 class PostgresEngine(SqlEngine):
@@ -116,172 +198,130 @@ class PostgresEngine(SqlEngine):
         limit = max(0, limit)
         offset = max(0, offset)
         tsquery = compile_tsquery(query)
-        walk = self._matches_many(query)
-        hits = self._page(tsquery, scope, sort, limit, offset, walk=walk) if limit else []
-        kind_totals: dict[str, int] | None = None
-        if count_kinds:
-            kind_totals = {
-                kind: self._count(tsquery, scope, rules, kind=kind, walk=walk)
-                for kind, rules in kinds.items()
-            }
-            # Each kind is capped at COUNT_CAP + 1, so the capped sum is the capped total.
-            total = min(sum(kind_totals.values()), base.COUNT_CAP + 1)
-        else:
-            total = self._count(tsquery, scope, scope.kinds, kind=None, walk=walk)
-        return EngineResult(hits, total, kind_totals)
-
-    def _matches_many(self, query: ParsedQuery) -> bool:
-        """Whether the query is expected to match at least WALK_SHARE of the index.
-
-        From the share of rows holding each word, as ANALYZE keeps it for search_vector's most
-        common words (a word not among them counts as rare): alternatives add up, clauses
-        multiply, a phrase counts as its rarest word. The planner's own estimate adds a default
-        for every word it does not know, which made an OR of rare synonyms look common.
-        """
-        words = sorted(
-            {
-                word
-                for clause in query.clauses
-                for term in clause.alternatives
-                for word in term.words
-            }
-        )
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "WITH stats AS (SELECT element, share FROM pg_stats,"
-                " unnest(most_common_elems::text::text[], most_common_elem_freqs)"
-                " AS common(element, share)"
-                " WHERE tablename = 'search_searchdocument' AND attname = 'search_vector')"
-                " SELECT word, coalesce((SELECT max(share) FROM stats WHERE element = ANY("
-                "tsvector_to_array(to_tsvector('english', word)))), 0)"
-                " FROM unnest(%s::text[]) AS word",
-                [words],
-            )
-            shares = {word: float(share) for word, share in cursor.fetchall()}
-        expected = 1.0
-        for clause in query.clauses:
-            clause_share = sum(
-                min(shares.get(word, 0.0) for word in term.words) for term in clause.alternatives
-            )
-            expected *= min(1.0, clause_share)
-        return expected >= WALK_SHARE
-
-    @staticmethod
-    def _walk_from(sort: Sort, where: str) -> str:
-        """The newest WALK_ROWS rows in scope (by id, or by date for the date sorts).
-
-        A subquery with its own LIMIT is not flattened: the planner walks an index in that
-        order (the primary key, created_at, or community_id + created_at for one community),
-        and the outer LIMIT stops the walk as soon as enough rows match.
-        """
-        return (
-            f"(SELECT {COLUMNS} FROM search_searchdocument d WHERE {where}"
-            f" ORDER BY {WALK_ORDER[sort]} LIMIT {WALK_ROWS}) d"
-        )
-
-    @staticmethod
-    def _index_from(where: str, kind_condition: str = "") -> str:
-        """Every match, found through the GIN index alone, then checked against the scope.
-
-        MATERIALIZED keeps the planner from AND-ing the GIN bitmap with a btree bitmap of the
-        scope (the community index): measured ~130 ms at 1,000,000 rows even for a word in one
-        row, where checking the few matched rows is far cheaper.
-        """
-        kind_sql = f" AND {kind_condition}" if kind_condition else ""
-        return (
-            f"(WITH matches AS MATERIALIZED (SELECT {COLUMNS} FROM search_searchdocument"
-            f" WHERE search_vector @@ {TSQUERY_SQL}{kind_sql})"
-            f" SELECT * FROM matches d WHERE {where}) d"
-        )
-
-    def _page(
-        self, tsquery: str, scope: Scope, sort: Sort, limit: int, offset: int, *, walk: bool
-    ) -> list[Hit]:
-        where, params = scope_sql(scope)
-        needed = base.RANK_CANDIDATES if sort == "relevance" else offset + limit
-        if walk:
-            sql, sql_params = self._page_sql(
-                self._walk_from(sort, where), [*params, tsquery], tsquery, sort, limit, offset
+        depth = max(base.COUNT_CAP + 1, offset + limit)
+        if sort == "relevance":
+            depth = max(depth, base.RANK_CANDIDATES)
+        with transaction.atomic(savepoint=False):
+            walked = self._walked(query, tuple(kinds), depth)
+            sql, params = self._search_sql(
+                tsquery, scope, kinds, walked, sort=sort, depth=depth, limit=limit, offset=offset
             )
             with connection.cursor() as cursor:
-                cursor.execute(sql, sql_params)
+                cursor.execute(sql, params)
                 rows = cursor.fetchall()
-            # Enough matches among the walked rows: the same page the index would give.
-            if rows and int(rows[0][5]) >= needed:
-                return [hit_of(row) for row in rows]
-            if not rows and sort == "relevance" and offset >= base.RANK_CANDIDATES:
-                return []
-        sql, sql_params = self._page_sql(
-            self._index_from(where), [tsquery, *params, tsquery], tsquery, sort, limit, offset
-        )
-        with connection.cursor() as cursor:
-            cursor.execute(sql, sql_params)
-            return [hit_of(row) for row in cursor.fetchall()]
+        hits = [
+            hit_of(row[1:6])
+            for row in sorted((row for row in rows if row[0] == "hit"), key=lambda row: row[6])
+        ]
+        counts = {row[2]: min(int(row[3]), base.COUNT_CAP + 1) for row in rows if row[0] == "count"}
+        kind_totals = {kind: counts.get(kind, 0) for kind in kinds}
+        total = min(sum(kind_totals.values()), base.COUNT_CAP + 1)
+        return EngineResult(hits, total, kind_totals if count_kinds else None)
 
     @staticmethod
-    def _page_sql(
-        from_sql: str,
-        from_params: list[Any],
-        tsquery: str,
-        sort: Sort,
-        limit: int,
-        offset: int,
-    ) -> tuple[str, list[Any]]:
-        """id, kind, object_id, audience, score and how many matches were taken, for a page.
+    def _walked(query: ParsedQuery, kinds: tuple[str, ...], depth: int) -> set[str]:
+        """The kinds to walk in date order (the others come from the GIN index).
 
-        `from_sql` (with `from_params`, then the match's tsquery) yields the rows in scope.
+        Runs the first statement of the search's transaction (see the module docstring).
         """
-        if sort == "relevance":
-            sql = (
-                "SELECT id, kind, object_id, audience,"
-                f" ts_rank(search_vector, {TSQUERY_SQL}) AS score, count(*) OVER () FROM ("
-                "SELECT d.id, d.kind, d.object_id, d.audience, d.created_at, d.search_vector"
-                f" FROM {from_sql} WHERE d.search_vector @@ {TSQUERY_SQL}"
-                f" ORDER BY {ORDER_BY['newest']} LIMIT %s) candidates"
-                f" ORDER BY {ORDER_BY['relevance']} LIMIT %s OFFSET %s"
-            )
-            return sql, [tsquery, *from_params, base.RANK_CANDIDATES, limit, offset]
-        # The page's rows and those before it; the window counts them all (before OFFSET).
-        sql = (
-            "SELECT id, kind, object_id, audience, score, taken FROM ("
-            "SELECT id, kind, object_id, audience, created_at,"
-            f" ts_rank(search_vector, {TSQUERY_SQL}) AS score, count(*) OVER () AS taken FROM ("
-            "SELECT d.id, d.kind, d.object_id, d.audience, d.created_at, d.search_vector"
-            f" FROM {from_sql} WHERE d.search_vector @@ {TSQUERY_SQL}"
-            f" ORDER BY {ORDER_BY[sort]} LIMIT %s) head) page"
-            f" ORDER BY {ORDER_BY[sort]} LIMIT %s OFFSET %s"
-        )
-        return sql, [tsquery, *from_params, offset + limit, limit, offset]
+        statistics = _statistics(_query_words(query))
+        share = statistics.expected_share(query)
+        return {kind for kind in kinds if statistics.walks(kind, share, depth)}
 
-    def _count(
+    def _search_sql(
         self,
         tsquery: str,
         scope: Scope,
-        kinds: tuple[KindScope, ...],
+        kinds: dict[str, tuple[KindScope, ...]],
+        walked: set[str],
         *,
-        kind: str | None,
-        walk: bool,
-    ) -> int:
-        """Matches of `kinds` in scope, up to COUNT_CAP + 1."""
-        where, params = scope_sql(scope, kinds)
-        if kind in PARTIAL_INDEX_KINDS:
-            # Few rows of this kind: their own index, never a walk over every kind.
-            return self._capped(
-                self._index_from(where, PARTIAL_INDEX_KINDS[kind]), [tsquery, *params, tsquery]
-            )
-        if walk:
-            walked = self._capped(self._walk_from("relevance", where), [*params, tsquery])
-            if walked > base.COUNT_CAP:
-                return walked
-        return self._capped(self._index_from(where), [tsquery, *params, tsquery])
+        sort: Sort,
+        depth: int,
+        limit: int,
+        offset: int,
+    ) -> tuple[str, list[Any]]:
+        """One statement for the page and the counts.
 
-    @staticmethod
-    def _capped(from_sql: str, params: list[Any]) -> int:
-        """count(*) of the matching rows of `from_sql`, stopping at COUNT_CAP + 1."""
+        Rows: ("hit", id, kind, object_id, audience, score, position) for the page, then
+        ("count", NULL, kind, n, NULL, NULL, NULL) per kind, n its matches up to `depth`.
+        """
+        order = LIST_ORDER[sort]
+        # Kinds the index answers share one scan of it: the whole index when one of them has
+        # no partial index of its own (replies), else their partial index. A walk that falls
+        # short asks the same scan, or its kind's partial index.
+        indexed_conditions = {
+            KIND_INDEX_CONDITIONS.get(kind) for kind in kinds if kind not in walked
+        }
+        shared = "" if None in indexed_conditions else None
+        scans: dict[str, str] = {}  # index condition ("" for none) -> common table name
+        ctes: list[str] = []
+        params: list[Any] = []  # the common tables' parameters, in their order
+        list_params: list[Any] = []
+
+        def scan_of(kind: str) -> str:
+            condition = KIND_INDEX_CONDITIONS.get(kind, "")
+            if kind not in walked and shared is not None:
+                condition = shared
+            if condition not in scans:
+                name = f"matches{len(scans)}"
+                scans[condition] = name
+                ctes.append(
+                    f"{name} AS MATERIALIZED (SELECT {COLUMNS} FROM search_searchdocument"
+                    f" WHERE search_vector @@ {TSQUERY_SQL}"
+                    + (f" AND {condition}" if condition else "")
+                    + ")"
+                )
+                params.append(tsquery)
+            return scans[condition]
+
+        lists: list[str] = []
+        for number, (kind, rules) in enumerate(kinds.items()):
+            where, where_params = scope_sql(scope, rules)
+            scan = scan_of(kind)
+            from_index = (
+                f"SELECT {LIST_COLUMNS} FROM {scan} d WHERE {where} ORDER BY {order} LIMIT %s"
+            )
+            if kind not in walked:
+                lists.append(from_index)
+                list_params.extend([*where_params, depth])
+                continue
+            # The walk: a subquery with its own LIMIT is not flattened, so the planner reads a
+            # date index in order and the outer LIMIT stops it at `depth` matches.
+            walk = f"walk{number}"
+            ctes.append(
+                f"{walk} AS (SELECT {LIST_COLUMNS} FROM (SELECT {COLUMNS}"
+                f" FROM search_searchdocument d WHERE {where} ORDER BY {order}"
+                f" LIMIT {WALK_ROWS}) d WHERE d.search_vector @@ {TSQUERY_SQL} LIMIT %s)"
+            )
+            params.extend([*where_params, tsquery, depth])
+            lists.append(
+                f"SELECT * FROM {walk} WHERE (SELECT count(*) FROM {walk}) >= %s"
+                f" UNION ALL SELECT * FROM ({from_index}) indexed"
+                f" WHERE (SELECT count(*) FROM {walk}) < %s"
+            )
+            list_params.extend([depth, *where_params, depth, depth])
+        ctes.append("lists AS (" + " UNION ALL ".join(f"({part})" for part in lists) + ")")
+        params.extend(list_params)
+        if sort == "relevance":
+            page = (
+                "SELECT 'hit' AS tag, id, kind, object_id, audience, score,"
+                f" row_number() OVER (ORDER BY {ORDER_BY['relevance']}) AS position FROM ("
+                f"SELECT *, ts_rank(search_vector, {TSQUERY_SQL}) AS score FROM ("
+                f"SELECT * FROM lists ORDER BY {order} LIMIT %s) newest) candidates"
+                f" ORDER BY {ORDER_BY['relevance']} LIMIT %s OFFSET %s"
+            )
+            params.extend([tsquery, base.RANK_CANDIDATES, limit, offset])
+        else:
+            page = (
+                "SELECT 'hit' AS tag, id, kind, object_id, audience,"
+                f" ts_rank(search_vector, {TSQUERY_SQL}) AS score,"
+                f" row_number() OVER (ORDER BY {order}) AS position FROM ("
+                f"SELECT * FROM lists ORDER BY {order} LIMIT %s OFFSET %s) head"
+            )
+            params.extend([tsquery, limit, offset])
         sql = (
-            f"SELECT count(*) FROM (SELECT 1 FROM {from_sql}"
-            f" WHERE d.search_vector @@ {TSQUERY_SQL} LIMIT %s) capped"
+            "WITH " + ", ".join(ctes) + " SELECT * FROM (" + page + ") page"
+            " UNION ALL SELECT 'count', NULL, kind, count(*), NULL, NULL, NULL FROM lists"
+            " GROUP BY kind"
         )
-        with connection.cursor() as cursor:
-            cursor.execute(sql, [*params, base.COUNT_CAP + 1])
-            return int(cursor.fetchone()[0])
+        return sql, params

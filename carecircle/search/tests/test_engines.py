@@ -360,8 +360,9 @@ def test_relevance_ranks_only_the_newest_candidates(monkeypatch: pytest.MonkeyPa
 def test_walking_the_newest_rows_gives_what_the_index_gives(
     monkeypatch: pytest.MonkeyPatch, sort: str
 ) -> None:
-    # PostgreSQL walks the newest rows for a word in many rows and asks the GIN index when
-    # the walk did not hold enough: pages and counts are the same either way.
+    # PostgreSQL walks a kind's rows in date order for a word in many of them, and asks the
+    # GIN index when the walk did not hold enough: pages and counts are the same either way,
+    # whichever kinds are walked.
     if connection.vendor != "postgresql":
         pytest.skip("The walk is PostgreSQL's")
     from carecircle.search.engines import postgres
@@ -372,20 +373,43 @@ def test_walking_the_newest_rows_gives_what_the_index_gives(
         doc("Asthma" if index % 3 == 0 else "", "asthma", kind="topic" if index % 2 else "post")
     doc("", "asthma", community_id=2, kind="post")
     doc("Eczema", "", kind="post")
-    scope = Scope(kinds=(KindScope("topic", (1,)), KindScope("post", (1,))))
+    doc("", "asthma", kind="member", community_id=None)
+    scope = Scope(
+        kinds=(KindScope("topic", (1,)), KindScope("post", (1,)), KindScope("member", None))
+    )
 
-    def run(walk: bool, rows: int) -> tuple[list[int], int, dict[str, int] | None]:
+    def run(walked: set[str], rows: int) -> tuple[list[int], int, dict[str, int] | None]:
         monkeypatch.setattr(postgres, "WALK_ROWS", rows)
-        monkeypatch.setattr(postgres.PostgresEngine, "_matches_many", lambda self, q: walk)
+        monkeypatch.setattr(
+            postgres.PostgresEngine,
+            "_walked",
+            staticmethod(lambda query, kinds, depth: walked & set(kinds)),
+        )
         result = get_engine().search(
             parse_query("asthma"), scope, sort=sort, limit=2, offset=1, count_kinds=True
         )
         return [hit.object_id for hit in result.hits], result.total, result.kind_totals
 
-    by_index = run(False, 100)
-    assert by_index[1:] == (4, {"topic": 4, "post": 4})
-    assert run(True, 100) == by_index  # the walk holds enough matches
-    assert run(True, 2) == by_index  # it does not: the index answers
+    by_index = run(set(), 100)
+    assert by_index[1:] == (4, {"topic": 4, "post": 4, "member": 1})
+    assert run({"topic", "post"}, 100) == by_index  # the walks hold enough matches
+    assert run({"post"}, 100) == by_index  # one kind walked, the others from the index
+    assert run({"topic", "post"}, 2) == by_index  # they do not: the index answers
+
+
+def test_a_search_is_two_statements_with_jit_off(django_assert_num_queries) -> None:
+    # PostgreSQL: the word statistics (which also turn JIT off for the transaction), then the
+    # page and every per-kind count in one statement.
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL's engine")
+    doc("Asthma", "")
+    doc("", "asthma", kind="post")
+    with django_assert_num_queries(2):
+        result = get_engine().search(parse_query("asthma"), CONTENT, count_kinds=True)
+    assert result.kind_totals == {"topic": 1, "post": 1}
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW jit")
+        assert cursor.fetchone()[0] == "off"
 
 
 def test_document_frequency_counts_rows_by_stem() -> None:
