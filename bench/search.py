@@ -537,6 +537,7 @@ def run_latency(options: argparse.Namespace, record: dict[str, Any]) -> list[dic
                 )
 
             row: dict[str, Any] = {"actor": actor_label, "class": class_label}
+            loads = [os.getloadavg()[0]]
             for path, call in (("full", full), ("engine", bare)):
                 for index in range(options.warmup):
                     call(index)
@@ -546,6 +547,9 @@ def run_latency(options: argparse.Namespace, record: dict[str, Any]) -> list[dic
                     call(index)
                     samples.append(time.perf_counter() - began)
                 row[path] = percentiles(samples)
+                loads.append(os.getloadavg()[0])
+            # The machine is shared: the one-minute load average around this class's runs.
+            row["load"] = [round(min(loads), 1), round(max(loads), 1)]
             # What a first page looks like (same for every run of a variant).
             sample = full(0)
             row["results"] = len(sample.results)
@@ -573,7 +577,7 @@ def run_latency(options: argparse.Namespace, record: dict[str, Any]) -> list[dic
                 f"{actor_label:12} {class_label:17} full p50 {row['full']['p50_ms']:7.1f} "
                 f"p95 {row['full']['p95_ms']:7.1f}  engine p50 {row['engine']['p50_ms']:7.1f} "
                 f"p95 {row['engine']['p95_ms']:7.1f}  results {row['results']:2} "
-                f"total {row['total']}"
+                f"total {row['total']}  load {row['load'][0]}-{row['load'][1]}"
             )
     return rows
 
@@ -613,8 +617,8 @@ def explain(options: argparse.Namespace, record: dict[str, Any]) -> None:
 def table(rows: list[dict[str, Any]], target: float) -> str:
     lines = [
         "| searcher | query class | full p50 | full p95 | full max | engine p50 | engine p95 "
-        "| engine max | results (total) | p95 < target |",
-        "|---|---|---:|---:|---:|---:|---:|---:|---:|---|",
+        "| engine max | results (total) | load | p95 < target (full / engine) |",
+        "|---|---|---:|---:|---:|---:|---:|---:|---:|---|---|",
     ]
     for row in rows:
         full, bare = row["full"], row["engine"]
@@ -623,7 +627,9 @@ def table(rows: list[dict[str, Any]], target: float) -> str:
             f"| {row['actor']} | {row['class']} | {full['p50_ms']:.1f} | {full['p95_ms']:.1f} | "
             f"{full['max_ms']:.1f} | {bare['p50_ms']:.1f} | {bare['p95_ms']:.1f} | "
             f"{bare['max_ms']:.1f} | {row['results']} ({total}) | "
-            f"{'yes' if full['p95_ms'] < target else 'NO'} |"
+            f"{row['load'][0]}–{row['load'][1]} | "
+            f"{'yes' if full['p95_ms'] < target else 'NO'} / "
+            f"{'yes' if bare['p95_ms'] < target else 'NO'} |"
         )
     return "\n".join(lines)
 
