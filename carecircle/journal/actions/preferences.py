@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import datetime
 from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -129,39 +129,104 @@ def set_journal_preferences(
     return preferences
 
 
+def _sync(
+    preferences: JournalPreferences | None,
+    wanted: set[tuple[str, str]],
+    stored: dict[tuple[str, str], int],
+    now: datetime,
+) -> tuple[list[int], list[tuple[str, str]]]:
+    """(stored token ids to delete now, tokens to add now): stale tokens go at once, new ones
+    only when a refresh is due (once a day, so nobody can probe by cycling their values)."""
+    stale = [pk for pair, pk in stored.items() if pair not in wanted]
+    missing = sorted(wanted - set(stored))
+    if preferences is None or not missing or not matching.is_refresh_due(preferences, now):
+        return stale, []
+    return stale, missing
+
+
 def refresh_match_tokens(*, member_id: int) -> int:
-    """Make the member's stored tokens match their data and choices now (system action, run by
-    the tasks; idempotent); returns how many they hold. Opted-out, inactive or memorialised
-    members hold none."""
+    """Bring the member's stored tokens in line with their data and choices (system action,
+    run by the tasks; idempotent): stale tokens go at once, new ones at most once a day (a
+    deferred addition is made by the 6-hourly task once due). Returns how many they hold.
+    Opted-out, inactive or memorialised members hold none."""
     member = User.objects.filter(pk=member_id).first()
     if member is None:
         return 0
+    now = timezone.now()
     with transaction.atomic():
+        preferences = JournalPreferences.objects.select_for_update().filter(member=member).first()
         wanted: set[tuple[str, str]] = set()
-        if member.is_active and member.memorialised_at is None:
-            wanted = matching.tokens_for(member)
-        stored = set(MatchToken.objects.filter(member_id=member_id).values_list("field", "token"))
-        stale = Q()
-        for name, token in stored - wanted:
-            stale |= Q(field=name, token=token)
+        if preferences is not None and member.is_active and member.memorialised_at is None:
+            wanted = matching.tokens_for(preferences, matching.load_sources([member])[member.pk])
+        stored = {
+            (name, token): pk
+            for pk, name, token in MatchToken.objects.filter(member_id=member_id).values_list(
+                "pk", "field", "token"
+            )
+        }
+        stale, missing = _sync(preferences, wanted, stored, now)
         if stale:
-            MatchToken.objects.filter(Q(member_id=member_id) & stale).delete()
-        MatchToken.objects.bulk_create(
-            [
-                MatchToken(member_id=member_id, field=name, token=token)
-                for name, token in sorted(wanted - stored)
-            ],
-            ignore_conflicts=True,
-        )
-    return len(wanted)
+            MatchToken.objects.filter(pk__in=stale).delete()
+        if missing and preferences is not None:
+            MatchToken.objects.bulk_create(
+                [
+                    MatchToken(member_id=member_id, field=name, token=token)
+                    for name, token in missing
+                ],
+                ignore_conflicts=True,
+            )
+            JournalPreferences.objects.filter(pk=preferences.pk).update(tokens_refreshed_at=now)
+    return len(stored) - len(stale) + len(missing)
 
 
-def refresh_all_match_tokens() -> int:
-    """Refresh every matchable member's tokens and drop everyone else's; returns members."""
-    matchable = set(
-        JournalPreferences.objects.filter(is_matchable=True).values_list("member_id", flat=True)
+def refresh_all_match_tokens(*, chunk: int = 500) -> int:
+    """Refresh every matchable member's tokens (additions only where due) and drop everyone
+    else's; a fixed number of queries per `chunk` members. Returns how many are matchable."""
+    now = timezone.now()
+    MatchToken.objects.exclude(
+        member_id__in=JournalPreferences.objects.filter(is_matchable=True).values("member_id")
+    ).delete()
+    matchable = list(
+        JournalPreferences.objects.filter(is_matchable=True)
+        .order_by("member_id")
+        .values_list("member_id", flat=True)
     )
-    MatchToken.objects.exclude(member_id__in=matchable).delete()
-    for member_id in sorted(matchable):
-        refresh_match_tokens(member_id=member_id)
+    for start in range(0, len(matchable), chunk):
+        _refresh_chunk(matchable[start : start + chunk], now)
     return len(matchable)
+
+
+def _refresh_chunk(member_ids: list[int], now: datetime) -> None:
+    preferences = {
+        p.member_id: p
+        for p in JournalPreferences.objects.filter(member_id__in=member_ids).select_related(
+            "member"
+        )
+    }
+    members = [p.member for p in preferences.values()]
+    sources = matching.load_sources(members)
+    stored: dict[int, dict[tuple[str, str], int]] = {member_id: {} for member_id in member_ids}
+    for pk, member_id, name, token in MatchToken.objects.filter(
+        member_id__in=member_ids
+    ).values_list("pk", "member_id", "field", "token"):
+        stored[member_id][(name, token)] = pk
+    to_delete: list[int] = []
+    to_add: list[MatchToken] = []
+    refreshed: list[int] = []
+    for member_id, mine in preferences.items():
+        member = mine.member
+        wanted: set[tuple[str, str]] = set()
+        if mine.is_matchable and member.is_active and member.memorialised_at is None:
+            wanted = matching.tokens_for(mine, sources[member_id])
+        stale, missing = _sync(mine, wanted, stored[member_id], now)
+        to_delete += stale
+        to_add += [MatchToken(member_id=member_id, field=f, token=t) for f, t in missing]
+        if missing:
+            refreshed.append(mine.pk)
+    with transaction.atomic():
+        if to_delete:
+            MatchToken.objects.filter(pk__in=to_delete).delete()
+        if to_add:
+            MatchToken.objects.bulk_create(to_add, ignore_conflicts=True, batch_size=500)
+        if refreshed:
+            JournalPreferences.objects.filter(pk__in=refreshed).update(tokens_refreshed_at=now)

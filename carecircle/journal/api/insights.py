@@ -41,7 +41,8 @@ class InsightsOut(Schema):
     community: str
     computed_at: datetime | None
     k: int
-    # See insights.py: {"suppressed": true, "reason": ...} or the published figures.
+    # See insights.py: the published figures, or {"suppressed": true, "reason": "suppressed",
+    # "k": k} whatever held them back ("not_computed" before the first computation).
     figures: dict[str, Any]
 
 
@@ -108,7 +109,7 @@ def get_insights(request: HttpRequest, slug: str) -> InsightsOut:
             community=community.slug,
             computed_at=None,
             k=insights.k_threshold(),
-            figures={"suppressed": True, "reason": "not_computed"},
+            figures={"suppressed": True, "reason": "not_computed"},  # the task never ran
         )
     return InsightsOut(
         community=community.slug,
@@ -120,17 +121,18 @@ def get_insights(request: HttpRequest, slug: str) -> InsightsOut:
 
 @router.get(
     "/journal/people-like-me",
-    response={200: list[MatchOut], 401: ErrorOut, 403: ErrorOut},
+    response={200: list[MatchOut], 401: ErrorOut, 403: ErrorOut, 429: ErrorOut},
     auth=member_auth,
 )
 def get_people_like_me(request: HttpRequest) -> list[MatchOut]:
     """Members who opted in and share a value with you on fields you both chose (you must opt
-    in first: 403 `not_matchable`)."""
+    in first: 403 `not_matchable`; 30 looks an hour, page and API together: 429)."""
     if not matching.chosen_fields(preferences_for(_member(request))):
         raise PermissionDeniedError(
             _("Turn on “people like me” first: only members who take part see others."),
             code="not_matchable",
         )
+    matching.check_people_like_me_rate(_member(request))
     return [
         MatchOut(
             handle=match.member.handle,

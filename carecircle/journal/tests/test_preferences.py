@@ -3,15 +3,20 @@
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 
 import pytest
+from django.test import Client
 from django.utils import timezone
 
 from carecircle.accounts.models import Profile
 from carecircle.core.errors import PermissionDeniedError, ValidationFailed
 from carecircle.core.models import AuditEvent
 from carecircle.journal import matching
-from carecircle.journal.actions.preferences import set_journal_preferences
+from carecircle.journal.actions.preferences import (
+    refresh_all_match_tokens,
+    set_journal_preferences,
+)
 from carecircle.journal.models import JournalPreferences, MatchToken
 from conftest import client_for
 
@@ -143,3 +148,62 @@ def test_settings_page_saves_and_keeps_choices_on_error(patient, community):
     assert (row.contributes_to_insights, row.is_matchable, row.stage) == (True, False, "remission")
     api = put(client, {**ALL_ON, "match_fields": ["nope"]})
     assert (api.status_code, api.json()["field"]) == (400, "match_fields")
+
+
+def test_changes_are_rate_limited_on_the_page_and_the_api(patient, settings):
+    settings.CARECIRCLE_JOURNAL_WRITE_RATE = "2/m"
+    client = client_for(patient)
+    assert put(client, {"contributes_to_insights": True}).status_code == 200
+    assert client.post("/journal/insights/", {"stage": "remission"}).status_code == 302
+    before = state()
+    api = put(client, {"contributes_to_insights": False})
+    assert (api.status_code, api.json()["code"]) == (429, "rate_limited")
+    page = client.post("/journal/insights/", {"stage": "in_treatment"})
+    html = page.content.decode()
+    assert page.status_code == 429
+    assert "You are doing that too often. Please wait a minute and try again." in html
+    # The member's choice is kept on the form.
+    assert '<option value="in_treatment" selected>' in html
+    assert state() == before
+
+
+def test_the_page_and_the_api_refuse_a_change_without_the_csrf_token(patient):
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(patient)
+    before = state()
+    page = client.post("/journal/insights/", {"contributes_to_insights": "on"})
+    api = put(client, ALL_ON)
+    assert (page.status_code, api.status_code) == (403, 403)
+    assert state() == before
+    # With the token from the form, the same change goes through.
+    token = client.get("/journal/insights/").cookies["csrftoken"].value
+    saved = client.post(
+        "/journal/insights/", {"contributes_to_insights": "on", "csrfmiddlewaretoken": token}
+    )
+    assert saved.status_code == 302
+    assert JournalPreferences.objects.get(member=patient).contributes_to_insights is True
+
+
+def test_tokens_grow_at_most_once_a_day_but_shrink_at_once(
+    patient, django_capture_on_commit_callbacks
+):
+    Profile.objects.create(user=patient, conditions=["Lupus"])
+    with django_capture_on_commit_callbacks(execute=True):
+        set_journal_preferences(actor=patient, **ALL_ON)
+    refreshed_at = JournalPreferences.objects.get(member=patient).tokens_refreshed_at
+    assert refreshed_at is not None
+    # A new stage within the day: the old stage's token goes now, the new one waits.
+    with django_capture_on_commit_callbacks(execute=True):
+        set_journal_preferences(actor=patient, **{**ALL_ON, "stage": "remission"})
+    assert list(MatchToken.objects.values_list("field", "token")) == [
+        ("conditions", matching.seal("conditions", "Lupus"))
+    ]
+    assert JournalPreferences.objects.get(member=patient).tokens_refreshed_at == refreshed_at
+    JournalPreferences.objects.filter(member=patient).update(
+        tokens_refreshed_at=refreshed_at - timedelta(hours=24)
+    )
+    refresh_all_match_tokens()
+    assert sorted(MatchToken.objects.values_list("field", "token")) == [
+        ("conditions", matching.seal("conditions", "Lupus")),
+        ("stage", matching.seal("stage", "remission")),
+    ]

@@ -20,7 +20,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from carecircle.communities.permissions import check_can_read_community
 from carecircle.communities.queries import get_community, memberships_of
-from carecircle.core.errors import DomainError
+from carecircle.core.errors import DomainError, RateLimitedError
 from carecircle.core.interfaces import field_errors, page_errors
 from carecircle.journal import insights, matching, payloads
 from carecircle.journal.actions import preferences as actions
@@ -37,6 +37,10 @@ MATCH_LABELS: dict[str, Any] = {
     "treatments": gettext_lazy("Treatments"),
     "stage": gettext_lazy("Stage"),
 }
+
+
+# Before the task's first run: not a suppression, so it may say so.
+NOT_COMPUTED: dict[str, Any] = {"suppressed": True, "reason": "not_computed"}
 
 
 def _member(request: HttpRequest) -> Any:
@@ -64,7 +68,7 @@ def figures_context(snapshot: InsightSnapshot | None) -> dict[str, Any]:
     """What the figures partial needs: the snapshot's figures with labels added."""
     k = insights.k_threshold()
     if snapshot is None:
-        return {"snapshot": None, "figures": {"suppressed": True, "reason": "not_computed"}, "k": k}
+        return {"snapshot": None, "figures": NOT_COMPUTED, "k": k}
     figures = copy.deepcopy(snapshot.figures or {})
     for medication in figures.get("medications", []):
         for answer in medication.get("effectiveness", []):
@@ -89,6 +93,7 @@ def _settings_page(
         "stage_choices": Stage.choices,
         "memberships": list(memberships_of(request.user).order_by("community__name")),
         "k": insights.k_threshold(),
+        "min_days": insights.min_days(),
         "site": figures_context(insights.snapshot_for(None)),
     }
     return render(request, "journal/insights.html", context, status=status)
@@ -116,9 +121,12 @@ def journal_insights(request: HttpRequest) -> HttpResponse:
             stage=str(values["stage"]),
         )
     except DomainError as error:
-        if error.status != 400:
+        if error.status not in (400, 429):
             raise
-        return _settings_page(request, values=values, errors=field_errors(error), status=400)
+        # Too many changes: shown at the top of the form, the member's choices kept.
+        return _settings_page(
+            request, values=values, errors=field_errors(error), status=error.status
+        )
     messages.success(request, _("Your choices are saved."))
     return redirect("journal_insights")
 
@@ -141,14 +149,24 @@ def journal_people_like_me(request: HttpRequest) -> HttpResponse:
     """Members who opted in and share something the viewer also chose to share."""
     preferences = preferences_for(_member(request))
     is_matchable = bool(matching.chosen_fields(preferences))
-    matches = matching.people_like_me(_member(request)) if is_matchable else []
+    matches: list[matching.Match] = []
+    rate_message = ""
+    status = 200
+    if is_matchable:
+        try:
+            matching.check_people_like_me_rate(_member(request))
+        except RateLimitedError as error:
+            rate_message, status = str(error.message), 429
+        else:
+            matches = matching.people_like_me(_member(request))
     context = {
         "is_matchable": is_matchable,
         "matches": matches,
+        "rate_message": rate_message,
         "match_labels": MATCH_LABELS,
         "chosen": [MATCH_LABELS[name] for name in matching.chosen_fields(preferences)],
     }
-    return render(request, "journal/people_like_me.html", context)
+    return render(request, "journal/people_like_me.html", context, status=status)
 
 
 urls: list[URLPattern] = [
