@@ -128,6 +128,7 @@ MIDDLEWARE = [
     "carecircle.core.middleware.MemberTimezoneMiddleware",
     # Idle and absolute session limits, and "last seen" for the member's list of sessions.
     "carecircle.signin.middleware.SessionSecurityMiddleware",
+    "carecircle.journal.middleware.PrivateJournalMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"

@@ -256,10 +256,18 @@ def decode(content: bytes) -> str:
     return text
 
 
-def read_records(text: str) -> list[tuple[int, list[str]]]:
-    """(line, cells) for every row, numbered as a spreadsheet shows them (the header is 1).
+# Lines in the file, blank ones and lines inside quoted notes included: far more than any real
+# journal's 20,000 rows need, and a bound on the time spent reading a hostile file.
+MAX_PHYSICAL_LINES = 200_000
 
-    A cell with a line break inside quotes stays one row, as in a spreadsheet.
+
+def read_records(text: str, *, max_rows: int = 20_000) -> list[tuple[int, list[str]]]:
+    """(line, cells) for the header and every non-blank row, numbered as a spreadsheet shows
+    them (the header is 1). Stops after `max_rows` + 1 rows, so the caller can refuse a file
+    that is too long without holding all of it.
+
+    A cell with a line break inside quotes stays one row, as in a spreadsheet. Blank rows are
+    skipped as they are read: a file of a header and millions of empty lines costs nothing.
     """
     first_line = text.split("\n", 1)[0]
     delimiter = ";" if ";" in first_line and "," not in first_line else ","
@@ -269,7 +277,18 @@ def read_records(text: str) -> list[tuple[int, list[str]]]:
     try:
         for cells in reader:
             line += 1
+            if reader.line_num > MAX_PHYSICAL_LINES:
+                raise ValidationFailed(
+                    _("This file has too many lines: the most is %(count)s.")
+                    % {"count": MAX_PHYSICAL_LINES},
+                    code="too_many_rows",
+                    field="file",
+                )
+            if records and not any(cell.strip() for cell in cells):
+                continue
             records.append((line, cells))
+            if len(records) > max_rows + 1:
+                break
     except csv.Error:
         raise ValidationFailed(
             _("Row %(line)s cannot be read as CSV (check its quotes).") % {"line": line + 1},
