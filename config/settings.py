@@ -467,3 +467,5 @@ CARECIRCLE_JOURNAL_WRITE_RATE = env("JOURNAL_WRITE_RATE", "120/m")
 # Only members who have belonged to the community (and had their account) this many days
 # count in its figures: a crowd of new accounts cannot be made to outnumber one real member.
 CARECIRCLE_JOURNAL_INSIGHTS_MIN_DAYS = int(env("JOURNAL_INSIGHTS_MIN_DAYS", "30"))
+# Looks at "people like me" one member may take an hour, page and API together.
+CARECIRCLE_JOURNAL_PEOPLE_LIKE_ME_RATE = env("JOURNAL_PEOPLE_LIKE_ME_RATE", "30/h")
