@@ -13,14 +13,21 @@ since the SVG is handed to templates as safe markup.
 from __future__ import annotations
 
 import math
-from collections import defaultdict
+import threading
+from collections import OrderedDict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from html import escape
+from time import monotonic
 from typing import Any, cast
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from django.conf import settings
+from django.db.models import Count, Max
 from django.utils import formats, timezone
+from django.utils.dates import MONTHS_3, WEEKDAYS_ABBR
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
 from carecircle.accounts.models import User
@@ -72,6 +79,9 @@ class Chart:
     svg: str  # safe, server-built SVG markup
     columns: list[str] = field(default_factory=list)
     rows: list[list[Any]] = field(default_factory=list)
+    # `rows` as escaped `<tr>` markup: a long period's table is built once in Python, not in
+    # template loops (a year of six charts is about 2,000 rows).
+    table_rows: str = ""
     # The key under the chart: each line's name with a small picture of its style.
     legend: list[LegendItem] = field(default_factory=list)
 
@@ -113,6 +123,7 @@ class SeriesSet:
     bucket: str  # "entry", "day", "week" or "month"
     charts: list[ChartData]
     bands: list[Band]
+    zone: tzinfo = UTC  # the owner's time zone: days, the period and `since` are theirs
 
     @property
     def days(self) -> int:
@@ -130,8 +141,21 @@ def normalise_period(value: str | None) -> str:
     return value if value in PERIODS else DEFAULT_PERIOD
 
 
-def _local_midnight(day: date) -> datetime:
-    return timezone.make_aware(datetime.combine(day, time.min), timezone.get_current_timezone())
+def owner_zone(owner: User) -> ZoneInfo:
+    """The journal owner's own time zone (the site's when unset or unknown).
+
+    Days, periods and a share's `since` are the owner's, whoever reads: a reader in another
+    zone sees exactly the days the owner shared, as the sharing tables do.
+    """
+    name = getattr(owner, "time_zone", "") or settings.TIME_ZONE
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return ZoneInfo(settings.TIME_ZONE)
+
+
+def _local_midnight(day: date, zone: tzinfo) -> datetime:
+    return datetime.combine(day, time.min, tzinfo=zone)
 
 
 def _bucket_start(day: date, bucket: str) -> date:
@@ -165,28 +189,192 @@ def _window(
     return start, today, bucket
 
 
-class _Accumulator:
-    """Collects values per line and bucket, then gives each line's points (means per bucket)."""
+# --- Reading and digesting entries ----------------------------------------------------------
+#
+# Entries are read once and folded into a digest: per line key ("symptom:<name>", a measurement
+# type, "custom:<name>:<unit>", "<type>:2" for blood pressure's second value, "mood:mood",
+# "mood:energy") and per slot (the owner's local day; for a week, each entry's own moment) the
+# sum and count of the values and the first and last spelling of the name. Notes are never kept.
 
-    def __init__(self, series: SeriesSet) -> None:
-        self.series = series
-        self.zone = timezone.get_current_timezone()
-        self.origin = _local_midnight(series.start)
-        self.values: dict[str, dict[float, list[float]]] = defaultdict(lambda: defaultdict(list))
+SUM, COUNT, FIRST_LABEL, LAST_LABEL = range(4)
 
-    def add(self, key: str, at: datetime, value: float) -> None:
-        local = at.astimezone(self.zone)
-        bucket = self.series.bucket
-        if bucket == "entry":
-            x = (local - self.origin).total_seconds() / 86400
+
+@dataclass
+class _Digest:
+    cells: dict[str, dict[Any, list[Any]]] = field(default_factory=dict)
+    # Measurement chart keys (not "<type>:2"): the type code (CUSTOM for custom) and unit drawn.
+    measurements: dict[str, tuple[str, str]] = field(default_factory=dict)
+
+
+def _kind_of_key(key: str) -> str:
+    if key.startswith("symptom:"):
+        return EntryKind.SYMPTOM
+    if key.startswith("mood:"):
+        return EntryKind.MOOD
+    return EntryKind.MEASUREMENT
+
+
+def _collect(rows: Iterable[tuple[str, datetime, Any]], slot_of: Any) -> _Digest:
+    digest = _Digest()
+    cells = digest.cells
+
+    def add(key: str, slot: Any, value: float, label: str = "") -> None:
+        by_slot = cells.get(key)
+        if by_slot is None:
+            by_slot = cells[key] = {}
+        cell = by_slot.get(slot)
+        if cell is None:
+            by_slot[slot] = [value, 1, label, label]
         else:
-            first = _bucket_start(local.date(), bucket)
-            x = self.series.x_of(first) + _bucket_width(bucket) / 2
-        self.values[key][x].append(value)
+            cell[SUM] += value
+            cell[COUNT] += 1
+            cell[LAST_LABEL] = label
 
-    def points(self, key: str) -> list[tuple[float, float]]:
-        buckets = self.values.get(key, {})
-        return [(x, sum(v) / len(v)) for x, v in sorted(buckets.items())]
+    for kind, recorded_at, data in rows:
+        slot = slot_of(recorded_at)
+        if kind == EntryKind.SYMPTOM:
+            name = str(data.get("name", "")).strip()
+            key = name.casefold()
+            if key:
+                add(f"symptom:{key}", slot, float(data.get("severity", 0)), name)
+        elif kind == EntryKind.MEASUREMENT:
+            type_code = str(data.get("type", ""))
+            value = data.get("value")
+            if value is None:
+                continue
+            if type_code == CUSTOM:
+                name = str(data.get("name", "")).strip()
+                unit = str(data.get("unit", ""))
+                key = f"custom:{name.casefold()}:{unit}"
+                digest.measurements.setdefault(key, (CUSTOM, unit))
+                add(key, slot, float(value), name)
+                continue
+            kind_info = MEASUREMENT_TYPES.get(type_code)
+            if kind_info is None:
+                continue
+            unit = str(data.get("unit") or kind_info.units[0])
+            digest.measurements.setdefault(type_code, (type_code, kind_info.units[0]))
+            add(type_code, slot, to_canonical(type_code, float(value), unit))
+            if kind_info.has_second_value and data.get("value_2") is not None:
+                add(f"{type_code}:2", slot, to_canonical(type_code, float(data["value_2"]), unit))
+        elif kind == EntryKind.MOOD:
+            for scale in ("mood", "energy"):
+                if data.get(scale) is not None:
+                    add(f"mood:{scale}", slot, float(data[scale]))
+    return digest
+
+
+def _read(
+    owner: User, kinds: Iterable[str], since: datetime | None, until: datetime | None = None
+) -> list[tuple[str, datetime, Any]]:
+    # values_list: the encrypted field's from_db_value decrypts each row, with no model objects.
+    return cast(
+        list[tuple[str, datetime, Any]],
+        list(
+            queries.entries_for(owner, kinds=sorted(kinds), since=since, until=until)
+            .order_by("recorded_at", "id")
+            .values_list("kind", "recorded_at", "data")
+        ),
+    )
+
+
+# --- The per-member cache of daily digests ---------------------------------------------------
+#
+# Decrypting a long journal is the slow part of a chart (one Fernet token per entry), so each
+# process keeps the daily digest of the members who looked at charts last: derived daily sums
+# only (never notes or single entries), in this process's memory only (never in the shared
+# cache, which is Redis in scale mode), for CACHE_SECONDS at most. It is used only while the
+# member's journal stamp (how many entries, and the latest change to any: one indexed query) is
+# unchanged, so any write of an entry (added, changed, deleted, imported, a goal check-in) makes
+# the next chart read the journal again. A member's account and time zone are part of the key.
+
+CACHE_SECONDS = 300
+CACHE_MEMBERS = 16
+
+
+@dataclass
+class _Cached:
+    identity: tuple[Any, ...]
+    stamp: tuple[Any, ...]
+    stored_at: float
+    covers_from: date | None  # the first local day read (None: the whole journal)
+    kinds: frozenset[str]
+    digest: _Digest
+
+
+_cache: OrderedDict[int, _Cached] = OrderedDict()
+_cache_lock = threading.Lock()
+
+
+def _cache_size() -> int:
+    return int(getattr(settings, "CARECIRCLE_JOURNAL_CHART_CACHE_MEMBERS", CACHE_MEMBERS))
+
+
+def forget_member(member_id: int) -> None:
+    """Drop a member's cached chart digest from this process (e.g. when their account goes)."""
+    with _cache_lock:
+        _cache.pop(member_id, None)
+
+
+def clear_cache() -> None:
+    """Drop every cached chart digest of this process."""
+    with _cache_lock:
+        _cache.clear()
+
+
+def _journal_stamp(owner: User) -> tuple[Any, ...]:
+    found = queries.entries_for(owner).aggregate(count=Count("pk"), last=Max("updated_at"))
+    return found["count"], found["last"]
+
+
+def _covers(cached: _Cached, first_day: date | None, kinds: frozenset[str]) -> bool:
+    if not kinds <= cached.kinds:
+        return False
+    return cached.covers_from is None or (first_day is not None and cached.covers_from <= first_day)
+
+
+def _day_digest(
+    owner: User, zone: ZoneInfo, first_day: date | None, kinds: frozenset[str]
+) -> _Digest:
+    """The owner's entries of `kinds` from local day `first_day` on (None: all), by local day."""
+    size = _cache_size()
+    if size <= 0:
+        return _collect(
+            _read(owner, kinds, _local_midnight(first_day, zone) if first_day else None),
+            lambda at: at.astimezone(zone).date(),
+        )
+    # The stamp is read before the entries: a write landing in between leaves a digest newer
+    # than its stamp, which the next request replaces; never an older digest under a new stamp.
+    stamp = _journal_stamp(owner)
+    identity = (owner.pk, owner.date_joined, zone.key)
+    now = monotonic()
+    with _cache_lock:
+        for member_id in [k for k, c in _cache.items() if now - c.stored_at > CACHE_SECONDS]:
+            del _cache[member_id]
+        cached = _cache.get(owner.pk)
+        if cached is not None and (cached.identity != identity or cached.stamp != stamp):
+            del _cache[owner.pk]
+            cached = None
+        if cached is not None and _covers(cached, first_day, kinds):
+            _cache.move_to_end(owner.pk)
+            return cached.digest
+    if cached is not None:
+        # The same journal, read over a shorter span or fewer kinds: read the union once.
+        if cached.covers_from is None or first_day is None:
+            first_day = None
+        else:
+            first_day = min(first_day, cached.covers_from)
+        kinds = kinds | cached.kinds
+    digest = _collect(
+        _read(owner, kinds, _local_midnight(first_day, zone) if first_day else None),
+        lambda at: at.astimezone(zone).date(),
+    )
+    with _cache_lock:
+        _cache[owner.pk] = _Cached(identity, stamp, monotonic(), first_day, kinds, digest)
+        _cache.move_to_end(owner.pk)
+        while len(_cache) > size:
+            _cache.popitem(last=False)
+    return digest
 
 
 def series_for(
@@ -197,86 +385,102 @@ def series_for(
     since: date | None = None,
     now: datetime | None = None,
 ) -> SeriesSet:
-    """The owner's chart series for `period`, only of `parts`, and only from `since` on."""
+    """The owner's chart series for `period`, only of `parts`, and only from `since` on.
+
+    Days, the period and `since` are in the owner's time zone (`owner_zone`), whoever reads.
+    """
     parts = set(parts)
     period = normalise_period(period)
-    today = timezone.localtime(now).date() if now else timezone.localdate()
-    kinds = []
+    zone = owner_zone(owner)
+    today = (now or timezone.now()).astimezone(zone).date()
+    kinds: set[str] = set()
     if Part.SYMPTOMS in parts:
-        kinds.append(EntryKind.SYMPTOM)
+        kinds.add(EntryKind.SYMPTOM)
     if Part.MEASUREMENTS in parts:
-        kinds.append(EntryKind.MEASUREMENT)
+        kinds.add(EntryKind.MEASUREMENT)
     if Part.MOOD in parts:
-        kinds.append(EntryKind.MOOD)
-    until = _local_midnight(today + timedelta(days=1))
-    lower = None
-    if period != "all":
-        lower = _local_midnight(today - timedelta(days=PERIOD_DAYS[period] - 1))
-    if since is not None:
-        since_at = _local_midnight(since)
-        lower = since_at if lower is None or since_at > lower else lower
-    rows: list[tuple[str, datetime, dict[str, Any]]] = []
-    if kinds:
-        rows = cast(
-            list[tuple[str, datetime, dict[str, Any]]],
-            list(
-                queries.entries_for(owner, kinds=kinds, since=lower, until=until)
-                .order_by("recorded_at", "id")
-                .values_list("kind", "recorded_at", "data")
-            ),
-        )
-    first = timezone.localtime(rows[0][1]).date() if rows else None
-    start, end, bucket = _window(period, today, since, first)
-    series = SeriesSet(period=period, start=start, end=end, bucket=bucket, charts=[], bands=[])
-    accumulator = _Accumulator(series)
+        kinds.add(EntryKind.MOOD)
+    first_day = None if period == "all" else today - timedelta(days=PERIOD_DAYS[period] - 1)
+    if since is not None and (first_day is None or since > first_day):
+        first_day = since
 
-    symptom_counts: dict[str, int] = defaultdict(int)
-    symptom_labels: dict[str, str] = {}
-    measurement_labels: dict[str, tuple[str, str, str]] = {}  # key -> (title, unit, type)
-    for kind, recorded_at, data in rows:
-        if kind == EntryKind.SYMPTOM:
-            name = str(data.get("name", "")).strip()
-            key = name.casefold()
-            if not key:
-                continue
-            symptom_counts[key] += 1
-            symptom_labels[key] = name  # the latest spelling
-            accumulator.add(f"symptom:{key}", recorded_at, float(data.get("severity", 0)))
-        elif kind == EntryKind.MEASUREMENT:
-            type_code = str(data.get("type", ""))
-            value = data.get("value")
-            if value is None:
-                continue
-            if type_code == CUSTOM:
-                name = str(data.get("name", "")).strip()
-                unit = str(data.get("unit", ""))
-                key = f"custom:{name.casefold()}:{unit}"
-                measurement_labels.setdefault(key, (name, unit, CUSTOM))
-                accumulator.add(key, recorded_at, float(value))
-                continue
-            kind_info = MEASUREMENT_TYPES.get(type_code)
-            if kind_info is None:
-                continue
-            unit = str(data.get("unit") or kind_info.units[0])
-            canonical = kind_info.units[0]
-            measurement_labels.setdefault(type_code, (str(kind_info.label), canonical, type_code))
-            accumulator.add(type_code, recorded_at, to_canonical(type_code, float(value), unit))
-            if kind_info.has_second_value and data.get("value_2") is not None:
-                accumulator.add(
-                    f"{type_code}:2",
-                    recorded_at,
-                    to_canonical(type_code, float(data["value_2"]), unit),
-                )
-        elif kind == EntryKind.MOOD:
-            for scale in ("mood", "energy"):
-                if data.get(scale) is not None:
-                    accumulator.add(f"mood:{scale}", recorded_at, float(data[scale]))
+    digest = _Digest()
+    if period == "week":
+        start, end, bucket = _window(period, today, since, None)
+        origin = _local_midnight(start, zone)
+        if kinds:
+            rows = _read(
+                owner,
+                kinds,
+                _local_midnight(first_day or start, zone),
+                _local_midnight(today + timedelta(days=1), zone),
+            )
+            digest = _collect(rows, lambda at: (at - origin).total_seconds() / 86400)
+        low = None  # the query already kept only the window's entries
 
-    if symptom_counts:
-        top = sorted(symptom_counts, key=lambda k: (-symptom_counts[k], k))[:TOP_SYMPTOMS]
+        def x_of_slot(slot: Any) -> float:
+            return float(slot)
+
+    else:
+        if kinds:
+            digest = _day_digest(owner, zone, first_day, frozenset(kinds))
+        low = first_day or date.min
+        first = None
+        if period == "all":
+            days = [
+                min((d for d in by_slot if low <= d <= today), default=None)
+                for key, by_slot in digest.cells.items()
+                if _kind_of_key(key) in kinds
+            ]
+            first = min((d for d in days if d is not None), default=None)
+        start, end, bucket = _window(period, today, since, first)
+        half = _bucket_width(bucket) / 2
+        xs: dict[date, float] = {}
+
+        def x_of_slot(slot: Any) -> float:
+            x = xs.get(slot)
+            if x is None:
+                x = xs[slot] = float((_bucket_start(slot, bucket) - start).days) + half
+            return x
+
+    series = SeriesSet(
+        period=period, start=start, end=end, bucket=bucket, charts=[], bands=[], zone=zone
+    )
+
+    def cells_of(key: str) -> list[tuple[Any, list[Any]]]:
+        cells = digest.cells.get(key, {}).items()
+        if low is None:
+            return sorted(cells)
+        return sorted((s, c) for s, c in cells if low <= s <= today)
+
+    def points(cells: list[tuple[Any, list[Any]]]) -> list[tuple[float, float]]:
+        buckets: dict[float, list[float]] = {}
+        for slot, cell in cells:
+            x = x_of_slot(slot)
+            found = buckets.get(x)
+            if found is None:
+                buckets[x] = [cell[SUM], cell[COUNT]]
+            else:
+                found[0] += cell[SUM]
+                found[1] += cell[COUNT]
+        return [(x, total / count) for x, (total, count) in sorted(buckets.items())]
+
+    windowed = {
+        key: cells
+        for key in digest.cells
+        if _kind_of_key(key) in kinds and (cells := cells_of(key))
+    }
+    symptoms = {key: cells for key, cells in windowed.items() if key.startswith("symptom:")}
+    if symptoms:
+        counts = {key: sum(cell[COUNT] for _s, cell in cells) for key, cells in symptoms.items()}
+        top = sorted(counts, key=lambda k: (-counts[k], k.removeprefix("symptom:")))
         lines = [
-            Line(key=key, label=symptom_labels[key], points=accumulator.points(f"symptom:{key}"))
-            for key in top
+            Line(
+                key=key.removeprefix("symptom:"),
+                label=symptoms[key][-1][1][LAST_LABEL],  # the latest spelling
+                points=points(symptoms[key]),
+            )
+            for key in top[:TOP_SYMPTOMS]
         ]
         series.charts.append(
             ChartData(
@@ -289,29 +493,31 @@ def series_for(
                 integer_scale=True,
             )
         )
-    for key in sorted(measurement_labels, key=_measurement_order):
-        title, unit, type_code = measurement_labels[key]
+    measured = [key for key in windowed if key in digest.measurements]
+    for key in sorted(measured, key=_measurement_order):
+        type_code, unit = digest.measurements[key]
+        if type_code == CUSTOM:
+            title = windowed[key][0][1][FIRST_LABEL]  # the first spelling
+        else:
+            title = str(MEASUREMENT_TYPES[type_code].label)
         if type_code == "blood_pressure":
             lines = [
-                Line(key="systolic", label=_("Systolic"), points=accumulator.points(key)),
-                Line(key="diastolic", label=_("Diastolic"), points=accumulator.points(f"{key}:2")),
+                Line(key="systolic", label=_("Systolic"), points=points(windowed[key])),
+                Line(
+                    key="diastolic",
+                    label=_("Diastolic"),
+                    points=points(windowed.get(f"{key}:2", [])),
+                ),
             ]
         else:
-            lines = [Line(key="value", label=title, points=accumulator.points(key))]
+            lines = [Line(key="value", label=title, points=points(windowed[key]))]
         y_min, y_max = _nice_range([v for line in lines for _x, v in line.points])
         slug = "measurement-" + (type_code if type_code != CUSTOM else _slugify(key))
         series.charts.append(
-            ChartData(
-                slug=slug,
-                title=title,
-                unit=unit,
-                y_min=y_min,
-                y_max=y_max,
-                lines=lines,
-            )
+            ChartData(slug=slug, title=title, unit=unit, y_min=y_min, y_max=y_max, lines=lines)
         )
     mood_lines = [
-        Line(key=scale, label=label, points=accumulator.points(f"mood:{scale}"))
+        Line(key=scale, label=label, points=points(windowed.get(f"mood:{scale}", [])))
         for scale, label in (("mood", _("Mood")), ("energy", _("Energy")))
     ]
     mood_lines = [line for line in mood_lines if line.points]
@@ -396,12 +602,42 @@ def trend_of(values: list[float], threshold: float) -> str:
     return "steady"
 
 
+def _number_formatter() -> Any:
+    """`format_number` for many values at once: the locale's separators are looked up once.
+
+    Values under 1,000 need no grouping, so they are formatted here; others go the long way.
+    """
+    separator = str(formats.get_format("DECIMAL_SEPARATOR"))
+
+    def number(value: float) -> str:
+        rounded = round(value, 1)
+        if abs(rounded) >= 1000:
+            return format_number(value)
+        if rounded == int(rounded):
+            return str(int(rounded))
+        return f"{rounded:.1f}".replace(".", separator)
+
+    return number
+
+
 def format_number(value: float) -> str:
     """A value as members read it: whole numbers plain, others to one decimal place."""
     rounded = round(value, 1)
     if rounded == int(rounded):
         return formats.number_format(int(rounded))
     return formats.number_format(rounded, 1)
+
+
+def _day_labeller() -> Any:
+    """`_day_label` for many days at once: what `formats.date_format(day, "D j M Y")` gives,
+    with the day and month names translated once rather than for every day."""
+    weekdays = [str(WEEKDAYS_ABBR[index]) for index in range(7)]
+    months = {number: str(MONTHS_3[number]).title() for number in range(1, 13)}
+
+    def label(day: date) -> str:
+        return f"{weekdays[day.weekday()]} {day.day} {months[day.month]} {day.year:04d}"
+
+    return label
 
 
 def _day_label(day: date, bucket: str) -> str:
@@ -637,33 +873,68 @@ def _describe(chart: ChartData, series: SeriesSet) -> str:
     return " ".join(sentences)
 
 
-def _table(chart: ChartData, series: SeriesSet) -> tuple[list[str], list[list[Any]]]:
+def _table(
+    chart: ChartData, series: SeriesSet, number: Any, when: Any
+) -> tuple[list[str], list[list[Any]], str]:
+    """The chart's data as columns and rows, and the rows as ready, escaped `<tr>` markup.
+
+    One row per drawn point (a bucket's mean, not each entry). `number` formats a value and
+    `when` names a point's x (see `render_charts`).
+    """
     columns = [_("When")] + [line.label for line in chart.lines]
     by_x: dict[float, list[str]] = {}
     for index, line in enumerate(chart.lines):
         for x, value in line.points:
-            row = by_x.setdefault(x, [""] * len(chart.lines))
-            row[index] = format_number(value)
+            row = by_x.get(x)
+            if row is None:
+                row = by_x[x] = [""] * len(chart.lines)
+            row[index] = number(value)
     rows: list[list[Any]] = []
-    start = _local_midnight(series.start)
+    markup: list[str] = []
     for x in sorted(by_x):
+        label = when(x)
+        cells = by_x[x]
+        rows.append([label, *cells])
+        markup.append(
+            f'<tr><th scope="row">{escape(label)}</th>'
+            + "".join(f"<td>{escape(cell) if cell else '–'}</td>" for cell in cells)
+            + "</tr>\n"
+        )
+    return columns, rows, "".join(markup)
+
+
+def _when_namer(series: SeriesSet) -> Any:
+    """Names each x of `series` as its table shows it, remembering the names already given."""
+    names: dict[float, str] = {}
+    day_label = _day_labeller()
+    origin = _local_midnight(series.start, series.zone).astimezone(UTC)
+
+    def name(x: float) -> str:
+        found = names.get(x)
+        if found is not None:
+            return found
         if series.bucket == "entry":
-            at = timezone.localtime(start + timedelta(days=x))
-            when = formats.date_format(at, "D j M Y, H:i")
+            at = (origin + timedelta(days=x)).astimezone(series.zone)
+            found = formats.date_format(at, "D j M Y, H:i")
+        elif series.bucket == "day":
+            found = day_label(series.date_of(x))
         else:
-            day = series.date_of(x)
-            when = _day_label(_bucket_start(day, series.bucket), series.bucket)
-        rows.append([when, *by_x[x]])
-    return columns, rows
+            found = _day_label(_bucket_start(series.date_of(x), series.bucket), series.bucket)
+        names[x] = found
+        return found
+
+    return name
 
 
 def render_charts(series: SeriesSet) -> list[Chart]:
     """Accessible SVG charts (and their tables) for a set of series."""
     charts = []
+    number = _number_formatter()
+    when = _when_namer(series)
     for chart in series.charts:
         title = _("%(title)s (%(unit)s)") % {"title": chart.title, "unit": chart.unit}
         description = _describe(chart, series)
-        columns, rows = _table(chart, series)
+        columns, rows, table_rows = _table(chart, series, number, when)
         charts.append(
             Chart(
                 slug=chart.slug,
@@ -672,6 +943,7 @@ def render_charts(series: SeriesSet) -> list[Chart]:
                 svg=_render_svg(chart, series, title, description),
                 columns=columns,
                 rows=rows,
+                table_rows=mark_safe(table_rows),  # noqa: S308 - every text escaped in _table
                 legend=[
                     LegendItem(label=line.label, swatch=_swatch(index))
                     for index, line in enumerate(chart.lines)

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from django.http import HttpRequest, HttpResponse
-from django.utils import timezone
 from django.utils.cache import patch_cache_control
 from ninja import Query, Router, Schema
 
@@ -132,10 +131,9 @@ class SummaryOut(Schema):
 
 def _at(series: SeriesSet, x: float) -> str:
     if series.bucket == "entry":
-        start = timezone.make_aware(
-            datetime.combine(series.start, datetime.min.time()), timezone.get_current_timezone()
-        )
-        return (start + timedelta(days=x)).isoformat()
+        # x counts days from midnight of the first day in the owner's zone (elapsed time).
+        start = datetime.combine(series.start, datetime.min.time(), tzinfo=series.zone)
+        return (start.astimezone(UTC) + timedelta(days=x)).astimezone(series.zone).isoformat()
     day = series.date_of(x)
     if series.bucket == "week":
         day -= timedelta(days=day.weekday())

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import re
-from datetime import date, datetime, time, timedelta
+from collections.abc import Iterator
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.db import connection
@@ -12,8 +14,10 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from carecircle.accounts.models import User
-from carecircle.journal import payloads
-from carecircle.journal.charts import build_charts, series_for, trend_of
+from carecircle.journal import charts, payloads
+from carecircle.journal.actions.entries import delete_entry, record_entry, update_entry
+from carecircle.journal.actions.imports import import_journal_csv
+from carecircle.journal.charts import build_charts, render_charts, series_for, trend_of
 from carecircle.journal.models import JournalEntry, Medication
 from conftest import client_for
 
@@ -33,6 +37,14 @@ def add(owner: User, kind: str, day: date, hour: int = 12, **raw: Any) -> Journa
 
 def medicine(owner: User, **raw: Any) -> Medication:
     return Medication.objects.create(owner=owner, data=payloads.clean_medication(raw))
+
+
+@pytest.fixture(autouse=True)
+def _no_cached_digests() -> Iterator[None]:
+    # Each test starts, and leaves, without chart digests cached in this process.
+    charts.clear_cache()
+    yield
+    charts.clear_cache()
 
 
 @pytest.fixture
@@ -221,16 +233,105 @@ def test_visitors_are_sent_to_sign_in(visitor_client: Any) -> None:
 
 def test_chart_page_query_count_does_not_grow_with_entries(journal: User, today: date) -> None:
     client = client_for(journal)
-    client.get("/journal/charts/?period=all")
-    with CaptureQueriesContext(connection) as few:
+    client.get("/journal/charts/?period=week")  # a week is read directly, never cached
+    with CaptureQueriesContext(connection) as first:
+        client.get("/journal/charts/?period=all")
+    with CaptureQueriesContext(connection) as again:
         client.get("/journal/charts/?period=all")
     for i in range(30):
         add(journal, "symptom", today - timedelta(days=i), name=f"Symptom {i}", severity=i % 10)
-    with CaptureQueriesContext(connection) as many:
+    with CaptureQueriesContext(connection) as more:
         client.get("/journal/charts/?period=all")
-    assert len(few) == len(many)
-    # Session, member, the entries, the medicines, and the layout's terms check.
-    assert len(few.captured_queries) == 5
+    # Session, member, the journal's stamp, the entries, the medicines, the layout's terms check;
+    # unchanged since the last chart, the entries' daily digest is reused (no entries query).
+    assert [len(first), len(again), len(more)] == [6, 5, 6]
+
+
+def _fatigue(owner: User) -> list[tuple[float, float]]:
+    [chart] = series_for(owner, period="year", parts={"symptoms"}).charts
+    return next(
+        [(x, round(v, 2)) for x, v in line.points] for line in chart.lines if line.key == "fatigue"
+    )
+
+
+@pytest.mark.parametrize(
+    ("write", "expected"),
+    [
+        ("add", [(363.5, 5.0), (364.5, 6.5)]),
+        ("change", [(363.5, 5.0), (364.5, 8.0)]),
+        ("delete", [(363.5, 5.0)]),
+        ("import", [(363.5, 5.0), (364.5, 6.5)]),
+        ("other member", [(363.5, 5.0), (364.5, 3.0)]),
+    ],
+)
+def test_every_write_shows_on_the_next_chart(
+    journal: User, outsider: User, today: date, write: str, expected: list[tuple[float, float]]
+) -> None:
+    assert _fatigue(journal) == [(363.5, 5.0), (364.5, 3.0)]
+    with CaptureQueriesContext(connection) as cached:
+        assert _fatigue(journal) == [(363.5, 5.0), (364.5, 3.0)]
+    assert len(cached) == 1  # the journal's stamp: no entries read again
+    latest = JournalEntry.objects.get(owner=journal, kind="symptom", recorded_at=at(today, 9))
+    if write == "add":
+        record_entry(
+            actor=journal,
+            kind="symptom",
+            data={"name": "Fatigue", "severity": 10},
+            recorded_at=at(today, 7),
+        )
+    elif write == "change":
+        update_entry(
+            actor=journal, entry=latest, data={"name": "Fatigue", "severity": 8}, recorded_at=None
+        )
+    elif write == "delete":
+        delete_entry(actor=journal, entry=latest)
+    elif write == "import":
+        content = f"type,recorded_at,name,severity\nsymptom,{at(today, 7).isoformat()},Fatigue,10\n"
+        assert import_journal_csv(actor=journal, content=content.encode()).error_count == 0
+    else:
+        record_entry(actor=outsider, kind="symptom", data={"name": "Fatigue", "severity": 10})
+    assert _fatigue(journal) == expected
+    # Nobody else's digest is ever given: the outsider's own chart has only their entry.
+    expected_outsider = [(364.5, 10.0)] if write == "other member" else []
+    assert [
+        p
+        for c in series_for(outsider, period="year", parts=ALL_PARTS).charts
+        for line in c.lines
+        for p in line.points
+    ] == expected_outsider
+
+
+def test_since_and_days_are_the_owners_whoever_reads(patient: User) -> None:
+    patient.time_zone = "Europe/London"
+    patient.save(update_fields=["time_zone"])
+    london = ZoneInfo("Europe/London")
+    for day, hour, severity in ((8, 20, 9), (9, 8, 2), (10, 9, 4)):
+        JournalEntry.objects.create(
+            owner=patient,
+            kind="symptom",
+            recorded_at=datetime(2026, 6, day, hour, tzinfo=london),
+            data=payloads.clean_entry("symptom", {"name": "Fatigue", "severity": severity}),
+        )
+    now = datetime(2026, 6, 10, 12, tzinfo=UTC)  # 13:00 in London, already 11 June at +14
+    since = date(2026, 6, 9)
+    # A reader 14 hours ahead of UTC: their 9 June began at 10:00 UTC on 8 June, before the
+    # owner's entry of 8 June at 20:00 (London), which the share does not cover.
+    with timezone.override(ZoneInfo("Pacific/Kiritimati")):
+        for period, points in (
+            ("week", [(1 / 3, 2.0), (1.375, 4.0)]),
+            ("month", [(0.5, 2.0), (1.5, 4.0)]),
+            ("all", [(0.5, 2.0), (1.5, 4.0)]),
+        ):
+            series = series_for(patient, period=period, parts={"symptoms"}, since=since, now=now)
+            assert (series.start, series.end) == (since, date(2026, 6, 10))
+            [line] = series.charts[0].lines
+            assert [(round(x, 4), v) for x, v in line.points] == [
+                (round(x, 4), v) for x, v in points
+            ]
+        [chart] = render_charts(
+            series_for(patient, period="week", parts={"symptoms"}, since=since, now=now)
+        )
+        assert [row[0] for row in chart.rows] == ["Tue 9 Jun 2026, 08:00", "Wed 10 Jun 2026, 09:00"]
 
 
 def test_api_series(journal: User, today: date) -> None:

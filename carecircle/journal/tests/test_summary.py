@@ -77,7 +77,8 @@ def test_summary_figures(journal: User) -> None:
     summary = build_summary(journal, start=date(2026, 1, 1), end=date(2026, 3, 31))
     assert [m.name for m in summary.current_medications] == ["Vitamin B12", "Metformin"]
     assert summary.current_medications[0].side_effects == ["nausea (2/10)"]
-    assert summary.current_medications[1].effectiveness == "Very"
+    # Effectiveness 3 in the journal's shared wording (payloads.EFFECTIVENESS).
+    assert summary.current_medications[1].effectiveness == str(payloads.EFFECTIVENESS[3])
     assert [m.name for m in summary.started_medications] == ["Vitamin B12"]
     assert [(m.name, m.stop_reason) for m in summary.stopped_medications] == [
         ("Paracetamol", "Not helping")
