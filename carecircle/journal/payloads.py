@@ -4,6 +4,10 @@ Forms, the JSON API and CSV import all call `clean_*` here (through the actions)
 is accepted or refused the same way whichever door it came through. Each `clean_*` takes loose
 input (strings from a form or a CSV cell, numbers from JSON) and returns the normalised dict
 that is stored, or raises `ValidationFailed` whose `field` names the offending input.
+
+A cleaner checks every field of its record before refusing it: the error's message and field are
+the first problem's, and its `details` list every problem as {"field", "code", "message"}, so a
+form can show each one next to its field and an app can show them all at once.
 """
 
 from __future__ import annotations
@@ -11,7 +15,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from datetime import date
-from typing import Any, TypedDict
+from typing import Any, TypedDict, TypeVar
 
 from django.utils.translation import gettext_lazy as _
 
@@ -111,8 +115,8 @@ CUSTOM = "custom"
 EFFECTIVENESS: dict[int, Any] = {
     0: _("Not at all"),
     1: _("A little"),
-    2: _("Moderately"),
-    3: _("Very"),
+    2: _("Moderately well"),
+    3: _("Very well"),
     4: _("Completely"),
 }
 MOOD_LABELS: dict[int, Any] = {
@@ -144,10 +148,79 @@ def to_canonical(type_code: str, value: float, unit: str) -> float:
     return value
 
 
-def _text(value: Any, field: str, *, limit: int, required: bool = False) -> str:
+# What a refusal of an empty required field says, naming the field where it can.
+REQUIRED_MESSAGES: dict[str, Any] = {
+    "symptom.name": _("Enter the symptom's name."),
+    "measurement.name": _("Enter the measurement's name."),
+    "diary.text": _("Write something in your diary entry."),
+    "medication.name": _("Enter the medicine's or treatment's name."),
+    "goal.title": _("Enter your goal."),
+    "side_effects": _("Give each side effect a name."),
+}
+
+T = TypeVar("T")
+
+
+class _Problems:
+    """The field errors of one record, collected so every one can be reported at once."""
+
+    def __init__(self) -> None:
+        self.errors: list[ValidationFailed] = []
+
+    def check(self, default: T, call: Any, *args: Any, **kwargs: Any) -> T:
+        """`call(*args, **kwargs)`, or `default` after noting its ValidationFailed."""
+        try:
+            return call(*args, **kwargs)  # type: ignore[no-any-return]
+        except ValidationFailed as error:
+            self.add(error)
+            return default
+
+    def add(self, error: ValidationFailed) -> None:
+        self.errors.append(error)
+
+    def __bool__(self) -> bool:
+        return bool(self.errors)
+
+    def about(self, *fields: str) -> bool:
+        """Whether any of `fields` was refused."""
+        return any(error.field in fields for error in self.errors)
+
+    def raise_any(self) -> None:
+        """Refuse the record if any field was refused: the first error leads, all are listed."""
+        if not self.errors:
+            return
+        first = self.errors[0]
+        raise ValidationFailed(
+            first.message,
+            code=first.code,
+            field=first.field,
+            details=error_details(self.errors),
+        )
+
+
+def error_details(errors: list[ValidationFailed]) -> list[dict[str, Any]]:
+    """Errors as the `details` list: {"field", "code", "message"} each, messages as text."""
+    details: list[dict[str, Any]] = []
+    for error in errors:
+        nested = [d for d in error.details if isinstance(d, dict) and "field" in d]
+        if nested:
+            details.extend(nested)
+        else:
+            details.append(
+                {"field": error.field or "", "code": error.code, "message": str(error.message)}
+            )
+    return details
+
+
+def _required(field: str, record: str) -> ValidationFailed:
+    message = REQUIRED_MESSAGES.get(f"{record}.{field}") or REQUIRED_MESSAGES.get(field)
+    return ValidationFailed(message or _("This is needed."), code="required", field=field)
+
+
+def _text(value: Any, field: str, *, limit: int, required: bool = False, record: str = "") -> str:
     text = "" if value is None else str(value).strip()
     if required and not text:
-        raise ValidationFailed(_("This is needed."), code="required", field=field)
+        raise _required(field, record)
     if len(text) > limit:
         raise ValidationFailed(
             _("Keep this under %(limit)s characters.") % {"limit": limit},
@@ -203,92 +276,139 @@ def _date(value: Any, field: str) -> str | None:
 
 
 def clean_symptom(raw: dict[str, Any]) -> SymptomData:
-    return {
-        "name": _text(raw.get("name"), "name", limit=NAME_MAX, required=True),
-        "severity": _scale(raw.get("severity"), "severity", 0, 10) or 0,
-        "note": _text(raw.get("note"), "note", limit=NOTE_MAX),
-    }
+    """A symptom: its name, severity 0..10 and a note."""
+    problems = _Problems()
+    name = problems.check(
+        "", _text, raw.get("name"), "name", limit=NAME_MAX, required=True, record="symptom"
+    )
+    severity = problems.check(0, _scale, raw.get("severity"), "severity", 0, 10)
+    note = problems.check("", _text, raw.get("note"), "note", limit=NOTE_MAX)
+    problems.raise_any()
+    return {"name": name, "severity": severity or 0, "note": note}
 
 
 def clean_measurement(raw: dict[str, Any]) -> MeasurementData:
-    type_code = _text(raw.get("type"), "type", limit=40, required=True)
-    if type_code != CUSTOM and type_code not in MEASUREMENT_TYPES:
-        raise ValidationFailed(_("Choose a kind of measurement."), code="bad_type", field="type")
-    value = _number(raw.get("value"), "value")
-    assert value is not None
+    """A measurement of a known type (value in a unit of that type) or a custom one."""
+    problems = _Problems()
+    type_code = problems.check("", _text, raw.get("type"), "type", limit=40, required=True)
+    if type_code and type_code != CUSTOM and type_code not in MEASUREMENT_TYPES:
+        problems.add(
+            ValidationFailed(_("Choose a kind of measurement."), code="bad_type", field="type")
+        )
+        type_code = ""
+    value = problems.check(None, _number, raw.get("value"), "value")
     if type_code == CUSTOM:
-        name = _text(raw.get("name"), "name", limit=NAME_MAX, required=True)
-        unit = _text(raw.get("unit"), "unit", limit=20)
+        name = problems.check(
+            "", _text, raw.get("name"), "name", limit=NAME_MAX, required=True, record="measurement"
+        )
+        unit = problems.check("", _text, raw.get("unit"), "unit", limit=20)
+        value_2 = problems.check(None, _number, raw.get("value_2"), "value_2", required=False)
+        note = problems.check("", _text, raw.get("note"), "note", limit=NOTE_MAX)
+        problems.raise_any()
+        assert value is not None
         return {
             "type": CUSTOM,
             "name": name,
             "value": value,
-            "value_2": _number(raw.get("value_2"), "value_2", required=False),
+            "value_2": value_2,
             "unit": unit,
-            "note": _text(raw.get("note"), "note", limit=NOTE_MAX),
+            "note": note,
         }
-    kind = MEASUREMENT_TYPES[type_code]
-    unit = _text(raw.get("unit"), "unit", limit=20) or kind.units[0]
-    if unit not in kind.units:
-        raise ValidationFailed(
-            _("Use one of these units: %(units)s.") % {"units": ", ".join(kind.units)},
-            code="bad_unit",
-            field="unit",
+    kind = MEASUREMENT_TYPES.get(type_code)
+    if kind is None:
+        # No known type: its unit and range cannot be checked; report what was found.
+        problems.check(None, _number, raw.get("value_2"), "value_2", required=False)
+        problems.check("", _text, raw.get("note"), "note", limit=NOTE_MAX)
+        problems.raise_any()
+        raise AssertionError("unreachable: a missing type is always refused")  # pragma: no cover
+    unit = problems.check("", _text, raw.get("unit"), "unit", limit=20) or kind.units[0]
+    unit_ok = unit in kind.units
+    if not unit_ok:
+        problems.add(
+            ValidationFailed(
+                _("Use one of these units: %(units)s.") % {"units": ", ".join(kind.units)},
+                code="bad_unit",
+                field="unit",
+            )
         )
-    value_2 = _number(raw.get("value_2"), "value_2", required=kind.has_second_value)
+    value_2 = problems.check(
+        None, _number, raw.get("value_2"), "value_2", required=kind.has_second_value
+    )
     if not kind.has_second_value:
         value_2 = None
     for field, number in (("value", value), ("value_2", value_2)):
-        if number is None:
+        if number is None or not unit_ok:
             continue
         canonical = to_canonical(type_code, number, unit)
         if not kind.minimum <= canonical <= kind.maximum:
-            raise ValidationFailed(
-                _("That looks too high or too low for %(what)s: check the number and the unit.")
-                % {"what": kind.label},
-                code="out_of_range",
-                field=field,
+            problems.add(
+                ValidationFailed(
+                    _("That looks too high or too low for %(what)s: check the number and the unit.")
+                    % {"what": kind.label},
+                    code="out_of_range",
+                    field=field,
+                )
             )
-    if kind.has_second_value and value_2 is not None and value_2 >= value:
-        raise ValidationFailed(
-            _("The second (lower) number should be smaller than the first."),
-            code="out_of_range",
-            field="value_2",
+    if kind.has_second_value and value is not None and value_2 is not None and value_2 >= value:
+        problems.add(
+            ValidationFailed(
+                _("The second (lower) number should be smaller than the first."),
+                code="out_of_range",
+                field="value_2",
+            )
         )
+    note = problems.check("", _text, raw.get("note"), "note", limit=NOTE_MAX)
+    problems.raise_any()
+    assert value is not None
     return {
         "type": type_code,
         "name": "",
         "value": value,
         "value_2": value_2,
         "unit": unit,
-        "note": _text(raw.get("note"), "note", limit=NOTE_MAX),
+        "note": note,
     }
 
 
 def clean_mood(raw: dict[str, Any]) -> MoodData:
-    mood = _scale(raw.get("mood"), "mood", 1, 5, required=False)
-    energy = _scale(raw.get("energy"), "energy", 1, 5, required=False)
-    if mood is None and energy is None:
-        raise ValidationFailed(
-            _("Choose how your mood or your energy is."), code="required", field="mood"
+    """Mood and energy, 1..5 each; at least one of them."""
+    problems = _Problems()
+    mood = problems.check(None, _scale, raw.get("mood"), "mood", 1, 5, required=False)
+    energy = problems.check(None, _scale, raw.get("energy"), "energy", 1, 5, required=False)
+    note = problems.check("", _text, raw.get("note"), "note", limit=NOTE_MAX)
+    if mood is None and energy is None and not problems.about("mood", "energy"):
+        problems.add(
+            ValidationFailed(
+                _("Choose how your mood or your energy is."), code="required", field="mood"
+            )
         )
-    return {"mood": mood, "energy": energy, "note": _text(raw.get("note"), "note", limit=NOTE_MAX)}
+    problems.raise_any()
+    return {"mood": mood, "energy": energy, "note": note}
 
 
 def clean_diary(raw: dict[str, Any]) -> DiaryData:
-    return {
-        "title": _text(raw.get("title"), "title", limit=NAME_MAX),
-        "text": _text(raw.get("text"), "text", limit=DIARY_MAX, required=True),
-    }
+    """A diary page: an optional title and its text."""
+    problems = _Problems()
+    title = problems.check("", _text, raw.get("title"), "title", limit=NAME_MAX)
+    text = problems.check(
+        "", _text, raw.get("text"), "text", limit=DIARY_MAX, required=True, record="diary"
+    )
+    problems.raise_any()
+    return {"title": title, "text": text}
 
 
 def clean_goal_check_in(raw: dict[str, Any]) -> GoalCheckInData:
-    value = _number(raw.get("value"), "value", required=False)
-    note = _text(raw.get("note"), "note", limit=NOTE_MAX)
-    if value is None and not note:
-        raise ValidationFailed(
-            _("Enter where you are now, or a note."), code="required", field="value"
+    """Where the member is on a goal: a number, a note, or both."""
+    problems = _Problems()
+    value = problems.check(None, _number, raw.get("value"), "value", required=False)
+    note = problems.check("", _text, raw.get("note"), "note", limit=NOTE_MAX)
+    if value is None and not note and not problems.about("value", "note"):
+        problems.add(
+            ValidationFailed(
+                _("Enter where you are now, or a note."), code="required", field="value"
+            )
         )
+    problems.raise_any()
     return {"value": value, "note": note}
 
 
@@ -326,35 +446,57 @@ def clean_side_effects(raw: Any) -> list[SideEffect]:
 
 
 def clean_medication(raw: dict[str, Any]) -> MedicationData:
-    started_on = _date(raw.get("started_on"), "started_on")
-    stopped_on = _date(raw.get("stopped_on"), "stopped_on")
+    """A medicine or treatment: name, dose, dates, effectiveness, side effects, note."""
+    problems = _Problems()
+    name = problems.check(
+        "", _text, raw.get("name"), "name", limit=NAME_MAX, required=True, record="medication"
+    )
+    dose = problems.check("", _text, raw.get("dose"), "dose", limit=40)
+    unit = problems.check("", _text, raw.get("unit"), "unit", limit=20)
+    frequency = problems.check("", _text, raw.get("frequency"), "frequency", limit=80)
+    reason = problems.check("", _text, raw.get("reason"), "reason", limit=NAME_MAX)
+    started_on = problems.check(None, _date, raw.get("started_on"), "started_on")
+    stopped_on = problems.check(None, _date, raw.get("stopped_on"), "stopped_on")
     if started_on and stopped_on and stopped_on < started_on:
-        raise ValidationFailed(
-            _("The stop date is before the start date."), code="bad_date", field="stopped_on"
+        problems.add(
+            ValidationFailed(
+                _("The stop date is before the start date."), code="bad_date", field="stopped_on"
+            )
         )
+    stop_reason = problems.check("", _text, raw.get("stop_reason"), "stop_reason", limit=NOTE_MAX)
+    effectiveness = problems.check(
+        None, _scale, raw.get("effectiveness"), "effectiveness", 0, 4, required=False
+    )
+    side_effects = problems.check([], clean_side_effects, raw.get("side_effects"))
+    note = problems.check("", _text, raw.get("note"), "note", limit=NOTE_MAX)
+    problems.raise_any()
     return {
-        "name": _text(raw.get("name"), "name", limit=NAME_MAX, required=True),
-        "dose": _text(raw.get("dose"), "dose", limit=40),
-        "unit": _text(raw.get("unit"), "unit", limit=20),
-        "frequency": _text(raw.get("frequency"), "frequency", limit=80),
-        "reason": _text(raw.get("reason"), "reason", limit=NAME_MAX),
+        "name": name,
+        "dose": dose,
+        "unit": unit,
+        "frequency": frequency,
+        "reason": reason,
         "started_on": started_on,
         "stopped_on": stopped_on,
-        "stop_reason": _text(raw.get("stop_reason"), "stop_reason", limit=NOTE_MAX),
-        "effectiveness": _scale(raw.get("effectiveness"), "effectiveness", 0, 4, required=False),
-        "side_effects": clean_side_effects(raw.get("side_effects")),
-        "note": _text(raw.get("note"), "note", limit=NOTE_MAX),
+        "stop_reason": stop_reason,
+        "effectiveness": effectiveness,
+        "side_effects": side_effects,
+        "note": note,
     }
 
 
 def clean_goal(raw: dict[str, Any]) -> GoalData:
-    return {
-        "title": _text(raw.get("title"), "title", limit=NAME_MAX, required=True),
-        "target": _number(raw.get("target"), "target", required=False),
-        "unit": _text(raw.get("unit"), "unit", limit=20),
-        "due_on": _date(raw.get("due_on"), "due_on"),
-        "note": _text(raw.get("note"), "note", limit=NOTE_MAX),
-    }
+    """A goal: what, an optional target with its unit, an optional due date, a note."""
+    problems = _Problems()
+    title = problems.check(
+        "", _text, raw.get("title"), "title", limit=NAME_MAX, required=True, record="goal"
+    )
+    target = problems.check(None, _number, raw.get("target"), "target", required=False)
+    unit = problems.check("", _text, raw.get("unit"), "unit", limit=20)
+    due_on = problems.check(None, _date, raw.get("due_on"), "due_on")
+    note = problems.check("", _text, raw.get("note"), "note", limit=NOTE_MAX)
+    problems.raise_any()
+    return {"title": title, "target": target, "unit": unit, "due_on": due_on, "note": note}
 
 
 CLEANERS = {

@@ -168,39 +168,70 @@ def record_daily_check_in(
     check_can_write_journal(actor)
     _count_write(actor)
     when = clean_recorded_at(recorded_at)
-    mood_data = payloads.clean_entry("mood", {"mood": mood, "energy": energy, "note": ""})
     if len(symptoms) > CHECK_IN_SYMPTOMS_MAX:
         raise ValidationFailed(
             _("Rate at most %(count)s symptoms at once.") % {"count": CHECK_IN_SYMPTOMS_MAX},
             code="too_many",
             field="symptoms",
         )
+    # Every problem of the check-in is collected, so a page can show each next to its row.
+    problems: list[ValidationFailed] = []
+    mood_data: dict[str, Any] = {}
+    try:
+        mood_data = payloads.clean_entry("mood", {"mood": mood, "energy": energy, "note": ""})
+    except ValidationFailed as error:
+        problems.append(error)
     symptom_data: list[dict[str, Any]] = []
     seen: set[str] = set()
     for index, raw in enumerate(symptoms):
         if not isinstance(raw, dict):
-            raise ValidationFailed(
-                _("Each symptom needs a name and a severity from 0 to 10."),
-                code="bad_list",
-                field=f"symptoms.{index}",
+            problems.append(
+                ValidationFailed(
+                    _("Each symptom needs a name and a severity from 0 to 10."),
+                    code="bad_list",
+                    field=f"symptoms.{index}",
+                )
             )
+            continue
         try:
             cleaned = payloads.clean_entry("symptom", raw)
         except ValidationFailed as error:
             # Name the row, so a page or an app can show the message next to it.
-            raise ValidationFailed(
-                error.message, code=error.code, field=f"symptoms.{index}.{error.field}"
-            ) from error
+            problems.extend(
+                ValidationFailed(
+                    detail["message"],
+                    code=detail["code"],
+                    field=f"symptoms.{index}.{detail['field']}",
+                )
+                for detail in payloads.error_details([error])
+            )
+            continue
         key = cleaned["name"].casefold()
         if key in seen:
-            raise ValidationFailed(
-                _("%(name)s is rated twice.") % {"name": cleaned["name"]},
-                code="duplicate",
-                field=f"symptoms.{index}.name",
+            problems.append(
+                ValidationFailed(
+                    _("%(name)s is rated twice.") % {"name": cleaned["name"]},
+                    code="duplicate",
+                    field=f"symptoms.{index}.name",
+                )
             )
+            continue
         seen.add(key)
         symptom_data.append(cleaned)
-    diary_data = payloads.clean_entry("diary", {"text": note}) if str(note or "").strip() else None
+    diary_data = None
+    if str(note or "").strip():
+        try:
+            diary_data = payloads.clean_entry("diary", {"text": note})
+        except ValidationFailed as error:
+            problems.append(error)
+    if problems:
+        first = problems[0]
+        raise ValidationFailed(
+            first.message,
+            code=first.code,
+            field=first.field,
+            details=payloads.error_details(problems),
+        )
     rows = [JournalEntry(kind=EntryKind.MOOD, data=_stored(mood_data))]
     rows += [JournalEntry(kind=EntryKind.SYMPTOM, data=_stored(data)) for data in symptom_data]
     if diary_data is not None:

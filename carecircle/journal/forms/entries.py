@@ -83,6 +83,8 @@ def entry_values(kind: str, post: QueryDict) -> dict[str, str]:
     """The text the member sent for `kind` (kept as typed to show again with errors)."""
     values = {name: post.get(name, "") for name in KIND_FIELDS[kind]}
     values["recorded_at"] = post.get("recorded_at", "")
+    if kind == EntryKind.MEASUREMENT:
+        values["unit_default"] = post.get("unit_default", "")
     return values
 
 
@@ -95,7 +97,17 @@ def raw_data(kind: str, values: dict[str, str]) -> dict[str, Any]:
             raw["unit"] = custom_unit
         else:
             raw["name"] = ""
+            raw["unit"] = unit_for_type(raw["type"], raw["unit"], values.get("unit_default", ""))
     return raw
+
+
+def unit_for_type(type_code: str, unit: str, unit_default: str) -> str:
+    """The unit to validate: a unit of another type, left as the page pre-selected it (the
+    member changed the type but not the unit), becomes the type's usual unit ("")."""
+    kind = payloads.MEASUREMENT_TYPES.get(type_code)
+    if kind is None or not unit or unit in kind.units:
+        return unit
+    return "" if unit == unit_default else unit
 
 
 def values_from_entry(entry: JournalEntry) -> dict[str, str]:
@@ -105,6 +117,8 @@ def values_from_entry(entry: JournalEntry) -> dict[str, str]:
     if entry.kind == EntryKind.MEASUREMENT and data.get("type") == payloads.CUSTOM:
         values["custom_unit"] = values.get("unit", "")
         values["unit"] = ""
+    elif entry.kind == EntryKind.MEASUREMENT:
+        values["unit_default"] = values.get("unit", "")
     values["recorded_at"] = local_input_value(entry.recorded_at)
     return values
 

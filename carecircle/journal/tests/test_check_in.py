@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
+from django.db.models import F
 
 from carecircle.journal.actions import entries as actions
 from carecircle.journal.models import JournalEntry
@@ -59,7 +60,8 @@ def test_saving_then_coming_back_remembers_the_last_values(patient):
     page = client.get("/journal/check-in/").content.decode()
     assert listed(page) == [("s0", "Fatigue", ["5"]), ("s1", "Nausea", ["0"])]
     assert (checked(page, "mood"), checked(page, "energy")) == (["3"], [])
-    # Skipping a symptom leaves it out of the next check-in's list.
+    # Skipping a symptom leaves it out of the list once its day is over.
+    JournalEntry.objects.update(recorded_at=F("recorded_at") - timedelta(days=1))
     third = {"mood": "3", "symptom_s0": "Fatigue", "severity_s0": "4", "symptom_s1": "Nausea",
              "severity_s1": "", "symptom_n0": "Headache", "severity_n0": "4"}  # fmt: skip
     assert client.post("/journal/check-in/", third).status_code == 302
@@ -88,6 +90,29 @@ def test_the_last_check_in_is_the_latest_by_time_not_an_older_one(patient):
     )
     page = client_for(patient).get("/journal/check-in/").content.decode()
     assert re.findall(r'name="symptom_s\d" value="([^"]*)"', page) == ["Cough"]
+
+
+def test_the_last_check_in_day_lists_every_symptom_rated_that_day(patient, settings):
+    # Check-ins at 07:00 and 21:30 in New York, and one the evening before: the last day is the
+    # member's local day (11:00 and 01:30 UTC fall on one New York day, not on one UTC day).
+    patient.time_zone = "America/New_York"
+    patient.save(update_fields=["time_zone"])
+    for symptoms, moment in (
+        ([{"name": "Yesterday", "severity": 1}], datetime(2026, 3, 9, 23, tzinfo=UTC)),
+        (
+            [{"name": "Fatigue", "severity": 6}, {"name": "Cough", "severity": 2}],
+            datetime(2026, 3, 10, 11, tzinfo=UTC),
+        ),
+        (
+            [{"name": "fatigue", "severity": 4}, {"name": "Rash", "severity": 0}],
+            datetime(2026, 3, 11, 1, 30, tzinfo=UTC),
+        ),
+    ):
+        actions.record_daily_check_in(
+            actor=patient, mood=3, energy=3, symptoms=symptoms, note="", recorded_at=moment
+        )
+    page = client_for(patient).get("/journal/check-in/").content.decode()
+    assert listed(page) == [("s0", "Fatigue", ["4"]), ("s1", "Cough", ["2"]), ("s2", "Rash", ["0"])]
 
 
 @pytest.mark.parametrize(

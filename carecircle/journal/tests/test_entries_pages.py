@@ -97,7 +97,7 @@ def test_home_shows_todays_check_in_latest_entries_in_the_members_zone(
     assert page.count('class="journal-entry ') == 10
     assert "Symptom 11" in page and "Symptom 1<" not in page
     # 15:30 UTC is 10:30 in New York.
-    assert "Jan. 12, 2026, 10:30 a.m." in page
+    assert "12 Jan 2026, 10:30" in page
     for url in [
         "/journal/check-in/",
         "/journal/add/symptom/",

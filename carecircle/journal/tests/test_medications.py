@@ -340,7 +340,7 @@ def test_the_api_round_trip(patient):
     body = created.json()
     medication_id = body.pop("id")
     assert body.pop("created_at") and body.pop("updated_at")
-    assert body == {**STORED, "effectiveness": 2, "effectiveness_label": "Moderately",
+    assert body == {**STORED, "effectiveness": 2, "effectiveness_label": "Moderately well",
                     "is_current": True}  # fmt: skip
 
     patched = client.patch(

@@ -9,7 +9,6 @@ from typing import Any, cast
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db.models import Subquery
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import URLPattern, path
@@ -26,6 +25,7 @@ from carecircle.core.pagination import PageRequest, paginate
 from carecircle.journal import payloads, vocabulary
 from carecircle.journal.actions import entries as actions
 from carecircle.journal.forms import entries as forms
+from carecircle.journal.forms.errors import errors_by_field
 from carecircle.journal.models import EntryKind, EntrySource, JournalEntry
 from carecircle.journal.queries import data_of, entries_for, get_entry
 
@@ -94,7 +94,7 @@ def entry_row(entry: JournalEntry) -> EntryRow:
 
 
 def _errors(error: DomainError) -> dict[str, str]:
-    return {error.field or "form": str(error.message)}
+    return errors_by_field(error)
 
 
 def _measurement_memory(owner: Any) -> tuple[str, dict[str, str]]:
@@ -109,6 +109,16 @@ def _measurement_memory(owner: Any) -> tuple[str, dict[str, str]]:
         if code in payloads.MEASUREMENT_TYPES and code not in units:
             units[code] = str(data.get("unit", ""))
     return last_type, units
+
+
+def _unit_group(values: dict[str, str]) -> str:
+    """The measurement type under which the unit select shows the chosen unit as selected:
+    the chosen type when the unit is one of its own, else the first type that has it."""
+    unit = values.get("unit", "")
+    kind = payloads.MEASUREMENT_TYPES.get(values.get("type", ""))
+    if kind is not None and unit in kind.units:
+        return kind.code
+    return next((t.code for t in payloads.MEASUREMENT_TYPES.values() if unit in t.units), "")
 
 
 def _kind_choices() -> list[tuple[str, str]]:
@@ -126,6 +136,7 @@ def _form_context(kind: str, values: dict[str, str], errors: dict[str, str]) -> 
         "mood_choices": list(payloads.MOOD_LABELS.items()),
         "energy_choices": list(payloads.ENERGY_LABELS.items()),
         "measurement_types": list(payloads.MEASUREMENT_TYPES.values()),
+        "unit_group": _unit_group(values),
         "custom_type": payloads.CUSTOM,
         "symptom_names": vocabulary.symptom_names() if kind == EntryKind.SYMPTOM else (),
     }
@@ -155,27 +166,31 @@ def journal_home(request: HttpRequest) -> HttpResponse:
 
 
 def _last_check_in(owner: Any) -> tuple[dict[str, str], list[forms.CheckInRow]]:
+    """Mood and energy of the last check-in, and every symptom rated at check-ins on the day
+    of the last one (the member's local day), each with its latest severity that day."""
     last_mood = entries_for(owner, kinds=[EntryKind.MOOD]).only("data").first()
     mood = data_of(last_mood) if last_mood else {}
-    last_time = (
-        entries_for(owner, kinds=[EntryKind.SYMPTOM])
-        .filter(source=EntrySource.CHECK_IN)
-        .values("recorded_at")[:1]
+    check_in_symptoms = entries_for(owner, kinds=[EntryKind.SYMPTOM]).filter(
+        source=EntrySource.CHECK_IN
     )
-    symptoms = (
-        entries_for(owner, kinds=[EntryKind.SYMPTOM])
-        .filter(source=EntrySource.CHECK_IN, recorded_at=Subquery(last_time))
-        .order_by("pk")
-        .only("data")
-    )
-    rows = [
-        forms.CheckInRow(
-            key=f"s{index}",
-            name=str(data_of(entry).get("name", "")),
-            severity=str(data_of(entry).get("severity", "")),
-        )
-        for index, entry in enumerate(symptoms)
-    ]
+    last = check_in_symptoms.only("recorded_at").first()
+    latest: dict[str, forms.CheckInRow] = {}
+    if last is not None:
+        day = timezone.localtime(last.recorded_at).date()
+        same_day = check_in_symptoms.filter(
+            recorded_at__gte=forms.start_of_local_day(day),
+            recorded_at__lt=forms.end_of_local_day(day),
+        ).order_by("recorded_at", "pk")
+        for entry in same_day.only("data", "recorded_at"):
+            data = data_of(entry)
+            name = str(data.get("name", ""))
+            row = latest.setdefault(
+                name.casefold(), forms.CheckInRow(key="", name=name, severity="")
+            )
+            row.severity = str(data.get("severity", ""))
+    rows = list(latest.values())[: actions.CHECK_IN_SYMPTOMS_MAX]
+    for index, row in enumerate(rows):
+        row.key = f"s{index}"
     rows += [
         forms.CheckInRow(key=f"n{index}", name="", severity="", is_new=True)
         for index in range(forms.NEW_SYMPTOM_ROWS)
@@ -203,6 +218,7 @@ def _check_in_page(
         {
             "values": values,
             "rows": rows,
+            "add_open": any(row.is_new and (row.name or row.error) for row in rows),
             "errors": errors,
             "checked_in_today": checked_in,
             "severities": forms.SEVERITIES,
@@ -244,14 +260,15 @@ def journal_check_in(request: HttpRequest) -> HttpResponse:
             note=form.note,
         )
     except ValidationFailed as error:
-        errors = _errors(error)
-        field = error.field or ""
-        if field.startswith("symptoms."):
-            index = int(field.split(".")[1])
-            rated[index].error = str(error.message)
-            errors = {"form": _("Check the symptoms below.")}
-        elif field == "text":
-            errors = {"note": str(error.message)}
+        errors = {}
+        for field, message in errors_by_field(error).items():
+            if field.startswith("symptoms."):
+                index = int(field.split(".")[1])
+                if index < len(rated) and not rated[index].error:
+                    rated[index].error = message
+                errors.setdefault("form", _("Check the symptoms below."))
+            else:
+                errors["note" if field == "text" else field] = message
         return _check_in_page(request, values=values, rows=form.rows, errors=errors, status=400)
     except DomainError as error:
         if error.status != 429:
@@ -278,10 +295,8 @@ def _save_entry(
     except DomainError as error:
         if error.status not in (400, 429):
             raise
-        errors = _errors(error)
-        if error.field == "unit" and values.get("type") == payloads.CUSTOM:
-            errors = {"custom_unit": errors["unit"]}
-        return values, errors, error.status
+        rename = {"unit": "custom_unit"} if values.get("type") == payloads.CUSTOM else {}
+        return values, errors_by_field(error, rename=rename), error.status
     return values, {}, 200
 
 
@@ -304,7 +319,9 @@ def journal_entry_add(request: HttpRequest, kind: str) -> HttpResponse:
             chosen = request.GET.get("type", "")
             if chosen not in payloads.MEASUREMENT_TYPES and chosen != payloads.CUSTOM:
                 chosen = last_type or "weight"
-            values.update(type=chosen, unit=units.get(chosen, ""))
+            # The unit remembered for this type only; any other type starts at its usual unit.
+            unit = units.get(chosen, "")
+            values.update(type=chosen, unit=unit, unit_default=unit)
     context = _form_context(kind, values, errors)
     context["is_new"] = True
     return render(request, "journal/entry_form.html", context, status=status)
