@@ -38,16 +38,38 @@ def journal_goals(member: Any) -> Iterator[Row]:
         yield csvformat.goal_document(goal, keys[goal.pk], zone)
 
 
+def journal_shares(member: Any) -> Iterator[Row]:
+    """The member's shares, each naming who it was for (the member, carer or community)."""
+    from carecircle.journal.models import JournalShare
+
+    shares = JournalShare.objects.filter(owner=member).select_related(
+        "member", "community", "caregiver_link__carer"
+    )
+    for share in shares.order_by("created_at", "pk"):
+        if share.member is not None:
+            shared_with = share.member.display_name
+        elif share.community is not None:
+            shared_with = share.community.name
+        elif share.caregiver_link is not None:
+            shared_with = share.caregiver_link.carer.display_name
+        else:
+            shared_with = ""
+        yield {
+            "audience": share.audience,
+            "shared_with": shared_with,
+            "parts": list(share.parts),
+            "since": share.since.isoformat() if share.since else None,
+            "title": share.title,
+            "created_at": share.created_at.isoformat(),
+            "revoked_at": share.revoked_at.isoformat() if share.revoked_at else None,
+        }
+
+
 def _register_all() -> None:
     register("journal.JournalEntry", name="journal_entries", export=journal_entries)
     register("journal.Medication", name="journal_medications", export=journal_medications)
     register("journal.Goal", name="journal_goals", export=journal_goals)
-    register(
-        "journal.JournalShare",
-        name="journal_shares",
-        fields=["audience", "parts", "since", "title", "revoked_at", "created_at"],
-        user_fields=["owner"],
-    )
+    register("journal.JournalShare", name="journal_shares", export=journal_shares)
     register(
         "journal.JournalPreferences",
         name="journal_preferences",
