@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from typing import Any
 
@@ -257,9 +258,30 @@ def test_adding_keeps_the_typed_text_next_to_the_error(patient):
     assert 'value="Dry mouth"' in page
     assert 'aria-invalid="true" aria-describedby="help_stopped_on error_stopped_on"' in page
     assert (
-        '<p class="field-error" id="error_stopped_on">The stop date is before the start date.'
-        in page
+        '<p class="field-error" id="error_stopped_on"><span class="visually-hidden">Error: </span>'
+        "The stop date is before the start date." in page
     )
+    assert "<title>Error: Add a medicine" in page
+    assert 'id="form-errors" autofocus' in page
+    assert Medication.objects.count() == 0
+
+    # Every problem is shown at once, each next to its own field.
+    several = client.post(
+        "/journal/medications/add/",
+        {"name": "", "started_on": "soon", "effectiveness": "9", "note": "n" * 2001},
+    )
+    errors = re.findall(
+        r'<p class="field-error" id="error_(\w+)"><span class="visually-hidden">Error: </span>'
+        r"([^<]*)</p>",
+        text_of(several),
+    )
+    assert errors == [
+        ("name", "Enter the medicine&#x27;s or treatment&#x27;s name."),
+        ("started_on", "Enter a date as YYYY-MM-DD."),
+        ("effectiveness", "Choose a whole number from 0 to 4."),
+        ("note", "Keep this under 2000 characters."),
+    ]
+    assert "4 things to fix are marked below." in text_of(several)
     assert Medication.objects.count() == 0
 
     half_row = client.post(

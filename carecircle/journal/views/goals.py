@@ -20,10 +20,11 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from carecircle.accounts.models import User
 from carecircle.core.errors import DomainError
-from carecircle.core.interfaces import field_errors, page_errors
+from carecircle.core.interfaces import page_errors
 from carecircle.journal import queries
 from carecircle.journal.actions import goals as actions
 from carecircle.journal.forms import goals as forms
+from carecircle.journal.forms.errors import errors_by_field
 from carecircle.journal.models import EntryKind, Goal, JournalEntry
 
 RECENT_CHECK_INS = 10
@@ -211,7 +212,7 @@ def journal_goal_add(request: HttpRequest) -> HttpResponse:
         if error.status not in (400, 429):
             raise
         return _form_page(
-            request, goal=None, values=values, errors=field_errors(error), status=error.status
+            request, goal=None, values=values, errors=errors_by_field(error), status=error.status
         )
     messages.success(request, _("Your goal is saved. Check in whenever you like."))
     return redirect("journal_goals")
@@ -232,7 +233,7 @@ def journal_goal_edit(request: HttpRequest, goal_id: int) -> HttpResponse:
         if error.status not in (400, 429):
             raise
         return _form_page(
-            request, goal=goal, values=values, errors=field_errors(error), status=error.status
+            request, goal=goal, values=values, errors=errors_by_field(error), status=error.status
         )
     messages.success(request, _("Your changes are saved."))
     return redirect("journal_goals")
@@ -259,7 +260,7 @@ def journal_goal_check_in(request: HttpRequest, goal_id: int) -> HttpResponse:
         except DomainError as error:
             if error.status not in (400, 409, 429):
                 raise
-            errors, status = field_errors(error), error.status
+            errors, status = errors_by_field(error, rename={"goal": "form"}), error.status
         else:
             messages.success(request, _("Check-in saved."))
             return redirect("journal_goals")

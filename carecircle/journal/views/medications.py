@@ -15,10 +15,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from carecircle.core.errors import DomainError
-from carecircle.core.interfaces import field_errors, page_errors
+from carecircle.core.interfaces import page_errors
 from carecircle.journal import queries, vocabulary
 from carecircle.journal.actions import medications as actions
 from carecircle.journal.forms import medications as forms
+from carecircle.journal.forms.errors import errors_by_field
 from carecircle.journal.models import Medication
 from carecircle.journal.payloads import EFFECTIVENESS
 
@@ -92,7 +93,7 @@ def journal_medication_add(request: HttpRequest) -> HttpResponse:
             request,
             medication=None,
             values=values,
-            errors=field_errors(error),
+            errors=errors_by_field(error),
             status=error.status,
         )
     messages.success(request, _("The medicine is saved in your journal."))
@@ -121,7 +122,7 @@ def journal_medication_edit(request: HttpRequest, medication_id: int) -> HttpRes
             request,
             medication=medication,
             values=values,
-            errors=field_errors(error),
+            errors=errors_by_field(error),
             status=error.status,
         )
     messages.success(request, _("Your changes are saved."))
@@ -150,7 +151,7 @@ def journal_medication_stop(request: HttpRequest, medication_id: int) -> HttpRes
         except DomainError as error:
             if error.status not in (400, 429):
                 raise
-            errors, status = field_errors(error), error.status
+            errors, status = errors_by_field(error), error.status
         else:
             messages.success(request, _("The medicine is marked as stopped."))
             return redirect("journal_medications")
