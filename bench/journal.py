@@ -7,6 +7,10 @@ never touches the site's own data. Each day has a mood check-in, three symptoms 
 measurements; four medicines make bands. Pages are fetched with Django's test Client (no
 network), after one warm-up request each; it prints p50/p95 per page, the time spent only
 reading and decrypting the entries, and the peak Python memory of one "all" chart page.
+
+Chart pages are timed twice: "cached" is the usual case (the member's daily digest is kept in
+process memory until their next write), "cold" empties that cache before every run, as the
+first chart after a write sees it. The load average is printed before and after.
 """
 
 from __future__ import annotations
@@ -67,18 +71,33 @@ def main() -> None:
         ("Summary PDF, 3 months", "/journal/summary.pdf"),
         ("Summary PDF, 1 year", f"/journal/summary.pdf?from={year_ago}"),
     ]
+    from carecircle.journal import charts, queries
+
+    cold = [
+        ("Charts, year, cold", "/journal/charts/?period=year"),
+        ("Charts, all, cold", "/journal/charts/?period=all"),
+        ("API series, all, cold", "/api/v1/journal/charts/series?period=all"),
+    ]
+    print(f"Load average before: {_load()}")
     rows = []
-    for label, path in pages:
+    for label, path in pages + cold:
         response = client.get(path)  # warm-up (imports, the PDF font's static copy)
         assert response.status_code == 200, (path, response.status_code)
         timings = []
         for _run in range(options.runs):
+            if label.endswith(", cold"):
+                charts.clear_cache()
             started = time.perf_counter()
             response = client.get(path)
             timings.append((time.perf_counter() - started) * 1000)
         rows.append((label, timings, len(response.content)))
 
-    from carecircle.journal import queries
+    timings = []
+    for _run in range(options.runs):
+        started = time.perf_counter()
+        charts._journal_stamp(member)
+        timings.append((time.perf_counter() - started) * 1000)
+    rows.append(("Journal stamp query (count, latest change)", timings, 0))
 
     timings = []
     for _run in range(options.runs):
@@ -90,13 +109,20 @@ def main() -> None:
     print("| what | p50 ms | p95 ms | bytes |")
     print("|---|---:|---:|---:|")
     for label, timings, size in rows:
-        print(f"| {label} | {_pct(timings, 50):,.0f} | {_pct(timings, 95):,.0f} | {size:,} |")
+        size_text = f"{size:,}" if size else ""
+        print(f"| {label} | {_pct(timings, 50):,.1f} | {_pct(timings, 95):,.1f} | {size_text} |")
 
+    charts.clear_cache()
     tracemalloc.start()
     client.get("/journal/charts/?period=all")
     _current, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
-    print(f"\nPeak Python memory of one 'all' chart page: {peak / 1e6:.1f} MB")
+    print(f"\nPeak Python memory of one cold 'all' chart page: {peak / 1e6:.1f} MB")
+    print(f"Load average after: {_load()}")
+
+
+def _load() -> str:
+    return ", ".join(f"{value:.2f}" for value in os.getloadavg())
 
 
 def _pct(values: list[float], percent: int) -> float:

@@ -15,7 +15,7 @@ from __future__ import annotations
 import math
 import threading
 from collections import OrderedDict
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from html import escape
@@ -266,15 +266,16 @@ def _collect(rows: Iterable[tuple[str, datetime, Any]], slot_of: Any) -> _Digest
 
 def _read(
     owner: User, kinds: Iterable[str], since: datetime | None, until: datetime | None = None
-) -> list[tuple[str, datetime, Any]]:
+) -> Iterator[tuple[str, datetime, Any]]:
+    """The entries' (kind, recorded_at, data), oldest first, streamed: each decrypted `data`
+    is folded into the digest and dropped, never all of them held at once."""
     # values_list: the encrypted field's from_db_value decrypts each row, with no model objects.
     return cast(
-        list[tuple[str, datetime, Any]],
-        list(
-            queries.entries_for(owner, kinds=sorted(kinds), since=since, until=until)
-            .order_by("recorded_at", "id")
-            .values_list("kind", "recorded_at", "data")
-        ),
+        Iterator[tuple[str, datetime, Any]],
+        queries.entries_for(owner, kinds=sorted(kinds), since=since, until=until)
+        .order_by("recorded_at", "id")
+        .values_list("kind", "recorded_at", "data")
+        .iterator(chunk_size=2000),
     )
 
 
