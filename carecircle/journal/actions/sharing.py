@@ -152,6 +152,27 @@ def _community(actor: Any, community: Community | int | str | None) -> Community
     return found
 
 
+def _refuse_duplicate(actor: Any, share: JournalShare) -> None:
+    """Refuse a share identical to an active one: same audience, parts and first day."""
+    same = JournalShare.objects.filter(
+        owner=actor,
+        audience=share.audience,
+        caregiver_link=share.caregiver_link,
+        member=share.member,
+        community=share.community,
+        since=share.since,
+        revoked_at__isnull=True,
+    ).only("parts")
+    if any(sorted(existing.parts or []) == sorted(share.parts) for existing in same):
+        raise ValidationFailed(
+            _(
+                "You already share exactly this with them: it is listed under “What I share "
+                "now”. Choose other parts or another day, or stop that share first."
+            ),
+            code="already_shared",
+        )
+
+
 def share_journal(
     *,
     actor: Any,
@@ -191,6 +212,7 @@ def share_journal(
         share.member = _member(actor, member)
     else:
         share.community = _community(actor, community)
+    _refuse_duplicate(actor, share)
     with transaction.atomic():
         share.save()
         # Ids and names of parts only: the title is the member's own words.

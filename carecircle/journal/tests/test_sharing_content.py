@@ -246,6 +246,36 @@ def test_owner_previews_a_community_share_with_its_link(world: World) -> None:
 
     assert "This is your own share: you see what its readers see." in owner_view
     assert f'value="http://testserver/journal/shared/{share.pk}/" readonly' in owner_view
-    assert "<h1>How I feel</h1>" in member_view
+    assert "<h1>Pat the patient’s journal, shared with you</h1>" in member_view
+    assert '<p class="share-subtitle">How I feel</p>' in member_view
     assert "Shared by Pat the patient (@patient)." in member_view
     assert "This is your own share" not in member_view
+
+
+def test_the_shared_page_lists_fifty_entries_at_a_time_newest_first(world: World) -> None:
+    now = timezone.now()
+    JournalEntry.objects.bulk_create(
+        JournalEntry(
+            owner=world.owner,
+            kind="symptom",
+            recorded_at=now - timedelta(hours=n),
+            data=clean_entry("symptom", {"name": f"Ache {n}", "severity": 2}),
+        )
+        for n in range(60)
+    )
+    share = share_journal(
+        actor=world.owner, audience="member", parts=["symptoms"], member=world.intended
+    )
+    client = client_for(world.intended)
+
+    first = client.get(f"/journal/shared/{share.pk}/?period=month").content.decode()
+    second = client.get(f"/journal/shared/{share.pk}/?period=month&page=2").content.decode()
+
+    assert first.count("<td>Ache ") == 50 and "<td>Ache 0</td>" in first
+    assert "<td>Ache 50</td>" not in first
+    assert "Entries 1 to 50 of 60, newest first." in first
+    assert 'href="?period=month&amp;page=2">Show more: older entries</a>' in first
+    assert second.count("<td>Ache ") == 10 and "<td>Ache 59</td>" in second
+    assert 'href="?period=month&amp;page=1">Newer entries</a>' in second
+    assert "Show more" not in second
+    assert 'href="/static/journal/charts.css"' in first

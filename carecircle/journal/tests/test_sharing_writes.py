@@ -286,13 +286,54 @@ def test_sharing_page_keeps_what_was_typed_and_shows_the_error_by_the_field(
         'aria-describedby="help_member error_member" aria-invalid="true">'
     ) in body
     assert (
-        '<p class="field-error" id="error_member">'
+        '<p class="field-error" id="error_member"><span class="visually-hidden">Error: </span>'
         "You can&#x27;t share with this member. Check the handle after the @.</p>"
     ) in body
     assert 'id="part-mood" checked' in body
     assert 'value="For Sam"' in body
     assert 'id="audience-member" checked' in body
+    assert "<title>Error: Sharing my journal" in body
+    # The community choice starts empty: nothing is shared with a community by default.
+    assert '<option value="">Choose a community</option>' in body
     assert JournalShare.objects.count() == 0
+
+
+def test_an_identical_active_share_is_refused_and_nothing_is_written(world: World) -> None:
+    since = timezone.localdate() - timedelta(days=7)
+    first = share_journal(
+        actor=world.owner,
+        audience="member",
+        parts=["mood", "diary"],
+        member=world.intended,
+        since=since,
+    )
+    events = AuditEvent.objects.count()
+    client = client_for(world.owner)
+
+    page = client.post(
+        "/journal/sharing/new/",
+        {"audience": "member", "member": "ina", "parts": ["diary", "mood"],
+         "since": since.isoformat(), "title": "Again"},
+    )  # fmt: skip
+    api = client.post(
+        "/api/v1/journal/shares",
+        {"audience": "member", "member": "ina", "parts": ["mood", "diary"],
+         "since": since.isoformat()},
+        content_type="application/json",
+    )  # fmt: skip
+
+    assert page.status_code == 400
+    assert "You already share exactly this with them" in page.content.decode()
+    assert (api.status_code, api.json()["code"]) == (400, "already_shared")
+    assert list(JournalShare.objects.values_list("pk", flat=True)) == [first.pk]
+    assert AuditEvent.objects.count() == events
+    # Other parts, another day, or after stopping the first: shared again.
+    share_journal(
+        actor=world.owner, audience="member", parts=["mood"], member=world.intended, since=since
+    )
+    share_journal(actor=world.owner, audience="member", parts=["mood", "diary"],
+                  member=world.intended)  # fmt: skip
+    assert JournalShare.objects.count() == 3
 
 
 def test_api_creates_lists_and_refuses(world: World) -> None:
@@ -344,10 +385,13 @@ def test_api_creates_lists_and_refuses(world: World) -> None:
 @override_settings(CARECIRCLE_JOURNAL_WRITE_RATE="2/m")
 def test_sharing_is_rate_limited(world: World) -> None:
     client = client_for(world.owner)
-    body = {"audience": "member", "member": "ina", "parts": ["mood"]}
     statuses = [
-        client.post("/api/v1/journal/shares", body, content_type="application/json").status_code
-        for _ in range(3)
+        client.post(
+            "/api/v1/journal/shares",
+            {"audience": "member", "member": "ina", "parts": [part]},
+            content_type="application/json",
+        ).status_code
+        for part in ("mood", "diary", "goals")
     ]
     assert statuses == [201, 201, 429]
     assert JournalShare.objects.count() == 2
@@ -362,13 +406,13 @@ def test_revoke_asks_first_then_lists_it_as_revoked(world: World) -> None:
     confirm = client.get(f"/journal/sharing/{share.pk}/revoke/")
     assert confirm.status_code == 200
     assert confirm["Cache-Control"] == "private, no-store"
-    assert "Revoke this share?" in confirm.content.decode()
+    assert "Stop sharing this?" in confirm.content.decode()
     share.refresh_from_db()
     assert share.revoked_at is None
 
     client.post(f"/journal/sharing/{share.pk}/revoke/")
     body = client.get("/journal/sharing/").content.decode()
     assert "You share nothing: your whole journal is private." in body
-    assert '<h2 id="revoked-heading">Revoked</h2>' in body
+    assert '<h2 id="revoked-heading">No longer shared</h2>' in body
     # The confirm page of a revoked share goes back to the list.
     assert client.get(f"/journal/sharing/{share.pk}/revoke/")["Location"] == "/journal/sharing/"

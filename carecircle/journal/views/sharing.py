@@ -22,9 +22,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from carecircle.core.errors import DomainError
-from carecircle.core.interfaces import field_errors, page_errors
+from carecircle.core.interfaces import page_errors
 from carecircle.journal import charts, sharing
 from carecircle.journal.actions import sharing as actions
+from carecircle.journal.forms.errors import errors_by_field
 from carecircle.journal.models import EntryKind, Goal, JournalShare, Part
 from carecircle.journal.payloads import (
     EFFECTIVENESS,
@@ -35,6 +36,8 @@ from carecircle.journal.payloads import (
 from carecircle.journal.queries import data_of
 
 PART_LABELS = dict(Part.choices)
+# Entries one page of a shared view lists (newest first); older ones are a link away.
+ENTRIES_PER_PAGE = 50
 FORM_FIELDS = ("audience", "caregiver_link", "member", "community", "since", "title")
 
 
@@ -124,7 +127,7 @@ def journal_share_create(request: HttpRequest) -> HttpResponse:
     except DomainError as error:
         if error.status in (400, 429):
             return _sharing_page(
-                request, errors=field_errors(error), values=values, status=error.status
+                request, errors=errors_by_field(error), values=values, status=error.status
             )
         raise
     if share.audience == JournalShare.Audience.COMMUNITY:
@@ -134,7 +137,7 @@ def journal_share_create(request: HttpRequest) -> HttpResponse:
             % {"community": share.community.name if share.community else ""},
         )
     else:
-        messages.success(request, _("Shared. You can revoke it at any time."))
+        messages.success(request, _("Shared. You can stop sharing at any time."))
     return redirect("journal_sharing")
 
 
@@ -143,7 +146,7 @@ def journal_share_create(request: HttpRequest) -> HttpResponse:
 @_private
 @page_errors
 def journal_share_revoke(request: HttpRequest, share_id: int) -> HttpResponse:
-    """Confirm (GET) and revoke (POST) one of the member's shares."""
+    """Confirm (GET) and stop (POST) one of the member's shares."""
     share = sharing.get_own_share(request.user, share_id)
     if request.method == "POST":
         try:
@@ -153,7 +156,7 @@ def journal_share_revoke(request: HttpRequest, share_id: int) -> HttpResponse:
                 raise
             messages.error(request, str(error.message))
             return redirect("journal_sharing")
-        messages.success(request, _("Revoked: nobody else can open it now."))
+        messages.success(request, _("Sharing stopped: nobody else can open it now."))
         return redirect("journal_sharing")
     if share.revoked_at is not None:
         return redirect("journal_sharing")
@@ -264,10 +267,17 @@ def journal_shared_view(request: HttpRequest, share_id: int) -> HttpResponse:
     share = sharing.get_visible_share(request.user, share_id)
     period = sharing.clean_period(request.GET.get("period")) or charts.DEFAULT_PERIOD
     content = sharing.shared_content(share, period=period)
-    rows = {
-        kind: [_entry_row(kind, entry) for entry in entries]
-        for kind, entries in content.entries.items()
-    }
+    newest_first = sorted(
+        (entry for entries in content.entries.values() for entry in entries),
+        key=lambda entry: (entry.recorded_at, entry.pk),
+        reverse=True,
+    )
+    page_count = max(1, -(-len(newest_first) // ENTRIES_PER_PAGE))
+    page = _page_number(request.GET.get("page"), page_count)
+    shown = newest_first[(page - 1) * ENTRIES_PER_PAGE : page * ENTRIES_PER_PAGE]
+    rows: dict[str, list[dict[str, Any]]] = {}
+    for entry in shown:
+        rows.setdefault(entry.kind, []).append(_entry_row(entry.kind, entry))
     context = {
         "share": share,
         "content": content,
@@ -286,9 +296,23 @@ def journal_shared_view(request: HttpRequest, share_id: int) -> HttpResponse:
         "goals": [_goal_row(g) for g in content.goals],
         "is_owner": share.owner_id == request.user.pk,
         "max_entries": sharing.MAX_ENTRIES,
+        "entry_count": len(newest_first),
+        "page": page,
+        "page_count": page_count,
+        "first_shown": (page - 1) * ENTRIES_PER_PAGE + 1,
+        "last_shown": (page - 1) * ENTRIES_PER_PAGE + len(shown),
         "url": share_url(request, share),
     }
     return render(request, "journal/shared_view.html", context)
+
+
+def _page_number(text: str | None, page_count: int) -> int:
+    """The page asked for, within 1..page_count (anything else: the first page)."""
+    try:
+        number = int(text or 1)
+    except (TypeError, ValueError):
+        return 1
+    return number if 1 <= number <= page_count else 1
 
 
 def _period_label(period: str) -> str:
