@@ -585,7 +585,7 @@ def run_latency(options: argparse.Namespace, record: dict[str, Any]) -> list[dic
 def explain(options: argparse.Namespace, record: dict[str, Any]) -> None:
     """EXPLAIN ANALYZE every statement of one full search per query class (PostgreSQL)."""
     from django.contrib.auth.models import AnonymousUser
-    from django.db import connection
+    from django.db import connection, transaction
 
     from carecircle.accounts.models import User
     from carecircle.search import queries
@@ -602,16 +602,26 @@ def explain(options: argparse.Namespace, record: dict[str, Any]) -> None:
         with connection.execute_wrapper(timer):
             queries.search(actor, text, queries.SearchFilters(**arguments), use_embeddings=False)
         print(f"\n### {class_label}: {text!r} {arguments or ''}")
-        for spent, sql, params in sorted(timer.statements, key=lambda item: -item[0])[:3]:
+        slowest = sorted(timer.statements, key=lambda item: -item[0])[:3]
+        plans: dict[int, str] = {}
+        # Every statement again, in order and in one transaction: the settings an engine makes
+        # for its transaction (PostgreSQL's JIT, work_mem, sorts) apply as they did.
+        with transaction.atomic(), connection.cursor() as cursor:
+            for index, (_spent, sql, params) in enumerate(timer.statements):
+                prefix = "EXPLAIN (ANALYZE, BUFFERS) "
+                if connection.vendor != "postgresql":
+                    prefix = "EXPLAIN QUERY PLAN "
+                if not sql.lstrip().upper().startswith(("SELECT", "WITH")):
+                    cursor.execute(sql, params)
+                    continue
+                cursor.execute(prefix + sql, params)
+                plans[index] = "\n".join(
+                    str(line[0] if connection.vendor == "postgresql" else line)
+                    for line in cursor.fetchall()
+                )
+        for spent, sql, params in slowest:
             print(f"-- {spent * 1000:.1f} ms: {sql[:3000]}\n-- params: {str(params)[:500]}")
-            if connection.vendor == "postgresql":
-                with connection.cursor() as cursor:
-                    cursor.execute(f"EXPLAIN (ANALYZE, BUFFERS) {sql}", params)
-                    print("\n".join(line for (line,) in cursor.fetchall()))
-            else:
-                with connection.cursor() as cursor:
-                    cursor.execute(f"EXPLAIN QUERY PLAN {sql}", params)
-                    print("\n".join(str(line) for line in cursor.fetchall()))
+            print(plans.get(timer.statements.index((spent, sql, params)), "(not a query)"))
 
 
 def table(rows: list[dict[str, Any]], target: float) -> str:

@@ -8,7 +8,8 @@ match.
 
 A search is two statements in one transaction:
 1. the plan's inputs: the share of rows holding each word (the statistics ANALYZE keeps on
-   search_vector's most common words) and the rows of each kind; the same statement sets
+   search_vector's most common words, which each process reads again every
+   STATISTICS_SECONDS) and the rows of each kind; the same statement sets
    PLANNER_SETTINGS for this transaction only: JIT off (compiling a plan costs tens of ms, more
    than the search), a work_mem that keeps the lists in memory, and no explicit sorts where an
    index gives the order (else a scope the planner thinks small, one community's topics, is
@@ -32,6 +33,7 @@ Relevance ranks the newest RANK_CANDIDATES matches in scope (see engines.base).
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -64,6 +66,10 @@ WALK_FACTOR = 4.0
 WALKED_KINDS = ("topic", "post")
 # A walk reads at most this many rows before the GIN index answers instead.
 WALK_ROWS = 50_000
+# ANALYZE's figures change only when it runs again: a process reads them again after this long.
+STATISTICS_SECONDS = 300.0
+# Per database: when they were read, the common elements' shares, the rows of each kind.
+_cached_statistics: dict[str, tuple[float, dict[str, float], dict[str, float]]] = {}
 # For the search's transaction only (see the module docstring).
 PLANNER_SETTINGS = {"jit": "off", "work_mem": "64MB", "enable_sort": "off"}
 # The columns a list carries (the scope was checked before). Not the vector: copying ~700
@@ -139,31 +145,49 @@ class Statistics:
 
 
 def _statistics(words: list[str]) -> Statistics:
-    """Word shares and kind rows; also sets PLANNER_SETTINGS for the transaction (one query)."""
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "WITH settings AS MATERIALIZED (SELECT count(set_config(name, value, true)) AS done"
-            " FROM unnest(%s::text[], %s::text[]) AS setting(name, value)),"
-            " stats AS (SELECT element, share FROM pg_stats,"
+    """Word shares and kind rows; also sets PLANNER_SETTINGS for the transaction (one query).
+
+    ANALYZE's figures (the ~1,000 most common elements of search_vector, the rows of each kind)
+    are read with it when this process has none younger than STATISTICS_SECONDS; otherwise the
+    statement only stems the words.
+    """
+    database = str(connection.settings_dict.get("NAME"))
+    cached = _cached_statistics.get(database)
+    refresh = cached is None or time.monotonic() - cached[0] > STATISTICS_SECONDS
+    sql = (
+        "WITH settings AS MATERIALIZED (SELECT count(set_config(name, value, true)) AS done"
+        " FROM unnest(%s::text[], %s::text[]) AS setting(name, value))"
+        " SELECT 'lexeme', word, lexeme, NULL::float8 FROM settings, unnest(%s::text[]) AS word"
+        " LEFT JOIN LATERAL unnest(tsvector_to_array(to_tsvector('english', word))) AS lexeme"
+        " ON true"
+    )
+    if refresh:
+        sql += (
+            " UNION ALL SELECT 'common', element, NULL, share FROM settings, pg_stats,"
             " unnest(most_common_elems::text::text[], most_common_elem_freqs)"
             " AS common(element, share)"
             " WHERE schemaname = current_schema() AND tablename = 'search_searchdocument'"
-            " AND attname = 'search_vector')"
-            " SELECT 'word', word, coalesce((SELECT max(share) FROM stats WHERE element = ANY("
-            "tsvector_to_array(to_tsvector('english', word)))), 0)::float8"
-            " FROM settings, unnest(%s::text[]) AS word"
-            " UNION ALL"
-            " SELECT 'kind', kind, (share * greatest(c.reltuples, 0))::float8"
+            " AND attname = 'search_vector'"
+            " UNION ALL SELECT 'kind', kind, NULL, (share * greatest(c.reltuples, 0))::float8"
             " FROM settings, pg_class c, pg_stats s,"
             " unnest(s.most_common_vals::text::text[], s.most_common_freqs) AS k(kind, share)"
             " WHERE c.oid = 'search_searchdocument'::regclass AND s.schemaname = current_schema()"
-            " AND s.tablename = 'search_searchdocument' AND s.attname = 'kind'",
-            [list(PLANNER_SETTINGS), list(PLANNER_SETTINGS.values()), words],
+            " AND s.tablename = 'search_searchdocument' AND s.attname = 'kind'"
         )
-        shares: dict[str, float] = {}
-        kind_rows: dict[str, float] = {}
-        for what, name, value in cursor.fetchall():
-            (shares if what == "word" else kind_rows)[name] = float(value)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [list(PLANNER_SETTINGS), list(PLANNER_SETTINGS.values()), words])
+        rows = cursor.fetchall()
+    if refresh:
+        common = {name: float(value) for what, name, _, value in rows if what == "common"}
+        kind_rows = {name: float(value) for what, name, _, value in rows if what == "kind"}
+        _cached_statistics[database] = (time.monotonic(), common, kind_rows)
+    else:
+        assert cached is not None
+        _read_at, common, kind_rows = cached
+    shares: dict[str, float] = dict.fromkeys(words, 0.0)
+    for what, word, lexeme, _value in rows:
+        if what == "lexeme" and lexeme is not None:
+            shares[word] = max(shares[word], common.get(lexeme, 0.0))
     return Statistics(shares, kind_rows)
 
 
