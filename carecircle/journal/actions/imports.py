@@ -27,7 +27,7 @@ from carecircle.core.errors import PermissionDeniedError, ValidationFailed
 from carecircle.core.ratelimit import check_rate
 from carecircle.journal import csvformat
 from carecircle.journal.models import EntrySource, Goal, JournalEntry, Medication
-from carecircle.journal.payloads import clean_entry, clean_goal, clean_medication
+from carecircle.journal.payloads import clean_entry, clean_goal, clean_medication, error_details
 from carecircle.journal.queries import data_of, entries_for, goals_for
 
 MAX_IMPORT_BYTES = 5 * 1024 * 1024
@@ -177,8 +177,10 @@ def _clean_row(line: int, cells: dict[str, str], zone: Any, report: ImportReport
                     report.add_error(line, "goal", _("Name the goal (its key or title)."))
             row.data = clean_entry(kind, raw)
     except ValidationFailed as error:
-        column = columns.get(error.field or "", error.field or "")
-        report.add_error(line, column, error.message)
+        # Every problem of the row, each with its column (the cleaners list them all).
+        for detail in error_details([error]):
+            field_name = str(detail.get("field") or "")
+            report.add_error(line, columns.get(field_name, field_name), detail["message"])
     return row if report.error_count == errors_before else None
 
 

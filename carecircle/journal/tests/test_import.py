@@ -70,13 +70,15 @@ def test_a_malformed_file_reports_every_problem_by_line_and_writes_nothing(patie
         RowError(4, "severity", "Choose a whole number from 0 to 10."),
         RowError(5, "type", "Use one of: symptom, measurement, mood, diary, goal_check_in, "
                  "medication, goal."),
-        RowError(6, "name", "This is needed."),
+        RowError(6, "name", "Enter the symptom's name."),
         RowError(7, "", "This row has 8 cells; the header has 26."),
         RowError(8, "goal", "No goal with this key or title, in this file or your journal."),
         RowError(10, "mood", "Choose how your mood or your energy is."),
         RowError(11, "mood", "This column is not used for a symptom: leave it empty."),
         RowError(11, "recorded_at", "This is needed."),
         RowError(12, "started_on", "Enter a date as YYYY-MM-DD."),
+        # Every problem of a row, not only its first one.
+        RowError(12, "side_effects", "Choose a whole number from 0 to 10."),
         RowError(13, "status", "Use one of: active, achieved, stopped."),
         RowError(13, "closed_at", "Enter a date and time like 2026-03-01T08:30:00+01:00, "
                  "or a date like 2026-03-01."),
@@ -85,7 +87,7 @@ def test_a_malformed_file_reports_every_problem_by_line_and_writes_nothing(patie
         RowError(15, "measurement_type", "Choose a kind of measurement."),
         RowError(17, "value", "Enter where you are now, or a note."),
     ]  # fmt: skip
-    assert report.error_count == 15
+    assert report.error_count == 16
     assert report.created == dict.fromkeys(csvformat.TYPES, 0)
     assert counts() == before
     assert str(report.errors[1]) == "Line 4, severity: Choose a whole number from 0 to 10."
