@@ -361,9 +361,10 @@ def test_import_page_shows_counts_problems_by_line_and_file_errors(patient):
     )
     assert missing.status_code == 400
     assert 'aria-invalid="true"' in missing.content.decode()
-    assert '<p class="field-error" id="error_file">Choose a CSV file to import.</p>' in (
-        missing.content.decode()
-    )
+    assert (
+        '<p class="field-error" id="error_file"><span class="visually-hidden">Error: </span>'
+        "Choose a CSV file to import.</p>"
+    ) in (missing.content.decode())
     assert template.content == b"\xef\xbb\xbf" + ",".join(csvformat.COLUMNS).encode() + b"\r\n"
     assert template["Cache-Control"] == "private, no-store"
     assert JournalEntry.objects.filter(owner=patient).count() == 1
