@@ -325,3 +325,34 @@ def test_nobody_else_reads_changes_or_deletes_an_entry(owner, others):
             page = client.get(url).content.decode()
             assert "my secret words" not in page and "Private" not in page, (who, url)
     assert state() == before
+
+
+NAV_CURRENT = '<a href="/journal/" aria-current="page">My journal</a>'
+
+
+@pytest.mark.parametrize(
+    ("path", "current"),
+    [
+        ("/journal/", True),
+        ("/journal/check-in/", True),
+        ("/journal/entries/", True),
+        ("/journal/add/measurement/", True),
+        ("/journal/medications/", True),
+        ("/journal/goals/add/", True),
+        ("/journal/sharing/", True),
+        ("/journal/shared/", True),
+        ("/journal/import/", True),
+        ("/communities/", False),
+    ],
+)
+def test_the_header_marks_my_journal_current_on_every_journal_page(owner, path, current):
+    page = client_for(owner).get(path).content.decode()
+    assert (NAV_CURRENT in page) is current
+    assert page.count("My journal</a>") >= 1
+
+
+def test_home_links_to_shared_with_me_and_the_export_page(owner):
+    page = client_for(owner).get("/journal/").content.decode()
+    assert '<a href="/journal/shared/">Shared with me</a>' in page
+    assert '<a href="/journal/import/">Download my journal, or import from a file</a>' in page
+    assert "/journal/export.csv" not in page
