@@ -22,24 +22,31 @@ from carecircle.journal.models import EntryKind, EntrySource, Goal, JournalEntry
 
 DAYS = 182
 TURNING_POINT = 91  # the day B12 is started
-CHECK_IN_KINDS = (EntryKind.MOOD, EntryKind.SYMPTOM)
 
 
-def _at(day: date, hour: int, minute: int = 0) -> datetime:
-    return timezone.make_aware(
+def _at(day: date, hour: int, minute: int = 0, *, now: datetime | None = None) -> datetime:
+    """`hour:minute` on `day` in the current time zone, but never later than now."""
+    moment = timezone.make_aware(
         datetime.combine(day, time(hour, minute)), timezone.get_current_timezone()
     )
+    return min(moment, now or timezone.now())
 
 
 def _entry(
-    member: User, kind: str, at: datetime, raw: dict[str, Any], goal: Goal | None = None
+    member: User,
+    kind: str,
+    at: datetime,
+    raw: dict[str, Any],
+    goal: Goal | None = None,
+    *,
+    source: str = EntrySource.WEB,
 ) -> JournalEntry:
     return JournalEntry(
         owner=member,
         kind=kind,
         recorded_at=at,
         data=cast(Any, payloads.clean_entry(kind, raw)),
-        source=EntrySource.CHECK_IN if kind in CHECK_IN_KINDS else EntrySource.WEB,
+        source=source,
         goal=goal,
     )
 
@@ -54,6 +61,7 @@ def load_demo_journal(member: User, *, today: date | None = None) -> int:
     returns how many entries were written."""
     rng = random.Random(20261207)  # noqa: S311 - demo data, the same every time
     today = today or timezone.localdate()
+    now = timezone.now()
     first = today - timedelta(days=DAYS - 1)
     turning = first + timedelta(days=TURNING_POINT)
 
@@ -111,7 +119,7 @@ def load_demo_journal(member: User, *, today: date | None = None) -> int:
             ),
         ),
     )
-    Goal.objects.filter(pk=goal.pk).update(created_at=_at(goal_start, 9))
+    Goal.objects.filter(pk=goal.pk).update(created_at=_at(goal_start, 9, now=now))
 
     entries: list[JournalEntry] = []
     weight = 84.0
@@ -122,13 +130,16 @@ def load_demo_journal(member: User, *, today: date | None = None) -> int:
         joint = 5.8 - index * 0.012 + rng.gauss(0, 1.0)
         if day.weekday() >= 5:
             joint += 0.6  # the weekend garden
+        # The evening check-in: mood, energy and the usual symptoms, saved at one moment.
+        check_in_at = _at(day, 20, rng.randint(0, 59), now=now)
         if rng.random() < 0.9:
             entries.append(
                 _entry(
                     member,
                     EntryKind.SYMPTOM,
-                    _at(day, 20, rng.randint(0, 59)),
+                    check_in_at,
                     {"name": "Fatigue", "severity": _clamp(fatigue, 0, 10)},
+                    source=EntrySource.CHECK_IN,
                 )
             )
         if rng.random() < 0.8:
@@ -136,16 +147,18 @@ def load_demo_journal(member: User, *, today: date | None = None) -> int:
                 _entry(
                     member,
                     EntryKind.SYMPTOM,
-                    _at(day, 20, rng.randint(0, 59)),
+                    check_in_at,
                     {"name": "Joint pain", "severity": _clamp(joint, 0, 10)},
+                    source=EntrySource.CHECK_IN,
                 )
             )
         if rng.random() < 0.25:
+            # Noted on its own in the morning, not part of the check-in.
             entries.append(
                 _entry(
                     member,
                     EntryKind.SYMPTOM,
-                    _at(day, 8, 30),
+                    _at(day, 8, 30, now=now),
                     {"name": "Morning stiffness", "severity": _clamp(joint - 1, 0, 10)},
                 )
             )
@@ -156,8 +169,9 @@ def load_demo_journal(member: User, *, today: date | None = None) -> int:
                 _entry(
                     member,
                     EntryKind.MOOD,
-                    _at(day, 20, 5),
+                    check_in_at,
                     {"mood": _clamp(mood, 1, 5), "energy": _clamp(energy, 1, 5)},
+                    source=EntrySource.CHECK_IN,
                 )
             )
         sleep = 6.0 + min(after, 50) * 0.02 + rng.gauss(0, 0.6)
@@ -165,7 +179,7 @@ def load_demo_journal(member: User, *, today: date | None = None) -> int:
             _entry(
                 member,
                 EntryKind.MEASUREMENT,
-                _at(day, 7, 30),
+                _at(day, 7, 30, now=now),
                 {"type": "sleep", "value": round(sleep * 2) / 2, "unit": "hours"},
             )
         )
@@ -175,7 +189,7 @@ def load_demo_journal(member: User, *, today: date | None = None) -> int:
                 _entry(
                     member,
                     EntryKind.MEASUREMENT,
-                    _at(day, 7, 45),
+                    _at(day, 7, 45, now=now),
                     {"type": "blood_glucose", "value": round(glucose, 1), "unit": "mmol/L"},
                 )
             )
@@ -185,7 +199,7 @@ def load_demo_journal(member: User, *, today: date | None = None) -> int:
                 _entry(
                     member,
                     EntryKind.MEASUREMENT,
-                    _at(day, 7, 15),
+                    _at(day, 7, 15, now=now),
                     {"type": "weight", "value": round(weight, 1), "unit": "kg"},
                 )
             )
@@ -194,7 +208,7 @@ def load_demo_journal(member: User, *, today: date | None = None) -> int:
                 _entry(
                     member,
                     EntryKind.MEASUREMENT,
-                    _at(day, 10, 0),
+                    _at(day, 10, 0, now=now),
                     {
                         "type": "blood_pressure",
                         "value": rng.randint(128, 138),
@@ -210,7 +224,7 @@ def load_demo_journal(member: User, *, today: date | None = None) -> int:
                 _entry(
                     member,
                     EntryKind.GOAL_CHECK_IN,
-                    _at(day, 18),
+                    _at(day, 18, now=now),
                     {
                         "value": min(30, 10 + weeks * 1.2 + rng.randint(-2, 2)),
                         "note": "Managed most days." if weeks % 3 else "",
@@ -242,7 +256,7 @@ def load_demo_journal(member: User, *, today: date | None = None) -> int:
             _entry(
                 member,
                 EntryKind.DIARY,
-                _at(first + timedelta(days=offset), 21),
+                _at(first + timedelta(days=offset), 21, now=now),
                 {"title": title, "text": text},
             )
         )

@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.db.models import F
+from django.utils import timezone
 
 from carecircle.journal.actions import entries as actions
 from carecircle.journal.models import JournalEntry
@@ -163,3 +164,25 @@ def test_the_check_in_is_rate_limited_without_losing_the_text(patient, settings)
     assert response.status_code == 429
     assert "second</textarea>" in response.content.decode()
     assert JournalEntry.objects.count() == 1
+
+
+def test_the_demo_journal_has_no_future_entry_and_one_moment_per_check_in(patient):
+    from carecircle.journal.demo import load_demo_journal
+
+    load_demo_journal(patient)
+    now = timezone.now()
+    check_ins = JournalEntry.objects.filter(owner=patient, source="check_in")
+    assert not JournalEntry.objects.filter(recorded_at__gt=now).exists()
+    assert set(check_ins.values_list("kind", flat=True)) == {"mood", "symptom"}
+    moments_per_day: dict = {}
+    for moment in check_ins.values_list("recorded_at", flat=True):
+        moments_per_day.setdefault(timezone.localtime(moment).date(), set()).add(moment)
+    assert len(moments_per_day) > 150
+    assert {len(moments) for moments in moments_per_day.values()} == {1}
+    page = client_for(patient).get("/journal/check-in/").content.decode()
+    last_day = max(moments_per_day)
+    names = {
+        entry.data["name"] for entry in check_ins.filter(kind="symptom") if
+        timezone.localtime(entry.recorded_at).date() == last_day
+    }  # fmt: skip
+    assert sorted(name for _key, name, _severity in listed(page)) == sorted(names)
