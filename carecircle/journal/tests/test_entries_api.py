@@ -222,6 +222,39 @@ def test_the_daily_check_in(patient):
     )
     assert (status, body["field"], body["code"]) == (400, "symptoms.0.severity", "out_of_range")
     assert state() == before
+    status, body = send(
+        client,
+        "post",
+        "/journal/check-ins",
+        {"mood": 9, "symptoms": [{"name": "", "severity": 11}, {"name": "Pain", "severity": 2}]},
+    )
+    assert status == 400
+    assert body["details"] == [
+        {"field": "mood", "code": "out_of_range", "message": "Choose a whole number from 1 to 5."},
+        {"field": "symptoms.0.name", "code": "required", "message": "Enter the symptom's name."},
+        {"field": "symptoms.0.severity", "code": "out_of_range",
+         "message": "Choose a whole number from 0 to 10."},
+    ]  # fmt: skip
+    assert state() == before
+
+
+def test_every_problem_of_an_entry_is_in_details_and_units_stay_strict(patient):
+    client = client_for(patient)
+    status, body = send(
+        client,
+        "post",
+        "/journal/entries",
+        {"kind": "measurement", "data": {"type": "weight", "value": "x", "unit": "hours",
+                                         "note": "n" * 2001}},
+    )  # fmt: skip
+    assert (status, body["code"], body["field"]) == (400, "not_a_number", "value")
+    assert body["message"] == "Enter a number, like 7 or 7.5."
+    assert body["details"] == [
+        {"field": "value", "code": "not_a_number", "message": "Enter a number, like 7 or 7.5."},
+        {"field": "unit", "code": "bad_unit", "message": "Use one of these units: kg, lb, st."},
+        {"field": "note", "code": "too_long", "message": "Keep this under 2000 characters."},
+    ]
+    assert state() == []
 
 
 def test_the_vocabulary(patient):

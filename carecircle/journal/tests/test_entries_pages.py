@@ -249,6 +249,40 @@ def test_the_measurement_page_remembers_the_last_type_and_unit(owner):
     assert '<option value="lb" selected>' in page
     assert '<option value="kg" selected>' not in page
 
+    # A member who changes the type but leaves the pre-selected unit gets the type's usual
+    # unit; a unit of another type chosen on purpose is refused, the choice shown again.
+    left = {"recorded_at": "2026-01-03T08:00", "type": "sleep", "value": "7", "unit": "mg/dL",
+            "unit_default": "mg/dL"}  # fmt: skip
+    assert client.post("/journal/add/measurement/", left).status_code == 302
+    stored = JournalEntry.objects.order_by("-pk").values_list("data", flat=True).first()
+    assert stored == {"type": "sleep", "name": "", "value": 7.0, "value_2": None,
+                      "unit": "hours", "note": ""}  # fmt: skip
+    chosen = client.post("/journal/add/measurement/", {**left, "unit_default": ""})
+    page = chosen.content.decode()
+    assert chosen.status_code == 400
+    assert "Use one of these units: hours." in page
+    assert '<option value="mg/dL" selected>' in page
+    assert "<title>Error: Add: Measurement" in page
+    assert JournalEntry.objects.count() == 3
+
+
+def test_a_refused_entry_shows_every_problem_next_to_its_field(owner):
+    response = client_for(owner).post(
+        "/journal/add/measurement/",
+        {"recorded_at": "2026-01-03T08:00", "type": "blood_pressure", "value": "abc",
+         "value_2": "", "note": "n" * 2001},
+    )  # fmt: skip
+    page = response.content.decode()
+    assert response.status_code == 400
+    assert re.findall(r'<p class="field-error" id="error_(\w+)">', page) == [
+        "value",
+        "value_2",
+        "note",
+    ]
+    assert 'id="form-errors" autofocus' in page
+    assert "3 things to fix are marked below." in page
+    assert state() == []
+
 
 def test_the_list_filters_by_kind_and_local_dates_and_clamps_pages(
     owner, django_assert_num_queries

@@ -242,3 +242,64 @@ def test_the_shared_lists_are_long_plain_and_unique():
         "Sertraline",
         "Tamoxifen",
     } <= set(medications)
+
+
+@pytest.mark.parametrize(
+    ("call", "raw", "fields"),
+    [
+        (payloads.clean_symptom, {"severity": 12, "note": "n" * 2001},
+         ["name", "severity", "note"]),
+        (payloads.clean_measurement, {"type": "custom", "value": "", "value_2": "x"},
+         ["value", "name", "value_2"]),
+        (payloads.clean_measurement, {"type": "weight", "value": 5000, "unit": "kg"}, ["value"]),
+        (payloads.clean_mood, {"mood": 0, "energy": 6}, ["mood", "energy"]),
+        (payloads.clean_diary, {"title": "t" * 121}, ["title", "text"]),
+        (payloads.clean_goal_check_in, {"value": "x", "note": "n" * 2001}, ["value", "note"]),
+        (payloads.clean_medication,
+         {"started_on": "2026-02-01", "stopped_on": "2026-01-01", "effectiveness": 7,
+          "side_effects": "rash:11"},
+         ["name", "stopped_on", "effectiveness", "side_effects"]),
+        (payloads.clean_goal, {"target": "lots", "due_on": "soon"}, ["title", "target", "due_on"]),
+    ],
+)  # fmt: skip
+def test_every_problem_of_a_record_is_listed_the_first_leads(call, raw, fields):
+    with pytest.raises(ValidationFailed) as raised:
+        call(raw)
+    error = raised.value
+    assert [detail["field"] for detail in error.details] == fields
+    assert all(set(detail) == {"field", "code", "message"} for detail in error.details)
+    first = error.details[0]
+    assert (error.field, error.code, str(error.message)) == (
+        first["field"],
+        first["code"],
+        first["message"],
+    )
+
+
+@pytest.mark.parametrize(
+    ("call", "raw", "message"),
+    [
+        (payloads.clean_symptom, {"severity": 1}, "Enter the symptom's name."),
+        (payloads.clean_measurement, {"type": "custom", "value": 1},
+         "Enter the measurement's name."),
+        (payloads.clean_diary, {}, "Write something in your diary entry."),
+        (payloads.clean_medication, {}, "Enter the medicine's or treatment's name."),
+        (payloads.clean_goal, {}, "Enter your goal."),
+        (payloads.clean_medication, {"name": "X", "side_effects": ":3"},
+         "Give each side effect a name."),
+    ],
+)  # fmt: skip
+def test_required_messages_name_the_field(call, raw, message):
+    with pytest.raises(ValidationFailed) as raised:
+        call(raw)
+    assert str(raised.value.message) == message
+
+
+def test_effectiveness_words_read_as_how_well_it_works():
+    assert [str(label) for label in payloads.EFFECTIVENESS.values()] == [
+        "Not at all",
+        "A little",
+        "Moderately well",
+        "Very well",
+        "Completely",
+    ]
