@@ -65,8 +65,21 @@ def journal_shares(member: Any) -> Iterator[Row]:
         }
 
 
+def forget_cached_charts(member: Any, keep_posts: bool) -> None:
+    """On erasure: drop the member's chart digest from this process's memory at once (other
+    processes never serve it again: the rows are gone, so its stamp no longer matches)."""
+    from carecircle.journal.charts import forget_member
+
+    forget_member(member.pk)
+
+
 def _register_all() -> None:
-    register("journal.JournalEntry", name="journal_entries", export=journal_entries)
+    register(
+        "journal.JournalEntry",
+        name="journal_entries",
+        export=journal_entries,
+        erase=forget_cached_charts,
+    )
     register("journal.Medication", name="journal_medications", export=journal_medications)
     register("journal.Goal", name="journal_goals", export=journal_goals)
     register("journal.JournalShare", name="journal_shares", export=journal_shares)

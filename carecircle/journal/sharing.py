@@ -8,12 +8,10 @@ visible is "not found" (404), never "forbidden": nobody learns that a share id e
 
 from __future__ import annotations
 
-import zoneinfo
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from django.conf import settings
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
@@ -22,7 +20,7 @@ from carecircle.caregivers.models import CaregiverLink
 from carecircle.communities.models import Community
 from carecircle.core.errors import NotFoundError
 from carecircle.journal import permissions, queries
-from carecircle.journal.charts import PERIOD_DAYS, PERIODS
+from carecircle.journal.charts import PERIOD_DAYS, PERIODS, owner_zone
 from carecircle.journal.models import EntryKind, Goal, JournalEntry, JournalShare, Medication, Part
 
 # Entries a shared page lists at most (newest first); the charts still cover the whole period.
@@ -125,19 +123,11 @@ def clean_period(value: Any) -> str | None:
     return value if value in PERIODS else None
 
 
-def _owner_zone(owner: User) -> Any:
-    try:
-        return zoneinfo.ZoneInfo(owner.time_zone) if owner.time_zone else None
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        return None
-
-
 def since_start(share: JournalShare) -> datetime | None:
     """The first moment a share covers: midnight of `since` in the owner's own time zone."""
     if share.since is None:
         return None
-    zone = _owner_zone(share.owner) or zoneinfo.ZoneInfo(settings.TIME_ZONE)
-    return datetime.combine(share.since, time.min, tzinfo=zone)
+    return datetime.combine(share.since, time.min, tzinfo=owner_zone(share.owner))
 
 
 def window_start(
@@ -146,13 +136,15 @@ def window_start(
     """The later of the share's `since` and the start of `period` (None: from the beginning).
 
     A period starts, like the charts' (`charts.PERIOD_DAYS`), at midnight of its first day in
-    the reader's time zone: "month" is today and the 29 days before.
+    the OWNER's time zone, whoever reads, so the tables cover the same days as the charts:
+    "month" is the owner's today and the 29 days before.
     """
     starts = [since_start(share)]
     if period in PERIOD_DAYS:
-        today = timezone.localtime(now).date() if now else timezone.localdate()
+        zone = owner_zone(share.owner)
+        today = (now or timezone.now()).astimezone(zone).date()
         first_day = today - timedelta(days=PERIOD_DAYS[period] - 1)
-        starts.append(datetime.combine(first_day, time.min, tzinfo=timezone.get_current_timezone()))
+        starts.append(datetime.combine(first_day, time.min, tzinfo=zone))
     known = [start for start in starts if start is not None]
     return max(known) if known else None
 

@@ -34,3 +34,20 @@ def test_each_share_names_its_member_community_or_carer(
         ("community", community.name, ["symptoms"], ""),
         ("caregiver", caregiver.display_name, ["goals"], "For you"),
     ]
+
+
+def test_erasing_an_account_drops_its_chart_digest_from_memory(patient: User) -> None:
+    from carecircle.journal import charts
+
+    charts.clear_cache()
+    from carecircle.journal.models import JournalEntry
+
+    JournalEntry.objects.create(
+        owner=patient, kind="mood", recorded_at="2026-01-01T10:00Z", data={"mood": 3}
+    )
+    charts.build_charts(patient, period="all", parts={"mood"})
+    assert patient.pk in charts._cache
+    for eraser in [e.erase for e in REGISTRY.values() if e.erase is not None]:
+        if eraser.__module__ == "carecircle.journal.privacy_export":
+            eraser(patient, False)
+    assert patient.pk not in charts._cache
