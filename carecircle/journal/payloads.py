@@ -156,6 +156,9 @@ REQUIRED_MESSAGES: dict[str, Any] = {
     "medication.name": _("Enter the medicine's or treatment's name."),
     "goal.title": _("Enter your goal."),
     "side_effects": _("Give each side effect a name."),
+    "symptom.severity": _("Choose how bad it is, from 0 to 10."),
+    "measurement.value": _("Enter the number you measured."),
+    "measurement.value_2": _("Enter the second (lower) number too."),
 }
 
 T = TypeVar("T")
@@ -230,10 +233,11 @@ def _text(value: Any, field: str, *, limit: int, required: bool = False, record:
     return text
 
 
-def _number(value: Any, field: str, *, required: bool = True) -> float | None:
+def _number(value: Any, field: str, *, required: bool = True, record: str = "") -> float | None:
     if value is None or (isinstance(value, str) and not value.strip()):
         if required:
-            raise ValidationFailed(_("Enter a number."), code="required", field=field)
+            message = REQUIRED_MESSAGES.get(f"{record}.{field}") or _("Enter a number.")
+            raise ValidationFailed(message, code="required", field=field)
         return None
     if isinstance(value, bool):
         raise ValidationFailed(_("Enter a number."), code="not_a_number", field=field)
@@ -249,8 +253,10 @@ def _number(value: Any, field: str, *, required: bool = True) -> float | None:
     return number
 
 
-def _scale(value: Any, field: str, low: int, high: int, *, required: bool = True) -> int | None:
-    number = _number(value, field, required=required)
+def _scale(
+    value: Any, field: str, low: int, high: int, *, required: bool = True, record: str = ""
+) -> int | None:
+    number = _number(value, field, required=required, record=record)
     if number is None:
         return None
     if number != int(number) or not low <= number <= high:
@@ -281,7 +287,7 @@ def clean_symptom(raw: dict[str, Any]) -> SymptomData:
     name = problems.check(
         "", _text, raw.get("name"), "name", limit=NAME_MAX, required=True, record="symptom"
     )
-    severity = problems.check(0, _scale, raw.get("severity"), "severity", 0, 10)
+    severity = problems.check(0, _scale, raw.get("severity"), "severity", 0, 10, record="symptom")
     note = problems.check("", _text, raw.get("note"), "note", limit=NOTE_MAX)
     problems.raise_any()
     return {"name": name, "severity": severity or 0, "note": note}
@@ -296,7 +302,7 @@ def clean_measurement(raw: dict[str, Any]) -> MeasurementData:
             ValidationFailed(_("Choose a kind of measurement."), code="bad_type", field="type")
         )
         type_code = ""
-    value = problems.check(None, _number, raw.get("value"), "value")
+    value = problems.check(None, _number, raw.get("value"), "value", record="measurement")
     if type_code == CUSTOM:
         name = problems.check(
             "", _text, raw.get("name"), "name", limit=NAME_MAX, required=True, record="measurement"
@@ -332,7 +338,12 @@ def clean_measurement(raw: dict[str, Any]) -> MeasurementData:
             )
         )
     value_2 = problems.check(
-        None, _number, raw.get("value_2"), "value_2", required=kind.has_second_value
+        None,
+        _number,
+        raw.get("value_2"),
+        "value_2",
+        required=kind.has_second_value,
+        record="measurement",
     )
     if not kind.has_second_value:
         value_2 = None
