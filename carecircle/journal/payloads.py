@@ -478,7 +478,7 @@ def clean_medication(raw: dict[str, Any]) -> MedicationData:
     effectiveness = problems.check(
         None, _scale, raw.get("effectiveness"), "effectiveness", 0, 4, required=False
     )
-    side_effects = problems.check([], clean_side_effects, raw.get("side_effects"))
+    side_effects: list[SideEffect] = problems.check([], clean_side_effects, raw.get("side_effects"))
     note = problems.check("", _text, raw.get("note"), "note", limit=NOTE_MAX)
     problems.raise_any()
     return {

@@ -260,7 +260,7 @@ def journal_check_in(request: HttpRequest) -> HttpResponse:
             note=form.note,
         )
     except ValidationFailed as error:
-        errors = {}
+        errors: dict[str, str] = {}
         for field, message in errors_by_field(error).items():
             if field.startswith("symptoms."):
                 index = int(field.split(".")[1])
