@@ -388,5 +388,5 @@ def test_the_header_marks_my_journal_current_on_every_journal_page(owner, path, 
 def test_home_links_to_shared_with_me_and_the_export_page(owner):
     page = client_for(owner).get("/journal/").content.decode()
     assert '<a href="/journal/shared/">Shared with me</a>' in page
-    assert '<a href="/journal/import/">Download my journal, or import from a file</a>' in page
+    assert '<a href="/journal/import/">Download or import my journal</a>' in page
     assert "/journal/export.csv" not in page
