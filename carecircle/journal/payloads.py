@@ -14,9 +14,10 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Any, TypedDict, TypeVar
 
+from django.utils.formats import number_format
 from django.utils.translation import gettext_lazy as _
 
 from carecircle.core.errors import ValidationFailed
@@ -24,6 +25,13 @@ from carecircle.core.errors import ValidationFailed
 NAME_MAX = 120
 NOTE_MAX = 2000
 DIARY_MAX = 20000
+# Every number a member gives lies within ±NUMBER_MAX (built-in measurement types have their own,
+# tighter ranges): charts add, average and scale values, which must never overflow.
+NUMBER_MAX = 1e9
+# Dates (a medicine's start and stop, a goal's due date) lie within these years.
+YEAR_MIN = 1900
+YEAR_MAX = 2200
+SIDE_EFFECTS_MAX = 30
 
 
 class SymptomData(TypedDict):
@@ -221,6 +229,9 @@ def _required(field: str, record: str) -> ValidationFailed:
 
 
 def _text(value: Any, field: str, *, limit: int, required: bool = False, record: str = "") -> str:
+    # A list or an object is not text: refused, never stored as its Python spelling.
+    if value is not None and (isinstance(value, bool) or not isinstance(value, str | int | float)):
+        raise ValidationFailed(_("Enter text here."), code="not_text", field=field)
     text = "" if value is None else str(value).strip()
     if required and not text:
         raise _required(field, record)
@@ -233,7 +244,14 @@ def _text(value: Any, field: str, *, limit: int, required: bool = False, record:
     return text
 
 
-def _number(value: Any, field: str, *, required: bool = True, record: str = "") -> float | None:
+def _number(
+    value: Any,
+    field: str,
+    *,
+    required: bool = True,
+    record: str = "",
+    bounded: bool = True,
+) -> float | None:
     if value is None or (isinstance(value, str) and not value.strip()):
         if required:
             message = REQUIRED_MESSAGES.get(f"{record}.{field}") or _("Enter a number.")
@@ -250,13 +268,24 @@ def _number(value: Any, field: str, *, required: bool = True, record: str = "") 
         ) from None
     if not math.isfinite(number):
         raise ValidationFailed(_("Enter a number."), code="not_a_number", field=field)
+    if bounded and abs(number) > NUMBER_MAX:
+        raise ValidationFailed(
+            _("Enter a number from %(low)s to %(high)s.")
+            % {
+                "low": number_format(-NUMBER_MAX, decimal_pos=0, force_grouping=True),
+                "high": number_format(NUMBER_MAX, decimal_pos=0, force_grouping=True),
+            },
+            code="out_of_range",
+            field=field,
+        )
     return number
 
 
 def _scale(
     value: Any, field: str, low: int, high: int, *, required: bool = True, record: str = ""
 ) -> int | None:
-    number = _number(value, field, required=required, record=record)
+    # The scale's own range is tighter than NUMBER_MAX, and its message says which.
+    number = _number(value, field, required=required, record=record, bounded=False)
     if number is None:
         return None
     if number != int(number) or not low <= number <= high:
@@ -271,14 +300,24 @@ def _scale(
 def _date(value: Any, field: str) -> str | None:
     if value is None or value == "":
         return None
-    if isinstance(value, date):
-        return value.isoformat()
-    try:
-        return date.fromisoformat(str(value).strip()).isoformat()
-    except ValueError:
+    if isinstance(value, datetime):
+        day = value.date()
+    elif isinstance(value, date):
+        day = value
+    else:
+        try:
+            day = date.fromisoformat(str(value).strip())
+        except ValueError:
+            raise ValidationFailed(
+                _("Enter a date as YYYY-MM-DD."), code="bad_date", field=field
+            ) from None
+    if not YEAR_MIN <= day.year <= YEAR_MAX:
         raise ValidationFailed(
-            _("Enter a date as YYYY-MM-DD."), code="bad_date", field=field
-        ) from None
+            _("Enter a date from %(low)s to %(high)s.") % {"low": YEAR_MIN, "high": YEAR_MAX},
+            code="out_of_range",
+            field=field,
+        )
+    return day.isoformat()
 
 
 def clean_symptom(raw: dict[str, Any]) -> SymptomData:
@@ -302,7 +341,15 @@ def clean_measurement(raw: dict[str, Any]) -> MeasurementData:
             ValidationFailed(_("Choose a kind of measurement."), code="bad_type", field="type")
         )
         type_code = ""
-    value = problems.check(None, _number, raw.get("value"), "value", record="measurement")
+    # A built-in type's value is checked against the type's range below (a clearer message).
+    value = problems.check(
+        None,
+        _number,
+        raw.get("value"),
+        "value",
+        record="measurement",
+        bounded=type_code == CUSTOM,
+    )
     if type_code == CUSTOM:
         name = problems.check(
             "", _text, raw.get("name"), "name", limit=NAME_MAX, required=True, record="measurement"
@@ -344,6 +391,7 @@ def clean_measurement(raw: dict[str, Any]) -> MeasurementData:
         "value_2",
         required=kind.has_second_value,
         record="measurement",
+        bounded=False,
     )
     if not kind.has_second_value:
         value_2 = None
@@ -439,8 +487,15 @@ def clean_side_effects(raw: Any) -> list[SideEffect]:
         items = raw
     else:
         raise ValidationFailed(_("List the side effects."), code="bad_list", field="side_effects")
+    if len(items) > SIDE_EFFECTS_MAX:
+        # Refused, never cut: nothing a member wrote is silently dropped.
+        raise ValidationFailed(
+            _("List at most %(count)s side effects.") % {"count": SIDE_EFFECTS_MAX},
+            code="too_many",
+            field="side_effects",
+        )
     cleaned: list[SideEffect] = []
-    for item in items[:30]:
+    for item in items:
         if not isinstance(item, dict):
             raise ValidationFailed(
                 _("Each side effect needs a name and a severity from 0 to 10."),

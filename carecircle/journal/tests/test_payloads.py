@@ -306,3 +306,100 @@ def test_effectiveness_words_read_as_how_well_it_works():
         "Very well",
         "Completely",
     ]
+
+
+@pytest.mark.parametrize(
+    ("call", "raw", "expected"),
+    [
+        # Huge finite numbers would overflow sums and scales in charts: refused where they enter.
+        (payloads.clean_measurement, {"type": "custom", "name": "x", "value": "1e308"}, "value"),
+        (payloads.clean_measurement, {"type": "custom", "name": "x", "value": -1e10}, "value"),
+        (
+            payloads.clean_measurement,
+            {"type": "custom", "name": "x", "value": 1, "value_2": "1e308"},
+            "value_2",
+        ),
+        (payloads.clean_goal, {"title": "Walk", "target": "1e308"}, "target"),
+        (payloads.clean_goal, {"title": "Walk", "target": "-1000000001"}, "target"),
+        (payloads.clean_goal_check_in, {"value": "-1e308"}, "value"),
+        (payloads.clean_entry, "goal_check_in", "value"),
+    ],
+)
+def test_numbers_are_bounded(call, raw, expected):
+    if isinstance(raw, str):  # clean_entry: the kind, then the data
+        assert refused(call, raw, {"value": 2e9}) == (expected, "out_of_range")
+        return
+    with pytest.raises(ValidationFailed) as raised:
+        call(raw)
+    assert (raised.value.field, raised.value.code) == (expected, "out_of_range")
+    assert str(raised.value.message) == ("Enter a number from -1,000,000,000 to 1,000,000,000.")
+
+
+def test_numbers_at_the_bound_are_kept_and_built_in_types_keep_their_own_message():
+    assert payloads.clean_goal({"title": "Walk", "target": "1e9"})["target"] == 1e9
+    assert payloads.clean_goal_check_in({"value": -1e9})["value"] == -1e9
+    custom = payloads.clean_measurement(
+        {"type": "custom", "name": "x", "value": "-1e9", "value_2": 1e9}
+    )
+    assert (custom["value"], custom["value_2"]) == (-1e9, 1e9)
+    with pytest.raises(ValidationFailed) as raised:
+        payloads.clean_measurement({"type": "weight", "value": "1e308"})
+    assert (raised.value.field, raised.value.code) == ("value", "out_of_range")
+    assert "too high or too low for Weight" in str(raised.value.message)
+
+
+@pytest.mark.parametrize(
+    ("call", "raw", "field"),
+    [
+        (payloads.clean_medication, {"name": "X", "started_on": "0001-01-01"}, "started_on"),
+        (payloads.clean_medication, {"name": "X", "stopped_on": "9999-12-31"}, "stopped_on"),
+        (payloads.clean_medication, {"name": "X", "started_on": "1899-12-31"}, "started_on"),
+        (payloads.clean_goal, {"title": "Walk", "due_on": "2201-01-01"}, "due_on"),
+        (payloads.clean_goal, {"title": "Walk", "due_on": "0001-01-01"}, "due_on"),
+    ],
+)
+def test_dates_are_from_1900_to_2200(call, raw, field):
+    with pytest.raises(ValidationFailed) as raised:
+        call(raw)
+    assert (raised.value.field, raised.value.code) == (field, "out_of_range")
+    assert str(raised.value.message) == "Enter a date from 1900 to 2200."
+
+
+def test_dates_at_the_ends_of_the_range_are_kept():
+    cleaned = payloads.clean_medication(
+        {"name": "X", "started_on": "1900-01-01", "stopped_on": "2200-12-31"}
+    )
+    assert (cleaned["started_on"], cleaned["stopped_on"]) == ("1900-01-01", "2200-12-31")
+
+
+@pytest.mark.parametrize(
+    ("call", "raw", "field"),
+    [
+        (payloads.clean_symptom, {"name": {"a": 1}, "severity": 1}, "name"),
+        (payloads.clean_symptom, {"name": "Pain", "severity": 1, "note": ["a"]}, "note"),
+        (payloads.clean_medication, {"name": "X", "dose": {"mg": 5}}, "dose"),
+        (payloads.clean_goal, {"title": True}, "title"),
+        (payloads.clean_diary, {"text": ["a", "b"]}, "text"),
+        (payloads.clean_side_effects, [{"name": {"a": 1}, "severity": 1}], "side_effects"),
+    ],
+)
+def test_text_fields_refuse_lists_dicts_and_booleans(call, raw, field):
+    with pytest.raises(ValidationFailed) as raised:
+        call(raw)
+    assert (raised.value.field, raised.value.code) == (field, "not_text")
+    assert str(raised.value.message) == "Enter text here."
+
+
+def test_text_fields_take_numbers_as_text():
+    assert payloads.clean_medication({"name": "X", "dose": 500, "unit": 2.5})["dose"] == "500"
+    assert payloads.clean_symptom({"name": 42, "severity": 1})["name"] == "42"
+
+
+def test_more_than_thirty_side_effects_are_refused_not_cut():
+    thirty = "; ".join(f"e{i}:1" for i in range(30))
+    assert len(payloads.clean_side_effects(thirty)) == 30
+    for raw in (thirty + "; e30:1", [{"name": f"e{i}"} for i in range(31)]):
+        with pytest.raises(ValidationFailed) as raised:
+            payloads.clean_medication({"name": "X", "side_effects": raw})
+        assert (raised.value.field, raised.value.code) == ("side_effects", "too_many")
+        assert str(raised.value.message) == "List at most 30 side effects."
