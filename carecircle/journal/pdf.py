@@ -21,10 +21,11 @@ from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
+from django.conf import settings
 from django.utils import formats, timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
-from carecircle.journal.charts import format_number
 from carecircle.journal.summary import (
     MedicationLine,
     Summary,
@@ -94,12 +95,17 @@ def _plain(text: str, has_char: Any) -> str:
 class _Writer:
     """Lays the summary out on A4 pages."""
 
-    def __init__(self, title: str) -> None:
-        from fpdf import FPDF
+    def __init__(self, title: str, *, author: str, subject: str) -> None:
+        from fpdf import FPDF, ViewerPreferences
 
         self.pdf: FPDF = FPDF(format="A4")
+        # What a reader or screen reader announces: the title (shown instead of the file
+        # name), the language of the text, who it is about, and an outline of the headings.
         self.pdf.set_title(title)
+        self.pdf.set_lang(get_language() or settings.LANGUAGE_CODE)
         self.pdf.set_creator("CareCircle")
+        self.pdf.viewer_preferences = ViewerPreferences(display_doc_title=True)
+        self.pdf.page_mode = "USE_OUTLINES"
         self.pdf.set_auto_page_break(auto=True, margin=15)
         self.pdf.set_margins(15, 15, 15)
         path = _font_path()
@@ -111,16 +117,20 @@ class _Writer:
         else:
             self.family = "helvetica"
             self.has_char = lambda char: ord(char) < 256
+        self.pdf.set_author(author)
+        self.pdf.set_subject(subject)
         self.pdf.add_page()
 
     def text(self, value: Any) -> str:
         return _plain(str(value), self.has_char)
 
-    def heading(self, value: str, size: float = 14) -> None:
+    def heading(self, value: str, size: float = 14, level: int = 1) -> None:
+        """A heading, also an entry (at `level`, 0 for the title) of the PDF's outline."""
         # Keep a heading with at least a few lines of what follows it.
         if self.pdf.get_y() > self.pdf.h - 45:
             self.pdf.add_page()
         self.pdf.ln(3)
+        self.pdf.start_section(value, level=level)
         self.pdf.set_font(self.family, size=size)
         self.pdf.set_text_color(23, 74, 109)
         self.pdf.multi_cell(0, size * 0.5, self.text(value), new_x="LMARGIN", new_y="NEXT")
@@ -170,12 +180,16 @@ def _dose(line: MedicationLine) -> str:
 def summary_pdf(summary: Summary, *, member_name: str) -> bytes:
     """The summary as PDF bytes."""
     title = _("Health summary")
-    writer = _Writer(title)
-    writer.heading(title, size=18)
-    writer.paragraph(
-        _("%(name)s, %(start)s to %(end)s. Written by the member in their CareCircle journal.")
-        % {"name": member_name, "start": _day(summary.start), "end": _day(summary.end)}
-    )
+    about = _(
+        "%(name)s, %(start)s to %(end)s. Written by the member in their CareCircle journal."
+    ) % {
+        "name": member_name,
+        "start": _day(summary.start),
+        "end": _day(summary.end),
+    }
+    writer = _Writer(title, author=member_name, subject=about)
+    writer.heading(title, size=18, level=0)
+    writer.paragraph(about)
     writer.paragraph(_("Made on %(day)s.") % {"day": _day(timezone.localdate())}, size=8)
 
     writer.heading(_("Current medicines and treatments"))
@@ -198,14 +212,14 @@ def summary_pdf(summary: Summary, *, member_name: str) -> bytes:
     else:
         writer.paragraph(_("None recorded."))
     if summary.started_medications:
-        writer.heading(_("Started in this period"), size=12)
+        writer.heading(_("Started in this period"), size=12, level=2)
         writer.table(
             [_("Medicine"), _("Dose"), _("Started")],
             [[m.name, _dose(m), _day(m.started_on)] for m in summary.started_medications],
             (80, 50, 50),
         )
     if summary.stopped_medications:
-        writer.heading(_("Stopped in this period"), size=12)
+        writer.heading(_("Stopped in this period"), size=12, level=2)
         writer.table(
             [_("Medicine"), _("Stopped"), _("Why")],
             [[m.name, _day(m.stopped_on), m.stop_reason] for m in summary.stopped_medications],
@@ -220,8 +234,8 @@ def summary_pdf(summary: Summary, *, member_name: str) -> bytes:
                 [
                     s.name,
                     str(s.count),
-                    format_number(s.average),
-                    f"{s.latest} ({_when(s.latest_at)})",
+                    s.average_text,
+                    s.latest_text,
                     trend_label(s.trend),
                 ]
                 for s in summary.symptoms
@@ -255,13 +269,13 @@ def summary_pdf(summary: Summary, *, member_name: str) -> bytes:
                 [
                     g.title,
                     g.status,
-                    " ".join(x for x in (_number(g.target), g.unit) if x),
+                    g.target_text,
                     str(g.check_ins),
-                    _number(g.latest_value),
+                    g.latest_text,
                 ]
                 for g in summary.goals
             ],
-            (60, 30, 30, 25, 35),
+            (50, 25, 45, 25, 35),
         )
 
     writer.heading(_("Notes and diary"))
@@ -274,7 +288,3 @@ def summary_pdf(summary: Summary, *, member_name: str) -> bytes:
     else:
         writer.paragraph(_("None recorded."))
     return writer.output()
-
-
-def _number(value: float | None) -> str:
-    return "" if value is None else format_number(value)

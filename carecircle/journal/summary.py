@@ -54,6 +54,14 @@ class SymptomTrend:
     def trend_text(self) -> str:
         return trend_label(self.trend)
 
+    @property
+    def average_text(self) -> str:
+        return format_number(self.average)
+
+    @property
+    def latest_text(self) -> str:
+        return f"{self.latest} ({_day(timezone.localtime(self.latest_at).date())})"
+
 
 @dataclass
 class MeasurementStats:
@@ -76,6 +84,10 @@ class MeasurementStats:
     def cells(self) -> list[str]:
         return measurement_row(self)
 
+    @property
+    def labelled_cells(self) -> list[tuple[str, str]]:
+        return list(zip(measurement_columns(), measurement_row(self), strict=True))
+
 
 @dataclass
 class GoalProgress:
@@ -87,6 +99,17 @@ class GoalProgress:
     check_ins: int  # in the period
     latest_value: float | None
     latest_at: datetime | None
+
+    @property
+    def target_text(self) -> str:
+        return goal_target(self)
+
+    @property
+    def latest_text(self) -> str:
+        if self.latest_value is None or self.latest_at is None:
+            return ""
+        day = _day(timezone.localtime(self.latest_at).date())
+        return f"{format_number(self.latest_value)} ({day})"
 
 
 @dataclass
@@ -407,14 +430,32 @@ def summary_as_dict(summary: Summary) -> dict[str, Any]:
 
 
 def trend_label(trend: str) -> str:
-    """A symptom trend in words (severity up is worse)."""
-    return {"up": _("worse"), "down": _("better"), "steady": _("steady")}.get(trend, trend)
+    """A symptom trend in words (severity up is worse), as the charts' descriptions say it."""
+    return {"up": _("getting worse"), "down": _("getting better"), "steady": _("steady")}.get(
+        trend, trend
+    )
+
+
+def goal_target(goal: GoalProgress) -> str:
+    """A goal's target and due date in words ("30 minutes, by 6 Jan 2027")."""
+    amount = ""
+    if goal.target is not None:
+        amount = " ".join(part for part in (format_number(goal.target), goal.unit) if part)
+    if goal.due_on is None:
+        return amount
+    due = _("by %(day)s") % {"day": _day(goal.due_on)}
+    return f"{amount}, {due}" if amount else due
 
 
 def _pair(first: float, second: float | None) -> str:
     if second is None:
         return format_number(first)
     return f"{format_number(first)}/{format_number(second)}"
+
+
+def measurement_columns() -> list[str]:
+    """The headings of `measurement_row`'s cells."""
+    return [_("Measurement"), _("Times"), _("Lowest"), _("Highest"), _("Average"), _("Latest")]
 
 
 def measurement_row(m: MeasurementStats) -> list[str]:

@@ -66,7 +66,9 @@ def journal(patient: User) -> User:
     add(patient, "diary", "2026-02-14", title="Ελληνικά and Zoë", text="Saw the GP 中文.")
     goal = Goal.objects.create(
         owner=patient,
-        data=payloads.clean_goal({"title": "Walk daily", "target": 30, "unit": "minutes"}),
+        data=payloads.clean_goal(
+            {"title": "Walk daily", "target": 30, "unit": "minutes", "due_on": "2027-01-06"}
+        ),
     )
     add(patient, "goal_check_in", "2026-02-01", goal=goal, value=10)
     add(patient, "goal_check_in", "2026-03-01", goal=goal, value=20, note="Easier now")
@@ -103,6 +105,7 @@ def test_summary_figures(journal: User) -> None:
         20.0,
         30.0,
     )
+    assert (goal.target_text, goal.latest_text) == ("30 minutes, by 6 Jan 2027", "20 (1 Mar 2026)")
     assert [(n.kind, n.title, n.text) for n in summary.notes] == [
         ("diary", "Ελληνικά and Zoë", "Saw the GP 中文."),
         ("symptom", "Joint pain", "Worse on stairs"),
@@ -147,11 +150,33 @@ def test_summary_page(journal: User) -> None:
     assert response.status_code == 200
     assert response["Cache-Control"] == "private, no-store"
     assert "Pat the patient, 1 Jan 2026 to 31 Mar 2026." in page
-    assert '<th scope="row">Fatigue</th><td>4</td><td>5.5</td><td>3 (20 Mar 2026)</td>' in page
-    assert "<td>better</td>" in page
+    # Each cell names its column, for the stacked rows of a phone; averages read as in the PDF.
+    assert (
+        '<th scope="row">Fatigue</th><td data-label="Times">4</td>'
+        '<td data-label="Average (0–10)">5.5</td><td data-label="Latest">3 (20 Mar 2026)</td>'
+        '<td data-label="Trend">getting better</td>'
+    ) in page
+    assert '<td data-label="Average (0–10)">5</td>' in page  # Joint pain: 5, not 5.0
+    assert '<td data-label="Target">30 minutes, by 6 Jan 2027</td>' in page
+    assert '<td data-label="Average">135/85</td>' in page
     assert "Paracetamol: 10 Feb 2026 (Not helping)" in page
     assert 'href="/journal/summary.pdf?from=2026-01-01&amp;to=2026-03-31"' in page
     assert "Old cream" not in page and "Next month" not in page
+
+
+def test_summary_page_heading_comes_before_its_controls(journal: User) -> None:
+    page = client_for(journal).get(f"/journal/summary/?{PERIOD}").content.decode()
+    main = page[page.index("<main") :]
+    positions = [
+        main.index('<a href="/journal/">My journal</a>'),
+        main.index("<h1>Health summary</h1>"),
+        main.index("Pat the patient, 1 Jan 2026 to 31 Mar 2026."),
+        main.index('<form method="get" action="/journal/summary/"'),
+        main.index(">Download as PDF</a>"),
+        main.index('<h2 id="summary-medications">'),
+    ]
+    assert positions == sorted(positions)
+    assert main.count("<h1>") == 1
 
 
 def test_summary_page_keeps_bad_dates_next_to_the_field(journal: User) -> None:
@@ -177,12 +202,34 @@ def test_pdf(journal: User) -> None:
         "Health summary",
         "Pat the patient, 1 Jan 2026 to 31 Mar 2026",
         "Vitamin B12",
-        "Fatigue 4 5.5",
+        "Fatigue 4 5.5 3 (20 Mar 2026) getting better",
+        "Joint pain 1 5 5 (1 Mar 2026) steady",  # the page's figures, the page's words
         "130/80",
+        "30 minutes, by 6 Jan 2027",
+        "20 (1 Mar 2026)",
         "Ελληνικά and Zoë",  # Greek and accents in the packaged font
         "Saw the GP ??.",  # Chinese is not in it: a visible stand-in, not a silent gap
     ):
         assert expected in text
+    # Announced in English with its title, author and an outline of its headings.
+    reader = PdfReader(io.BytesIO(response.content))
+    assert reader.trailer["/Root"]["/Lang"] == "en"
+    assert reader.trailer["/Root"]["/ViewerPreferences"]["/DisplayDocTitle"].value is True
+    assert (reader.metadata.title, reader.metadata.author) == ("Health summary", "Pat the patient")
+    title, sections = reader.outline
+    medicines, within_medicines, *others = sections
+    assert (title.title, medicines.title) == ("Health summary", "Current medicines and treatments")
+    assert [item.title for item in within_medicines] == [
+        "Started in this period",
+        "Stopped in this period",
+    ]
+    assert [item.title for item in others] == [
+        "Symptoms",
+        "Measurements",
+        "Mood and energy",
+        "Goals",
+        "Notes and diary",
+    ]
 
 
 def test_pdf_without_the_font_package_falls_back_to_latin_1(
