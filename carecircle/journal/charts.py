@@ -26,7 +26,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from django.conf import settings
 from django.db.models import Count, Max
 from django.utils import formats, timezone
-from django.utils.dates import MONTHS_3, WEEKDAYS_ABBR
+from django.utils.dates import MONTHS_3
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
@@ -54,13 +54,20 @@ STYLES = (
 )
 BAND_COLOUR = "#5b6b7a"
 
-# Geometry of the SVG (viewBox units; the SVG scales to its container's width).
-WIDTH = 400
-PLOT_LEFT = 40
-PLOT_RIGHT = WIDTH - 10
-PLOT_HEIGHT = 150
-LANE_HEIGHT = 16
-AXIS_BELOW = 22
+# Geometry of the SVG, in CSS pixels. Its width is the container's: every x is a percentage
+# of the plot's width, so text keeps its size on a phone and on a desk (it does not scale with
+# the drawing). The value axis' labels sit left of the SVG's box (charts.css leaves room).
+PLOT_HEIGHT = 160
+LANE_HEIGHT = 20
+AXIS_BELOW = 24
+FONT_SIZE = 13
+# Widths the tick labels and band labels are fitted to: the plot on a 360 px wide phone, and
+# the narrowest plot that shows every kept tick label (charts.css hides the "minor" ones below).
+NARROW_PLOT = 220
+WIDE_PLOT = 480
+CHAR_WIDTH = 7.5  # a character of FONT_SIZE text, generously
+# Value labels longer than this many characters need the wider left margin.
+SHORT_AXIS_CHARS = 4
 
 
 @dataclass
@@ -84,6 +91,10 @@ class Chart:
     table_rows: str = ""
     # The key under the chart: each line's name with a small picture of its style.
     legend: list[LegendItem] = field(default_factory=list)
+    # The key to the shaded medicine bands: each medicine's full name and dates.
+    band_legend: list[LegendItem] = field(default_factory=list)
+    # Under the table: what a value stands for when it may be the mean of several entries.
+    table_note: str = ""
 
 
 @dataclass
@@ -486,8 +497,8 @@ def series_for(
         series.charts.append(
             ChartData(
                 slug="symptoms",
-                title=_("Symptom severity"),
-                unit=_("severity 0–10"),
+                title=_("Symptoms"),
+                unit=_("0 = none, 10 = worst"),
                 y_min=0,
                 y_max=10,
                 lines=lines,
@@ -527,7 +538,7 @@ def series_for(
             ChartData(
                 slug="mood",
                 title=_("Mood and energy"),
-                unit=_("1 (low) to 5 (good)"),
+                unit=_("1 = low, 5 = good"),
                 y_min=1,
                 y_max=5,
                 lines=mood_lines,
@@ -630,23 +641,23 @@ def format_number(value: float) -> str:
 
 
 def _day_labeller() -> Any:
-    """`_day_label` for many days at once: what `formats.date_format(day, "D j M Y")` gives,
-    with the day and month names translated once rather than for every day."""
-    weekdays = [str(WEEKDAYS_ABBR[index]) for index in range(7)]
+    """`_day_label` for many days at once: what `formats.date_format(day, "j M Y")` gives,
+    with the month names translated once rather than for every day."""
     months = {number: str(MONTHS_3[number]).title() for number in range(1, 13)}
 
     def label(day: date) -> str:
-        return f"{weekdays[day.weekday()]} {day.day} {months[day.month]} {day.year:04d}"
+        return f"{day.day} {months[day.month]} {day.year:04d}"
 
     return label
 
 
 def _day_label(day: date, bucket: str) -> str:
+    """A table's short name of a day, or of the week or month starting on `day`."""
     if bucket == "week":
         return _("Week of %(day)s") % {"day": formats.date_format(day, "j M Y")}
     if bucket == "month":
         return formats.date_format(day, "F Y")
-    return formats.date_format(day, "D j M Y")
+    return formats.date_format(day, "j M Y")
 
 
 # --- SVG ------------------------------------------------------------------------------------
@@ -656,24 +667,29 @@ def _fmt(value: float) -> str:
     return f"{value:.1f}".rstrip("0").rstrip(".")
 
 
+def _pct(fraction: float) -> str:
+    return f"{min(max(fraction, 0.0), 1.0) * 100:.2f}".rstrip("0").rstrip(".") + "%"
+
+
 def _marker(shape: str, x: float, y: float, colour: str) -> str:
     if shape == "circle":
-        return f'<circle cx="{_fmt(x)}" cy="{_fmt(y)}" r="3" fill="{colour}"/>'
+        return f'<circle cx="{_fmt(x)}" cy="{_fmt(y)}" r="3.5" fill="{colour}"/>'
     if shape == "square":
         return f'<rect x="{_fmt(x - 3)}" y="{_fmt(y - 3)}" width="6" height="6" fill="{colour}"/>'
     if shape == "triangle":
         return (
-            f'<path d="M{_fmt(x)} {_fmt(y - 3.5)}L{_fmt(x + 3.5)} {_fmt(y + 3)}'
-            f'L{_fmt(x - 3.5)} {_fmt(y + 3)}Z" fill="{colour}"/>'
+            f'<path d="M{_fmt(x)} {_fmt(y - 4)}L{_fmt(x + 4)} {_fmt(y + 3)}'
+            f'L{_fmt(x - 4)} {_fmt(y + 3)}Z" fill="{colour}"/>'
         )
     if shape == "diamond":
         return (
-            f'<path d="M{_fmt(x)} {_fmt(y - 4)}L{_fmt(x + 4)} {_fmt(y)}L{_fmt(x)} {_fmt(y + 4)}'
-            f'L{_fmt(x - 4)} {_fmt(y)}Z" fill="{colour}"/>'
+            f'<path d="M{_fmt(x)} {_fmt(y - 4.5)}L{_fmt(x + 4.5)} {_fmt(y)}L{_fmt(x)} '
+            f'{_fmt(y + 4.5)}L{_fmt(x - 4.5)} {_fmt(y)}Z" fill="{colour}"/>'
         )
     return (
-        f'<path d="M{_fmt(x - 3)} {_fmt(y - 3)}L{_fmt(x + 3)} {_fmt(y + 3)}M{_fmt(x + 3)} '
-        f'{_fmt(y - 3)}L{_fmt(x - 3)} {_fmt(y + 3)}" stroke="{colour}" stroke-width="2"/>'
+        f'<path d="M{_fmt(x - 3.5)} {_fmt(y - 3.5)}L{_fmt(x + 3.5)} {_fmt(y + 3.5)}'
+        f'M{_fmt(x + 3.5)} {_fmt(y - 3.5)}L{_fmt(x - 3.5)} {_fmt(y + 3.5)}" '
+        f'stroke="{colour}" stroke-width="2"/>'
     )
 
 
@@ -687,12 +703,20 @@ def _swatch(index: int) -> str:
     )
 
 
+BAND_SWATCH = (
+    '<svg class="chart-swatch" viewBox="0 0 32 12" width="32" height="12" aria-hidden="true" '
+    f'focusable="false"><rect width="32" height="12" fill="{BAND_COLOUR}" fill-opacity="0.3"/>'
+    "</svg>"
+)
+
+
 def _ticks(series: SeriesSet) -> list[tuple[date, str]]:
+    """The time axis' ticks; a label may have two lines ("\\n")."""
     start, end = series.start, series.end
     span = series.days
     if span <= 10:
         days = [start + timedelta(days=i) for i in range(span)]
-        return [(d, formats.date_format(d, "D j")) for d in days]
+        return [(d, formats.date_format(d, "D") + "\n" + formats.date_format(d, "j")) for d in days]
     if span <= 62:
         first = start + timedelta(days=(7 - start.weekday()) % 7)
         days = [first + timedelta(days=7 * i) for i in range((end - first).days // 7 + 1)]
@@ -705,13 +729,24 @@ def _ticks(series: SeriesSet) -> list[tuple[date, str]]:
         cursor = date(cursor.year + cursor.month // 12, cursor.month % 12 + 1, 1)
     if span <= 400:
         return [(d, formats.date_format(d, "M")) for d in months]
-    step = 1
     years = [d for d in months if d.month == 1]
     if len(years) < 2:
         quarters = [d for d in months if d.month in (1, 4, 7, 10)]
         return [(d, formats.date_format(d, "M Y")) for d in quarters]
-    step = max(1, math.ceil(len(years) / 8))
-    return [(d, formats.date_format(d, "Y")) for d in years[::step]]
+    return [(d, formats.date_format(d, "Y")) for d in years]
+
+
+def _fitted_ticks(ticks: list[tuple[date, str]]) -> list[tuple[date, str, bool]]:
+    """The ticks whose labels fit a wide plot, each marked minor when a phone's plot has no
+    room for it (charts.css hides minor labels on narrow screens)."""
+    if not ticks:
+        return []
+    widest = max(len(part) for _day, label in ticks for part in label.split("\n"))
+    room = (widest + 1.5) * CHAR_WIDTH
+    wide_step = max(1, math.ceil(len(ticks) * room / WIDE_PLOT))
+    kept = ticks[::wide_step]
+    narrow_step = max(1, math.ceil(len(kept) * room / NARROW_PLOT))
+    return [(day, label, index % narrow_step != 0) for index, (day, label) in enumerate(kept)]
 
 
 def _lanes(bands: list[Band], end: date) -> list[int]:
@@ -733,85 +768,140 @@ def _lanes(bands: list[Band], end: date) -> list[int]:
     return lanes
 
 
-def _render_svg(chart: ChartData, series: SeriesSet, title_text: str, desc_text: str) -> str:
+def short_name(name: str) -> str:
+    """A medicine's name without what follows its first bracket or comma ("Vitamin B12
+    (cyanocobalamin)" is "Vitamin B12"): the full name is in the chart's key."""
+    for mark in (" (", ",", " ["):
+        name = name.split(mark, 1)[0]
+    return name.strip() or name
+
+
+def _band_labels(series: SeriesSet) -> list[str]:
+    """The text drawn in each band's lane: its short name when that fits a phone's plot,
+    otherwise its number in the key."""
+    labels = []
+    for index, band in enumerate(series.bands):
+        first = max(band.start, series.start)
+        last = min(band.end or series.end, series.end)
+        fraction = ((last - first).days + 1) / max(series.days, 1)
+        name = short_name(band.label)
+        fits = (len(name) + 1) * CHAR_WIDTH <= fraction * NARROW_PLOT
+        labels.append(name if fits else str(index + 1))
+    return labels
+
+
+def _band_text(band: Band) -> str:
+    start = formats.date_format(band.start, "j M Y")
+    if band.end:
+        end = formats.date_format(band.end, "j M Y")
+        return _("%(name)s from %(start)s to %(end)s") % {
+            "name": band.label,
+            "start": start,
+            "end": end,
+        }
+    return _("%(name)s since %(start)s") % {"name": band.label, "start": start}
+
+
+def _render_svg(
+    chart: ChartData, series: SeriesSet, title_text: str, desc_text: str, band_labels: list[str]
+) -> str:
     uid = f"chart-{chart.slug}"
     lanes = _lanes(series.bands, series.end)
     lane_count = (max(lanes) + 1) if lanes else 0
-    top = 8 + lane_count * LANE_HEIGHT
+    top = 4 + lane_count * LANE_HEIGHT + (4 if lane_count else 0)
     bottom = top + PLOT_HEIGHT
-    height = bottom + AXIS_BELOW
+    ticks = _fitted_ticks(_ticks(series))
+    two_lines = any("\n" in label for _day, label, _minor in ticks)
+    height = bottom + AXIS_BELOW + (FONT_SIZE + 2 if two_lines else 0)
     width_days = max(series.days, 1)
 
-    def px(x: float) -> float:
-        return PLOT_LEFT + (PLOT_RIGHT - PLOT_LEFT) * min(max(x / width_days, 0.0), 1.0)
+    def fx(x: float) -> float:
+        return min(max(x / width_days, 0.0), 1.0)
 
     span = chart.y_max - chart.y_min or 1.0
 
     def py(value: float) -> float:
-        return bottom - (value - chart.y_min) / span * PLOT_HEIGHT
+        return PLOT_HEIGHT - (value - chart.y_min) / span * PLOT_HEIGHT
 
+    steps = _y_steps(chart)
+    step_labels = [format_number(value) for value in steps]
+    wide_axis = max((len(label) for label in step_labels), default=0) > SHORT_AXIS_CHARS
+    classes = "chart chart-axis-wide" if wide_axis else "chart"
     parts = [
-        f'<svg class="chart" role="img" aria-labelledby="{uid}-title {uid}-desc" '
-        f'viewBox="0 0 {WIDTH} {height}" width="100%" preserveAspectRatio="xMidYMid meet" '
+        f'<svg class="{classes}" role="img" aria-labelledby="{uid}-title {uid}-desc" '
+        f'width="100%" height="{height}" overflow="visible" font-size="{FONT_SIZE}" '
         'xmlns="http://www.w3.org/2000/svg">',
         f'<title id="{uid}-title">{escape(title_text)}</title>',
         f'<desc id="{uid}-desc">{escape(desc_text)}</desc>',
+        "<defs>",
     ]
+    for index, _line in enumerate(chart.lines):
+        colour, _dash, shape = STYLES[index % len(STYLES)]
+        parts.append(f'<g id="{uid}-m{index}">{_marker(shape, 0, 0, colour)}</g>')
+    parts.append("</defs>")
     # Medicine bands first, so they sit behind the grid and the lines.
-    for band, lane in zip(series.bands, lanes, strict=True):
-        x1 = px(series.x_of(max(band.start, series.start)))
-        x2 = px(series.x_of(min(band.end or series.end, series.end)) + 1)
-        width = max(x2 - x1, 2.0)
-        lane_y = 6 + lane * LANE_HEIGHT
+    for band, lane, label in zip(series.bands, lanes, band_labels, strict=True):
+        x1 = fx(series.x_of(max(band.start, series.start)))
+        x2 = fx(series.x_of(min(band.end or series.end, series.end)) + 1)
+        width = _pct(max(x2 - x1, 0.005))
+        lane_y = 4 + lane * LANE_HEIGHT
         parts.append(
-            f'<g class="chart-band"><rect x="{_fmt(x1)}" y="{top}" width="{_fmt(width)}" '
+            f'<g class="chart-band"><rect x="{_pct(x1)}" y="{top}" width="{width}" '
             f'height="{PLOT_HEIGHT}" fill="{BAND_COLOUR}" fill-opacity="0.12"/>'
-            f'<rect x="{_fmt(x1)}" y="{lane_y}" width="{_fmt(width)}" height="{LANE_HEIGHT - 3}" '
-            f'fill="{BAND_COLOUR}" fill-opacity="0.25"/>'
-            f'<text x="{_fmt(x1 + 2)}" y="{lane_y + 10}" font-size="11" fill="#1b1b1b">'
-            f"{escape(band.label)}</text></g>"
+            f'<svg x="{_pct(x1)}" y="{lane_y}" width="{width}" height="{LANE_HEIGHT - 2}">'
+            f'<rect width="100%" height="100%" fill="{BAND_COLOUR}" fill-opacity="0.25"/>'
+            f'<text x="3" y="{LANE_HEIGHT - 6}" fill="#1b1b1b">{escape(label)}</text></svg></g>'
         )
-    # Horizontal grid and the value axis.
-    steps = _y_steps(chart)
-    for value in steps:
-        y = py(value)
+    # Horizontal grid and the value axis (its labels left of the box, see charts.css).
+    for value, label in zip(steps, step_labels, strict=True):
+        y = top + py(value)
         parts.append(
-            f'<line x1="{PLOT_LEFT}" x2="{PLOT_RIGHT}" y1="{_fmt(y)}" y2="{_fmt(y)}" '
-            'stroke="#d0d4d9" stroke-width="1"/>'
-            f'<text x="{PLOT_LEFT - 4}" y="{_fmt(y + 3.5)}" font-size="11" text-anchor="end" '
-            f'fill="#1b1b1b">{escape(format_number(value))}</text>'
+            f'<line x1="0" x2="100%" y1="{_fmt(y)}" y2="{_fmt(y)}" stroke="#d0d4d9"/>'
+            f'<text x="-6" y="{_fmt(y + 4.5)}" text-anchor="end" fill="#1b1b1b">'
+            f"{escape(label)}</text>"
         )
-    parts.append(
-        f'<line x1="{PLOT_LEFT}" x2="{PLOT_RIGHT}" y1="{bottom}" y2="{bottom}" '
-        'stroke="#5b6b7a" stroke-width="1"/>'
-    )
-    for day, label in _ticks(series):
-        x = px(series.x_of(day))
+    parts.append(f'<line x1="0" x2="100%" y1="{bottom}" y2="{bottom}" stroke="#5b6b7a"/>')
+    for day, label, minor in ticks:
+        tick_x = _pct(fx(series.x_of(day)))
+        lines = label.split("\n")
+        text = escape(lines[0]) + "".join(
+            f'<tspan x="{tick_x}" dy="{FONT_SIZE + 2}">{escape(more)}</tspan>' for more in lines[1:]
+        )
+        minor_class = ' class="chart-tick-minor"' if minor else ""
         parts.append(
-            f'<line x1="{_fmt(x)}" x2="{_fmt(x)}" y1="{bottom}" y2="{bottom + 4}" '
-            'stroke="#5b6b7a"/>'
-            f'<text x="{_fmt(x)}" y="{bottom + 15}" font-size="11" text-anchor="middle" '
-            f'fill="#1b1b1b">{escape(label)}</text>'
+            f'<line x1="{tick_x}" x2="{tick_x}" y1="{bottom}" y2="{bottom + 4}" stroke="#5b6b7a"/>'
+            f'<text{minor_class} x="{tick_x}" y="{bottom + 18}" text-anchor="middle" '
+            f'fill="#1b1b1b">{text}</text>'
         )
     gap = _bucket_width(series.bucket) * (3 if series.bucket != "entry" else 2)
+    # The lines are drawn in a stretched 1000-wide box (strokes keep their width); their
+    # markers are placed by percentage, so they stay round.
+    parts.append(
+        f'<svg x="0" y="{top}" width="100%" height="{PLOT_HEIGHT}" overflow="visible" '
+        f'viewBox="0 0 1000 {PLOT_HEIGHT}" preserveAspectRatio="none">'
+    )
     for index, line in enumerate(chart.lines):
-        colour, dash, shape = STYLES[index % len(STYLES)]
+        colour, dash, _shape = STYLES[index % len(STYLES)]
         path = []
         previous = None
         for x, value in line.points:
             command = "M" if previous is None or x - previous > gap else "L"
-            path.append(f"{command}{_fmt(px(x))} {_fmt(py(value))}")
+            path.append(f"{command}{_fmt(fx(x) * 1000)} {_fmt(py(value))}")
             previous = x
         dash_attr = f' stroke-dasharray="{dash}"' if dash else ""
         parts.append(
-            f'<g class="chart-line"><path d="{"".join(path)}" fill="none" stroke="{colour}" '
-            f'stroke-width="2" stroke-linejoin="round"{dash_attr}/>'
+            f'<path class="chart-line" d="{"".join(path)}" fill="none" stroke="{colour}" '
+            f'stroke-width="2" stroke-linejoin="round" vector-effect="non-scaling-stroke"'
+            f"{dash_attr}/>"
         )
+    parts.append("</svg>")
+    for index, line in enumerate(chart.lines):
         every = max(1, math.ceil(len(line.points) / 30))
         for point_index, (x, value) in enumerate(line.points):
             if point_index % every == 0 or point_index == len(line.points) - 1:
-                parts.append(_marker(shape, px(x), py(value), colour))
-        parts.append("</g>")
+                parts.append(
+                    f'<use href="#{uid}-m{index}" x="{_pct(fx(x))}" y="{_fmt(top + py(value))}"/>'
+                )
     parts.append("</svg>")
     return "".join(parts)
 
@@ -829,49 +919,74 @@ def _y_steps(chart: ChartData) -> list[float]:
     return values
 
 
-def _describe(chart: ChartData, series: SeriesSet) -> str:
+def _trend_words(chart: ChartData) -> dict[str, str]:
+    """How a line's trend reads: for symptoms higher is worse, for mood and energy higher is
+    better (the summary's words); a measurement only goes up or down."""
+    if chart.slug == "symptoms":
+        return {"up": _("getting worse"), "down": _("getting better"), "steady": _("steady")}
+    if chart.slug == "mood":
+        return {"up": _("getting better"), "down": _("getting worse"), "steady": _("steady")}
+    return {"up": _("going up"), "down": _("going down"), "steady": _("steady")}
+
+
+def _averaged_note(bucket: str) -> str:
+    """What one point of a chart stands for, when it may be several entries' mean."""
+    return {
+        "day": _("Values are daily averages when there was more than one entry in a day."),
+        "week": _("Values are weekly averages."),
+        "month": _("Values are monthly averages."),
+    }.get(bucket, "")
+
+
+def _describe(chart: ChartData, series: SeriesSet, title: str) -> str:
     sentences = [
-        _("%(title)s (%(unit)s), %(start)s to %(end)s.")
+        _("%(title)s, %(start)s to %(end)s.")
         % {
-            "title": chart.title,
-            "unit": chart.unit,
+            "title": title,
             "start": formats.date_format(series.start, "j M Y"),
             "end": formats.date_format(series.end, "j M Y"),
         }
     ]
+    if note := _averaged_note(series.bucket):
+        sentences.append(note)
     threshold = (chart.y_max - chart.y_min) / 10
+    words = _trend_words(chart)
     for line in chart.lines:
         values = [v for _x, v in line.points]
         if not values:
             continue
-        trend = {"up": _("going up"), "down": _("going down"), "steady": _("steady")}[
-            trend_of(values, threshold)
-        ]
+        day = formats.date_format(series.date_of(line.points[-1][0]), "j M Y")
+        if len(values) == 1:
+            sentences.append(
+                _("%(label)s: %(value)s (%(day)s).")
+                % {"label": line.label, "value": format_number(values[0]), "day": day}
+            )
+            continue
+        low, high = format_number(min(values)), format_number(max(values))
+        if low == high:
+            sentences.append(
+                _("%(label)s: %(value)s each time, latest %(day)s.")
+                % {"label": line.label, "value": low, "day": day}
+            )
+            continue
         sentences.append(
-            _("%(label)s: from %(low)s to %(high)s, latest %(latest)s (%(day)s), %(trend)s.")
+            _("%(label)s: between %(low)s and %(high)s, latest %(latest)s (%(day)s), %(trend)s.")
             % {
                 "label": line.label,
-                "low": format_number(min(values)),
-                "high": format_number(max(values)),
+                "low": low,
+                "high": high,
                 "latest": format_number(values[-1]),
-                "day": formats.date_format(series.date_of(line.points[-1][0]), "j M Y"),
-                "trend": trend,
+                "day": day,
+                "trend": words[trend_of(values, threshold)],
             }
         )
     if series.bands:
-        names = []
-        for band in series.bands:
-            start = formats.date_format(band.start, "j M Y")
-            if band.end:
-                end = formats.date_format(band.end, "j M Y")
-                names.append(
-                    _("%(name)s from %(start)s to %(end)s")
-                    % {"name": band.label, "start": start, "end": end}
-                )
-            else:
-                names.append(_("%(name)s since %(start)s") % {"name": band.label, "start": start})
+        names = [_band_text(band) for band in series.bands]
         sentences.append(_("Shaded bands: %(bands)s.") % {"bands": "; ".join(names)})
     return " ".join(sentences)
+
+
+NO_ENTRY_CELL = '<td><span aria-hidden="true">–</span><span class="visually-hidden">{}</span></td>'
 
 
 def _table(
@@ -880,7 +995,8 @@ def _table(
     """The chart's data as columns and rows, and the rows as ready, escaped `<tr>` markup.
 
     One row per drawn point (a bucket's mean, not each entry). `number` formats a value and
-    `when` names a point's x (see `render_charts`).
+    `when` names a point's x (see `render_charts`). An empty cell shows a dash that screen
+    readers skip, and says "no entry" to them instead.
     """
     columns = [_("When")] + [line.label for line in chart.lines]
     by_x: dict[float, list[str]] = {}
@@ -892,13 +1008,14 @@ def _table(
             row[index] = number(value)
     rows: list[list[Any]] = []
     markup: list[str] = []
+    empty = NO_ENTRY_CELL.format(escape(_("no entry")))
     for x in sorted(by_x):
         label = when(x)
         cells = by_x[x]
         rows.append([label, *cells])
         markup.append(
             f'<tr><th scope="row">{escape(label)}</th>'
-            + "".join(f"<td>{escape(cell) if cell else '–'}</td>" for cell in cells)
+            + "".join(f"<td>{escape(cell)}</td>" if cell else empty for cell in cells)
             + "</tr>\n"
         )
     return columns, rows, "".join(markup)
@@ -916,7 +1033,7 @@ def _when_namer(series: SeriesSet) -> Any:
             return found
         if series.bucket == "entry":
             at = (origin + timedelta(days=x)).astimezone(series.zone)
-            found = formats.date_format(at, "D j M Y, H:i")
+            found = formats.date_format(at, "j M Y, H:i")
         elif series.bucket == "day":
             found = day_label(series.date_of(x))
         else:
@@ -932,16 +1049,25 @@ def render_charts(series: SeriesSet) -> list[Chart]:
     charts = []
     number = _number_formatter()
     when = _when_namer(series)
+    band_labels = _band_labels(series)
+    band_legend = [
+        LegendItem(
+            label=_band_text(band) if label != str(index + 1) else f"{label}: {_band_text(band)}",
+            swatch=BAND_SWATCH,
+        )
+        for index, (band, label) in enumerate(zip(series.bands, band_labels, strict=True))
+    ]
+    note = _averaged_note(series.bucket)
     for chart in series.charts:
         title = _("%(title)s (%(unit)s)") % {"title": chart.title, "unit": chart.unit}
-        description = _describe(chart, series)
+        description = _describe(chart, series, title)
         columns, rows, table_rows = _table(chart, series, number, when)
         charts.append(
             Chart(
                 slug=chart.slug,
                 title=title,
                 description=description,
-                svg=_render_svg(chart, series, title, description),
+                svg=_render_svg(chart, series, title, description, band_labels),
                 columns=columns,
                 rows=rows,
                 table_rows=mark_safe(table_rows),  # noqa: S308 - every text escaped in _table
@@ -949,6 +1075,8 @@ def render_charts(series: SeriesSet) -> list[Chart]:
                     LegendItem(label=line.label, swatch=_swatch(index))
                     for index, line in enumerate(chart.lines)
                 ],
+                band_legend=band_legend,
+                table_note=note,
             )
         )
     return charts

@@ -167,34 +167,121 @@ def test_member_written_names_are_escaped_everywhere(patient: User, today: date)
     assert page.count("&lt;script&gt;alert(1)&lt;/script&gt;") >= 3  # svg text, legend, table
 
 
+def day_text(day: date) -> str:
+    return f"{day.day} {day.strftime('%b')} {day.year}"
+
+
 def test_charts_are_accessible_figures_with_a_table(journal: User, today: date) -> None:
+    medicine(journal, name="Vitamin B12 (cyanocobalamin)", started_on=today - timedelta(days=99))
     charts = build_charts(journal, period="month", parts=ALL_PARTS)
     symptoms = charts[0]
-    assert symptoms.title == "Symptom severity (severity 0–10)"
+    assert symptoms.title == "Symptoms (0 = none, 10 = worst)"
     assert symptoms.svg.startswith(
         '<svg class="chart" role="img" aria-labelledby="chart-symptoms-title chart-symptoms-desc"'
+        ' width="100%" height="'
     )
-    assert '<title id="chart-symptoms-title">Symptom severity (severity 0–10)</title>' in (
+    assert '<title id="chart-symptoms-title">Symptoms (0 = none, 10 = worst)</title>' in (
         symptoms.svg
     )
-    assert "Fatigue: from 3 to 5, latest 3" in symptoms.description
-    assert "going down" in symptoms.description
-    assert "Shaded bands: Ibuprofen from" in symptoms.description
-    assert 'viewBox="0 0 400 ' in symptoms.svg and 'width="100%"' in symptoms.svg
+    # Text keeps its size at any width (no viewBox to scale it); x positions are percentages.
+    assert 'font-size="13"' in symptoms.svg and 'viewBox="0 0 1000 160"' in symptoms.svg
+    assert '<use href="#chart-symptoms-m0" x="100%"' not in symptoms.svg
+    assert re.search(r'<use href="#chart-symptoms-m0" x="98\.\d+%" y="', symptoms.svg)
+    assert 'class="chart-tick-minor"' in symptoms.svg  # hidden on a phone
+    # A band's label is the medicine's short name when it fits a phone's plot, else its
+    # number in the key, which gives every full name.
+    assert ">Vitamin B12</text>" in symptoms.svg and ">2</text>" in symptoms.svg
+    assert "cyanocobalamin" not in symptoms.svg.split("</desc>")[1]
+    ibuprofen = (
+        f"Ibuprofen from {day_text(today - timedelta(days=10))} to "
+        f"{day_text(today - timedelta(days=2))}"
+    )
+    assert [item.label for item in symptoms.legend + symptoms.band_legend] == [
+        "Fatigue",
+        "Headache",
+        f"Vitamin B12 (cyanocobalamin) since {day_text(today - timedelta(days=99))}",
+        f"2: {ibuprofen}",
+        f"3: Metformin since {day_text(today - timedelta(days=3))}",
+    ]
     assert symptoms.columns == ["When", "Fatigue", "Headache"]
-    assert symptoms.rows[-2][1:] == ["5", ""]
-    assert symptoms.rows[-1][1:] == ["3", ""]
+    assert symptoms.rows[-2] == [day_text(today - timedelta(days=1)), "5", ""]
+    assert symptoms.rows[-1] == [day_text(today), "3", ""]
+    # An empty cell's dash is hidden from screen readers, which hear "no entry" instead.
+    assert symptoms.table_rows.endswith(
+        f'<tr><th scope="row">{day_text(today)}</th><td>3</td><td><span aria-hidden="true">–'
+        '</span><span class="visually-hidden">no entry</span></td></tr>\n'
+    )
+    assert symptoms.table_note == (
+        "Values are daily averages when there was more than one entry in a day."
+    )
     # Lines differ by dash pattern and marker, not only by colour.
     assert 'stroke-dasharray="6 3"' in symptoms.svg and "<circle" in symptoms.svg
-    assert [item.label for item in symptoms.legend] == ["Fatigue", "Headache"]
 
     page = client_for(journal).get("/journal/charts/").content.decode()
     assert page.count('role="img"') == 4
+    # Each chart has its own heading, under the page's one.
+    assert re.findall(r"<h[12][^>]*>([^<]*)</h[12]>", page[page.index("<h1>") :]) == [
+        "My charts",
+        "Symptoms (0 = none, 10 = worst)",
+        "Weight (kg)",
+        "Blood pressure (mmHg)",
+        "Mood and energy (1 = low, 5 = good)",
+    ]
+    assert page.count('<figcaption class="chart-caption"><h2>') == 4
     assert page.count("<summary>Show as table") == 4
+    assert page.count('class="chart-table-scroll" role="region" tabindex="0"') == 4
+    assert page.count('<span class="chart-table-note">Values are daily averages') == 4
     assert '<th scope="row">' in page
     for ident in re.findall(r'aria-labelledby="([^"]+)"', page):
         for part in ident.split():
             assert f'id="{part}"' in page
+    week = client_for(journal).get("/journal/charts/?period=week").content.decode()
+    assert "chart-table-note" not in week  # a week's table lists each entry
+
+
+def test_descriptions_say_what_the_lines_do(journal: User, today: date) -> None:
+    charts = {c.slug: c.description for c in build_charts(journal, period="month", parts=ALL_PARTS)}
+    span = f"{day_text(today - timedelta(days=29))} to {day_text(today)}."
+    averages = "Values are daily averages when there was more than one entry in a day."
+    bands = (
+        f"Shaded bands: Ibuprofen from {day_text(today - timedelta(days=10))} to "
+        f"{day_text(today - timedelta(days=2))}; Metformin since "
+        f"{day_text(today - timedelta(days=3))}."
+    )
+    latest = f"({day_text(today)})"
+    assert charts == {
+        # Severity falling is getting better; a single value has no range or trend.
+        "symptoms": f"Symptoms (0 = none, 10 = worst), {span} {averages} "
+        f"Fatigue: between 3 and 5, latest 3 {latest}, getting better. "
+        f"Headache: 7 ({day_text(today - timedelta(days=20))}). {bands}",
+        # A measurement only goes up or down.
+        "measurement-weight": f"Weight (kg), {span} {averages} "
+        f"Weight: between 69 and 70, latest 69 {latest}, going down. {bands}",
+        "measurement-blood_pressure": f"Blood pressure (mmHg), {span} {averages} "
+        f"Systolic: 130 ({day_text(today - timedelta(days=1))}). "
+        f"Diastolic: 85 ({day_text(today - timedelta(days=1))}). {bands}",
+        # Mood rising is getting better.
+        "mood": f"Mood and energy (1 = low, 5 = good), {span} {averages} "
+        f"Mood: between 2 and 4, latest 4 {latest}, getting better. "
+        f"Energy: 4 ({day_text(today - timedelta(days=1))}). {bands}",
+    }
+    add(journal, "symptom", today, 10, name="Headache", severity=9)
+    for hour in (21, 22, 23):
+        add(journal, "mood", today, hour, mood=1, energy=1)
+    add(journal, "measurement", today, 9, type="weight", value=70)
+    worse = {c.slug: c.description for c in build_charts(journal, period="month", parts=ALL_PARTS)}
+    assert f"Headache: between 7 and 9, latest 9 {latest}, getting worse." in worse["symptoms"]
+    assert (
+        f"Mood: between 1.8 and 2, latest 1.8 {latest}, steady. "
+        f"Energy: between 1 and 4, latest 1 {latest}, getting worse."
+    ) in worse["mood"]
+    assert (
+        f"Weight: between 69.5 and 70, latest 69.5 {latest}, going down."
+        in worse["measurement-weight"]
+    )
+    add(journal, "measurement", today, 10, type="weight", value=71)
+    same = {c.slug: c.description for c in build_charts(journal, period="month", parts=ALL_PARTS)}
+    assert f"Weight: 70 each time, latest {day_text(today)}." in same["measurement-weight"]
 
 
 @pytest.mark.parametrize(
@@ -331,7 +418,7 @@ def test_since_and_days_are_the_owners_whoever_reads(patient: User) -> None:
         [chart] = render_charts(
             series_for(patient, period="week", parts={"symptoms"}, since=since, now=now)
         )
-        assert [row[0] for row in chart.rows] == ["Tue 9 Jun 2026, 08:00", "Wed 10 Jun 2026, 09:00"]
+        assert [row[0] for row in chart.rows] == ["9 Jun 2026, 08:00", "10 Jun 2026, 09:00"]
 
 
 def test_api_series(journal: User, today: date) -> None:
