@@ -215,18 +215,14 @@ def share_journal(
     _refuse_duplicate(actor, share)
     with transaction.atomic():
         share.save()
-        # Ids and names of parts only: the title is the member's own words.
+        # The share (the event's target) and its audience only: which parts, from when and
+        # with whom are journal details, and the log is read by admins.
         record_event(
             actor=actor,
             verb="journal.share",
             target=share,
             subject=actor,
             audience=audience,
-            parts=cleaned_parts,
-            since=cleaned_since,
-            caregiver_link_id=share.caregiver_link_id,
-            member_id=share.member_id,
-            community_id=share.community_id,
         )
         _notify_recipient(actor, share)
     return share
