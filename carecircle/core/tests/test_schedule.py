@@ -126,6 +126,7 @@ def test_run_scheduler_once_twice_enqueues_each_project_job_once(capsys):
     assert output.count("Enqueued notifications.send_due_emails") == 1
     assert output.count("Enqueued notifications.send_digests") == 1
     assert sorted(ScheduledRun.objects.values_list("name", flat=True)) == [
+        "journal.compute_insights",
         "messaging.purge_chat_history",
         "moderation.recompute_trust_levels",
         "notifications.purge_delivery_claims",
