@@ -777,17 +777,34 @@ def short_name(name: str) -> str:
 
 
 def _band_labels(series: SeriesSet) -> list[str]:
-    """The text drawn in each band's lane: its short name when that fits a phone's plot,
+    """The text drawn in each band's lane on a phone: its short name when that fits the plot,
     otherwise its number in the key."""
     labels = []
     for index, band in enumerate(series.bands):
-        first = max(band.start, series.start)
-        last = min(band.end or series.end, series.end)
-        fraction = ((last - first).days + 1) / max(series.days, 1)
         name = short_name(band.label)
-        fits = (len(name) + 1) * CHAR_WIDTH <= fraction * NARROW_PLOT
+        fits = (len(name) + 1) * CHAR_WIDTH <= _band_fraction(band, series) * NARROW_PLOT
         labels.append(name if fits else str(index + 1))
     return labels
+
+
+def _band_fraction(band: Band, series: SeriesSet) -> float:
+    first = max(band.start, series.start)
+    last = min(band.end or series.end, series.end)
+    return ((last - first).days + 1) / max(series.days, 1)
+
+
+def _band_label_markup(band: Band, series: SeriesSet, label: str) -> str:
+    """A band's label: a numbered band whose short name fits a wider plot shows the name there
+    and the number on a phone (charts.css picks one)."""
+    y = LANE_HEIGHT - 6
+    name = short_name(band.label)
+    wide_fits = (len(name) + 1) * CHAR_WIDTH <= _band_fraction(band, series) * WIDE_PLOT
+    if label == name or not wide_fits:
+        return f'<text x="3" y="{y}" fill="#1b1b1b">{escape(label)}</text>'
+    return (
+        f'<text class="chart-band-number" x="3" y="{y}" fill="#1b1b1b">{escape(label)}</text>'
+        f'<text class="chart-band-name" x="3" y="{y}" fill="#1b1b1b">{escape(name)}</text>'
+    )
 
 
 def _band_text(band: Band) -> str:
@@ -850,7 +867,7 @@ def _render_svg(
             f'height="{PLOT_HEIGHT}" fill="{BAND_COLOUR}" fill-opacity="0.12"/>'
             f'<svg x="{_pct(x1)}" y="{lane_y}" width="{width}" height="{LANE_HEIGHT - 2}">'
             f'<rect width="100%" height="100%" fill="{BAND_COLOUR}" fill-opacity="0.25"/>'
-            f'<text x="3" y="{LANE_HEIGHT - 6}" fill="#1b1b1b">{escape(label)}</text></svg></g>'
+            f"{_band_label_markup(band, series, label)}</svg></g>"
         )
     # Horizontal grid and the value axis (its labels left of the box, see charts.css).
     for value, label in zip(steps, step_labels, strict=True):

@@ -191,6 +191,12 @@ def test_charts_are_accessible_figures_with_a_table(journal: User, today: date) 
     # A band's label is the medicine's short name when it fits a phone's plot, else its
     # number in the key, which gives every full name.
     assert ">Vitamin B12</text>" in symptoms.svg and ">2</text>" in symptoms.svg
+    # Ibuprofen's name fits a wider plot: charts.css shows it there, and "2" on a phone.
+    assert (
+        '<text class="chart-band-number" x="3" y="14" fill="#1b1b1b">2</text>'
+        '<text class="chart-band-name" x="3" y="14" fill="#1b1b1b">Ibuprofen</text>'
+    ) in symptoms.svg
+    assert ">3</text>" in symptoms.svg and ">Metformin</text>" not in symptoms.svg
     assert "cyanocobalamin" not in symptoms.svg.split("</desc>")[1]
     ibuprofen = (
         f"Ibuprofen from {day_text(today - timedelta(days=10))} to "
