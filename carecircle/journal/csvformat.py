@@ -13,7 +13,8 @@ CSV format, version 1 (`import_journal_csv` reads exactly what `journal_csv` wri
 - `recorded_at`: ISO 8601. The export writes it in the member's time zone with its offset
   (`2026-03-01T08:30:00+01:00`). An import accepts a time with an offset, a time without one
   (read in the member's time zone) or a date alone (noon in the member's time zone). Entries need
-  it; for a medication or a goal it is when it was added (optional).
+  it; for a medication or a goal it is when it was added (optional). As everywhere in the
+  journal, a time in the future (beyond a few minutes of clock drift) is refused.
 - `measurement_type`: weight, blood_pressure, blood_glucose, heart_rate, temperature, peak_flow,
   sleep, steps, or custom (then `name` and `unit` are the member's own).
 - Goals: the `goal` column of a goal row is its key (the export writes the title, made unique
@@ -22,7 +23,8 @@ CSV format, version 1 (`import_journal_csv` reads exactly what `journal_csv` wri
 - `side_effects`: `name:severity; name:severity` (severity 0-10); a `;` or `\\` inside a name is
   written `\\;` or `\\\\`.
 - Numbers use a dot for decimals; dates (`started_on`, `stopped_on`, `due_on`) are YYYY-MM-DD;
-  `closed_at` is a timestamp like `recorded_at`.
+  `closed_at` is a timestamp like `recorded_at`. An achieved or stopped goal without a
+  `closed_at` closed at its `recorded_at`; with neither it is refused; an active goal has none.
 - Against spreadsheet formula injection, a cell that starts with `=`, `+`, `-`, `@`, a tab or a
   carriage return (after any leading quotes) is written with one more `'` in front, unless it
   is a plain number; an import removes exactly that one quote.

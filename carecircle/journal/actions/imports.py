@@ -26,6 +26,7 @@ from carecircle.core.audit import record_event
 from carecircle.core.errors import PermissionDeniedError, ValidationFailed
 from carecircle.core.ratelimit import check_rate
 from carecircle.journal import csvformat
+from carecircle.journal.actions.entries import clean_recorded_at
 from carecircle.journal.models import EntrySource, Goal, JournalEntry, Medication
 from carecircle.journal.payloads import clean_entry, clean_goal, clean_medication, error_details
 from carecircle.journal.queries import data_of, entries_for, goals_for
@@ -129,6 +130,13 @@ def _read_header(cells: list[str], report: ImportReport) -> list[str]:
     return names
 
 
+def _moment(text: str, zone: Any, field: str) -> datetime:
+    """A time cell read as the file format says, then held to the rule of every way in: not in
+    the future (a few minutes' clock drift aside), not before 1900."""
+    moment = csvformat.parse_timestamp(text, zone, field=field)
+    return clean_recorded_at(moment)
+
+
 def _clean_row(line: int, cells: dict[str, str], zone: Any, report: ImportReport) -> _Row | None:
     kind = cells.get("type", "").strip().lower()
     if kind not in csvformat.TYPES:
@@ -151,7 +159,7 @@ def _clean_row(line: int, cells: dict[str, str], zone: Any, report: ImportReport
     text = cells.get("recorded_at", "").strip()
     if text:
         try:
-            recorded_at = csvformat.parse_timestamp(text, zone, field="recorded_at")
+            recorded_at = _moment(text, zone, "recorded_at")
         except ValidationFailed as error:
             report.add_error(line, "recorded_at", error.message)
     elif kind in csvformat.ENTRY_TYPES:
@@ -165,7 +173,7 @@ def _clean_row(line: int, cells: dict[str, str], zone: Any, report: ImportReport
             row.data = dict(clean_medication(raw))
         elif kind == "goal":
             row.goal_ref = raw["goal"].strip()
-            _clean_goal_state(row, raw, zone, report)
+            _clean_goal_state(row, raw, text, zone, report)
             row.data = dict(clean_goal(raw))
         else:
             if kind == "measurement":
@@ -184,7 +192,9 @@ def _clean_row(line: int, cells: dict[str, str], zone: Any, report: ImportReport
     return row if report.error_count == errors_before else None
 
 
-def _clean_goal_state(row: _Row, raw: dict[str, Any], zone: Any, report: ImportReport) -> None:
+def _clean_goal_state(
+    row: _Row, raw: dict[str, Any], recorded_text: str, zone: Any, report: ImportReport
+) -> None:
     status = str(raw.pop("status")).strip().lower() or Goal.Status.ACTIVE
     if status not in Goal.Status.values:
         report.add_error(
@@ -196,7 +206,7 @@ def _clean_goal_state(row: _Row, raw: dict[str, Any], zone: Any, report: ImportR
     closed_text = str(raw.pop("closed_at")).strip()
     if closed_text:
         try:
-            row.closed_at = csvformat.parse_timestamp(closed_text, zone, field="closed_at")
+            row.closed_at = _moment(closed_text, zone, "closed_at")
         except ValidationFailed as error:
             report.add_error(row.line, "closed_at", error.message)
             return
@@ -205,6 +215,17 @@ def _clean_goal_state(row: _Row, raw: dict[str, Any], zone: Any, report: ImportR
                 row.line,
                 "closed_at",
                 _("A goal you are still working on has no closed date: leave this empty."),
+            )
+    elif status in (Goal.Status.ACHIEVED, Goal.Status.STOPPED):
+        # A closed goal always has its closing time (sharing reads a goal without one as open):
+        # without a closed_at it closed when it was recorded; with neither it is refused.
+        if row.recorded_at is not None:
+            row.closed_at = row.recorded_at
+        elif not recorded_text:
+            report.add_error(
+                row.line,
+                "closed_at",
+                _("A goal you achieved or stopped needs the date it closed (or a recorded_at)."),
             )
     raw.pop("goal", None)
 
