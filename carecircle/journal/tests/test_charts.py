@@ -236,7 +236,9 @@ def test_charts_are_accessible_figures_with_a_table(journal: User, today: date) 
     assert page.count('<figcaption class="chart-caption"><h2>') == 4
     assert page.count("<summary>Show as table") == 4
     assert page.count('class="chart-table-scroll" role="region" tabindex="0"') == 4
-    assert page.count('<span class="chart-table-note">Values are daily averages') == 4
+    assert page.count('<p class="chart-table-note" id="symptoms-table-note">Values are daily') == 1
+    assert page.count('aria-describedby="symptoms-table-note"') == 1
+    assert page.count('<p class="chart-table-note"') == 4
     assert '<th scope="row">' in page
     for ident in re.findall(r'aria-labelledby="([^"]+)"', page):
         for part in ident.split():
