@@ -3,12 +3,15 @@
 Only the owner reads or writes an entry; anyone else's id answers 404. `data` is validated by
 `payloads.clean_entry` (the same rules as the pages and CSV import); a refused value answers
 400 with `field` naming the key of `data` (or `recorded_at`, `kind`, `symptoms.<n>.<key>`).
-A `recorded_at` without a time zone is read as UTC.
+Times: a `recorded_at` carries its UTC offset (`2026-03-01T08:30:00+01:00` or `...Z`); one
+without an offset is refused (400, field `recorded_at`, code `offset_required`), here and for
+goal check-ins and the list's `since`/`until`, so a time never silently means another zone's
+clock.
 """
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any, cast
 
 from django.http import HttpRequest
@@ -105,9 +108,18 @@ def entry_out(entry: JournalEntry) -> EntryOut:
     )
 
 
-def _utc(moment: datetime | None) -> datetime | None:
+def with_offset(moment: datetime | None, field: str = "recorded_at") -> datetime | None:
+    """A time given to the journal API, as given; refused when it has no UTC offset."""
     if moment is not None and timezone.is_naive(moment):
-        return moment.replace(tzinfo=UTC)
+        raise ValidationFailed(
+            _(
+                "Include the UTC offset in %(field)s, like 2026-03-01T08:30:00+01:00 "
+                "or 2026-03-01T07:30:00Z."
+            )
+            % {"field": field},
+            code="offset_required",
+            field=field,
+        )
     return moment
 
 
@@ -127,7 +139,12 @@ def list_entries(
     kinds = [name.strip() for name in kind.split(",") if name.strip()] if kind else None
     if kinds and any(name not in EntryKind.values for name in kinds):
         raise ValidationFailed(_("Unknown kind of entry."), code="bad_kind", field="kind")
-    entries = entries_for(_member(request), kinds=kinds, since=_utc(since), until=_utc(until))
+    entries = entries_for(
+        _member(request),
+        kinds=kinds,
+        since=with_offset(since, "since"),
+        until=with_offset(until, "until"),
+    )
     result = paginate(entries, PageRequest.from_params(page, page_size))
     return EntryPage(
         items=[entry_out(entry) for entry in result.items],
@@ -151,7 +168,7 @@ def create_entry(request: HttpRequest, payload: EntryIn) -> Status[EntryOut]:
         actor=request.user,
         kind=payload.kind,
         data=payload.data,
-        recorded_at=_utc(payload.recorded_at),
+        recorded_at=with_offset(payload.recorded_at),
         source=EntrySource.API,
         goal=goal,
     )
@@ -179,7 +196,7 @@ def change_entry(request: HttpRequest, entry_id: int, payload: EntryPatchIn) -> 
     entry = get_entry(_member(request), entry_id)
     data = {**data_of(entry), **payload.data} if payload.data is not None else None
     actions.update_entry(
-        actor=request.user, entry=entry, data=data, recorded_at=_utc(payload.recorded_at)
+        actor=request.user, entry=entry, data=data, recorded_at=with_offset(payload.recorded_at)
     )
     return entry_out(get_entry(_member(request), entry_id))
 
@@ -209,7 +226,7 @@ def create_check_in(request: HttpRequest, payload: CheckInIn) -> Status[list[Ent
         energy=payload.energy,
         symptoms=payload.symptoms,
         note=payload.note,
-        recorded_at=_utc(payload.recorded_at),
+        recorded_at=with_offset(payload.recorded_at),
     )
     return Status(201, [entry_out(entry) for entry in entries])
 

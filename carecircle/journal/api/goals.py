@@ -13,6 +13,7 @@ from carecircle.api.schemas import ErrorOut, PageMeta
 from carecircle.core.pagination import PageRequest
 from carecircle.journal import queries
 from carecircle.journal.actions import goals as actions
+from carecircle.journal.api.entries import with_offset
 from carecircle.journal.models import EntryKind, JournalEntry
 from carecircle.journal.views.goals import GoalProgress, goals_with_progress
 
@@ -36,7 +37,7 @@ class GoalCloseIn(Schema):
 class CheckInIn(Schema):
     value: float | None = None
     note: str = ""
-    recorded_at: datetime | None = None  # default now; send it with its UTC offset
+    recorded_at: datetime | None = None  # default now; with its UTC offset (else refused)
 
 
 class CheckInOut(Schema):
@@ -239,6 +240,6 @@ def check_in(request: HttpRequest, goal_id: int, payload: CheckInIn) -> Status[C
         goal=goal,
         value=payload.value,
         note=payload.note,
-        recorded_at=payload.recorded_at,
+        recorded_at=with_offset(payload.recorded_at),
     )
     return Status(201, check_in_out(entry))

@@ -39,7 +39,7 @@ def test_create_read_change_and_delete(patient):
         "/journal/entries",
         {
             "kind": "measurement",
-            "recorded_at": "2026-02-03T08:00:00",
+            "recorded_at": "2026-02-03T08:00:00Z",
             "data": {"type": "blood_pressure", "value": "131", "value_2": 86},
         },
     )
@@ -47,7 +47,7 @@ def test_create_read_change_and_delete(patient):
     entry_id = created["id"]
     assert {k: created[k] for k in ("kind", "recorded_at", "source", "goal_id", "data")} == {
         "kind": "measurement",
-        "recorded_at": "2026-02-03T08:00:00Z",  # no zone given: read as UTC
+        "recorded_at": "2026-02-03T08:00:00Z",  # with its offset (one without is refused)
         "source": "api",
         "goal_id": None,
         "data": {
