@@ -13,7 +13,7 @@ from carecircle.api.api import member_auth
 from carecircle.api.schemas import ErrorOut
 from carecircle.journal import csvformat
 from carecircle.journal.actions import imports
-from carecircle.journal.views.transfer import csv_download
+from carecircle.journal.views.transfer import check_upload_size, csv_download
 
 router = Router(tags=["journal"])
 
@@ -61,6 +61,12 @@ def export_journal(
     return csvformat.journal_document(member)
 
 
+def upload_size_guard(request: HttpRequest) -> None:
+    """Runs first among the import's auth callbacks: the session's CSRF check and the `file`
+    parameter both read the body, so an oversized request is refused (413) before either."""
+    check_upload_size(request)
+
+
 @router.post(
     "/journal/import",
     response={
@@ -68,9 +74,10 @@ def export_journal(
         400: ImportProblemsOut | ErrorOut,
         401: ErrorOut,
         403: ErrorOut,
+        413: ErrorOut,
         429: ErrorOut,
     },
-    auth=member_auth,
+    auth=[upload_size_guard, *member_auth],
 )
 def import_journal(
     request: HttpRequest,
@@ -80,7 +87,8 @@ def import_journal(
 
     200 with counts per type (`created`, and `skipped` for records already in the journal);
     400 with every problem by line and column when any row is invalid (nothing is written), or
-    with `field: "file"` when the file cannot be read at all (encoding, size, too many rows).
+    with `field: "file"` when the file cannot be read at all (encoding, size, too many rows);
+    413 (`too_big`) when the request is larger than the biggest file accepted.
     """
     report = imports.import_journal_csv(
         actor=_member(request), content=file.read(imports.MAX_IMPORT_BYTES + 1)

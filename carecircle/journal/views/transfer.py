@@ -10,10 +10,12 @@ from typing import Any
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.template.defaultfilters import filesizeformat
 from django.urls import URLPattern, path
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_http_methods
 
 from carecircle.accounts.models import User
@@ -32,6 +34,35 @@ TYPE_LABELS: dict[str, Any] = {
     "medication": gettext_lazy("Medicines and treatments"),
     "goal": gettext_lazy("Goals"),
 }
+
+
+# What a multipart request adds around the file itself (boundaries, part headers, the CSRF
+# field): generous, so a file just under the limit is never refused for its envelope.
+UPLOAD_OVERHEAD = 64 * 1024
+
+
+class UploadTooLarge(ValidationFailed):
+    """An import request larger than any acceptable file: 413, refused before it is read."""
+
+    status = 413
+
+
+def check_upload_size(request: HttpRequest) -> None:
+    """Refuse an import request whose declared size is over the limit, before its body is read.
+
+    (The body's size can be no larger than its Content-Length: Django reads no further.)
+    """
+    try:
+        declared = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        declared = 0
+    if declared > imports.MAX_IMPORT_BYTES + UPLOAD_OVERHEAD:
+        raise UploadTooLarge(
+            _("This file is too big: the most is %(size)s.")
+            % {"size": filesizeformat(imports.MAX_IMPORT_BYTES)},
+            code="too_big",
+            field="file",
+        )
 
 
 def download(body: bytes, *, file_name: str, content_type: str) -> HttpResponse:
@@ -93,11 +124,8 @@ def _columns_help() -> list[tuple[str, tuple[str, ...]]]:
     return [(kind, csvformat.USED_COLUMNS[kind]) for kind in csvformat.TYPES]
 
 
-@login_required
-@require_http_methods(["GET", "POST"])
-def journal_import(request: HttpRequest) -> HttpResponse:
-    member = _member(request)
-    context: dict[str, Any] = {
+def _import_context() -> dict[str, Any]:
+    return {
         "errors": {},
         "report": None,
         "columns_help": _columns_help(),
@@ -105,6 +133,27 @@ def journal_import(request: HttpRequest) -> HttpResponse:
         "max_megabytes": imports.MAX_IMPORT_BYTES // (1024 * 1024),
         "max_rows": imports.MAX_IMPORT_ROWS,
     }
+
+
+# The CSRF check reads the request body (the form's token), so the size is checked first, here;
+# `_import_form` then checks CSRF as usual. A refused request changes nothing.
+@csrf_exempt
+@login_required
+@require_http_methods(["GET", "POST"])
+def journal_import(request: HttpRequest) -> HttpResponse:
+    if request.method == "POST":
+        try:
+            check_upload_size(request)
+        except UploadTooLarge as error:
+            context = {**_import_context(), "errors": field_errors(error)}
+            return render(request, "journal/import.html", context, status=error.status)
+    return _import_form(request)
+
+
+@csrf_protect
+def _import_form(request: HttpRequest) -> HttpResponse:
+    member = _member(request)
+    context = _import_context()
     status = 200
     if request.method == "POST":
         upload = request.FILES.get("file")
