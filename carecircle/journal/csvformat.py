@@ -112,7 +112,8 @@ PAYLOAD_FIELD_COLUMNS = {"kind": "type"}
 MEASUREMENT_FIELD_COLUMNS = {"type": "measurement_type"}
 
 _TRIGGERS = frozenset("=+-@\t\r")
-_PLAIN_NUMBER = re.compile(r"-?\d+(\.\d+)?([eE][-+]?\d+)?")
+# A number a spreadsheet reads as a number, never as a formula or a reference ("-E1" is not one).
+PLAIN_NUMBER = re.compile(r"-?\d+(\.\d+)?([eE][-+]?\d+)?")
 
 
 # --- cells -------------------------------------------------------------------------------
@@ -121,7 +122,7 @@ _PLAIN_NUMBER = re.compile(r"-?\d+(\.\d+)?([eE][-+]?\d+)?")
 def protect_cell(text: str) -> str:
     """A cell as written to the file: one `'` more when a spreadsheet could run it as a formula."""
     unquoted = text.lstrip("'")
-    if unquoted and unquoted[0] in _TRIGGERS and not _PLAIN_NUMBER.fullmatch(text):
+    if unquoted and unquoted[0] in _TRIGGERS and not PLAIN_NUMBER.fullmatch(text):
         return "'" + text
     return text
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-import re
 import zipfile
 from datetime import UTC, datetime
 from pathlib import Path
@@ -430,12 +429,29 @@ def test_cell_protection_and_side_effects_read_back_exactly(text: str) -> None:
     protected = csvformat.protect_cell(text)
     assert csvformat.unprotect_cell(protected) == text
     # What a spreadsheet sees never starts a formula (a plain number like -3 is no formula).
-    assert protected[:1] not in set("=+-@\t\r") or re.fullmatch(r"-[0-9.eE]*", protected)
+    assert protected[:1] not in set("=+-@\t\r") or csvformat.PLAIN_NUMBER.fullmatch(protected)
     name = text.strip()
     if name:
         effects = [{"name": name, "severity": 3}, {"name": "b", "severity": 0}]
         written = csvformat.side_effects_text(effects)
         assert clean_side_effects(csvformat.parse_side_effects(written)) == effects
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("-3", "-3"),
+        ("-2.5e-3", "-2.5e-3"),
+        ("-E1", "'-E1"),  # a spreadsheet reference, not a number
+        ("-e", "'-e"),
+        ("-.", "'-."),
+        ("-1.", "'-1."),
+        ("-1e", "'-1e"),
+        ("+1", "'+1"),
+    ],
+)
+def test_only_plain_numbers_start_with_a_minus_unprotected(text: str, expected: str) -> None:
+    assert csvformat.protect_cell(text) == expected
 
 
 @pytest.mark.parametrize(
