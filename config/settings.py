@@ -469,3 +469,6 @@ CARECIRCLE_JOURNAL_WRITE_RATE = env("JOURNAL_WRITE_RATE", "120/m")
 CARECIRCLE_JOURNAL_INSIGHTS_MIN_DAYS = int(env("JOURNAL_INSIGHTS_MIN_DAYS", "30"))
 # Looks at "people like me" one member may take an hour, page and API together.
 CARECIRCLE_JOURNAL_PEOPLE_LIKE_ME_RATE = env("JOURNAL_PEOPLE_LIKE_ME_RATE", "30/h")
+# Members whose chart digest (daily sums of their values, never notes) one process keeps in its
+# own memory for up to 5 minutes; 0 turns it off. Never put in the shared cache (docs/journal.md).
+CARECIRCLE_JOURNAL_CHART_CACHE_MEMBERS = int(env("JOURNAL_CHART_CACHE_MEMBERS", "16"))
