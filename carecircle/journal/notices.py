@@ -9,7 +9,7 @@ from carecircle.notifications.presenters import actor_name
 
 
 def describe_share(notification: Notification) -> str:
-    """ "Sam shared part of their health journal with you"."""
+    """The bell's sentence: “Sam shared part of their health journal with you”."""
     return gettext("%(actor)s shared part of their health journal with you") % {
         "actor": actor_name(notification)
     }
