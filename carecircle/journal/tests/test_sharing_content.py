@@ -271,11 +271,17 @@ def test_the_shared_page_lists_fifty_entries_at_a_time_newest_first(world: World
     first = client.get(f"/journal/shared/{share.pk}/?period=month").content.decode()
     second = client.get(f"/journal/shared/{share.pk}/?period=month&page=2").content.decode()
 
-    assert first.count("<td>Ache ") == 50 and "<td>Ache 0</td>" in first
-    assert "<td>Ache 50</td>" not in first
+    assert (
+        first.count('<td data-label="Symptom">Ache ') == 50
+        and '<td data-label="Symptom">Ache 0</td>' in first
+    )
+    assert '<td data-label="Symptom">Ache 50</td>' not in first
     assert "Entries 1 to 50 of 60, newest first." in first
     assert 'href="?period=month&amp;page=2">Show more: older entries</a>' in first
-    assert second.count("<td>Ache ") == 10 and "<td>Ache 59</td>" in second
+    assert (
+        second.count('<td data-label="Symptom">Ache ') == 10
+        and '<td data-label="Symptom">Ache 59</td>' in second
+    )
     assert 'href="?period=month&amp;page=1">Newer entries</a>' in second
     assert "Show more" not in second
     assert 'href="/static/journal/charts.css"' in first
