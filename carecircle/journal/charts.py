@@ -21,7 +21,7 @@ from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from html import escape
 from time import monotonic
 from typing import Any, cast
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db.models import Count, Max
@@ -34,6 +34,7 @@ from carecircle.accounts.models import User
 from carecircle.journal import queries
 from carecircle.journal.models import EntryKind, Part
 from carecircle.journal.payloads import CUSTOM, MEASUREMENT_TYPES, to_canonical
+from carecircle.notifications.preferences import member_zone
 
 PERIODS = ("week", "month", "year", "all")
 DEFAULT_PERIOD = "month"
@@ -150,19 +151,6 @@ class SeriesSet:
 def normalise_period(value: str | None) -> str:
     """A known period name (the default for anything else)."""
     return value if value in PERIODS else DEFAULT_PERIOD
-
-
-def owner_zone(owner: User) -> ZoneInfo:
-    """The journal owner's own time zone (the site's when unset or unknown).
-
-    Days, periods and a share's `since` are the owner's, whoever reads: a reader in another
-    zone sees exactly the days the owner shared, as the sharing tables do.
-    """
-    name = getattr(owner, "time_zone", "") or settings.TIME_ZONE
-    try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        return ZoneInfo(settings.TIME_ZONE)
 
 
 def _local_midnight(day: date, zone: tzinfo) -> datetime:
@@ -399,11 +387,12 @@ def series_for(
 ) -> SeriesSet:
     """The owner's chart series for `period`, only of `parts`, and only from `since` on.
 
-    Days, the period and `since` are in the owner's time zone (`owner_zone`), whoever reads.
+    Days, the period and `since` are in the owner's time zone (`member_zone`), whoever reads.
     """
     parts = set(parts)
     period = normalise_period(period)
-    zone = owner_zone(owner)
+    # The owner's days, whoever reads: a reader in another zone sees the days they shared.
+    zone = member_zone(owner)
     today = (now or timezone.now()).astimezone(zone).date()
     kinds: set[str] = set()
     if Part.SYMPTOMS in parts:

@@ -41,7 +41,6 @@ from collections import Counter, defaultdict
 from datetime import date, datetime, time
 from typing import Any
 
-from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -49,6 +48,7 @@ from django.utils.translation import gettext as _
 from carecircle.core.errors import ValidationFailed
 from carecircle.journal.models import Goal, JournalEntry, Medication
 from carecircle.journal.queries import data_of, entries_for, goals_for, medications_for
+from carecircle.notifications.preferences import member_zone
 
 FORMAT_VERSION = 1
 JSON_FORMAT_NAME = "carecircle.journal"
@@ -186,15 +186,6 @@ def parse_side_effects(text: str) -> list[dict[str, Any]]:
 
 
 # --- times -------------------------------------------------------------------------------
-
-
-def member_zone(member: Any) -> zoneinfo.ZoneInfo:
-    """The member's own time zone (the site's when they never chose one, or it is unknown)."""
-    name = getattr(member, "time_zone", "") or settings.TIME_ZONE
-    try:
-        return zoneinfo.ZoneInfo(name)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        return zoneinfo.ZoneInfo(settings.TIME_ZONE)
 
 
 def timestamp_text(moment: datetime | None, zone: zoneinfo.ZoneInfo) -> str:

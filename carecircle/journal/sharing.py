@@ -20,8 +20,9 @@ from carecircle.caregivers.models import CaregiverLink
 from carecircle.communities.models import Community
 from carecircle.core.errors import NotFoundError
 from carecircle.journal import permissions, queries
-from carecircle.journal.charts import PERIOD_DAYS, PERIODS, owner_zone
+from carecircle.journal.charts import PERIOD_DAYS, PERIODS
 from carecircle.journal.models import EntryKind, Goal, JournalEntry, JournalShare, Medication, Part
+from carecircle.notifications.preferences import member_zone
 
 # Entries a shared page lists at most (newest first); the charts still cover the whole period.
 MAX_ENTRIES = 500
@@ -127,7 +128,7 @@ def since_start(share: JournalShare) -> datetime | None:
     """The first moment a share covers: midnight of `since` in the owner's own time zone."""
     if share.since is None:
         return None
-    return datetime.combine(share.since, time.min, tzinfo=owner_zone(share.owner))
+    return datetime.combine(share.since, time.min, tzinfo=member_zone(share.owner))
 
 
 def window_start(
@@ -141,7 +142,7 @@ def window_start(
     """
     starts = [since_start(share)]
     if period in PERIOD_DAYS:
-        zone = owner_zone(share.owner)
+        zone = member_zone(share.owner)
         today = (now or timezone.now()).astimezone(zone).date()
         first_day = today - timedelta(days=PERIOD_DAYS[period] - 1)
         starts.append(datetime.combine(first_day, time.min, tzinfo=zone))

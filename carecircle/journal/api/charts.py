@@ -5,8 +5,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from django.http import HttpRequest, HttpResponse
-from django.utils.cache import patch_cache_control
+from django.http import HttpRequest
 from ninja import Query, Router, Schema
 
 from carecircle.api.api import member_auth
@@ -191,7 +190,6 @@ def series_out(series: SeriesSet) -> dict[str, Any]:
 )
 def chart_series(
     request: HttpRequest,
-    response: HttpResponse,
     period: str = "month",
     part: list[str] = Query([]),  # noqa: B008 - how django-ninja declares a list parameter
 ) -> SeriesOut:
@@ -201,7 +199,6 @@ def chart_series(
     without it, all of them. Week gives each entry; month and year daily means; all gives
     daily means, or weekly means past two years and monthly past seven.
     """
-    patch_cache_control(response, private=True, no_store=True)
     parts = {value for value in part or [] if value in CHART_PARTS} or {
         str(value) for value in CHART_PARTS
     }
@@ -216,13 +213,11 @@ def chart_series(
 )
 def journal_summary(
     request: HttpRequest,
-    response: HttpResponse,
     start: str = Query("", alias="from"),
     end: str = Query("", alias="to"),
 ) -> SummaryOut:
     """Your clinician summary for `from`..`to` (YYYY-MM-DD, inclusive; default: the last three
     months): medicines, symptom trends, measurements, mood, goals and notes."""
-    patch_cache_control(response, private=True, no_store=True)
     first, last = parse_period(start, end)
     summary = build_summary(request.user, start=first, end=last)  # type: ignore[arg-type]
     return SummaryOut(**summary_as_dict(summary))

@@ -1,7 +1,7 @@
 """Journal JSON API: sharing parts of one's journal, revoking, and reading what was shared.
 
 Same rules as the pages: a share the caller may not read is 404, never 403; responses are
-`Cache-Control: private, no-store`.
+`Cache-Control: private, no-store` (journal/middleware.py).
 """
 
 from __future__ import annotations
@@ -9,8 +9,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from django.http import HttpRequest, HttpResponse
-from django.utils.cache import patch_cache_control
+from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Router, Schema, Status
 
@@ -108,14 +107,9 @@ def share_out(share: JournalShare) -> ShareOut:
     )
 
 
-def _private(response: HttpResponse) -> None:
-    patch_cache_control(response, private=True, no_store=True)
-
-
 @router.get("/journal/shares", response={200: list[ShareOut], 401: ErrorOut}, auth=member_auth)
-def list_shares(request: HttpRequest, response: HttpResponse) -> list[ShareOut]:
+def list_shares(request: HttpRequest) -> list[ShareOut]:
     """Your shares, active and revoked, newest first."""
-    _private(response)
     return [share_out(share) for share in sharing.shares_for_owner(request.user)]
 
 
@@ -124,12 +118,9 @@ def list_shares(request: HttpRequest, response: HttpResponse) -> list[ShareOut]:
     response={201: ShareOut, 400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 429: ErrorOut},
     auth=member_auth,
 )
-def create_share(
-    request: HttpRequest, response: HttpResponse, payload: ShareIn
-) -> Status[ShareOut]:
+def create_share(request: HttpRequest, payload: ShareIn) -> Status[ShareOut]:
     """Share `parts` (symptoms, medications, measurements, mood, diary, goals) with one
     audience: `caregiver_link` (an id), `member` (a handle) or `community` (a slug)."""
-    _private(response)
     share = actions.share_journal(
         actor=request.user,
         audience=payload.audience,
@@ -148,9 +139,8 @@ def create_share(
     response={200: ShareOut, 401: ErrorOut, 404: ErrorOut, 429: ErrorOut},
     auth=member_auth,
 )
-def revoke_share(request: HttpRequest, response: HttpResponse, share_id: int) -> ShareOut:
+def revoke_share(request: HttpRequest, share_id: int) -> ShareOut:
     """Revoke one of your shares at once (revoking it again changes nothing)."""
-    _private(response)
     share = sharing.get_own_share(request.user, share_id)
     actions.revoke_share(actor=request.user, share=share)
     return share_out(share)
@@ -159,9 +149,8 @@ def revoke_share(request: HttpRequest, response: HttpResponse, share_id: int) ->
 @router.get(
     "/journal/shared-with-me", response={200: list[ShareOut], 401: ErrorOut}, auth=member_auth
 )
-def shared_with_me(request: HttpRequest, response: HttpResponse) -> list[ShareOut]:
+def shared_with_me(request: HttpRequest) -> list[ShareOut]:
     """Other members' shares you may read now, by owner."""
-    _private(response)
     return [share_out(share) for share in sharing.shares_visible_to(request.user)]
 
 
@@ -170,12 +159,9 @@ def shared_with_me(request: HttpRequest, response: HttpResponse) -> list[ShareOu
     response={200: SharedContentOut, 400: ErrorOut, 401: ErrorOut, 404: ErrorOut},
     auth=member_auth,
 )
-def shared_content(
-    request: HttpRequest, response: HttpResponse, share_id: int, period: str = "month"
-) -> SharedContentOut:
+def shared_content(request: HttpRequest, share_id: int, period: str = "month") -> SharedContentOut:
     """What a share shows for `period` (week, month, year or all): only its parts, only
     entries on or after its `since`, at most 500 entries (newest first)."""
-    _private(response)
     share = sharing.get_visible_share(request.user, share_id)
     if sharing.clean_period(period) is None:
         raise ValidationFailed(

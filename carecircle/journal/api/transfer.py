@@ -48,7 +48,7 @@ def _member(request: HttpRequest) -> User:
     auth=member_auth,
 )
 def export_journal(
-    request: HttpRequest, response: HttpResponse, format: Literal["json", "csv"] = "json"
+    request: HttpRequest, format: Literal["json", "csv"] = "json"
 ) -> HttpResponse | dict[str, Any]:
     """Your whole journal: `format=json` (default; see `format_version`) or `format=csv`.
 
@@ -57,7 +57,6 @@ def export_journal(
     member = _member(request)
     if format == "csv":
         return csv_download(member)
-    response["Cache-Control"] = "private, no-store"
     return csvformat.journal_document(member)
 
 

@@ -8,7 +8,6 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import URLPattern, path
-from django.utils.cache import patch_cache_control
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
@@ -20,12 +19,6 @@ from carecircle.journal.summary import build_summary, default_period, parse_peri
 
 # The parts a chart draws (medicines as bands behind the others).
 CHART_PARTS = (Part.SYMPTOMS, Part.MEASUREMENTS, Part.MOOD, Part.MEDICATIONS)
-
-
-def _private(response: HttpResponse) -> HttpResponse:
-    # Health data of one member: never kept by a browser or a shared cache.
-    patch_cache_control(response, private=True, no_store=True)
-    return response
 
 
 def chosen_parts(values: list[str]) -> set[str]:
@@ -59,7 +52,7 @@ def journal_charts(request: HttpRequest) -> HttpResponse:
         "parts": parts,
         "is_filtered": is_filtered,
     }
-    return _private(render(request, "journal/charts.html", context))
+    return render(request, "journal/charts.html", context)
 
 
 def _summary_context(request: HttpRequest) -> tuple[dict[str, Any], int]:
@@ -87,7 +80,7 @@ def _summary_context(request: HttpRequest) -> tuple[dict[str, Any], int]:
 def journal_summary(request: HttpRequest) -> HttpResponse:
     """A printable summary of the member's journal over a chosen period, for a clinician."""
     context, status = _summary_context(request)
-    return _private(render(request, "journal/summary.html", context, status=status))
+    return render(request, "journal/summary.html", context, status=status)
 
 
 @login_required
@@ -100,7 +93,7 @@ def journal_summary_pdf(request: HttpRequest) -> HttpResponse:
         start, end = parse_period(request.GET.get("from"), request.GET.get("to"))
     except ValidationFailed:
         context, status = _summary_context(request)
-        return _private(render(request, "journal/summary.html", context, status=status))
+        return render(request, "journal/summary.html", context, status=status)
     summary = build_summary(request.user, start=start, end=end)  # type: ignore[arg-type]
     name = request.user.display_name  # type: ignore[union-attr]
     response = HttpResponse(summary_pdf(summary, member_name=name), content_type="application/pdf")
@@ -108,7 +101,7 @@ def journal_summary_pdf(request: HttpRequest) -> HttpResponse:
     filename = f"health-summary-{start.isoformat()}-to-{end.isoformat()}.pdf"
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     response["X-Content-Type-Options"] = "nosniff"
-    return _private(response)
+    return response
 
 
 urls: list[URLPattern] = [

@@ -1,13 +1,12 @@
 """Journal pages: sharing parts of one's journal, revoking, and reading what others shared.
 
-Every page here carries `Cache-Control: private, no-store`: they show health records.
+Every page here carries `Cache-Control: private, no-store` (journal/middleware.py): they show
+health records.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import date
-from functools import wraps
 from typing import Any
 
 from django.contrib import messages
@@ -16,7 +15,6 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import URLPattern, path, reverse
 from django.utils import timezone
-from django.utils.cache import patch_cache_control
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
@@ -39,17 +37,6 @@ PART_LABELS = dict(Part.choices)
 # Entries one page of a shared view lists (newest first); older ones are a link away.
 ENTRIES_PER_PAGE = 50
 FORM_FIELDS = ("audience", "caregiver_link", "member", "community", "since", "title")
-
-
-def _private(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    @wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        response = view(request, *args, **kwargs)
-        # Health records: never kept by a browser or a proxy.
-        patch_cache_control(response, private=True, no_store=True)
-        return response
-
-    return wrapper
 
 
 def share_url(request: HttpRequest, share: JournalShare) -> str:
@@ -93,7 +80,6 @@ def _sharing_page(
 
 @login_required
 @require_http_methods(["GET"])
-@_private
 def journal_sharing(request: HttpRequest) -> HttpResponse:
     """The member's shares and the form to share more."""
     return _sharing_page(request)
@@ -101,7 +87,6 @@ def journal_sharing(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-@_private
 @page_errors
 def journal_share_create(request: HttpRequest) -> HttpResponse:
     """Share parts of one's journal with the chosen audience."""
@@ -143,7 +128,6 @@ def journal_share_create(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-@_private
 @page_errors
 def journal_share_revoke(request: HttpRequest, share_id: int) -> HttpResponse:
     """Confirm (GET) and stop (POST) one of the member's shares."""
@@ -165,7 +149,6 @@ def journal_share_revoke(request: HttpRequest, share_id: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET"])
-@_private
 def journal_shared_with_me(request: HttpRequest) -> HttpResponse:
     """Parts of other members' journals shared with the member, by owner."""
     groups: list[dict[str, Any]] = []
@@ -260,7 +243,6 @@ def _goal_row(goal: Goal) -> dict[str, Any]:
 
 @login_required
 @require_http_methods(["GET"])
-@_private
 @page_errors
 def journal_shared_view(request: HttpRequest, share_id: int) -> HttpResponse:
     """What one share shows: the owner's chosen parts, from its `since` on, over a period."""
