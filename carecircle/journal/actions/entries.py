@@ -9,37 +9,21 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any, cast
 
-from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from carecircle.core.errors import NotFoundError, PermissionDeniedError, ValidationFailed
-from carecircle.core.ratelimit import check_rate
+from carecircle.core.errors import NotFoundError, ValidationFailed
 from carecircle.journal import payloads
+from carecircle.journal.actions import count_journal_write
 from carecircle.journal.models import EntryKind, EntrySource, Goal, JournalEntry
+from carecircle.journal.permissions import check_can_write_journal
 
 # A phone clock a little ahead of the server's is not the future.
 FUTURE_TOLERANCE = timedelta(minutes=5)
 EARLIEST = datetime(1900, 1, 1, tzinfo=UTC)
 # A daily check-in rates at most this many symptoms (a screen a tired person can get through).
 CHECK_IN_SYMPTOMS_MAX = 30
-
-
-def check_can_write_journal(actor: Any) -> None:
-    """Raise unless `actor` is an active, signed-in member whose account is not memorialised."""
-    if not getattr(actor, "is_authenticated", False) or not actor.is_active:
-        raise PermissionDeniedError(_("Please sign in first."), code="not_authenticated")
-    if getattr(actor, "memorialised_at", None) is not None:
-        raise PermissionDeniedError(
-            _("This account is kept in memory and cannot change."), code="memorialised"
-        )
-
-
-def _count_write(actor: Any) -> None:
-    check_rate(
-        scope="journal-write", key=str(actor.pk), rate=settings.CARECIRCLE_JOURNAL_WRITE_RATE
-    )
 
 
 def _stored(data: dict[str, Any]) -> Any:
@@ -100,7 +84,7 @@ def record_entry(
 ) -> JournalEntry:
     """Add one entry to the actor's own journal; a goal check-in needs their own active goal."""
     check_can_write_journal(actor)
-    _count_write(actor)
+    count_journal_write(actor)
     if kind not in EntryKind.values:
         raise ValidationFailed(_("Unknown kind of entry."), code="bad_kind", field="kind")
     if source not in EntrySource.values:
@@ -130,7 +114,7 @@ def update_entry(
     it), `recorded_at` None keeps the time. Kind, source and goal never change."""
     check_can_write_journal(actor)
     _own(actor, entry)
-    _count_write(actor)
+    count_journal_write(actor)
     cleaned = payloads.clean_entry(entry.kind, data) if data is not None else None
     when = clean_recorded_at(recorded_at) if recorded_at is not None else None
     with transaction.atomic():
@@ -149,7 +133,7 @@ def delete_entry(*, actor: Any, entry: JournalEntry) -> None:
     """Delete one of the actor's own entries for good."""
     check_can_write_journal(actor)
     _own(actor, entry)
-    _count_write(actor)
+    count_journal_write(actor)
     with transaction.atomic():
         JournalEntry.objects.filter(pk=entry.pk, owner=actor).delete()
 
@@ -166,7 +150,7 @@ def record_daily_check_in(
     """The quick daily check-in, all or nothing: a mood-and-energy entry, one symptom entry
     per rated symptom (`{"name", "severity", "note"?}`) and the note as a diary entry."""
     check_can_write_journal(actor)
-    _count_write(actor)
+    count_journal_write(actor)
     when = clean_recorded_at(recorded_at)
     if len(symptoms) > CHECK_IN_SYMPTOMS_MAX:
         raise ValidationFailed(

@@ -15,8 +15,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from carecircle.core.errors import ConflictError, NotFoundError, ValidationFailed
+from carecircle.journal.actions import count_journal_write
 from carecircle.journal.actions.entries import record_entry
-from carecircle.journal.actions.medications import check_owns, count_write
+from carecircle.journal.actions.medications import check_owns
 from carecircle.journal.models import EntryKind, Goal, JournalEntry
 from carecircle.journal.payloads import clean_goal
 from carecircle.journal.permissions import check_can_write_journal
@@ -41,7 +42,7 @@ def _locked_status(goal: Goal) -> str:
 def create_goal(*, actor: Any, data: dict[str, Any]) -> Goal:
     """Start a goal for the actor (title, optional target with unit, due date and note)."""
     check_can_write_journal(actor)
-    count_write(actor)
+    count_journal_write(actor)
     cleaned: Any = clean_goal(data)
     with transaction.atomic():
         return Goal.objects.create(owner=actor, data=cleaned)
@@ -50,7 +51,7 @@ def create_goal(*, actor: Any, data: dict[str, Any]) -> Goal:
 def update_goal(*, actor: Any, goal: Goal, data: dict[str, Any]) -> Goal:
     """Change the given fields of the owner's goal; fields not in `data` stay as they are."""
     check_owns(actor, goal, not_found=_not_found())
-    count_write(actor)
+    count_journal_write(actor)
     cleaned: Any = clean_goal({**data_of(goal), **data})
     with transaction.atomic():
         goal.data = cleaned
@@ -61,7 +62,7 @@ def update_goal(*, actor: Any, goal: Goal, data: dict[str, Any]) -> Goal:
 def close_goal(*, actor: Any, goal: Goal, status: str) -> Goal:
     """Close the owner's active goal as achieved or stopped, from now."""
     check_owns(actor, goal, not_found=_not_found())
-    count_write(actor)
+    count_journal_write(actor)
     if status not in CLOSED:
         raise ValidationFailed(
             _("Choose whether you achieved it or stopped."), code="bad_status", field="status"
@@ -78,7 +79,7 @@ def close_goal(*, actor: Any, goal: Goal, status: str) -> Goal:
 def reopen_goal(*, actor: Any, goal: Goal) -> Goal:
     """Make the owner's closed goal active again."""
     check_owns(actor, goal, not_found=_not_found())
-    count_write(actor)
+    count_journal_write(actor)
     with transaction.atomic():
         if _locked_status(goal) == Goal.Status.ACTIVE:
             raise ConflictError(_("This goal is already active."), code="goal_active")
@@ -91,7 +92,7 @@ def reopen_goal(*, actor: Any, goal: Goal) -> Goal:
 def delete_goal(*, actor: Any, goal: Goal) -> None:
     """Delete the owner's goal and all its check-ins, for good."""
     check_owns(actor, goal, not_found=_not_found())
-    count_write(actor)
+    count_journal_write(actor)
     with transaction.atomic():
         goal.delete()
 

@@ -15,7 +15,6 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, cast
 
-from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 from django.template.defaultfilters import filesizeformat
@@ -23,12 +22,14 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from carecircle.core.audit import record_event
-from carecircle.core.errors import PermissionDeniedError, ValidationFailed
+from carecircle.core.errors import ValidationFailed
 from carecircle.core.ratelimit import check_rate
 from carecircle.journal import csvformat
+from carecircle.journal.actions import count_journal_write
 from carecircle.journal.actions.entries import clean_recorded_at
 from carecircle.journal.models import EntrySource, Goal, JournalEntry, Medication
 from carecircle.journal.payloads import clean_entry, clean_goal, clean_medication, error_details
+from carecircle.journal.permissions import check_can_write_journal
 from carecircle.journal.queries import data_of, entries_for, goals_for
 
 MAX_IMPORT_BYTES = 5 * 1024 * 1024
@@ -95,16 +96,6 @@ class _Row:
     closed_at: datetime | None = None
     goal_ref: str = ""  # a goal row's key, or the goal a check-in belongs to
     goal: Goal | None = None  # resolved target of a check-in
-
-
-def check_can_import_journal(actor: Any) -> None:
-    """Raise unless `actor` is a signed-in, active member whose account is not memorialised."""
-    if not getattr(actor, "is_authenticated", False) or not actor.is_active:
-        raise PermissionDeniedError(_("Please sign in first."), code="not_authenticated")
-    if actor.memorialised_at is not None:
-        raise PermissionDeniedError(
-            _("This account is kept in memory and cannot be changed."), code="memorialised"
-        )
 
 
 def _fingerprint(data: Any) -> str:
@@ -334,10 +325,8 @@ def import_journal_csv(*, actor: Any, content: bytes) -> ImportReport:
     Raises ValidationFailed (field "file") for a file that cannot be read at all; otherwise
     returns the report, with errors (nothing written) or counts per type.
     """
-    check_can_import_journal(actor)
-    check_rate(
-        scope="journal-write", key=str(actor.pk), rate=settings.CARECIRCLE_JOURNAL_WRITE_RATE
-    )
+    check_can_write_journal(actor)
+    count_journal_write(actor)
     check_rate(scope="journal-import", key=str(actor.pk), rate=IMPORT_RATE)
     report = ImportReport()
     rows = _parse(actor, content, report)

@@ -10,12 +10,11 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from django.conf import settings
 from django.db import transaction
 from django.utils.translation import gettext as _
 
 from carecircle.core.errors import NotFoundError, ValidationFailed
-from carecircle.core.ratelimit import check_rate
+from carecircle.journal.actions import count_journal_write
 from carecircle.journal.models import Medication
 from carecircle.journal.payloads import clean_medication
 from carecircle.journal.permissions import check_can_write_journal
@@ -27,13 +26,6 @@ def check_owns(actor: Any, record: Any, *, not_found: NotFoundError) -> None:
     check_can_write_journal(actor)
     if record.owner_id != actor.pk:
         raise not_found
-
-
-def count_write(actor: Any) -> None:
-    """Count one journal write against the member's rate (page and API together)."""
-    check_rate(
-        scope="journal-write", key=str(actor.pk), rate=settings.CARECIRCLE_JOURNAL_WRITE_RATE
-    )
 
 
 def _not_found() -> NotFoundError:
@@ -50,7 +42,7 @@ def _medicines_changed(actor: Any) -> None:
 def add_medication(*, actor: Any, data: dict[str, Any]) -> Medication:
     """Record a medicine or treatment for the actor; `data` is validated by clean_medication."""
     check_can_write_journal(actor)
-    count_write(actor)
+    count_journal_write(actor)
     cleaned: Any = clean_medication(data)
     with transaction.atomic():
         medication = Medication.objects.create(owner=actor, data=cleaned)
@@ -61,7 +53,7 @@ def add_medication(*, actor: Any, data: dict[str, Any]) -> Medication:
 def update_medication(*, actor: Any, medication: Medication, data: dict[str, Any]) -> Medication:
     """Change the given fields of the owner's medicine; fields not in `data` stay as they are."""
     check_owns(actor, medication, not_found=_not_found())
-    count_write(actor)
+    count_journal_write(actor)
     cleaned: Any = clean_medication({**data_of(medication), **data})
     with transaction.atomic():
         medication.data = cleaned
@@ -83,7 +75,7 @@ def stop_medication(
     Stopping again corrects the day and reason; `effectiveness=None` keeps what was said before.
     """
     check_owns(actor, medication, not_found=_not_found())
-    count_write(actor)
+    count_journal_write(actor)
     if stopped_on is None or stopped_on == "":
         raise ValidationFailed(_("Enter the day you stopped."), code="required", field="stopped_on")
     changes: dict[str, Any] = {"stopped_on": stopped_on, "stop_reason": stop_reason}
@@ -100,7 +92,7 @@ def stop_medication(
 def delete_medication(*, actor: Any, medication: Medication) -> None:
     """Delete the owner's medicine for good (the charts stop drawing its band)."""
     check_owns(actor, medication, not_found=_not_found())
-    count_write(actor)
+    count_journal_write(actor)
     with transaction.atomic():
         medication.delete()
         _medicines_changed(actor)

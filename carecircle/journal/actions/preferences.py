@@ -6,28 +6,17 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from carecircle.accounts.models import User
 from carecircle.core.audit import record_event
-from carecircle.core.errors import PermissionDeniedError, ValidationFailed
-from carecircle.core.ratelimit import check_rate
+from carecircle.core.errors import ValidationFailed
 from carecircle.journal import matching
+from carecircle.journal.actions import count_journal_write
 from carecircle.journal.models import JournalPreferences, MatchToken, Stage
-
-
-def _check_can_write(actor: Any) -> None:
-    if not getattr(actor, "is_authenticated", False) or not actor.is_active:
-        raise PermissionDeniedError(
-            _("Please sign in to change your journal settings."), code="not_authenticated"
-        )
-    if actor.memorialised_at is not None:
-        raise PermissionDeniedError(
-            _("This account is kept in memory and cannot be changed."), code="memorialised"
-        )
+from carecircle.journal.permissions import check_can_write_journal
 
 
 def _clean_fields(match_fields: Iterable[str] | None) -> list[str]:
@@ -68,10 +57,8 @@ def set_journal_preferences(
 
     Turning figures off takes the member out of the next computation. Audited by field name.
     """
-    _check_can_write(actor)
-    check_rate(
-        scope="journal-write", key=str(actor.pk), rate=settings.CARECIRCLE_JOURNAL_WRITE_RATE
-    )
+    check_can_write_journal(actor)
+    count_journal_write(actor)
     fields = _clean_fields(match_fields)
     stage = (stage or "").strip()
     if stage and stage not in Stage.values:

@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -15,18 +14,12 @@ from carecircle.caregivers.models import CaregiverLink
 from carecircle.communities.models import Community
 from carecircle.core.audit import record_event
 from carecircle.core.errors import NotFoundError, ValidationFailed
-from carecircle.core.ratelimit import check_rate
 from carecircle.journal import permissions
+from carecircle.journal.actions import count_journal_write
 from carecircle.journal.models import JournalShare, Part
 from carecircle.messaging.models import MemberBlock
 
 TITLE_MAX = 120
-
-
-def _rate(actor: Any) -> None:
-    check_rate(
-        scope="journal-write", key=str(actor.pk), rate=settings.CARECIRCLE_JOURNAL_WRITE_RATE
-    )
 
 
 def _clean_parts(parts: Any) -> list[str]:
@@ -191,7 +184,7 @@ def share_journal(
     the actor belongs to in good standing. Only the argument of the chosen audience is used.
     """
     permissions.check_can_write_journal(actor)
-    _rate(actor)
+    count_journal_write(actor)
     if audience not in JournalShare.Audience.values:
         raise ValidationFailed(
             _("Choose who to share with."), code="bad_audience", field="audience"
@@ -256,7 +249,7 @@ def revoke_share(*, actor: Any, share: JournalShare) -> JournalShare:
     if not permissions.can_manage_share(actor, share):
         # Someone else's share is "not found": its id confirms nothing.
         raise NotFoundError(_("Share not found."), code="share_not_found")
-    _rate(actor)
+    count_journal_write(actor)
     with transaction.atomic():
         locked = JournalShare.objects.select_for_update().get(pk=share.pk)
         if locked.revoked_at is not None:
