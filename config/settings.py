@@ -106,6 +106,10 @@ INSTALLED_APPS = [
     "carecircle.engagement",
     "carecircle.search",
     "carecircle.journal",
+    "carecircle.uploads",
+    "carecircle.polls",
+    "carecircle.bookmarks",
+    "carecircle.resources",
     "carecircle.api",
 ]
 

@@ -18,6 +18,10 @@ urlpatterns = [
     path("", include("carecircle.search.urls")),
     path("", include("carecircle.search.related_urls")),
     path("journal/", include("carecircle.journal.urls")),
+    path("", include("carecircle.uploads.urls")),
+    path("", include("carecircle.polls.urls")),
+    path("", include("carecircle.bookmarks.urls")),
+    path("", include("carecircle.resources.urls")),
     path("account/", account_views.account_settings, name="account_settings"),
     path("account/tokens/", account_views.api_tokens, name="api_tokens"),
     path(

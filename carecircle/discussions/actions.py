@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import math
+from collections.abc import Sequence
 from typing import Any
 
 from django.conf import settings
@@ -49,7 +50,11 @@ from carecircle.messaging.queries.blocks import blockers_of
 from carecircle.notifications import events
 from carecircle.notifications.actions import refresh_unread_about
 from carecircle.notifications.models import Notification
+from carecircle.polls.actions import add_poll
+from carecircle.polls.specs import PollSpec, clean_spec
+from carecircle.resources.citations import record_citations
 from carecircle.search.indexing import index_topic_later
+from carecircle.uploads.attachments import AttachmentChoice, attach_to_post, check_choices
 
 logger = logging.getLogger(__name__)
 
@@ -122,6 +127,13 @@ def _record_mentions(post: Post, users: list[User]) -> None:
     Mention.objects.bulk_create(
         [Mention(post=post, user=user) for user in readers], ignore_conflicts=True
     )
+
+
+def _record_extras(actor: Any, post: Post, attachments: Sequence[AttachmentChoice]) -> None:
+    """Link a new post's uploads and the library resources its text cites."""
+    if attachments:
+        attach_to_post(actor=actor, post=post, choices=attachments)
+    record_citations(post)
 
 
 def _bump_version(topic_id: int) -> None:
@@ -378,6 +390,8 @@ def create_topic(
     is_anonymous: bool = False,
     on_behalf_of: User | None = None,
     confirmed: bool = False,
+    attachments: Sequence[AttachmentChoice] = (),
+    poll: PollSpec | None = None,
 ) -> Topic:
     """Start a topic with its first post; members only (moderators only in announcements).
 
@@ -387,6 +401,8 @@ def create_topic(
     nothing saved; send again with `confirmed=True`) or hold the topic for approval (pending:
     only its author and moderators see it, and no counter moves until it is approved).
     The gate's result is on `topic.gate_result` (crisis support for the author).
+    `attachments` are the author's waiting uploads and `poll` an optional poll; both are
+    checked before anything is saved.
     """
     check_can_post_in_community(actor, community)
     _check_voice(
@@ -394,6 +410,8 @@ def create_topic(
     )
     title = _clean_title(title)
     body = _clean_body(body)
+    check_choices(actor=actor, choices=attachments)
+    poll = clean_spec(poll) if poll is not None else None
     result = _screen(
         actor=actor,
         community=community,
@@ -435,6 +453,9 @@ def create_topic(
             moderation_state=state,
         )
         _record_mentions(post, mentioned)
+        _record_extras(actor, post, attachments)
+        if poll is not None:
+            add_poll(actor=actor, topic=topic, spec=poll)
         if not is_pending:
             Community.objects.filter(pk=community.pk).update(
                 topic_count=F("topic_count") + 1,
@@ -464,6 +485,7 @@ def reply_to_topic(
     is_anonymous: bool = False,
     on_behalf_of: User | None = None,
     confirmed: bool = False,
+    attachments: Sequence[AttachmentChoice] = (),
 ) -> Post:
     """Add a reply at the end of a topic; members only, not in locked topics.
 
@@ -482,6 +504,7 @@ def reply_to_topic(
         new_topic=False,
     )
     body = _clean_body(body)
+    check_choices(actor=actor, choices=attachments)
     if reply_to is not None and reply_to.topic_id != topic.pk:
         reply_to = None
     check_slow_mode(actor, topic)
@@ -514,6 +537,7 @@ def reply_to_topic(
             moderation_state=state,
         )
         _record_mentions(post, mentioned)
+        _record_extras(actor, post, attachments)
         if not is_pending:
             Topic.objects.filter(pk=topic.pk).update(
                 reply_count=F("reply_count") + 1,
@@ -552,17 +576,21 @@ def edit_post(
     title: str | None = None,
     reason: str = "",
     confirmed: bool = False,
+    attachments: Sequence[AttachmentChoice] | None = None,
 ) -> Post:
     """Change a post's text (and the topic title for a first post); the old text is kept.
 
     The new text passes the moderation gate like a new post. An edit the gate holds for
     approval hides the post (it was already counted) until a moderator looks at it.
+    `attachments`, when given, become the post's attachments (None leaves them as they are).
     """
     permissions.check_can_edit_post(actor, post)
     body = _clean_body(body)
     topic = post.topic
     new_title = _clean_title(title) if (title is not None and post.is_first) else topic.title
-    if body == post.body and new_title == topic.title:
+    if attachments is not None:
+        check_choices(actor=actor, choices=attachments, post=post)
+    if body == post.body and new_title == topic.title and attachments is None:
         return post
     result = _screen(
         actor=actor,
@@ -618,6 +646,9 @@ def edit_post(
             topic.save(update_fields=["title", "moderation_state", "updated_at"])
         mentioned_before = set(Mention.objects.filter(post=post).values_list("user_id", flat=True))
         _record_mentions(post, mentioned)
+        if attachments is not None:
+            attach_to_post(actor=actor, post=post, choices=attachments)
+        record_citations(post)
         if (
             post.moderation_state == ModerationState.VISIBLE
             and topic.moderation_state == ModerationState.VISIBLE
