@@ -85,6 +85,13 @@ def index_community_later(community_id: int) -> None:
     transaction.on_commit(lambda: reindex_community_task.enqueue(community_id), robust=True)
 
 
+def index_resource_later(resource_id: int) -> None:
+    """Reindex a library resource's row after the current transaction commits."""
+    from carecircle.search.tasks import reindex_resource_task
+
+    transaction.on_commit(lambda: reindex_resource_task.enqueue(resource_id), robust=True)
+
+
 def reindex_topic(topic_id: int) -> int:
     """Replace the topic's rows now; the number of rows written."""
     from carecircle.discussions.models import Topic
@@ -119,6 +126,14 @@ def reindex_community(community_id: int) -> int:
         return replace_rows(
             Q(kind=Kind.COMMUNITY, object_id=community_id), community_documents(community_id)
         )
+
+
+def reindex_resource(resource_id: int) -> int:
+    """Replace the resource's row now; the number of rows written.
+
+    Placeholder until resources become a search kind: writes nothing.
+    """
+    return 0
 
 
 def replace_rows(current: Q, documents: list[DocumentData]) -> int:

@@ -39,3 +39,11 @@ def erase_from_index_task(member_id: int, topic_ids: list[int]) -> int:
     written = reindex_member(member_id) + sum(reindex_topic(topic_id) for topic_id in topic_ids)
     purge_deleted_words()
     return written
+
+
+@task()
+def reindex_resource_task(resource_id: int) -> int:
+    """Bring a library resource's row up to date; the number of rows written."""
+    from carecircle.search.indexing import reindex_resource
+
+    return reindex_resource(resource_id)
