@@ -476,3 +476,74 @@ CARECIRCLE_JOURNAL_PEOPLE_LIKE_ME_RATE = env("JOURNAL_PEOPLE_LIKE_ME_RATE", "30/
 # Members whose chart digest (daily sums of their values, never notes) one process keeps in its
 # own memory for up to 5 minutes; 0 turns it off. Never put in the shared cache (docs/journal.md).
 CARECIRCLE_JOURNAL_CHART_CACHE_MEMBERS = int(env("JOURNAL_CHART_CACHE_MEMBERS", "16"))
+
+# --- Uploads (docs/uploads.md) ----
+# Files members attach to posts, messages and library resources. They are stored processed
+# (images re-encoded without metadata) and only ever served by the `upload_file` view, which
+# checks who may read them on every request: the folder is never under MEDIA_ROOT/STATIC_ROOT
+# and nothing serves it directly.
+CARECIRCLE_UPLOAD_IMAGE_MAX_BYTES = int(env("UPLOAD_IMAGE_MAX_BYTES", str(15 * 1024 * 1024)))
+CARECIRCLE_UPLOAD_VIDEO_MAX_BYTES = int(env("UPLOAD_VIDEO_MAX_BYTES", str(100 * 1024 * 1024)))
+CARECIRCLE_UPLOAD_DOCUMENT_MAX_BYTES = int(env("UPLOAD_DOCUMENT_MAX_BYTES", str(20 * 1024 * 1024)))
+# Types are what libmagic finds in the bytes, never what the name or the browser claims.
+CARECIRCLE_UPLOAD_IMAGE_TYPES = env_list(
+    "UPLOAD_IMAGE_TYPES", "image/jpeg,image/png,image/webp,image/gif"
+)
+CARECIRCLE_UPLOAD_VIDEO_TYPES = env_list(
+    "UPLOAD_VIDEO_TYPES", "video/mp4,video/webm,video/quicktime"
+)
+CARECIRCLE_UPLOAD_DOCUMENT_TYPES = env_list("UPLOAD_DOCUMENT_TYPES", "application/pdf")
+# Images larger than this many pixels are refused from their header, before any decoding (a
+# small file can claim a huge picture and fill the memory once decoded).
+CARECIRCLE_UPLOAD_MAX_PIXELS = int(env("UPLOAD_MAX_PIXELS", "40000000"))
+# Debian's ffmpeg (ffprobe beside it) makes a video's poster and reads its duration; without it
+# videos still upload and play, with neither.
+CARECIRCLE_FFMPEG = env("FFMPEG", "/usr/bin/ffmpeg")
+CARECIRCLE_FFMPEG_TIMEOUT = int(env("FFMPEG_TIMEOUT", "30"))
+# Every stored byte of one member's uploads (copies and posters included).
+CARECIRCLE_UPLOAD_QUOTA_BYTES = int(env("UPLOAD_QUOTA_BYTES", str(500 * 1024 * 1024)))
+CARECIRCLE_UPLOAD_MAX_PER_POST = int(env("UPLOAD_MAX_PER_POST", "10"))
+# Uploads one member may make, page and API together.
+CARECIRCLE_UPLOAD_RATE = env("UPLOAD_RATE", "60/h")
+# An upload not attached to anything (never, or no longer) is removed after this many hours.
+CARECIRCLE_UPLOAD_UNATTACHED_HOURS = int(env("UPLOAD_UNATTACHED_HOURS", "24"))
+# How long a browser may keep a served file: private only, because who may read it can change.
+CARECIRCLE_UPLOAD_CACHE_SECONDS = int(env("UPLOAD_CACHE_SECONDS", "3600"))
+# local: a folder beside the database; s3: any S3-compatible service through django-storages.
+CARECIRCLE_STORAGE = env("STORAGE", "local")
+CARECIRCLE_UPLOAD_ROOT = Path(env("UPLOAD_ROOT", str(VAR_DIR / "uploads")))
+if CARECIRCLE_STORAGE == "s3":
+    if not DEBUG:
+        missing = [
+            f"CARECIRCLE_{name}"
+            for name in ("S3_BUCKET", "S3_ACCESS_KEY_ID", "S3_SECRET_ACCESS_KEY")
+            if not env(name)
+        ]
+        if missing:
+            raise ImproperlyConfigured(
+                "CareCircle will not start with CARECIRCLE_STORAGE=s3 while these are missing: "
+                + ", ".join(missing)
+                + ". See docs/deploy.md."
+            )
+    STORAGES["uploads"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": env("S3_BUCKET"),
+            "endpoint_url": env("S3_ENDPOINT_URL") or None,
+            "region_name": env("S3_REGION") or None,
+            "access_key": env("S3_ACCESS_KEY_ID"),
+            "secret_key": env("S3_SECRET_ACCESS_KEY"),
+            # Objects are private and never linked to: the app reads them and serves them
+            # itself after its access check, so no signed or public URL is ever handed out.
+            "default_acl": "private",
+            "querystring_auth": True,
+            "file_overwrite": False,
+            "location": env("S3_PREFIX", ""),
+        },
+    }
+else:
+    STORAGES["uploads"] = {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        # base_url None: the storage has no public address, `url()` is never used.
+        "OPTIONS": {"location": str(CARECIRCLE_UPLOAD_ROOT), "base_url": None},
+    }

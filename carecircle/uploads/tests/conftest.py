@@ -1,0 +1,60 @@
+"""Fixtures for the uploads tests: a storage folder of each test's own, and stored uploads."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.core.files.base import ContentFile
+from django.core.files.storage import storages
+
+from carecircle.accounts.models import User
+from carecircle.uploads.models import Upload
+
+
+@pytest.fixture(autouse=True)
+def upload_root(settings: Any, tmp_path: Path) -> Path:
+    """Every test stores uploads in a folder of its own, so files can be counted exactly."""
+    root = tmp_path / "uploads"
+    root.mkdir()
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "uploads": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": str(root), "base_url": None},
+        },
+    }
+    settings.WHITENOISE_AUTOREFRESH = True
+    return root
+
+
+def stored_files(root: Path) -> list[str]:
+    """Every file under the uploads folder, relative names, sorted."""
+    return sorted(str(p.relative_to(root)) for p in root.rglob("*") if p.is_file())
+
+
+def make_upload(owner: User, *, kind: str = Upload.Kind.IMAGE, **fields: Any) -> Upload:
+    """An upload row with a small stored main file (test set-up, not the action under test)."""
+    storage = storages["uploads"]
+    folder = f"uploads/2026/12/{secrets.token_hex(16)}"
+    data = fields.pop("data", b"RIFF....WEBPVP8 test-bytes")
+    defaults: dict[str, Any] = {
+        Upload.Kind.IMAGE: {"mime_type": "image/webp", "original_name": "photo.jpg"},
+        Upload.Kind.VIDEO: {"mime_type": "video/mp4", "original_name": "clip.mp4"},
+        Upload.Kind.DOCUMENT: {"mime_type": "application/pdf", "original_name": "leaflet.pdf"},
+    }[kind]
+    extension = {"image": "webp", "video": "mp4", "document": "pdf"}[kind]
+    name = storage.save(f"{folder}/file.{extension}", ContentFile(data))
+    values = {
+        "owner": owner,
+        "kind": kind,
+        "sha256": hashlib.sha256(data).hexdigest(),
+        "file": name,
+        "stored_bytes": len(data),
+        **defaults,
+        **fields,
+    }
+    return Upload.objects.create(**values)
