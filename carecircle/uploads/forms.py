@@ -1,12 +1,28 @@
-"""Reading the attachment part of a compose form (posts and messages alike)."""
+"""Reading the attachment part of a compose form (posts and messages alike).
+
+The compose component (`uploads/components/attach_field.html`) sends, for every upload the
+member chose, a hidden `attachment` input with its id, `alt_<id>` (the description),
+`decorative_<id>` (the "only decorative" box) and `remove_<id>` (let it go). Without
+JavaScript the picker's files (`files`) travel with the form itself and are stored here; with
+JavaScript they were already uploaded one by one and only their ids come back.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from typing import Any
 
+from django.db.models import Q
 from django.http import HttpRequest
+from django.urls import reverse
+from django.utils.translation import gettext as _
 
-from carecircle.uploads.attachments import AttachmentChoice
+from carecircle.core.errors import DomainError
+from carecircle.uploads.attachments import AttachmentChoice, max_per_post
+from carecircle.uploads.models import Upload
+
+# More ids than any form could carry legitimately are ignored rather than looked up.
+IDS_READ_MAX = 50
 
 
 def choices_from_form(request: HttpRequest) -> tuple[list[AttachmentChoice], dict[str, str]]:
@@ -15,9 +31,149 @@ def choices_from_form(request: HttpRequest) -> tuple[list[AttachmentChoice], dic
     Files sent with the form itself (the path without JavaScript) are stored first as the
     member's waiting uploads, so a form shown again with an error keeps them.
     """
-    return [], {}
+    choices: list[AttachmentChoice] = []
+    seen: set[int] = set()
+    for raw in request.POST.getlist("attachment")[:IDS_READ_MAX]:
+        try:
+            upload_id = int(raw)
+        except (TypeError, ValueError):
+            continue
+        if upload_id <= 0 or upload_id in seen:
+            continue
+        seen.add(upload_id)
+        if request.POST.get(f"remove_{upload_id}"):
+            continue
+        choices.append(
+            AttachmentChoice(
+                upload_id=upload_id,
+                alt_text=request.POST.get(f"alt_{upload_id}", "").strip(),
+                is_decorative=bool(request.POST.get(f"decorative_{upload_id}")),
+            )
+        )
+    errors: dict[str, str] = {}
+    files = request.FILES.getlist("files")
+    if files and request.user.is_authenticated:
+        problems = _store_files(request.user, files, room=max_per_post() - len(choices))
+        choices.extend(problems[0])
+        if problems[1]:
+            errors["files"] = " ".join(problems[1])
+    return choices, errors
 
 
-def attachment_rows(actor: Any, choices: list[AttachmentChoice]) -> list[dict[str, Any]]:
-    """What the compose component needs to show the chosen uploads again with typed text."""
-    return []
+def _store_files(
+    actor: Any, files: Sequence[Any], *, room: int
+) -> tuple[list[AttachmentChoice], list[str]]:
+    """Store the form's own files as waiting uploads; what was stored and what was refused."""
+    # Imported here: the uploads actions import the processing stack, which page modules that
+    # only render a compose form should not pay for at import time.
+    from carecircle.uploads.actions import create_upload
+
+    stored: list[AttachmentChoice] = []
+    problems: list[str] = []
+    for index, file in enumerate(files):
+        name = str(getattr(file, "name", "") or _("file"))
+        if index >= max(room, 0):
+            problems.append(
+                _("%(name)s: a post or message takes at most %(count)d files.")
+                % {"name": name, "count": max_per_post()}
+            )
+            continue
+        try:
+            upload = create_upload(actor=actor, file=file)
+        except DomainError as error:
+            problems.append(
+                _("%(name)s: %(problem)s") % {"name": name, "problem": str(error.message)}
+            )
+            continue
+        stored.append(AttachmentChoice(upload_id=upload.pk))
+    return stored, problems
+
+
+def choices_for(uploads: Iterable[Upload]) -> list[AttachmentChoice]:
+    """What an edit form starts from: the attachments already there, with their descriptions."""
+    return [
+        AttachmentChoice(
+            upload_id=upload.pk, alt_text=upload.alt_text, is_decorative=upload.is_decorative
+        )
+        for upload in uploads
+    ]
+
+
+def errors_from(error: DomainError) -> dict[str, str]:
+    """{"field": "message"} for every problem an attachment check found (its `details`), the
+    first per field, so each shows next to its own description box; fieldless → "attachments"."""
+    details = [d for d in error.details if isinstance(d, dict) and "message" in d]
+    if not details:
+        details = [{"field": error.field, "message": str(error.message)}]
+    errors: dict[str, str] = {}
+    for detail in details:
+        errors.setdefault(str(detail.get("field") or "attachments"), str(detail["message"]))
+    return errors
+
+
+def upload_url(upload: Upload, variant: str = "file") -> str:
+    return reverse("upload_file", args=[upload.pk, variant])
+
+
+def thumbnail_url(upload: Upload) -> str:
+    """A small picture of the upload for the compose list: the narrowest image copy, or a
+    video's poster; "" for documents and for videos without a poster yet."""
+    if upload.kind == Upload.Kind.IMAGE:
+        widths = sorted(int(v["width"]) for v in upload.variants or [] if v.get("width"))
+        return upload_url(upload, f"w{widths[0]}") if widths else upload_url(upload)
+    if upload.kind == Upload.Kind.VIDEO and upload.poster:
+        return upload_url(upload, "poster")
+    return ""
+
+
+def attachment_rows(
+    actor: Any, choices: list[AttachmentChoice], *, post: Any = None, message: Any = None
+) -> list[dict[str, Any]]:
+    """What the compose component needs to show the chosen uploads again with typed text.
+
+    Only the actor's own uploads are shown, and those already on the `post` or `message`
+    being edited (a moderator's edit keeps the author's files); an id typed into the form for
+    someone else's upload names nothing here, and the action refuses it with its own message.
+    """
+    if not choices or not getattr(actor, "is_authenticated", False):
+        return []
+    ids = [choice.upload_id for choice in choices]
+    usable = Q(owner_id=actor.pk)
+    if post is not None and getattr(post, "pk", None):
+        usable |= Q(post_id=post.pk)
+    if message is not None and getattr(message, "pk", None):
+        usable |= Q(message_id=message.pk)
+    found = {upload.pk: upload for upload in Upload.objects.filter(usable, pk__in=ids)}
+    rows: list[dict[str, Any]] = []
+    for choice in choices:
+        upload = found.get(choice.upload_id)
+        if upload is None:
+            continue
+        rows.append(
+            {
+                "upload": upload,
+                "id": upload.pk,
+                "kind": upload.kind,
+                "kind_label": kind_label(upload),
+                "name": upload.original_name,
+                "size": upload.stored_bytes,
+                "thumbnail_url": thumbnail_url(upload),
+                "needs_alt": upload.kind == Upload.Kind.IMAGE,
+                "alt_text": choice.alt_text,
+                "is_decorative": choice.is_decorative,
+                "alt_field": f"alt_{upload.pk}",
+                "has_captions": bool(upload.captions),
+            }
+        )
+    return rows
+
+
+def kind_label(upload: Upload) -> str:
+    """ "Picture", "Video" or "PDF document": what a member calls the file."""
+    if upload.kind == Upload.Kind.IMAGE:
+        return _("Picture")
+    if upload.kind == Upload.Kind.VIDEO:
+        return _("Video")
+    if upload.mime_type == "application/pdf":
+        return _("PDF document")
+    return _("Document")
