@@ -14,11 +14,12 @@ from typing import Any
 
 from django.db.models import Q
 from django.http import HttpRequest
-from django.urls import reverse
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
-from carecircle.core.errors import DomainError
+from carecircle.core.errors import DomainError, ValidationFailed
 from carecircle.uploads.attachments import AttachmentChoice, max_per_post
+from carecircle.uploads.display import kind_label, thumbnail_url
 from carecircle.uploads.models import Upload
 
 # More ids than any form could carry legitimately are ignored rather than looked up.
@@ -51,6 +52,8 @@ def choices_from_form(request: HttpRequest) -> tuple[list[AttachmentChoice], dic
             )
         )
     errors: dict[str, str] = {}
+    if request.user.is_authenticated:
+        errors.update(_store_captions(request, choices))
     files = request.FILES.getlist("files")
     if files and request.user.is_authenticated:
         problems = _store_files(request.user, files, room=max_per_post() - len(choices))
@@ -58,6 +61,33 @@ def choices_from_form(request: HttpRequest) -> tuple[list[AttachmentChoice], dic
         if problems[1]:
             errors["files"] = " ".join(problems[1])
     return choices, errors
+
+
+def _store_captions(request: HttpRequest, choices: list[AttachmentChoice]) -> dict[str, str]:
+    """Captions files sent for chosen videos (`captions_<id>`), added to the member's own
+    videos in the page's language; errors under `captions_<id>`."""
+    wanted = {
+        choice.upload_id: request.FILES[f"captions_{choice.upload_id}"]
+        for choice in choices
+        if f"captions_{choice.upload_id}" in request.FILES
+    }
+    if not wanted:
+        return {}
+    from carecircle.uploads.actions import attach_captions
+
+    errors: dict[str, str] = {}
+    videos = Upload.objects.filter(owner_id=request.user.pk, pk__in=list(wanted))
+    for upload in videos:
+        try:
+            attach_captions(
+                actor=request.user,
+                upload=upload,
+                file=wanted[upload.pk],
+                language=get_language() or "en",
+            )
+        except DomainError as error:
+            errors[f"captions_{upload.pk}"] = str(error.message)
+    return errors
 
 
 def _store_files(
@@ -89,6 +119,45 @@ def _store_files(
     return stored, problems
 
 
+def choices_from_data(items: Any) -> list[AttachmentChoice]:
+    """Attachments as JSON clients send them (API bodies, socket frames):
+    `[{"upload_id": 12, "alt_text": "…", "is_decorative": false}, …]`; ValidationFailed
+    (field "attachments") when the shape is wrong. The action checks the rest."""
+    if items is None:
+        return []
+    if not isinstance(items, list | tuple):
+        raise ValidationFailed(_("Attachments must be a list."), field="attachments")
+    choices: list[AttachmentChoice] = []
+    # One more than any form may carry is enough for the action to say "too many".
+    for item in list(items)[: IDS_READ_MAX + 1]:
+        if isinstance(item, AttachmentChoice):
+            choices.append(item)
+            continue
+        if isinstance(item, dict):
+            raw_id, alt_text, decorative = (
+                item.get("upload_id"),
+                item.get("alt_text") or "",
+                item.get("is_decorative", False),
+            )
+        else:
+            raw_id = getattr(item, "upload_id", None)
+            alt_text = getattr(item, "alt_text", "") or ""
+            decorative = getattr(item, "is_decorative", False)
+        if isinstance(raw_id, bool) or not isinstance(raw_id, int) or raw_id <= 0:
+            raise ValidationFailed(
+                _("Each attachment needs the number of an upload."), field="attachments"
+            )
+        if not isinstance(alt_text, str) or not isinstance(decorative, bool):
+            raise ValidationFailed(
+                _("A description must be text, and “decorative” true or false."),
+                field="attachments",
+            )
+        choices.append(
+            AttachmentChoice(upload_id=raw_id, alt_text=alt_text.strip(), is_decorative=decorative)
+        )
+    return choices
+
+
 def choices_for(uploads: Iterable[Upload]) -> list[AttachmentChoice]:
     """What an edit form starts from: the attachments already there, with their descriptions."""
     return [
@@ -109,21 +178,6 @@ def errors_from(error: DomainError) -> dict[str, str]:
     for detail in details:
         errors.setdefault(str(detail.get("field") or "attachments"), str(detail["message"]))
     return errors
-
-
-def upload_url(upload: Upload, variant: str = "file") -> str:
-    return reverse("upload_file", args=[upload.pk, variant])
-
-
-def thumbnail_url(upload: Upload) -> str:
-    """A small picture of the upload for the compose list: the narrowest image copy, or a
-    video's poster; "" for documents and for videos without a poster yet."""
-    if upload.kind == Upload.Kind.IMAGE:
-        widths = sorted(int(v["width"]) for v in upload.variants or [] if v.get("width"))
-        return upload_url(upload, f"w{widths[0]}") if widths else upload_url(upload)
-    if upload.kind == Upload.Kind.VIDEO and upload.poster:
-        return upload_url(upload, "poster")
-    return ""
 
 
 def attachment_rows(
@@ -162,18 +216,8 @@ def attachment_rows(
                 "alt_text": choice.alt_text,
                 "is_decorative": choice.is_decorative,
                 "alt_field": f"alt_{upload.pk}",
+                "captions_field": f"captions_{upload.pk}",
                 "has_captions": bool(upload.captions),
             }
         )
     return rows
-
-
-def kind_label(upload: Upload) -> str:
-    """ "Picture", "Video" or "PDF document": what a member calls the file."""
-    if upload.kind == Upload.Kind.IMAGE:
-        return _("Picture")
-    if upload.kind == Upload.Kind.VIDEO:
-        return _("Video")
-    if upload.mime_type == "application/pdf":
-        return _("PDF document")
-    return _("Document")

@@ -6,18 +6,12 @@ from typing import Any
 
 from django import template
 from django.conf import settings
-from django.utils.translation import get_language_info
-from django.utils.translation import gettext as _
 
-from carecircle.uploads.forms import kind_label, upload_url
+from carecircle.uploads import display
+from carecircle.uploads.attachments import max_per_post
 from carecircle.uploads.models import Upload
 
 register = template.Library()
-
-# The page column is at most ~40rem; on a phone a picture takes the screen's width.
-IMAGE_SIZES = "(max-width: 40rem) 100vw, 40rem"
-# The copy a browser without srcset shows (and the width most pages need).
-DEFAULT_WIDTH = 640
 
 DEFAULT_TYPES = {
     "CARECIRCLE_UPLOAD_IMAGE_TYPES": "image/jpeg,image/png,image/webp,image/gif",
@@ -44,56 +38,16 @@ def upload_accept() -> str:
     return ",".join(types)
 
 
-def duration_text(seconds: float | None) -> str:
-    """ "1:05" or "1:02:03"; "" when unknown (no ffmpeg, or not processed yet)."""
-    if seconds is None:
-        return ""
-    total = int(round(seconds))
-    hours, rest = divmod(total, 3600)
-    minutes, secs = divmod(rest, 60)
-    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
-
-
-def _language_name(code: str) -> str:
-    try:
-        return str(get_language_info(code)["name_translated"])
-    except KeyError:
-        return code
+@register.simple_tag
+def upload_max_per_post() -> int:
+    """How many files one post or message takes (the script stops adding beyond it)."""
+    return max_per_post()
 
 
 @register.simple_tag
 def attachment_view(upload: Upload) -> dict[str, Any]:
     """Everything attachments.html shows for one upload: addresses, srcset, labels."""
-    view: dict[str, Any] = {
-        "file_url": upload_url(upload),
-        "kind_label": kind_label(upload),
-        "duration": duration_text(upload.duration_seconds),
-    }
-    if upload.kind == Upload.Kind.IMAGE:
-        widths = sorted({int(v["width"]) for v in upload.variants or [] if v.get("width")})
-        parts = [f"{upload_url(upload, f'w{width}')} {width}w" for width in widths]
-        if upload.width and (not widths or upload.width > widths[-1]):
-            parts.append(f"{view['file_url']} {upload.width}w")
-        fitting = [width for width in widths if width <= DEFAULT_WIDTH]
-        view["src"] = upload_url(upload, f"w{fitting[-1]}") if fitting else view["file_url"]
-        view["srcset"] = ", ".join(parts)
-        view["sizes"] = IMAGE_SIZES
-        view["has_larger"] = bool(upload.width and upload.width > DEFAULT_WIDTH)
-    elif upload.kind == Upload.Kind.VIDEO:
-        view["poster_url"] = upload_url(upload, "poster") if upload.poster else ""
-        view["captions_url"] = upload_url(upload, "captions") if upload.captions else ""
-        language = upload.captions_language or settings.LANGUAGE_CODE
-        view["captions_language"] = language
-        view["captions_label"] = _("Captions (%(language)s)") % {
-            "language": _language_name(language)
-        }
-    return view
-
-
-@register.simple_tag
-def upload_max_per_post() -> int:
-    """How many files one post or message takes (the script stops adding beyond it)."""
-    return int(getattr(settings, "CARECIRCLE_UPLOAD_MAX_PER_POST", 10))
+    return display.attachment_view(upload)
 
 
 @register.simple_tag
@@ -110,5 +64,6 @@ def blank_attachment_row() -> dict[str, Any]:
         "alt_text": "",
         "is_decorative": False,
         "alt_field": "alt___id__",
+        "captions_field": "captions___id__",
         "is_blank": True,
     }

@@ -113,6 +113,12 @@
     var meta = row.querySelector("[data-attach-meta]");
     if (meta && data.size != null) meta.textContent = sizeText(data.size);
     showDescription(row, !!data.needs_alt);
+    var captions = row.querySelector("[data-attach-captions]");
+    if (captions) {
+      captions.hidden = data.kind !== "video";
+      var captionsFile = captions.querySelector("input");
+      if (captionsFile) captionsFile.disabled = data.kind !== "video";
+    }
     if (data.needs_alt) {
       announce(box, text(box, "describe", { name: name }));
       var field = row.querySelector("textarea");
