@@ -125,10 +125,22 @@ class Resource(TimeStampedModel):
     def __str__(self) -> str:
         return self.title
 
+    @property
+    def slug(self) -> str:
+        from django.utils.text import slugify
+
+        slug = slugify(self.title)[:60]
+        # "/library/<id>/edit/" is the edit page, so no title may make "edit" its slug.
+        return slug if slug and slug != "edit" else "resource"
+
+    @property
+    def is_site_library(self) -> bool:
+        return self.community_id is None
+
     def get_absolute_url(self) -> str:
         from django.urls import reverse
 
-        return reverse("resource_detail", args=[self.pk])
+        return reverse("resource_detail_slug", args=[self.pk, self.slug])
 
 
 class ResourceCitation(models.Model):
