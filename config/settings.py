@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
+from typing import Any
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
@@ -525,7 +526,7 @@ if CARECIRCLE_STORAGE == "s3":
                 + ", ".join(missing)
                 + ". See docs/deploy.md."
             )
-    STORAGES["uploads"] = {
+    UPLOADS_STORAGE: dict[str, Any] = {
         "BACKEND": "storages.backends.s3.S3Storage",
         "OPTIONS": {
             "bucket_name": env("S3_BUCKET"),
@@ -542,8 +543,9 @@ if CARECIRCLE_STORAGE == "s3":
         },
     }
 else:
-    STORAGES["uploads"] = {
+    UPLOADS_STORAGE = {
         "BACKEND": "django.core.files.storage.FileSystemStorage",
         # base_url None: the storage has no public address, `url()` is never used.
         "OPTIONS": {"location": str(CARECIRCLE_UPLOAD_ROOT), "base_url": None},
     }
+STORAGES["uploads"] = UPLOADS_STORAGE

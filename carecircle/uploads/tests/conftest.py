@@ -58,3 +58,28 @@ def make_upload(owner: User, *, kind: str = Upload.Kind.IMAGE, **fields: Any) ->
         **fields,
     }
     return Upload.objects.create(**values)
+
+
+def jpeg_bytes(size: tuple[int, int] = (64, 48), *, gps: bool = False) -> bytes:
+    """A small JPEG photo, optionally with an EXIF GPS position in it."""
+    import io
+
+    from PIL import Image
+
+    image = Image.new("RGB", size, (200, 120, 40))
+    output = io.BytesIO()
+    if gps:
+        exif = Image.Exif()
+        exif[0x8825] = {1: "N", 2: (51.0, 30.0, 0.0), 3: "W", 4: (0.0, 7.0, 0.0)}
+        image.save(output, "JPEG", exif=exif)
+    else:
+        image.save(output, "JPEG")
+    return output.getvalue()
+
+
+PDF_BYTES = (
+    b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"
+    b"2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj\n"
+    b"3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 200 200]>>endobj\n"
+    b"trailer<</Root 1 0 R>>\n%%EOF\n"
+)

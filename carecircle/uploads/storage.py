@@ -1,0 +1,61 @@
+"""Where upload bytes live: the `uploads` storage alias (a local folder, or S3-compatible).
+
+Names are `uploads/<yyyy>/<mm>/<32 random hex>/<rendition>.<ext>`: nothing a member typed ever
+reaches a storage name, and the random folder keeps two uploads apart without reading the
+storage first. The storage has no public address; bytes leave only through the serving view.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from collections.abc import Iterable
+from typing import IO
+
+from django.core.files import File
+from django.core.files.base import ContentFile
+from django.core.files.storage import Storage, storages
+from django.utils import timezone
+
+logger = logging.getLogger(__name__)
+
+
+def upload_storage() -> Storage:
+    return storages["uploads"]
+
+
+def new_folder() -> str:
+    now = timezone.now()
+    return f"uploads/{now:%Y}/{now:%m}/{secrets.token_hex(16)}"
+
+
+def save_bytes(name: str, data: bytes) -> str:
+    """Store `data` under `name`; the stored name (the storage may change it) is returned."""
+    return upload_storage().save(name, ContentFile(data))
+
+
+def save_path(name: str, path: str) -> str:
+    """Store the file at `path` (a video, read in chunks: never whole in memory)."""
+    with open(path, "rb") as handle:
+        return upload_storage().save(name, File(handle))
+
+
+def open_file(name: str) -> IO[bytes]:
+    return upload_storage().open(name, "rb")
+
+
+def size_of(name: str) -> int:
+    return int(upload_storage().size(name))
+
+
+def delete_names(names: Iterable[str]) -> None:
+    """Delete stored files, logging (never raising) a failure: the rows are already gone and
+    a leftover file is harmless, since nothing serves a file without its row."""
+    storage = upload_storage()
+    for name in names:
+        if not name:
+            continue
+        try:
+            storage.delete(name)
+        except Exception:
+            logger.exception("could not delete stored upload file %s", name)

@@ -1,0 +1,25 @@
+"""Background work of uploads: removing files nobody uses, and finishing videos.
+
+Tasks take ids and are idempotent; each runs the same way twice.
+"""
+
+from __future__ import annotations
+
+from django.tasks import task
+
+
+@task()
+def cleanup_uploads_task() -> int:
+    """Delete uploads attached to nothing for longer than CARECIRCLE_UPLOAD_UNATTACHED_HOURS
+    (every hour); returns how many went."""
+    from carecircle.uploads.actions import delete_expired_uploads
+
+    return delete_expired_uploads()
+
+
+@task()
+def process_video_task(upload_id: int) -> bool:
+    """Make a video's poster and read its duration with ffmpeg; nothing to do twice."""
+    from carecircle.uploads.actions import complete_video
+
+    return complete_video(upload_id=upload_id)
