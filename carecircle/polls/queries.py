@@ -125,13 +125,15 @@ def poll_state(
 def poll_for_topic(actor: Any, topic: Topic) -> dict[str, Any] | None:
     """Everything the topic page shows of its poll for this actor, or None without a poll.
 
-    `topic` is one the actor may read (from `discussions.queries.get_topic`); at most three
-    queries: the poll, its options, the actor's own votes.
+    `topic` is one the actor may read (from `discussions.queries.get_topic`). At most three
+    queries: the poll (none when loaded with the topic), its options, the actor's own votes.
     """
     if not can_read_topic(actor, topic):
         return None
-    poll = Poll.objects.filter(topic_id=topic.pk).first()
-    if poll is None:
+    try:
+        # No query when the topic was loaded with its poll (select_related("poll")).
+        poll = topic.poll
+    except Poll.DoesNotExist:
         return None
     # Share the loaded topic (community, alias, membership cache) instead of loading it again.
     poll.topic = topic
