@@ -3,9 +3,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from django.core.exceptions import ObjectDoesNotExist
 from django.db import transaction
 from django.http import HttpRequest
-from ninja import Router, Schema, Status
+from django.urls import reverse
+from ninja import Field, Router, Schema, Status
 
 from carecircle.api.api import member_auth
 from carecircle.api.schemas import ErrorOut, MemberOut, PageMeta
@@ -17,6 +19,9 @@ from carecircle.core.models import ModerationState
 from carecircle.core.pagination import PageRequest, paginate
 from carecircle.discussions import actions, permissions, queries, safety
 from carecircle.discussions.models import Post, Reaction, Topic
+from carecircle.polls.specs import PollSpec
+from carecircle.uploads.attachments import AttachmentChoice
+from carecircle.uploads.models import Upload
 
 router = Router(tags=["discussions"])
 
@@ -38,6 +43,50 @@ class TopicOut(Schema):
     url: str
     moderation_state: str
     slow_mode_seconds: int
+    # The topic's poll (GET /api/v1/polls/{id} for its question, options and results).
+    poll_id: int | None
+
+
+class AttachmentIn(Schema):
+    """One of the caller's uploads (POST /api/v1/uploads) to attach, with its description."""
+
+    upload_id: int
+    # Required for an image unless `is_decorative`; may also be given at upload time.
+    alt_text: str = ""
+    is_decorative: bool = False
+
+
+class PollIn(Schema):
+    question: str
+    options: list[str]
+    is_multiple_choice: bool = False
+    max_choices: int | None = None  # multiple choice only; null: no limit
+    is_anonymous: bool = True
+    results_visibility: str = "after_vote"  # always, after_vote or after_close
+    closes_at: datetime | None = None  # with its UTC offset (without one, read as UTC)
+
+
+class VariantOut(Schema):
+    width: int
+    url: str
+
+
+class AttachmentOut(Schema):
+    id: int
+    kind: str  # image, video or document
+    mime_type: str
+    name: str
+    size: int  # every stored byte of the file (its copies, poster and captions included)
+    url: str
+    alt_text: str
+    is_decorative: bool
+    width: int | None
+    height: int | None
+    # Images: the resized WebP copies, narrowest first (for srcset).
+    variants: list[VariantOut]
+    poster_url: str | None
+    captions_url: str | None
+    duration_seconds: float | None
 
 
 class SupportResourceOut(Schema):
@@ -71,6 +120,8 @@ class TopicIn(Schema):
     on_behalf_of: str | None = None  # handle of the person a caregiver posts for
     # Send again with true after a 422 "confirmation_needed" to post the text as it is.
     confirmed: bool = False
+    attachments: list[AttachmentIn] = Field(default_factory=list, max_length=50)
+    poll: PollIn | None = None
 
 
 class TopicPatch(Schema):
@@ -101,6 +152,8 @@ class PostOut(Schema):
     # visible, pending (waiting for approval) or hidden (under review; text only for its
     # author and moderators).
     moderation_state: str
+    # Given exactly when the text is (empty for a deleted or withheld post).
+    attachments: list[AttachmentOut]
 
 
 class PostCreatedOut(PostOut):
@@ -117,6 +170,7 @@ class PostIn(Schema):
     is_anonymous: bool = False
     on_behalf_of: str | None = None  # handle of the person a caregiver posts for
     confirmed: bool = False
+    attachments: list[AttachmentIn] = Field(default_factory=list, max_length=50)
 
 
 class RevealIn(Schema):
@@ -133,6 +187,8 @@ class PostPatch(Schema):
     title: str | None = None
     reason: str = ""
     confirmed: bool = False
+    # The post's attachments after the edit, in order; leave out to keep them as they are.
+    attachments: list[AttachmentIn] | None = Field(default=None, max_length=50)
 
 
 class RevisionOut(Schema):
@@ -162,6 +218,58 @@ def member_out(user: Any) -> MemberOut | None:
     )
 
 
+def attachment_choices(items: list[AttachmentIn] | None) -> list[AttachmentChoice] | None:
+    if items is None:
+        return None
+    return [
+        AttachmentChoice(
+            upload_id=item.upload_id, alt_text=item.alt_text, is_decorative=item.is_decorative
+        )
+        for item in items
+    ]
+
+
+def poll_spec(poll: PollIn | None) -> PollSpec | None:
+    return PollSpec(**poll.dict()) if poll is not None else None
+
+
+def upload_url(upload: Upload, variant: str = "file") -> str:
+    # Every address is the serving view, which checks who may read the file on each request.
+    return reverse("upload_file", args=[upload.pk, variant])
+
+
+def attachment_out(upload: Upload) -> AttachmentOut:
+    variants = sorted(
+        (int(variant["width"]) for variant in upload.variants or [] if variant.get("width")),
+    )
+    return AttachmentOut(
+        id=upload.pk,
+        kind=upload.kind,
+        mime_type=upload.mime_type,
+        name=upload.original_name,
+        size=upload.stored_bytes,
+        url=upload_url(upload),
+        alt_text="" if upload.is_decorative else upload.alt_text,
+        is_decorative=upload.is_decorative,
+        width=upload.width,
+        height=upload.height,
+        variants=[
+            VariantOut(width=width, url=upload_url(upload, f"w{width}")) for width in variants
+        ],
+        poster_url=upload_url(upload, "poster") if upload.poster else None,
+        captions_url=upload_url(upload, "captions") if upload.captions else None,
+        duration_seconds=upload.duration_seconds,
+    )
+
+
+def _poll_id(topic: Topic) -> int | None:
+    # `get_topic` and the topic lists load the poll with the topic (no query here).
+    try:
+        return topic.poll.pk
+    except ObjectDoesNotExist:
+        return None
+
+
 def topic_out(topic: Topic) -> TopicOut:
     return TopicOut(
         id=topic.pk,
@@ -180,6 +288,7 @@ def topic_out(topic: Topic) -> TopicOut:
         url=topic.get_absolute_url(),
         moderation_state=topic.moderation_state,
         slow_mode_seconds=topic.slow_mode_seconds,
+        poll_id=_poll_id(topic),
     )
 
 
@@ -204,7 +313,15 @@ def post_out(actor: Any, post: Post, *, show_deleted: bool = False) -> PostOut:
         reactions=post.reaction_counts or {},
         my_reactions=sorted(getattr(post, "actor_reactions", set())),
         moderation_state=post.moderation_state,
+        attachments=[] if hidden else [attachment_out(upload) for upload in _attachments_of(post)],
     )
+
+
+def _attachments_of(post: Post) -> list[Upload]:
+    # Pages of posts load them all at once (queries.attach_uploads); one post asks here.
+    if "attachments" in getattr(post, "_prefetched_objects_cache", {}):
+        return list(post.attachments.all())
+    return list(post.attachments.order_by("position", "pk"))
 
 
 def _page_meta(page: Any) -> dict[str, int]:
@@ -226,7 +343,7 @@ def list_topics(request: HttpRequest, slug: str, page: int = 1, page_size: int =
     result = paginate(
         queries.topics_for_api(request.user, community)
         .select_related(None)
-        .select_related("community", "author", "author_alias", "on_behalf_of"),
+        .select_related("community", "author", "author_alias", "on_behalf_of", "poll"),
         PageRequest.from_params(page, page_size),
     )
     return TopicPage(items=[topic_out(t) for t in result.items], **_page_meta(result))
@@ -252,9 +369,15 @@ def create_topic(request: HttpRequest, slug: str, payload: TopicIn) -> Status[To
     `support` carries crisis helplines for the author when their words suggest crisis.
     """
     community = community_queries.get_community(request.user, slug)
-    fields = payload.dict()
+    fields = payload.dict(exclude={"attachments", "poll"})
     fields["on_behalf_of"] = person_posted_for(request.user, community, payload.on_behalf_of)
-    topic = actions.create_topic(actor=request.user, community=community, **fields)
+    topic = actions.create_topic(
+        actor=request.user,
+        community=community,
+        attachments=attachment_choices(payload.attachments) or [],
+        poll=poll_spec(payload.poll),
+        **fields,
+    )
     out = topic_out(queries.get_topic(request.user, topic.pk))
     return Status(
         201,
@@ -336,6 +459,7 @@ def reply(request: HttpRequest, topic_id: int, payload: PostIn) -> Status[PostCr
         is_anonymous=payload.is_anonymous,
         on_behalf_of=person_posted_for(request.user, topic.community, payload.on_behalf_of),
         confirmed=payload.confirmed,
+        attachments=attachment_choices(payload.attachments) or [],
     )
     out = post_out(request.user, post)
     return Status(
@@ -394,8 +518,16 @@ def edit_post(request: HttpRequest, post_id: int, payload: PostPatch) -> PostOut
         title=payload.title,
         reason=payload.reason,
         confirmed=payload.confirmed,
+        attachments=_changed(post, attachment_choices(payload.attachments)),
     )
     return post_out(request.user, post)
+
+
+def _changed(post: Post, choices: list[AttachmentChoice] | None) -> list[AttachmentChoice] | None:
+    # The same attachments sent back with a text edit (or alone) are not a change of the post.
+    if choices is None or queries.attachments_unchanged(post, choices):
+        return None
+    return choices
 
 
 @router.delete(

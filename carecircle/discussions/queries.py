@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
-from django.db.models import Max, Q, QuerySet
+from django.db.models import Max, Prefetch, Q, QuerySet, prefetch_related_objects
 from django.utils.translation import gettext
 
 from carecircle.communities.models import Community
@@ -16,6 +17,8 @@ from carecircle.core.models import ModerationState
 from carecircle.core.pagination import Page, PageRequest, paginate
 from carecircle.discussions import permissions
 from carecircle.discussions.models import Draft, Post, PostRevision, Reaction, Topic
+from carecircle.uploads.attachments import AttachmentChoice
+from carecircle.uploads.models import Upload
 
 # Ids are 64-bit: a larger number cannot name a row (and would overflow SQLite's integers).
 MAX_ID = 2**63 - 1
@@ -78,7 +81,7 @@ def recent_topics(actor: Any, *, limit: int = 10) -> list[Topic]:
 def topics_for_api(actor: Any, community: Community | None = None) -> QuerySet[Topic]:
     queryset = Topic.objects.filter(
         community__in=readable_community_ids(actor), is_deleted=False
-    ).select_related("community", "author", "author_alias", "on_behalf_of")
+    ).select_related("community", "author", "author_alias", "on_behalf_of", "poll")
     if community is not None:
         queryset = queryset.filter(community=community)
         if not can_moderate_community(actor, community):
@@ -92,7 +95,13 @@ def get_topic(actor: Any, topic_id: int) -> Topic:
     """The topic if the actor may read it; NotFoundError otherwise, never revealing it exists."""
     topic = (
         Topic.objects.select_related(
-            "community", "author", "author_alias", "accepted_post__author", "accepted_post__alias"
+            "community",
+            "author",
+            "author_alias",
+            "accepted_post__author",
+            "accepted_post__alias",
+            # One join instead of a query: the API gives every topic's poll id.
+            "poll",
         )
         .filter(pk=topic_id)
         .first()
@@ -132,7 +141,19 @@ def topic_posts(actor: Any, topic: Topic, page: PageRequest) -> Page:
         # Share the loaded topic (and its community and membership cache) with every post.
         post.topic = topic
     attach_actor_reactions(actor, result.items)
+    attach_uploads(result.items)
     return result
+
+
+def attach_uploads(posts: list[Post]) -> None:
+    """Load every post's attachments in order (`post.attachments.all()`), in one query.
+
+    Whether a post's files are shown follows its text (the page and the API decide that, as
+    for the body); this only saves one query per post.
+    """
+    prefetch_related_objects(
+        posts, Prefetch("attachments", queryset=Upload.objects.order_by("position", "pk"))
+    )
 
 
 def attach_actor_reactions(actor: Any, posts: list[Post]) -> None:
@@ -145,6 +166,20 @@ def attach_actor_reactions(actor: Any, posts: list[Post]) -> None:
             mine[post_id].add(kind)
     for post in posts:
         post.actor_reactions = mine[post.pk]  # type: ignore[attr-defined]
+
+
+def attachments_unchanged(post: Post, choices: Sequence[AttachmentChoice]) -> bool:
+    """Whether `choices` are exactly the post's attachments now (same files, order, words).
+
+    An edit form sends its files back every time; saving them unchanged is not an edit.
+    """
+    current = Upload.objects.filter(post=post).order_by("position", "pk")
+    return list(choices) == [
+        AttachmentChoice(
+            upload_id=upload.pk, alt_text=upload.alt_text, is_decorative=upload.is_decorative
+        )
+        for upload in current
+    ]
 
 
 def get_post(actor: Any, post_id: int) -> Post:

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import math
 from typing import Any
 from urllib.parse import urlencode, urlsplit
 
@@ -9,11 +10,12 @@ from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from carecircle.bookmarks.queries import bookmark_state
 from carecircle.caregivers.permissions import patients_who_allow_posting, person_posted_for
 from carecircle.communities import permissions as community_permissions
 from carecircle.communities import queries as community_queries
@@ -26,6 +28,10 @@ from carecircle.core.visitor_cache import is_visitor_request, mark_visitor_cache
 from carecircle.discussions import actions, permissions, queries, safety
 from carecircle.discussions.models import Post, Reaction, Topic
 from carecircle.discussions.queries import MAX_ID, posts_after
+from carecircle.polls.forms import poll_form_context, poll_spec_from_form
+from carecircle.polls.queries import poll_for_topic
+from carecircle.uploads.attachments import AttachmentChoice
+from carecircle.uploads.forms import attachment_rows, choices_for, choices_from_form
 
 
 def _signed_out_with_text(request: HttpRequest, heading: str) -> HttpResponse:
@@ -57,6 +63,48 @@ def _topic_url(topic: Topic, page: int = 1, anchor: str = "") -> str:
     return url + (f"#{anchor}" if anchor else "")
 
 
+def _compose_errors(error: DomainError) -> dict[str, str]:
+    """Every problem next to its own field.
+
+    The attachment and poll checks list all they found in `details` (`alt_<id>`,
+    `attachments`, `poll_*`), so a member fixes everything in one go.
+    """
+    errors = field_errors(error)
+    for detail in error.details:
+        if isinstance(detail, dict) and detail.get("field") and detail.get("message"):
+            errors.setdefault(str(detail["field"]), str(detail["message"]))
+    return errors
+
+
+def _changed_attachments(
+    request: HttpRequest, post: Post, choices: list[AttachmentChoice]
+) -> list[AttachmentChoice] | None:
+    """The edit's new attachments, or None to leave them as they are.
+
+    Only the author's form shows the files (it says so with `attachments_shown`); sending
+    them back unchanged is not an edit of the post.
+    """
+    if not post.is_written_by(request.user) or request.POST.get("attachments_shown") != "1":
+        return None
+    return None if queries.attachments_unchanged(post, choices) else choices
+
+
+def _check_files(problems: dict[str, str]) -> None:
+    """Refuse the post when a file sent with the form (without JavaScript) was not stored.
+
+    The member would not notice a picture missing from their post: the form comes back with
+    the reason under the picker, the files that were stored already chosen, and the text kept.
+    """
+    if problems:
+        field, message = next(iter(problems.items()))
+        raise ValidationFailed(
+            message,
+            code="upload_refused",
+            field=field,
+            details=[{"field": name, "message": text} for name, text in problems.items()],
+        )
+
+
 @page_errors
 @require_http_methods(["GET", "POST"])
 def topic_create(request: HttpRequest, slug: str) -> HttpResponse:
@@ -71,6 +119,7 @@ def topic_create(request: HttpRequest, slug: str) -> HttpResponse:
     confirmation = None
     status = 200
     values = {"title": "", "body": "", "is_question": False, "voice": "me"}
+    attachments: list[AttachmentChoice] = []
     if request.method == "POST":
         values = {
             "title": request.POST.get("title", ""),
@@ -78,7 +127,10 @@ def topic_create(request: HttpRequest, slug: str) -> HttpResponse:
             "is_question": request.POST.get("is_question") == "on",
             "voice": request.POST.get("voice", "me"),
         }
+        attachments, file_problems = choices_from_form(request)
         try:
+            _check_files(file_problems)
+            poll = poll_spec_from_form(request.POST)
             is_anonymous, on_behalf_of = _voice(request, community)
             topic = actions.create_topic(
                 actor=request.user,
@@ -89,10 +141,12 @@ def topic_create(request: HttpRequest, slug: str) -> HttpResponse:
                 is_anonymous=is_anonymous,
                 on_behalf_of=on_behalf_of,
                 confirmed=request.POST.get("confirmed") == "1",
+                attachments=attachments,
+                poll=poll,
             )
         except DomainError as error:
             confirmation = safety.confirmation_for(error, is_public=community.is_public)
-            errors = {} if confirmation else field_errors(error)
+            errors = {} if confirmation else _compose_errors(error)
             # 400 for invalid input, 429 when posting too fast, as the reply form and the API.
             status = error.status
             actions.save_draft(
@@ -131,6 +185,11 @@ def topic_create(request: HttpRequest, slug: str) -> HttpResponse:
             "medical_notice": _medical_notice(community),
             "draft_key": draft_key,
             "has_draft": request.method == "GET" and bool(values["body"]),
+            "attachment_rows": attachment_rows(request.user, attachments),
+            # The "Add a poll" part is drawn again with what the member typed.
+            "poll_form": poll_form_context(
+                request.POST if request.method == "POST" else None, errors
+            ),
             **_voice_context(request.user, community),
         },
         status=status,
@@ -236,9 +295,27 @@ def topic_detail(request: HttpRequest, topic_id: int, slug: str = "") -> HttpRes
             return mark_visitor_cacheable(HttpResponse(html))
     response = _render_topic(request, topic)
     if key is not None and response.status_code == 200:
-        cache.set(key, response.content, VISITOR_PAGE_SECONDS)
+        cache.set(
+            key,
+            response.content,
+            getattr(response, "visitor_cache_seconds", VISITOR_PAGE_SECONDS),
+        )
         mark_visitor_cacheable(response)
     return response
+
+
+def _visitor_cache_seconds(poll: dict[str, Any] | None) -> int:
+    """How long visitors may be served this page from the cache.
+
+    A vote or an early close changes the topic's content version (a new cache key), but a
+    poll that closes on its own at `closes_at` changes nothing in the database: its results
+    may show from then on, so the cached page must not outlive that moment.
+    """
+    closes_at = (poll or {}).get("closes_at")
+    if closes_at is None or (poll or {}).get("is_closed"):
+        return VISITOR_PAGE_SECONDS
+    left = math.ceil((closes_at - timezone.now()).total_seconds())
+    return max(1, min(VISITOR_PAGE_SECONDS, left))
 
 
 def _render_topic(
@@ -246,6 +323,7 @@ def _render_topic(
     topic: Topic,
     *,
     reply_body: str = "",
+    reply_attachments: list[AttachmentChoice] | None = None,
     errors: dict[str, str] | None = None,
     status: int = 200,
     page_number: int | str | None = None,
@@ -279,6 +357,8 @@ def _render_topic(
         )
         if quoted is not None:
             reply_body = (reply_body + "\n\n" if reply_body else "") + queries.quote_of(quoted)
+    # The poll is drawn after the first post: no query on the topic's later pages.
+    poll = poll_for_topic(actor, topic) if any(post.is_first for post in page.items) else None
     moderation_targets: list[Community] = []
     if can_moderate:
         moderation_targets = [
@@ -286,13 +366,15 @@ def _render_topic(
             for c in community_queries.list_communities(actor)
             if c.pk != community.pk and community_permissions.can_moderate_community(actor, c)
         ]
-    return render(
+    response = render(
         request,
         "discussions/topic_detail.html",
         {
             **post_context,
             "community": community,
             "page": page,
+            "poll": poll,
+            "attachment_rows": attachment_rows(actor, reply_attachments or []),
             "is_last_page": not page.has_next,
             "last_post_id": page.items[-1].pk if page.items else 0,
             "is_member": community_permissions.membership_of(actor, community) is not None,
@@ -309,6 +391,8 @@ def _render_topic(
         },
         status=status,
     )
+    response.visitor_cache_seconds = _visitor_cache_seconds(poll)  # type: ignore[attr-defined]
+    return response
 
 
 def _post_context(actor: Any, topic: Topic, posts: list[Post]) -> dict[str, Any]:
@@ -331,8 +415,11 @@ def _post_context(actor: Any, topic: Topic, posts: list[Post]) -> dict[str, Any]
             signed_in and not is_mine and not post.is_deleted
         )
     _context_notes(posts)
+    # Sets `post.actor_bookmark` on every post; no query for visitors (their page is cached).
+    bookmarks = bookmark_state(actor, topic, posts)
     return {
         "topic": topic,
+        "topic_bookmark": bookmarks.topic_bookmark,
         "can_reply": permissions.can_reply(actor, topic),
         "can_moderate": can_moderate,
         "reaction_kinds": Reaction.Kind.choices,
@@ -353,6 +440,7 @@ def _fragment_response(
         # Share the loaded topic (and its community and membership cache) with every post.
         post.topic = topic
     queries.attach_actor_reactions(request.user, posts)
+    queries.attach_uploads(posts)
     context = _post_context(request.user, topic, posts)
     size = settings.CARECIRCLE_PAGE_SIZE
     number = queries.post_page_number(posts[0], size) if posts else 1
@@ -416,6 +504,7 @@ def topic_reply(request: HttpRequest, topic_id: int) -> HttpResponse:
         return _signed_out_with_text(request, _("Please sign in to post your reply"))
     topic = queries.get_topic(request.user, topic_id)
     body = request.POST.get("body", "")
+    attachments, file_problems = choices_from_form(request)
     reply_to = None
     if request.POST.get("reply_to"):
         try:
@@ -423,6 +512,7 @@ def topic_reply(request: HttpRequest, topic_id: int) -> HttpResponse:
         except (DomainError, ValueError):
             reply_to = None
     try:
+        _check_files(file_problems)
         is_anonymous, on_behalf_of = _voice(request, topic.community)
         post = actions.reply_to_topic(
             actor=request.user,
@@ -432,6 +522,7 @@ def topic_reply(request: HttpRequest, topic_id: int) -> HttpResponse:
             is_anonymous=is_anonymous,
             on_behalf_of=on_behalf_of,
             confirmed=request.POST.get("confirmed") == "1",
+            attachments=attachments,
         )
     except DomainError as error:
         actions.save_draft(actor=request.user, key=f"reply:{topic.pk}", body=body)
@@ -441,8 +532,9 @@ def topic_reply(request: HttpRequest, topic_id: int) -> HttpResponse:
             request,
             topic,
             reply_body=body,
+            reply_attachments=attachments,
             voice=request.POST.get("voice", "me"),
-            errors={} if confirmation else field_errors(error),
+            errors={} if confirmation else _compose_errors(error),
             status=error.status if error.status != 404 else 400,
             page_number=last_page,
             confirmation=confirmation,
@@ -528,13 +620,21 @@ def post_edit(request: HttpRequest, post_id: int) -> HttpResponse:
     confirmation = None
     status = 200
     values = {"body": post.body, "title": post.topic.title, "reason": ""}
+    # The author changes the post's files; a moderator editing someone's words leaves them
+    # as they are (removing a picture is a moderation decision: hide or delete the post).
+    edits_files = post.is_written_by(request.user)
+    attachments = choices_for(post.attachments.order_by("position", "pk")) if edits_files else []
     if request.method == "POST":
         values = {
             "body": request.POST.get("body", ""),
             "title": request.POST.get("title", post.topic.title),
             "reason": request.POST.get("reason", ""),
         }
+        file_problems: dict[str, str] = {}
+        if edits_files:
+            attachments, file_problems = choices_from_form(request)
         try:
+            _check_files(file_problems)
             actions.edit_post(
                 actor=request.user,
                 post=post,
@@ -542,10 +642,11 @@ def post_edit(request: HttpRequest, post_id: int) -> HttpResponse:
                 title=values["title"] if post.is_first else None,
                 reason=values["reason"],
                 confirmed=request.POST.get("confirmed") == "1",
+                attachments=_changed_attachments(request, post, attachments),
             )
         except DomainError as error:
             confirmation = safety.confirmation_for(error, is_public=post.topic.community.is_public)
-            errors = {} if confirmation else field_errors(error)
+            errors = {} if confirmation else _compose_errors(error)
             status = error.status if error.status in (422, 429) else 400
         else:
             safety.remember_support(request, getattr(post, "gate_result", None))
@@ -562,7 +663,14 @@ def post_edit(request: HttpRequest, post_id: int) -> HttpResponse:
     return render(
         request,
         "discussions/post_edit.html",
-        {"post": post, "values": values, "errors": errors, "confirmation": confirmation},
+        {
+            "post": post,
+            "values": values,
+            "errors": errors,
+            "confirmation": confirmation,
+            "edits_files": edits_files,
+            "attachment_rows": attachment_rows(request.user, attachments, post=post),
+        },
         status=status,
     )
 

@@ -227,11 +227,11 @@ def test_the_api_reveal_for_a_site_admin(anonymous_topic, patient):
 
 def test_the_post_form_offers_anonymity_only_where_allowed(community, patient):
     page = client_for(patient).get(f"/c/{community.slug}/new-topic/")
-    assert 'value="anonymous"' not in page.content.decode()
+    assert 'name="voice" id="voice-anonymous"' not in page.content.decode()
     community.allow_anonymous_posts = True
     community.save(update_fields=["allow_anonymous_posts"])
     page = client_for(patient).get(f"/c/{community.slug}/new-topic/")
-    assert 'value="anonymous"' in page.content.decode()
+    assert 'name="voice" id="voice-anonymous" value="anonymous"' in page.content.decode()
     response = client_for(patient).post(
         f"/c/{community.slug}/new-topic/",
         {"title": "Posting without my name", "body": "Hello all.", "voice": "anonymous"},
