@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+from django.core.files.uploadedfile import UploadedFile
 from django.db.models import Q
 from django.http import HttpRequest
 from django.utils.translation import get_language
@@ -66,11 +67,11 @@ def choices_from_form(request: HttpRequest) -> tuple[list[AttachmentChoice], dic
 def _store_captions(request: HttpRequest, choices: list[AttachmentChoice]) -> dict[str, str]:
     """Captions files sent for chosen videos (`captions_<id>`), added to the member's own
     videos in the page's language; errors under `captions_<id>`."""
-    wanted = {
-        choice.upload_id: request.FILES[f"captions_{choice.upload_id}"]
-        for choice in choices
-        if f"captions_{choice.upload_id}" in request.FILES
-    }
+    wanted: dict[int, UploadedFile] = {}
+    for choice in choices:
+        file = request.FILES.get(f"captions_{choice.upload_id}")
+        if isinstance(file, UploadedFile):
+            wanted[choice.upload_id] = file
     if not wanted:
         return {}
     from carecircle.uploads.actions import attach_captions

@@ -8,8 +8,10 @@ reconnect, and the JSON API all use it, so a client needs one renderer.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable
 from typing import Any
 
+from django.db.models import Prefetch, QuerySet, prefetch_related_objects
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
@@ -18,6 +20,8 @@ from carecircle.core.errors import ValidationFailed
 from carecircle.core.markdown import find_mentions, render_markdown
 from carecircle.core.models import ModerationState
 from carecircle.messaging.models import Message
+from carecircle.uploads.display import attachment_payload, attachments_html
+from carecircle.uploads.models import Upload
 
 BODY_MAX = 5000
 # After a reconnect a client is sent at most this many missed messages per stream; with more,
@@ -25,13 +29,16 @@ BODY_MAX = 5000
 BACKLOG_MAX = 200
 
 
-def clean_body(body: Any) -> str:
-    """The message text, stripped; raises ValidationFailed (field "body") if empty or too long."""
+def clean_body(body: Any, *, allow_empty: bool = False) -> str:
+    """The message text, stripped; raises ValidationFailed (field "body") if empty or too long.
+
+    `allow_empty` is for a message that carries attachments: a picture may go without words.
+    """
     # One kind of line break: Markdown also breaks lines at a lone "\r", which would let a
     # message step outside the quote a published transcript puts it in.
     text = (body if isinstance(body, str) else "").replace("\r\n", "\n").replace("\r", "\n")
     text = text.strip()
-    if not text:
+    if not text and not allow_empty:
         raise ValidationFailed(_("Please write a message."), field="body")
     if len(text) > BODY_MAX:
         raise ValidationFailed(
@@ -116,9 +123,48 @@ def author_payload(author: Any) -> dict | None:
     return {"handle": author.handle, "display_name": author.display_name}
 
 
+def with_attachments(messages: QuerySet[Message]) -> QuerySet[Message]:
+    """Messages with their attachments in order, in one more query for the whole list."""
+    return messages.prefetch_related(
+        Prefetch(
+            "attachments",
+            queryset=Upload.objects.order_by("position", "pk"),
+            to_attr="attached_uploads",
+        )
+    )
+
+
+def load_attachments(messages: Iterable[Message | None]) -> None:
+    """Give messages already loaded their attachments, in one query for them all."""
+    found = [message for message in messages if message is not None]
+    if found:
+        prefetch_related_objects(
+            found,
+            Prefetch(
+                "attachments",
+                queryset=Upload.objects.order_by("position", "pk"),
+                to_attr="attached_uploads",
+            ),
+        )
+
+
+def attachments_of(message: Message) -> list[Upload]:
+    """A message's attachments in order: prefetched by `with_attachments`, or set by the
+    action that attached them; one query otherwise. None once the message is deleted."""
+    if message.deleted_at is not None or message.pk is None:
+        return []
+    found = getattr(message, "attached_uploads", None)
+    if found is None:
+        found = list(message.attachments.order_by("position", "pk"))
+        message.attached_uploads = found  # type: ignore[attr-defined]
+    return list(found)
+
+
 def message_payload(message: Message) -> dict:
-    """The message as clients receive it (select_related("author") before calling)."""
+    """The message as clients receive it (select_related("author") before calling, and
+    `with_attachments` for a list)."""
     deleted = message.deleted_at is not None
+    uploads = attachments_of(message)
     return {
         "id": message.pk,
         "stream": (
@@ -136,6 +182,10 @@ def message_payload(message: Message) -> dict:
         "deleted_by_moderator": bool(deleted and message.deleted_by_id != message.author_id),
         # Pending or hidden messages reach only their author (and moderators).
         "moderation_state": str(message.moderation_state),
+        # Addresses only: each file checks on every request who may read it.
+        "attachments": [attachment_payload(upload) for upload in uploads],
+        # The same component the page shows, so a live client needs no renderer of its own.
+        "attachments_html": attachments_html(uploads),
     }
 
 

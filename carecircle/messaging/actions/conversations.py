@@ -9,7 +9,7 @@ counts to each affected member's own stream, both only after the transaction com
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -49,6 +49,7 @@ from carecircle.messaging.permissions import conversations as permissions
 from carecircle.messaging.queries import conversations as queries
 from carecircle.moderation import enforcement
 from carecircle.notifications import events
+from carecircle.uploads.attachments import AttachmentChoice, attach_to_message, check_choices
 
 TITLE_MAX = 120
 SEND_RATE = "30/m"
@@ -281,8 +282,12 @@ def send_message(
     body: str,
     client_id: Any = None,
     confirmed: bool = False,
+    attachments: Sequence[AttachmentChoice] = (),
 ) -> Message:
     """Send a message; sent again with the same `client_id` it returns the stored one.
+
+    `attachments` are the author's waiting uploads (each picture described or marked
+    decorative), checked before anything is saved; with attachments the text may be empty.
 
     Only active participants write; in a one-to-one conversation, not once either of the two
     blocked the other. Sending counts as having read the conversation. The conversation's row
@@ -301,11 +306,12 @@ def send_message(
     place = _place(actor, conversation)
     permissions.check_can_write(actor, conversation, place)
     assert place is not None
-    text = clean_body(body)
+    text = clean_body(body, allow_empty=bool(attachments))
+    check_choices(actor=actor, choices=attachments)
     result = screen_message(actor=actor, community=None, text=text, confirmed=confirmed)
-    text = clean_body(result.text)
+    text = clean_body(result.text, allow_empty=bool(attachments))
     check_rate(scope="message-send", key=str(actor.pk), rate=SEND_RATE)
-    html = render_body(text)
+    html = render_body(text) if text else ""
     with transaction.atomic():
         _lock(conversation)
         stored = _stored_send(actor, conversation, client_uuid)
@@ -327,6 +333,11 @@ def send_message(
             if stored is None:
                 raise
             return stored
+        message.attached_uploads = (  # type: ignore[attr-defined]
+            attach_to_message(actor=actor, message=message, choices=attachments)
+            if attachments
+            else []
+        )
         after_message_saved(actor=actor, community=None, result=result, message=message)
         message.gate_result = result  # type: ignore[attr-defined]
         if not visible_to_all(message):
@@ -408,7 +419,8 @@ def edit_message(*, actor: Any, message: Message, body: str, confirmed: bool = F
 
 
 def delete_message(*, actor: Any, message: Message) -> Message:
-    """Delete one's own message: it keeps its place, its words are gone for everyone."""
+    """Delete one's own message: it keeps its place, its words and files are gone for everyone
+    (the files wait with their owner until the cleanup job removes them)."""
     permissions.check_signed_in(actor)
     conversation = _conversation_of(message)
     permissions.check_can_change_message(actor, message, _place(actor, conversation))
@@ -418,6 +430,7 @@ def delete_message(*, actor: Any, message: Message) -> Message:
         message.deleted_at = timezone.now()
         message.deleted_by = actor
         message.save(update_fields=["body", "body_html", "deleted_at", "deleted_by"])
+        attach_to_message(actor=actor, message=message, choices=())
         if not visible_to_all(message):
             # Held for a moderator: the others never saw it, so they are not told it went.
             return message

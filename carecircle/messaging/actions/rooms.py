@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -68,6 +69,7 @@ from carecircle.messaging.queries.rooms import (
     room_state,
     session_messages,
 )
+from carecircle.uploads.attachments import AttachmentChoice, attach_to_message, check_choices
 
 logger = logging.getLogger(__name__)
 
@@ -514,9 +516,18 @@ def _check_slow_mode(actor: Any, room: ChatRoom, seconds: int, now: datetime) ->
 
 
 def send_room_message(
-    *, actor: Any, room: ChatRoom, body: Any, client_id: Any = None, confirmed: bool = False
+    *,
+    actor: Any,
+    room: ChatRoom,
+    body: Any,
+    client_id: Any = None,
+    confirmed: bool = False,
+    attachments: Sequence[AttachmentChoice] = (),
 ) -> Message:
     """Send a message to a room and broadcast it after commit.
+
+    `attachments` are the author's waiting uploads (each picture described or marked
+    decorative), checked before anything is saved; with attachments the text may be empty.
 
     Idempotent by `client_id`: a retried send returns the stored message (also when two copies
     race). Checks, in order: the actor may read the room; then that it is not archived, they
@@ -540,11 +551,12 @@ def send_room_message(
     now = timezone.now()
     _check_not_muted(actor, room, now)
     _check_room_open(actor, room, now)
-    text = clean_body(body)
+    text = clean_body(body, allow_empty=bool(attachments))
+    check_choices(actor=actor, choices=attachments)
     # The gate also refuses members suspended or banned from the room's community.
     result = screen_message(actor=actor, community=room.community, text=text, confirmed=confirmed)
-    text = clean_body(result.text)
-    html = render_body(text)
+    text = clean_body(result.text, allow_empty=bool(attachments))
+    html = render_body(text) if text else ""
     try:
         with transaction.atomic():
             seconds = (
@@ -569,6 +581,11 @@ def send_room_message(
                 body_html=html,
                 moderation_state=result.moderation_state,
             )
+            message.attached_uploads = (  # type: ignore[attr-defined]
+                attach_to_message(actor=actor, message=message, choices=attachments)
+                if attachments
+                else []
+            )
             after_message_saved(
                 actor=actor, community=room.community, result=result, message=message
             )
@@ -588,7 +605,8 @@ def send_room_message(
 
 
 def delete_room_message(*, actor: Any, message: Message) -> Message:
-    """Delete a message (its author, or a moderator): it keeps its place, not its words.
+    """Delete a message (its author, or a moderator): it keeps its place, not its words or
+    files (they wait with their owner until the cleanup job removes them).
     A moderator's deletion of someone else's message is audited."""
     room = message.room
     assert room is not None
@@ -602,6 +620,7 @@ def delete_room_message(*, actor: Any, message: Message) -> Message:
         message.body = ""
         message.body_html = ""
         message.save(update_fields=["deleted_at", "deleted_by", "body", "body_html"])
+        attach_to_message(actor=actor, message=message, choices=())
         if by_moderator:
             record_event(
                 actor=actor,

@@ -11,7 +11,7 @@ from datetime import datetime
 from typing import Any
 
 from django.http import HttpRequest
-from ninja import Router, Schema, Status
+from ninja import Field, Router, Schema, Status
 
 from carecircle.accounts.queries import get_member
 from carecircle.api.api import member_auth
@@ -22,8 +22,14 @@ from carecircle.messaging.actions import conversations as actions
 from carecircle.messaging.actions.common import (
     clean_client_id,
     existing_send,
+    load_attachments,
     message_payload,
     with_support,
+)
+from carecircle.messaging.api.attachments import (
+    MessageAttachmentIn,
+    MessageAttachmentOut,
+    choices_of,
 )
 from carecircle.messaging.models import MemberBlock
 from carecircle.messaging.queries import conversations as queries
@@ -50,6 +56,8 @@ class MessageOut(Schema):
     deleted_by_moderator: bool
     # visible; pending or hidden messages are shown only to their author.
     moderation_state: str = "visible"
+    # In order; none once the message is deleted.
+    attachments: list[MessageAttachmentOut] = []
 
 
 class SentMessageOut(MessageOut):
@@ -91,8 +99,10 @@ class MessagesOut(Schema):
 
 
 class MessageIn(Schema):
-    body: str
+    # May be empty when the message carries attachments.
+    body: str = ""
     client_id: str | None = None
+    attachments: list[MessageAttachmentIn] = Field(default_factory=list, max_length=50)
     confirmed: bool = False  # true after a 422 "confirmation_needed", to send as written
 
 
@@ -183,6 +193,7 @@ def list_conversations(
 ) -> ConversationPage:
     """Your conversations, most recent first (message requests are listed apart)."""
     result = queries.inbox(request.user, PageRequest.from_params(page, page_size))
+    load_attachments(entry.last_message for entry in result.items)
     return ConversationPage(items=[_entry_out(e) for e in result.items], **_page_meta(result))
 
 
@@ -190,6 +201,7 @@ def list_conversations(
 def list_requests(request: HttpRequest, page: int = 1, page_size: int = 20) -> ConversationPage:
     """Message requests waiting for your answer, newest first."""
     result = queries.message_requests(request.user, PageRequest.from_params(page, page_size))
+    load_attachments(entry.last_message for entry in result.items)
     return ConversationPage(items=[_entry_out(e) for e in result.items], **_page_meta(result))
 
 
@@ -357,6 +369,7 @@ def send_message(
         body=payload.body,
         client_id=client_id,
         confirmed=payload.confirmed,
+        attachments=choices_of(payload.attachments),
     )
     return Status(200 if stored is not None else 201, SentMessageOut(**with_support(message)))
 

@@ -14,7 +14,7 @@ from django.db import transaction
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils import timezone
-from ninja import Router, Schema, Status
+from ninja import Field, Router, Schema, Status
 
 from carecircle.api.api import member_auth
 from carecircle.api.schemas import ErrorOut
@@ -22,6 +22,11 @@ from carecircle.communities import queries as community_queries
 from carecircle.communities.queries import get_member
 from carecircle.messaging.actions import rooms as actions
 from carecircle.messaging.actions.common import message_payload, with_support
+from carecircle.messaging.api.attachments import (
+    MessageAttachmentIn,
+    MessageAttachmentOut,
+    choices_of,
+)
 from carecircle.messaging.models import ChatRoom, ChatSession
 from carecircle.messaging.permissions import rooms as permissions
 from carecircle.messaging.queries import rooms as queries
@@ -46,6 +51,8 @@ class RoomMessageOut(Schema):
     is_deleted: bool
     deleted_by_moderator: bool
     moderation_state: str = "visible"
+    # In order; none once the message is deleted.
+    attachments: list[MessageAttachmentOut] = []
 
 
 class SentRoomMessageOut(RoomMessageOut):
@@ -60,8 +67,10 @@ class RoomMessagePage(Schema):
 
 
 class RoomMessageIn(Schema):
-    body: str
+    # May be empty when the message carries attachments.
+    body: str = ""
     client_id: str | None = None
+    attachments: list[MessageAttachmentIn] = Field(default_factory=list, max_length=50)
     confirmed: bool = False  # true after a 422 "confirmation_needed", to send as written
 
 
@@ -296,6 +305,7 @@ def send_message(
         body=payload.body,
         client_id=payload.client_id,
         confirmed=payload.confirmed,
+        attachments=choices_of(payload.attachments),
     )
     return Status(201, SentRoomMessageOut(**with_support(message)))
 

@@ -24,6 +24,7 @@ from django.utils.translation import gettext as _
 from carecircle.core.errors import NotFoundError
 from carecircle.core.models import ModerationState
 from carecircle.core.pagination import Page, PageRequest, paginate
+from carecircle.messaging.actions.common import with_attachments
 from carecircle.messaging.models import (
     Conversation,
     MemberBlock,
@@ -321,10 +322,10 @@ def conversation_messages(
 
     With `after`, the first `limit` messages newer than that id; otherwise the newest `limit`
     older than `before` (or the newest of all). Messages of members the actor blocked, and
-    those said before the actor was added, are left out. One query.
+    those said before the actor was added, are left out. Two queries (messages, attachments).
     """
     limit = max(1, min(int(limit), API_LIMIT_MAX))
-    messages = visible_messages(actor.pk, conversation.pk)
+    messages = with_attachments(visible_messages(actor.pk, conversation.pk))
     after_id, before_id = _clamp(after), _clamp(before)
     if after_id is not None:
         found = list(messages.filter(pk__gt=after_id).order_by("pk")[: limit + 1])
@@ -339,7 +340,9 @@ def conversation_messages(
 def messages_after(actor_id: int, conversation_id: int, after: int, limit: int) -> list[Message]:
     """Up to `limit` messages newer than `after` the member may read, oldest first."""
     return list(
-        visible_messages(actor_id, conversation_id).filter(pk__gt=after).order_by("pk")[:limit]
+        with_attachments(visible_messages(actor_id, conversation_id))
+        .filter(pk__gt=after)
+        .order_by("pk")[:limit]
     )
 
 

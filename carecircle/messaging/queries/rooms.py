@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from carecircle.communities.models import Community
 from carecircle.core.errors import NotFoundError
 from carecircle.core.models import ModerationState
+from carecircle.messaging.actions.common import with_attachments
 from carecircle.messaging.models import (
     ChatRoom,
     ChatSession,
@@ -295,7 +296,7 @@ def room_messages(
     limit = max(1, min(MESSAGES_MAX, limit))
     if hide_authors is None:
         hide_authors, _blockers = block_relations(actor)
-    messages = Message.objects.filter(room=room).select_related("author")
+    messages = with_attachments(Message.objects.filter(room=room).select_related("author"))
     if hide_authors:
         messages = messages.exclude(author_id__in=hide_authors)
     messages = messages.filter(shown_to(actor))
@@ -329,9 +330,11 @@ def get_room_message(actor: Any, room: ChatRoom, message_id: Any) -> Message:
 
 def messages_after(room_id: int, after: int, *, hide_authors: set[int], limit: int) -> list:
     """Up to `limit` messages of the room with an id above `after`, oldest first (catch-up)."""
-    messages = Message.objects.filter(
-        room_id=room_id, pk__gt=after, moderation_state=ModerationState.VISIBLE
-    ).select_related("author")
+    messages = with_attachments(
+        Message.objects.filter(
+            room_id=room_id, pk__gt=after, moderation_state=ModerationState.VISIBLE
+        ).select_related("author")
+    )
     if hide_authors:
         messages = messages.exclude(author_id__in=hide_authors)
     return list(messages.order_by("id")[:limit])

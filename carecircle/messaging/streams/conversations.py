@@ -24,6 +24,7 @@ from carecircle.messaging.actions import conversations as actions
 from carecircle.messaging.actions.common import BACKLOG_MAX, message_payload, with_support
 from carecircle.messaging.models import Participant
 from carecircle.messaging.queries import conversations as queries
+from carecircle.uploads.forms import choices_from_data
 
 MESSAGE_EVENTS = ("message.new", "message.edited", "message.deleted")
 
@@ -101,6 +102,7 @@ class ConversationStream(StreamHandler):
                 body=frame.get("body"),  # type: ignore[arg-type]
                 client_id=frame.get("client_id"),
                 confirmed=frame.get("confirmed") is True,
+                attachments=choices_from_data(frame.get("attachments")),
             )
             return with_support(message)
         if kind == "edit":

@@ -24,6 +24,7 @@ from carecircle.messaging.actions.common import BACKLOG_MAX, message_payload, wi
 from carecircle.messaging.models import ChatRoom, MemberBlock
 from carecircle.messaging.permissions.rooms import can_read_room
 from carecircle.messaging.queries import rooms as queries
+from carecircle.uploads.forms import choices_from_data
 
 # Events naming a member whose presence the subscriber may not see when that member blocked
 # them; the member's id is removed before the event leaves the server.
@@ -126,6 +127,7 @@ class RoomStream(StreamHandler):
                 body=frame.get("body"),
                 client_id=frame.get("client_id"),
                 confirmed=frame.get("confirmed") is True,
+                attachments=choices_from_data(frame.get("attachments")),
             )
             return with_support(message)
         if kind == "delete":

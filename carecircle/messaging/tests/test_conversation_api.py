@@ -50,6 +50,7 @@ def test_start_list_and_read_a_conversation(community, patient, caregiver):
         "is_deleted": False,
         "deleted_by_moderator": False,
         "moderation_state": "visible",
+        "attachments": [],
     }
     assert (body["last_read_message_id"], body["has_unread"]) == (message.pk, False)
 

@@ -12,6 +12,7 @@ from carecircle.messaging.models import Conversation, Message, MessagingSettings
 from carecircle.messaging.queries import conversations as queries
 from conftest import client_for
 
+from .attachments_setup import attached_upload
 from .conftest import add_messages, messaging_state, place_of
 
 pytestmark = pytest.mark.django_db
@@ -223,13 +224,16 @@ def test_older_messages_are_a_link_away(patient, caregiver, direct):
 def test_conversation_page_query_count_does_not_grow(
     patient, caregiver, direct, count, django_assert_num_queries
 ):
-    add_messages(direct, caregiver, count)
+    for message in add_messages(direct, caregiver, count):
+        attached_upload(message)
     client = client_for(patient)
     client.get(f"/messages/{direct.pk}/")  # reads it, so the badge below is current
-    # session, member, place, people, messages, a block between the two, policy banner
-    with django_assert_num_queries(7):
+    # session, member, place, people, messages, their attachments, a block between the two,
+    # policy banner
+    with django_assert_num_queries(8):
         response = client.get(f"/messages/{direct.pk}/")
     assert len(message_ids(text(response))) == min(count + 1, 50)
+    assert text(response).count('srcset="/uploads/') == min(count, 50)
 
 
 @pytest.mark.django_db(transaction=True)

@@ -198,6 +198,8 @@ def test_a_member_sends_and_the_room_hears_it_after_commit(
         "is_deleted": False,
         "deleted_by_moderator": False,
         "moderation_state": "visible",
+        "attachments": [],
+        "attachments_html": "",
     }
 
 

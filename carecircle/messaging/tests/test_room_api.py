@@ -36,7 +36,10 @@ def call(client: Client, method: str, path: str, data: Any = None):
 
 
 def json_of(message: Message) -> dict:
-    return message_payload(Message.objects.select_related("author").get(pk=message.pk))
+    # The API leaves out the socket's rendered attachments (it gives their addresses only).
+    payload = message_payload(Message.objects.select_related("author").get(pk=message.pk))
+    del payload["attachments_html"]
+    return payload
 
 
 # --- rooms ---------------------------------------------------------------------------------------

@@ -12,6 +12,7 @@ from django.utils import timezone
 from carecircle.core.models import AuditEvent
 from carecircle.discussions.models import Topic
 from carecircle.messaging.models import ChatRoom, ChatSession, Message, RoomRestriction
+from carecircle.messaging.tests.attachments_setup import attached_upload
 from carecircle.messaging.tests.rooms_fixtures import *  # noqa: F403
 from carecircle.messaging.tests.rooms_fixtures import (
     add_room_message,
@@ -206,7 +207,8 @@ def test_the_room_page_query_count_does_not_grow(
     room, patient, caregiver, moderator, count, django_assert_num_queries
 ):
     for number in range(count):
-        add_room_message(room, [patient, caregiver][number % 2], f"Message {number}")
+        message = add_room_message(room, [patient, caregiver][number % 2], f"Message {number}")
+        attached_upload(message)
     make_session(room, starts_in=timedelta(days=1))
     make_session(room, starts_in=-timedelta(days=1))
     from carecircle.core.realtime import STREAMS
@@ -214,12 +216,13 @@ def test_the_room_page_query_count_does_not_grow(
     STREAMS["room"].subscribe(caregiver, str(room.pk), "socket-c")
     client = client_for(patient)
 
-    # session, member, community, membership, room, blocks, messages, upcoming and past
-    # sessions, mute, presence, unread badge, terms check (2).
-    with django_assert_num_queries(15):  # + the notifications bell's unread count
+    # session, member, community, membership, room, blocks, messages, their attachments,
+    # upcoming and past sessions, mute, presence, unread badge, terms check (2).
+    with django_assert_num_queries(16):  # + the notifications bell's unread count
         response = client.get(ROOM_URL)
 
     assert response.status_code == 200
+    assert text(response).count('srcset="/uploads/') == count
 
 
 def test_outsiders_get_the_same_answer_whether_the_room_exists_or_not(room, outsider):
@@ -284,7 +287,9 @@ def test_a_closed_room_says_when_it_opens_in_the_members_time_zone(room, patient
         page
     )
     assert f"{opens:%A} {opens.day} {opens:%b %Y, %H:%M}." in page
-    assert 'id="room-composer" novalidate hidden data-opens-at=' in page
+    assert 'id="room-composer" enctype="multipart/form-data" novalidate hidden data-opens-at=' in (
+        page
+    )
     assert "May be published" in page
     assert "This session may be published." not in page
 
@@ -300,7 +305,7 @@ def test_during_a_published_session_the_room_says_so_before_anyone_writes(room, 
         "delete your messages here, the room deletes its old messages, or your account is "
         "erased."
     ) in page
-    assert 'id="room-composer" novalidate>' in page
+    assert 'id="room-composer" enctype="multipart/form-data" novalidate>' in page
 
 
 def test_a_send_refused_while_muted_or_closed_still_shows_the_words(room, moderator, patient):

@@ -31,6 +31,8 @@ from carecircle.messaging.models import Conversation, MemberBlock, MessagingSett
 from carecircle.messaging.permissions import conversations as permissions
 from carecircle.messaging.queries import conversations as queries
 from carecircle.messaging.queries.blocks import blocks_made_by
+from carecircle.uploads.attachments import AttachmentChoice
+from carecircle.uploads.forms import attachment_rows, choices_from_form, errors_from
 
 
 def _private(response: HttpResponse) -> HttpResponse:
@@ -46,6 +48,13 @@ def _safe_next(request: HttpRequest) -> str:
     ):
         return target
     return ""
+
+
+def message_errors(error: DomainError) -> dict[str, str]:
+    """Errors of a send by field: an attachment's problems each beside its own box."""
+    if error.field == "attachments" or (error.field or "").startswith(("alt_", "captions_")):
+        return errors_from(error)
+    return field_errors(error)
 
 
 def _detail_url(conversation_id: int, anchor: str = "") -> str:
@@ -167,6 +176,7 @@ def _detail_page(
     body: str = "",
     status: int = 200,
     confirmation: dict[str, Any] | None = None,
+    attachments: list[AttachmentChoice] | None = None,
 ) -> HttpResponse:
     actor = request.user
     place = queries.get_place(actor, conversation_id)
@@ -211,6 +221,8 @@ def _detail_page(
         "actor_shares": actor_shares,
         "errors": errors or {},
         "body": body,
+        # The uploads chosen before an error, shown again with what was typed for them.
+        "attachment_rows": attachment_rows(actor, attachments or []),
         "client_id": str(uuid.uuid4()),
         "max_members": permissions.max_members(),
         "texts": _live_texts(),
@@ -251,6 +263,17 @@ def conversation_detail(request: HttpRequest, conversation_id: int) -> HttpRespo
 def conversation_send(request: HttpRequest, conversation_id: int) -> HttpResponse:
     conversation = queries.get_conversation(request.user, conversation_id)
     body = request.POST.get("body", "")
+    # Files sent with the form (no script) are stored first, so an error below keeps them.
+    attachments, file_errors = choices_from_form(request)
+    if file_errors:
+        return _detail_page(
+            request,
+            conversation_id,
+            errors=file_errors,
+            body=body,
+            status=400,
+            attachments=attachments,
+        )
     try:
         message = actions.send_message(
             actor=request.user,
@@ -258,6 +281,7 @@ def conversation_send(request: HttpRequest, conversation_id: int) -> HttpRespons
             body=body,
             client_id=request.POST.get("client_id") or None,
             confirmed=request.POST.get("confirmed") == "1",
+            attachments=attachments,
         )
     except DomainError as error:
         confirmation = confirmation_for(
@@ -266,10 +290,11 @@ def conversation_send(request: HttpRequest, conversation_id: int) -> HttpRespons
         return _detail_page(
             request,
             conversation_id,
-            errors={} if confirmation else field_errors(error),
+            errors={} if confirmation else message_errors(error),
             body=body,
             status=error.status,
             confirmation=confirmation,
+            attachments=attachments,
         )
     remember_support(request, getattr(message, "gate_result", None))
     return redirect(_detail_url(conversation_id, f"message-{message.pk}"))

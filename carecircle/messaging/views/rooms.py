@@ -28,6 +28,8 @@ from carecircle.messaging.actions import rooms as actions
 from carecircle.messaging.models import ChatRoom
 from carecircle.messaging.permissions import rooms as permissions
 from carecircle.messaging.queries import rooms as queries
+from carecircle.uploads.attachments import AttachmentChoice
+from carecircle.uploads.forms import attachment_rows, choices_from_form, errors_from
 
 MAX_ID = 2**62
 
@@ -48,6 +50,14 @@ def _load(request: HttpRequest, slug: str, room: str) -> tuple[Community, ChatRo
 
 def _form_error(form: Any, error: DomainError) -> None:
     form.add_error(error.field if error.field in form.fields else None, str(error.message))
+
+
+def _send_errors(error: DomainError) -> dict[str, str]:
+    """Errors of a send by field: an attachment's problems each beside its own box, the
+    rest beside the message box (a stale client id above the form)."""
+    if error.field == "attachments" or (error.field or "").startswith(("alt_", "captions_")):
+        return errors_from(error)
+    return {"body" if error.field != "client_id" else "form": str(error.message)}
 
 
 def _report_url_prefix() -> str:
@@ -152,6 +162,7 @@ def _render_room(
     errors: dict[str, str] | None = None,
     status: int = 200,
     confirmation: dict[str, Any] | None = None,
+    attachments: list[AttachmentChoice] | None = None,
 ) -> HttpResponse:
     actor = request.user
     before = request.GET.get("before")
@@ -182,6 +193,8 @@ def _render_room(
             "stream": actions.room_stream(room.pk),
             "body": body,
             "errors": errors or {},
+            # The uploads chosen before an error, shown again with what was typed for them.
+            "attachment_rows": attachment_rows(actor, attachments or []),
             "client_id": request.POST.get("client_id") if errors else uuid.uuid4(),
             "report_url_prefix": _report_url_prefix(),
             "confirmation": confirmation,
@@ -212,6 +225,18 @@ def room_send(request: HttpRequest, slug: str, room: str) -> HttpResponse:
             status=401,
         )
     community, chat_room = _load(request, slug, room)
+    # Files sent with the form (no script) are stored first, so an error below keeps them.
+    attachments, file_errors = choices_from_form(request)
+    if file_errors:
+        return _render_room(
+            request,
+            community,
+            chat_room,
+            body=body,
+            errors=file_errors,
+            status=400,
+            attachments=attachments,
+        )
     try:
         message = actions.send_room_message(
             actor=request.user,
@@ -219,6 +244,7 @@ def room_send(request: HttpRequest, slug: str, room: str) -> HttpResponse:
             body=body,
             client_id=request.POST.get("client_id") or None,
             confirmed=request.POST.get("confirmed") == "1",
+            attachments=attachments,
         )
     except DomainError as error:
         confirmation = confirmation_for(error, audience=_("Everyone in this room will see them."))
@@ -227,11 +253,10 @@ def room_send(request: HttpRequest, slug: str, room: str) -> HttpResponse:
             community,
             chat_room,
             body=body,
-            errors={}
-            if confirmation
-            else {"body" if error.field != "client_id" else "form": str(error.message)},
+            errors={} if confirmation else _send_errors(error),
             status=error.status,
             confirmation=confirmation,
+            attachments=attachments,
         )
     remember_support(request, getattr(message, "gate_result", None))
     return redirect(_room_url(chat_room, f"message-{message.pk}"))

@@ -100,6 +100,9 @@
         body.innerHTML = message.html;
       }
     }
+    var files = item.querySelector("[data-attachments]");
+    // The server's own attachments component; every file address checks access itself.
+    if (files) files.innerHTML = message.is_deleted ? "" : (message.attachments_html || "");
     if (edited) edited.hidden = !message.edited_at || message.is_deleted;
     if (actions && message.is_deleted) actions.hidden = true;
   }
@@ -302,6 +305,9 @@
   function onSubmit(event) {
     var text = box.value.trim();
     if (!text || !window.CareCircleLive) return; // the server answers with its message
+    // With files the form goes the plain way: the server shows any description it still
+    // needs beside its picture, and keeps everything typed.
+    if (window.CareCircleAttach && window.CareCircleAttach.choices(form).length) return;
     event.preventDefault();
     var idField = form.querySelector("input[name=client_id]");
     var clientId = idField.value || window.CareCircleLive.newId();

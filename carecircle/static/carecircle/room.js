@@ -105,6 +105,9 @@
         // Sanitised on the server, exactly the HTML the page itself shows.
         body.innerHTML = message.html;
       }
+      var files = item.querySelector("[data-attachments]");
+      // The server's own attachments component; every file address checks access itself.
+      if (files) files.innerHTML = message.is_deleted ? "" : (message.attachments_html || "");
       var actions = item.querySelector(".room-message-actions");
       if (!actions) return item;
       actions.textContent = "";
@@ -323,6 +326,9 @@
     }
 
     form.addEventListener("submit", function (submit) {
+      // With files the form goes the plain way: the server shows any description it still
+      // needs beside its picture, and keeps everything typed.
+      if (window.CareCircleAttach && window.CareCircleAttach.choices(form).length) return;
       submit.preventDefault();
       var body = textarea.value;
       var id = clientId.value || live.newId();

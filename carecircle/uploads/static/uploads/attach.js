@@ -251,6 +251,14 @@
       event.preventDefault();
       uploadAll(box, files);
     });
+    // A form sent while a file is still on its way would go without it: wait for it instead.
+    // (Capture, so the chat pages' own submit handlers do not run first.)
+    form.addEventListener("submit", function (event) {
+      if (!window.CareCircleAttach.busy(form)) return;
+      event.preventDefault();
+      event.stopImmediatePropagation();
+      announce(box, text(box, "wait"));
+    }, true);
     // A picture pasted into the message box (a screenshot) is attached; pasted text stays text.
     form.addEventListener("paste", function (event) {
       var files = filesOf(event.clipboardData);
