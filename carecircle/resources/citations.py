@@ -22,7 +22,7 @@ from carecircle.resources.models import Resource, ResourceCitation
 # so "/library/3/" inside someone else's address (https://elsewhere.example/library/3/) is only
 # seen together with its host, and then refused by the host check below.
 _LINK = re.compile(
-    r"""(?:^|(?<=[\s(<\[{"'=]))"""
+    r"""(?:^|(?<=[\s(<\[{"']))"""
     r"""(?:(?:https?:)?//(?P<host>[^/\s?#()<>\[\]"']+))?"""
     r"""/library/(?P<id>\d{1,18})(?![\w-])""",
     re.IGNORECASE,

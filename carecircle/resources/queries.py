@@ -160,6 +160,14 @@ def get_category(community: Community | None, category_id: int) -> ResourceCateg
     return category
 
 
+def get_readable_category(actor: Any, category_id: int) -> ResourceCategory:
+    """A category of a library the actor may read, by id; NotFoundError otherwise."""
+    category = ResourceCategory.objects.select_related("community").filter(pk=category_id).first()
+    if category is None or not permissions.can_read_library(actor, category.community):
+        raise NotFoundError(_("Category not found."), code="category_not_found")
+    return category
+
+
 def citing_topics(actor: Any, resource: Resource) -> QuerySet[Topic]:
     """Discussions with a post citing `resource` that the actor may read, latest citation first.
 

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from django.urls import reverse
 
-from carecircle.accounts.models import User
 from carecircle.communities.models import Community
-from carecircle.resources.models import Resource, ResourceCategory
+from carecircle.resources.models import Resource
 from carecircle.resources.tests.conftest import make_resource
 from conftest import client_for
 
