@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from PIL import Image, ImageCms
+from PIL import Image, ImageCms, ImageOps
 
 from carecircle.uploads import processing
 from carecircle.uploads.processing import (
@@ -378,3 +378,28 @@ def test_captions_refusals_say_why(data: bytes, message: str) -> None:
     with pytest.raises(UploadRefused) as refused:
         clean_captions(data)
     assert (str(refused.value.message), refused.value.field) == (message, "captions")
+
+
+@pytest.mark.parametrize("orientation", range(1, 9))
+def test_every_exif_orientation_ends_upright(orientation: int) -> None:
+    quadrants = Image.new("RGB", (80, 40), (255, 255, 255))
+    quadrants.paste((255, 0, 0), (0, 0, 40, 20))
+    quadrants.paste((0, 255, 0), (40, 0, 80, 20))
+    quadrants.paste((0, 0, 255), (0, 20, 40, 40))
+    exif = Image.Exif()
+    exif[0x0112] = orientation
+    data = jpeg(quadrants, exif=exif.tobytes())
+    with Image.open(io.BytesIO(data)) as original:
+        expected = ImageOps.exif_transpose(original).convert("RGB")
+    stored = decoded(run(data).renditions[0].data).convert("RGB")
+    assert stored.size == expected.size
+    width, height = stored.size
+    for x, y in (
+        (width // 4, height // 4),
+        (3 * width // 4, height // 4),
+        (width // 4, 3 * height // 4),
+        (3 * width // 4, 3 * height // 4),
+    ):
+        got, want = stored.getpixel((x, y)), expected.getpixel((x, y))
+        assert isinstance(got, tuple) and isinstance(want, tuple)
+        assert max(abs(a - b) for a, b in zip(got, want, strict=True)) < 40, (x, y, got, want)
