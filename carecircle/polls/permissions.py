@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from carecircle.communities.permissions import can_moderate_community
 from carecircle.core.errors import PermissionDeniedError
 from carecircle.discussions.models import Topic
-from carecircle.discussions.permissions import can_reply, check_can_reply
+from carecircle.discussions.permissions import can_reply
 from carecircle.moderation.enforcement import check_not_restricted, restriction_for
 from carecircle.polls.models import Poll
 
@@ -111,6 +111,11 @@ def check_can_vote(actor: Any, poll: Poll) -> None:
     if not can_vote(actor, poll):
         if not _is_signed_in(actor):
             raise PermissionDeniedError(_("Please sign in to vote."), code="not_authenticated")
-        # Says "suspended until …", "banned" or "join this community" as a reply would.
-        check_can_reply(actor, topic)
+        if topic.is_deleted:
+            raise PermissionDeniedError(
+                _("This topic was removed. Its poll no longer takes votes."),
+                code="topic_deleted",
+            )
+        # Says "suspended until …" or "banned" for a restricted member.
+        check_not_restricted(actor, topic.community)
         raise PermissionDeniedError(_("Join this community to vote."), code="not_member")

@@ -181,7 +181,7 @@ def _ban(user, community):
         ("moderator", "lock", "topic_locked"),
         ("caregiver", "close", "poll_closed"),
         ("caregiver", "expire", "poll_closed"),
-        ("caregiver", "delete", "not_member"),
+        ("caregiver", "delete", "topic_deleted"),
     ],
 )
 def test_who_may_not_vote_or_take_back(request, poll, topic, who, setup, code):
