@@ -97,6 +97,11 @@ def test_names_are_cleaned_and_get_the_stored_extension(declared: str, stored: s
         ((800, 600), [("file", 800, 600), ("w320", 320, 240), ("w640", 640, 480)]),
         ((640, 480), [("file", 640, 480), ("w320", 320, 240)]),
         ((300, 200), [("file", 300, 200)]),
+        # Twice the main size or more: averaged down band by band first.
+        (
+            (5200, 300),
+            [("file", 2560, 148), ("w320", 320, 18), ("w640", 640, 37), ("w1280", 1280, 74)],
+        ),
         ((200, 3000), [("file", 171, 2560)]),
     ],
 )
@@ -138,6 +143,17 @@ def test_transparency_is_kept_and_opaque_pictures_have_no_alpha() -> None:
     assert decoded(run(transparent_gif.getvalue(), "a.gif").renditions[0].data).mode == "RGBA"
     assert decoded(run(jpeg()).renditions[0].data).mode == "RGB"
     assert decoded(run(png(photo(mode="L")), "grey.png").renditions[0].data).mode == "RGB"
+
+
+def test_transparency_survives_shrinking_a_large_picture() -> None:
+    picture = photo((6000, 400), mode="RGBA")
+    picture.putalpha(Image.new("L", (6000, 400), 255))
+    picture.paste((0, 0, 0, 0), (0, 0, 3000, 400))
+    processed = run(png(picture, compress_level=1), "banner.png")
+    image = decoded(processed.renditions[0].data)
+    assert (image.mode, image.size) == ("RGBA", (2560, 171))
+    assert image.getpixel((100, 80))[3] == 0  # type: ignore[index]
+    assert image.getpixel((2400, 80))[3] == 255  # type: ignore[index]
 
 
 def test_colour_profile_is_applied_not_kept() -> None:
