@@ -68,9 +68,15 @@ def kind_of(mime_type: str) -> str | None:
     return None
 
 
+# libmagic names some files by their brand rather than their container: an iTunes-style .m4v
+# is an MP4 file and is handled (and allowed) as one.
+ALIASES = {"video/x-m4v": "video/mp4"}
+
+
 def sniff(head: bytes) -> str:
     """libmagic's MIME type for the first bytes of a file ("application/x-empty" if none)."""
-    return str(magic.from_buffer(head[:SNIFF_BYTES], mime=True)).lower()
+    found = str(magic.from_buffer(head[:SNIFF_BYTES], mime=True)).lower()
+    return ALIASES.get(found, found)
 
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")

@@ -310,6 +310,17 @@ def test_video_is_probed_cleaned_and_leaves_the_poster_to_a_task(
 
 
 @needs_ffmpeg
+def test_an_m4v_is_an_mp4(tmp_path: Path, own_tempdir: Path) -> None:
+    source = ffmpeg_video(
+        tmp_path, "clip.m4v", ["-c:v", "libx264", "-pix_fmt", "yuv420p", "-brand", "M4V"]
+    )
+    assert source is not None
+    processed = run(source.read_bytes(), "clip.m4v")
+    assert (processed.mime_type, processed.original_name) == ("video/mp4", "clip.mp4")
+    processed.cleanup()
+
+
+@needs_ffmpeg
 def test_a_refused_video_leaves_no_temporary_file(own_tempdir: Path) -> None:
     data = b"\x00\x00\x00\x18ftypmp42\x00\x00\x00\x00mp42isom" + b"<html>" * 100
     assert refusal(data, "clip.mp4").code == "upload_refused"
