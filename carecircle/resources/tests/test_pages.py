@@ -2,20 +2,296 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from carecircle.accounts.models import User
 from carecircle.communities.models import Community
-from carecircle.resources.models import Resource
+from carecircle.core.factories import make_topic
+from carecircle.core.models import AuditEvent, ModerationState
+from carecircle.resources.models import Resource, ResourceCategory, ResourceCitation
 from carecircle.resources.tests.conftest import make_resource
 from conftest import client_for
 
 
+def titles(html: str, *candidates: str) -> list[str]:
+    return [title for title in candidates if title in html]
+
+
 def test_site_library_lists_published_resources_for_visitors(site_resource: Resource) -> None:
     make_resource(None, title="Waiting idea", status=Resource.Status.SUGGESTED)
+    make_resource(None, title="Old archived", status=Resource.Status.ARCHIVED)
     response = client_for(None).get(reverse("site_library"))
     assert response.status_code == 200
-    assert "Understanding your medicines" in response.text
-    assert "Waiting idea" not in response.text
+    assert titles(
+        response.text, "Understanding your medicines", "Waiting idea", "Old archived"
+    ) == ["Understanding your medicines"]
+    assert "Suggest a resource" not in response.text
+
+
+def test_library_filters_by_category_tag_kind_level_and_words(
+    community: Community, category: ResourceCategory
+) -> None:
+    make_resource(community, title="Carb counting", categories=[category], tags=["diet"])
+    make_resource(community, title="Foot checks", tags=["feet", "diet-free"], kind="video")
+    make_resource(
+        community, title="Insulin study", kind="paper", reading_level="professional", url=""
+    )
+    make_resource(community, title="Sleep", summary="Rest helps your sugars.", tags=["rest"])
+    url = reverse("community_library", args=[community.slug])
+    client = client_for(None)
+    everything = ("Carb counting", "Foot checks", "Insulin study", "Sleep")
+    assert titles(client.get(url).text, *everything) == list(everything)
+    for query, expected in (
+        ({"category": "food"}, ["Carb counting"]),
+        ({"tag": "diet"}, ["Carb counting"]),
+        ({"kind": "video"}, ["Foot checks"]),
+        ({"reading_level": "professional"}, ["Insulin study"]),
+        ({"q": "SUGARS"}, ["Sleep"]),
+        ({"q": "foot", "kind": "paper"}, []),
+        ({"category": "nothing"}, []),
+    ):
+        response = client.get(url, query)
+        assert titles(response.text, *everything) == expected, query
+
+
+def test_library_list_query_count_is_pinned(
+    community: Community, category: ResourceCategory, patient: User
+) -> None:
+    for n in range(12):
+        make_resource(community, title=f"Resource {n}", categories=[category], tags=["t"])
+    client = client_for(patient)
+    url = reverse("community_library", args=[community.slug])
+    client.get(url)
+    with CaptureQueriesContext(connection) as few:
+        assert client.get(url).status_code == 200
+    for n in range(12, 30):
+        make_resource(community, title=f"Resource {n}", categories=[category])
+    with CaptureQueriesContext(connection) as many:
+        assert client.get(url).status_code == 200
+    assert len(many) == len(few)
+    assert len(few) <= 16
+
+
+def test_members_only_and_hidden_libraries_stay_closed(
+    private_community: Community, hidden_community: Community, patient: User, outsider: User
+) -> None:
+    make_resource(private_community, title="Chemo diary tips")
+    private_url = reverse("community_library", args=[private_community.slug])
+    hidden_url = reverse("community_library", args=[hidden_community.slug])
+    assert client_for(patient).get(private_url).status_code == 200
+    for user in (None, outsider):
+        closed = client_for(user).get(private_url)
+        assert closed.status_code == 403
+        assert "Chemo diary tips" not in closed.text
+        assert client_for(user).get(hidden_url).status_code == 404
+
+
+def test_detail_shows_every_fact_and_only_readable_citing_discussions(
+    community: Community,
+    private_community: Community,
+    patient: User,
+    outsider: User,
+    moderator: User,
+    category: ResourceCategory,
+) -> None:
+    resource = make_resource(
+        None,
+        title="Understanding your medicines",
+        author="Dr A. Writer",
+        publisher="Health Agency",
+        source="Leaflet 12",
+        tags=["medicines"],
+        last_reviewed_by=moderator,
+        last_reviewed_on="2026-11-02",
+        preview_state=Resource.PreviewState.FETCHED,
+        preview_title="Medicines guide",
+        preview_description="Everything about tablets.",
+    )
+    public_topic = make_topic(community, patient, title="Open citing topic")
+    private_topic = make_topic(private_community, patient, title="Private citing topic")
+    hidden_topic = make_topic(
+        community, patient, title="Hidden citing topic", moderation_state=ModerationState.HIDDEN
+    )
+    for topic in (public_topic, private_topic, hidden_topic):
+        ResourceCitation.objects.create(post=topic.posts.get(), resource=resource)
+
+    url = resource.get_absolute_url()
+    assert url == f"/library/{resource.pk}/understanding-your-medicines/"
+    page = client_for(outsider).get(url).text
+    for fact in (
+        "Dr A. Writer",
+        "Health Agency",
+        "Leaflet 12",
+        "#medicines",
+        "by Mo the moderator",
+        "Medicines guide",
+        "Everything about tablets.",
+        f"http://127.0.0.1:8000/library/{resource.pk}/",
+    ):
+        assert fact in page, fact
+    cited = ("Open citing topic", "Private citing topic", "Hidden citing topic")
+    assert titles(page, *cited) == ["Open citing topic"]
+    assert titles(client_for(patient).get(url).text, *cited) == [
+        "Open citing topic",
+        "Private citing topic",
+    ]
+    assert client_for(None).get(f"/library/{resource.pk}/").status_code == 200
+
+
+def test_suggestions_are_seen_by_their_member_and_curators_only(
+    suggestion: Resource, patient: User, caregiver: User, moderator: User
+) -> None:
+    url = reverse("resource_detail", args=[suggestion.pk])
+    assert client_for(patient).get(url).status_code == 200
+    assert client_for(moderator).get(url).status_code == 200
+    assert client_for(caregiver).get(url).status_code == 404
+    assert client_for(None).get(url).status_code == 404
+
+
+def form(**fields: Any) -> dict[str, Any]:
+    values = {
+        "kind": "website",
+        "title": "Walking for health",
+        "url": "https://www.example.org/walking",
+        "summary": "",
+        "author": "",
+        "publisher": "",
+        "source": "",
+        "published_on": "",
+        "reading_level": "easy",
+        "tags": "walking",
+    }
+    values.update(fields)
+    return values
+
+
+def test_a_member_suggests_through_the_form(community: Community, patient: User) -> None:
+    client = client_for(patient)
+    url = reverse("resource_create", args=[community.slug])
+    page = client.get(url)
+    assert page.status_code == 200
+    assert "Send my suggestion" in page.text
+    response = client.post(url, form())
+    resource = Resource.objects.get()
+    assert response.status_code == 302
+    assert response["Location"] == resource.get_absolute_url()
+    assert (resource.status, resource.suggested_by) == (Resource.Status.SUGGESTED, patient)
+
+
+def test_form_errors_sit_next_to_their_fields_and_keep_the_typed_text(
+    community: Community, moderator: User, category: ResourceCategory
+) -> None:
+    response = client_for(moderator).post(
+        reverse("resource_create", args=[community.slug]),
+        form(
+            title="Kept title",
+            url="ftp://example.org/x",
+            published_on="soon",
+            categories=[str(category.pk)],
+            summary="Kept summary",
+        ),
+    )
+    assert response.status_code == 400
+    html = response.text
+    assert 'id="error_url"' in html and 'aria-describedby="help_url error_url"' in html
+    assert 'id="error_published_on"' in html
+    assert 'value="Kept title"' in html and "Kept summary" in html
+    assert f'value="{category.pk}" checked' in html
+    assert Resource.objects.count() == 0
+
+
+def test_outsiders_get_no_form_and_nothing_is_saved(community: Community, outsider: User) -> None:
+    url = reverse("resource_create", args=[community.slug])
+    assert client_for(outsider).get(url).status_code == 403
+    assert client_for(outsider).post(url, form()).status_code == 403
+    assert client_for(None).post(url, form()).status_code == 302
+    assert Resource.objects.count() == 0
+
+
+def test_a_curator_edits_and_reviews_from_the_pages(
+    published: Resource, suggestion: Resource, moderator: User, patient: User
+) -> None:
+    client = client_for(moderator)
+    edit_url = reverse("resource_edit", args=[published.pk])
+    assert 'value="Diabetes basics"' in client.get(edit_url).text
+    response = client.post(edit_url, form(title="Diabetes basics (2026)"))
+    assert response.status_code == 302
+    assert Resource.objects.get(pk=published.pk).title == "Diabetes basics (2026)"
+    assert client_for(patient).get(edit_url).status_code == 403
+
+    review_url = reverse("resource_review", args=[suggestion.pk])
+    missing_note = client.post(review_url, {"decision": "reject", "note": ""})
+    assert missing_note.status_code == 400
+    assert 'id="error_note"' in missing_note.text
+    assert Resource.objects.get(pk=suggestion.pk).status == Resource.Status.SUGGESTED
+    done = client.post(review_url, {"decision": "approve", "next": "queue"})
+    assert (done.status_code, done["Location"]) == (302, reverse("resource_review_queue"))
+    assert Resource.objects.get(pk=suggestion.pk).status == Resource.Status.PUBLISHED
+    events = AuditEvent.objects.filter(verb="resource.review").count()
+    denied = client_for(patient).post(
+        reverse("resource_review", args=[published.pk]), {"decision": "archive"}
+    )
+    assert denied.status_code == 403
+    assert AuditEvent.objects.filter(verb="resource.review").count() == events
+
+
+def test_the_review_queue_lists_suggestions_of_the_curated_libraries_only(
+    community: Community,
+    private_community: Community,
+    suggestion: Resource,
+    moderator: User,
+    patient: User,
+) -> None:
+    make_resource(private_community, title="Not mine to review", status="suggested")
+    make_resource(None, title="Site suggestion", status="suggested")
+    page = client_for(moderator).get(reverse("resource_review_queue")).text
+    assert titles(page, "A blog I like", "Not mine to review", "Site suggestion") == [
+        "A blog I like"
+    ]
+    member_page = client_for(patient).get(reverse("resource_review_queue")).text
+    assert "You do not review any library." in member_page
+    assert "A blog I like" not in member_page
+
+
+@pytest.mark.parametrize("operation", ["add", "edit", "delete"])
+def test_categories_page(
+    community: Community, moderator: User, patient: User, category: ResourceCategory, operation: str
+) -> None:
+    url = reverse("resource_categories", args=[community.slug])
+    post = {
+        "add": {"operation": "add", "name": "Sleep", "position": ""},
+        "edit": {"operation": "edit", "category": category.pk, "name": "Meals", "position": "3"},
+        "delete": {"operation": "delete", "category": category.pk},
+    }[operation]
+    assert client_for(patient).post(url, post).status_code == 403
+    assert list(ResourceCategory.objects.values_list("name", flat=True)) == ["Food"]
+    response = client_for(moderator).post(url, post)
+    assert response.status_code == 302
+    assert (
+        sorted(ResourceCategory.objects.values_list("name", flat=True))
+        == {
+            "add": ["Food", "Sleep"],
+            "edit": ["Meals"],
+            "delete": [],
+        }[operation]
+    )
+
+
+def test_a_duplicate_category_name_is_shown_next_to_its_field(
+    community: Community, moderator: User, category: ResourceCategory
+) -> None:
+    response = client_for(moderator).post(
+        reverse("resource_categories", args=[community.slug]),
+        {"operation": "add", "name": "food"},
+    )
+    assert response.status_code == 400
+    assert 'id="error_name"' in response.text and 'value="food"' in response.text
+    assert ResourceCategory.objects.count() == 1
 
 
 def test_cite_help_component_links_to_both_libraries(community: Community) -> None:
