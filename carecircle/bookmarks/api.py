@@ -8,8 +8,6 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import HttpRequest
-from django.utils.html import strip_tags
-from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 from ninja import Router, Status
 
@@ -30,14 +28,6 @@ from carecircle.discussions.queries import MAX_ID, get_post, get_topic
 
 router = Router(tags=["bookmarks"])
 
-#: Words of the post's text shown in a list row.
-EXCERPT_WORDS = 40
-
-
-def excerpt(html: str) -> str:
-    """A plain-text start of a post's rendered text (never its Markdown source)."""
-    return Truncator(strip_tags(html).strip()).words(EXCERPT_WORDS)
-
 
 def bookmark_out(bookmark: Bookmark) -> BookmarkOut:
     """The bookmark; of its target only ids unless the owner may still read it."""
@@ -57,7 +47,7 @@ def bookmark_out(bookmark: Bookmark) -> BookmarkOut:
         url=(post.get_absolute_url() if post is not None else topic.get_absolute_url())
         if topic is not None
         else None,
-        excerpt=excerpt(post.body_html) if post is not None else None,
+        excerpt=getattr(bookmark, "excerpt", None) if post is not None else None,
         note=bookmark.note,
         remind_at=bookmark.remind_at,
         reminded_at=bookmark.reminded_at,

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import html
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.db.models import Q
+from django.utils.html import strip_tags
+from django.utils.text import Truncator
 from django.utils.translation import gettext
 
 from carecircle.bookmarks.models import Bookmark
@@ -99,7 +102,8 @@ def bookmarks_for(actor: Any, *, show: str = "all") -> Any:
 
 
 def attach_availability(actor: Any, bookmarks: list[Bookmark]) -> None:
-    """Set `bookmark.is_available` (may the actor still read its target?) in one query.
+    """Set `bookmark.is_available` (may the actor still read its target?) and, for a post,
+    `bookmark.excerpt`, in one query.
 
     The actor's memberships of every community involved are read at once and set on each
     community object, so the permission functions below ask the database nothing more.
@@ -120,4 +124,20 @@ def attach_availability(actor: Any, bookmarks: list[Bookmark]) -> None:
             community.actor_membership = memberships.get(community.pk)  # type: ignore[attr-defined]
             community.actor_membership_user_id = actor.pk  # type: ignore[attr-defined]
     for bookmark in bookmarks:
-        bookmark.is_available = can_read_target(actor, bookmark)  # type: ignore[attr-defined]
+        available = can_read_target(actor, bookmark)
+        bookmark.is_available = available  # type: ignore[attr-defined]
+        # Only what the member may read: an unavailable post gives not even an excerpt.
+        bookmark.excerpt = (  # type: ignore[attr-defined]
+            post_excerpt(bookmark.post.body_html)
+            if available and bookmark.post is not None
+            else None
+        )
+
+
+#: Words of a post's text shown with its bookmark.
+EXCERPT_WORDS = 40
+
+
+def post_excerpt(body_html: str) -> str:
+    """A plain-text start of a post's rendered text (never its Markdown source)."""
+    return Truncator(html.unescape(strip_tags(body_html)).strip()).words(EXCERPT_WORDS)

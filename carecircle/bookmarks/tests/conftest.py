@@ -18,8 +18,8 @@ def _no_static_scan_per_client(settings) -> None:
 def reply(topic: Topic, caregiver: User) -> Post:
     """A visible reply by the caregiver in the patient's topic (position 2)."""
     return Post.objects.create(
-        topic=topic, author=caregiver, position=2, body="Try taking it with food.",
-        body_html="<p>Try taking it with <em>food</em>.</p>",
+        topic=topic, author=caregiver, position=2, body="Try taking it with food & water.",
+        body_html="<p>Try taking it with <em>food</em> &amp; water.</p>",
     )  # fmt: skip
 
 

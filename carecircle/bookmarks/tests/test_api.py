@@ -76,7 +76,7 @@ def test_create_post_bookmark_with_a_token(patient, reply):
     assert response.status_code == 201
     body = response.json()
     assert (body["kind"], body["post_id"], body["url"]) == ("post", reply.pk, f"/p/{reply.pk}/")
-    assert body["excerpt"] == "Try taking it with food."
+    assert body["excerpt"] == "Try taking it with food & water."
 
 
 def test_create_refusals_change_nothing(patient, topic, reply, patient_client):

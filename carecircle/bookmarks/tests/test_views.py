@@ -167,7 +167,7 @@ def test_list_shows_each_row(patient, topic, reply, patient_client):
     assert page.count('class="notification-item"') == 2
     assert "Tired after metformin" in page
     assert "Type 2 Diabetes" in page
-    assert "Try taking it with food." in page  # the excerpt, as text
+    assert "Try taking it with food &amp; water." in page  # the excerpt, as text, escaped once
     assert "<em>food</em>" not in page
     assert "Ask Dr Lee" in page
     # Shown in the member's time zone: 01:30 UTC is 10:30 in Tokyo.
