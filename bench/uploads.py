@@ -167,7 +167,13 @@ def measure(name: str, orientation: int, runs: int, folder: Path) -> dict[str, A
     result.update(_in_child(["--child", str(path), "--mode", "rss"]))
     timings = result["timings"]
     cuts = statistics.quantiles(timings, n=20, method="inclusive")
-    result.update(p50=statistics.median(timings), p95=cuts[18], min=min(timings), max=max(timings))
+    result.update(
+        p50=statistics.median(timings),
+        p95=cuts[18],
+        min=min(timings),
+        max=max(timings),
+        cpu50=statistics.median(result["cpu"]),
+    )
     return result
 
 
