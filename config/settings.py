@@ -509,7 +509,7 @@ CARECIRCLE_UPLOAD_RATE = env("UPLOAD_RATE", "60/h")
 # An upload not attached to anything (never, or no longer) is removed after this many hours.
 CARECIRCLE_UPLOAD_UNATTACHED_HOURS = int(env("UPLOAD_UNATTACHED_HOURS", "24"))
 # How long a browser may keep a served file: private only, because who may read it can change.
-CARECIRCLE_UPLOAD_CACHE_SECONDS = int(env("UPLOAD_CACHE_SECONDS", "3600"))
+CARECIRCLE_UPLOAD_CACHE_SECONDS = int(env("UPLOAD_CACHE_SECONDS", "300"))
 # local: a folder beside the database; s3: any S3-compatible service through django-storages.
 CARECIRCLE_STORAGE = env("STORAGE", "local")
 CARECIRCLE_UPLOAD_ROOT = Path(env("UPLOAD_ROOT", str(VAR_DIR / "uploads")))

@@ -12,11 +12,7 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
-from carecircle.communities.permissions import (
-    can_moderate_community,
-    can_read_community,
-    is_site_staff,
-)
+from carecircle.communities.permissions import can_moderate_community
 from carecircle.core.errors import NotFoundError, PermissionDeniedError
 from carecircle.core.models import ModerationState
 from carecircle.uploads.models import Upload
@@ -69,26 +65,12 @@ def _can_read_message_attachment(actor: Any, message: Any) -> bool:
     return True
 
 
-def _is_curator(actor: Any, resource: Any) -> bool:
-    if resource.community_id is None:
-        return is_site_staff(actor)
-    return can_moderate_community(actor, resource.community)
-
-
 def _can_read_resource_attachment(actor: Any, resource: Any) -> bool:
-    from carecircle.resources.models import Resource
+    # The library's own rule: published for its readers, a suggestion for its suggester and
+    # the curators, archived for the curators only.
+    from carecircle.resources.permissions import can_read_resource
 
-    if resource.status == Resource.Status.PUBLISHED:
-        return resource.community_id is None or can_read_community(actor, resource.community)
-    if resource.status == Resource.Status.SUGGESTED:
-        if not is_signed_in(actor):
-            return False
-        return resource.suggested_by_id == actor.pk or _is_curator(actor, resource)
-    # Rejected and archived resources: their curators (and whoever suggested a rejected one).
-    return is_signed_in(actor) and (
-        _is_curator(actor, resource)
-        or (resource.status == Resource.Status.REJECTED and resource.suggested_by_id == actor.pk)
-    )
+    return can_read_resource(actor, resource)
 
 
 def can_read_upload(actor: Any, upload: Upload) -> bool:
