@@ -161,6 +161,10 @@ def process_image(data: bytes, mime_type: str) -> tuple[list[Rendition], int, in
                 image.mode == "P" and "transparency" in image.info
             )
             mode = "RGBA" if has_alpha else "RGB"
+            if image.mode.startswith("I;16"):
+                # 16-bit grey (scans, medical exports): Pillow would clip every value above
+                # 255 to white, so scale to 8 bits first.
+                image = image.convert("I").point(lambda value: value * (1 / 256)).convert("L")
             if image.mode != mode:
                 image = image.convert(mode)
             # Resize first, turn upright after: the square box makes the order irrelevant to

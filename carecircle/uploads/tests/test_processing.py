@@ -164,6 +164,13 @@ def test_colour_profile_is_applied_not_kept() -> None:
     assert "icc_profile" not in decoded(data).info
 
 
+def test_sixteen_bit_grey_is_scaled_not_clipped() -> None:
+    grey = Image.new("I;16", (40, 30), 30000)
+    image = decoded(run(png(grey), "scan.png").renditions[0].data)
+    red, green, blue = image.getpixel((20, 15))  # type: ignore[misc]
+    assert image.mode == "RGB" and red == green == blue and abs(red - 117) <= 3
+
+
 def test_animated_gif_keeps_its_first_frame() -> None:
     processed = run(gif(frames=4), "dance.gif")
     image = decoded(processed.renditions[0].data)
