@@ -1,3 +1,5 @@
+from datetime import timedelta
+
 from django.apps import AppConfig
 
 
@@ -9,6 +11,7 @@ class ResourcesConfig(AppConfig):
     def ready(self) -> None:
         from django.utils.translation import gettext_lazy as _
 
+        from carecircle.core.schedule import register
         from carecircle.notifications.kinds import NotificationKind, register_kind
         from carecircle.notifications.presenters import SENTENCES
         from carecircle.resources.notices import describe_review
@@ -22,3 +25,11 @@ class ResourcesConfig(AppConfig):
             )
         )
         SENTENCES["resource_reviewed"] = describe_review
+
+        # Link previews go stale slowly; the task fetches again those older than a month,
+        # a bounded batch per run (see tasks.refresh_previews_task).
+        register(
+            "resources.refresh_previews",
+            every=timedelta(days=7),
+            task="carecircle.resources.tasks.refresh_previews_task",
+        )
