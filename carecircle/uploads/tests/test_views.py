@@ -155,3 +155,12 @@ def test_my_uploads_lists_and_deletes(
     client.post(reverse("upload_delete", args=[waiting.pk]))
     assert set(Upload.objects.values_list("pk", flat=True)) == {attached.pk, theirs.pk}
     assert Client().get(reverse("my_uploads")).status_code == 302
+
+
+def test_the_upload_folder_is_never_served_directly() -> None:
+    import config.settings as configured
+
+    root = Path(configured.CARECIRCLE_UPLOAD_ROOT).resolve()
+    for served in (Path(configured.MEDIA_ROOT).resolve(), Path(configured.STATIC_ROOT).resolve()):
+        assert served not in root.parents and served != root
+    assert configured.STORAGES["uploads"]["OPTIONS"]["base_url"] is None
