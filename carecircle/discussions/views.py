@@ -504,7 +504,11 @@ def topic_reply(request: HttpRequest, topic_id: int) -> HttpResponse:
         return _signed_out_with_text(request, _("Please sign in to post your reply"))
     topic = queries.get_topic(request.user, topic_id)
     body = request.POST.get("body", "")
-    attachments, file_problems = choices_from_form(request)
+    # Files sent with a reply that cannot be posted (locked topic, not a member) are not
+    # stored: the action refuses the reply with its own reason.
+    attachments, file_problems = (
+        choices_from_form(request) if permissions.can_reply(request.user, topic) else ([], {})
+    )
     reply_to = None
     if request.POST.get("reply_to"):
         try:

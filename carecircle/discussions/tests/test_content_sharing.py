@@ -24,6 +24,7 @@ from carecircle.discussions.views import VISITOR_PAGE_SECONDS, _visitor_cache_se
 from carecircle.polls.actions import add_poll, vote_in_poll
 from carecircle.polls.models import Poll, PollOption
 from carecircle.polls.specs import PollSpec
+from carecircle.resources.models import Resource, ResourceCitation
 from carecircle.uploads.attachments import AttachmentChoice
 from carecircle.uploads.models import Upload
 from conftest import client_for
@@ -300,6 +301,20 @@ def test_a_file_that_is_not_what_its_name_says_stops_the_post(community, patient
 
 
 # --- replies and edits ---------------------------------------------------------------------------
+
+
+def test_files_sent_with_a_reply_to_a_locked_topic_are_not_stored(topic, caregiver, upload_root):
+    Topic.objects.filter(pk=topic.pk).update(is_locked=True)
+    photo = io.BytesIO(jpeg_with_gps())
+    photo.name = "meter.jpg"
+
+    response = client_for(caregiver).post(
+        f"/t/{topic.pk}/reply", {"body": "Too late.", "files": [photo]}
+    )
+
+    assert response.status_code == 403
+    assert (Post.objects.filter(topic=topic).count(), Upload.objects.count()) == (1, 0)
+    assert [path for path in upload_root.rglob("*") if path.is_file()] == []
 
 
 def test_reply_with_a_document_and_a_decorative_picture(topic, caregiver):
@@ -670,3 +685,30 @@ def test_api_reply_and_edit_attachments(topic, caregiver, patient):
     assert [a["id"] for a in client.get(f"{API}/posts/{post_id}").json()["attachments"]] == [
         document.pk
     ]
+
+
+# --- citations -----------------------------------------------------------------------------------
+
+
+def test_a_reply_linking_a_library_resource_cites_it_until_edited_away(topic, caregiver):
+    resource = Resource.objects.create(
+        community=topic.community, kind=Resource.Kind.WEBSITE, title="Living with diabetes"
+    )
+    client = client_for(caregiver)
+
+    response = client.post(
+        f"/t/{topic.pk}/reply",
+        {"body": f"This helped me: /library/{resource.pk}/living-with-diabetes/"},
+    )
+
+    assert response.status_code == 302
+    reply = Post.objects.get(topic=topic, position=2)
+    assert list(ResourceCitation.objects.values_list("post_id", "resource_id")) == [
+        (reply.pk, resource.pk)
+    ]
+    assert Resource.objects.get(pk=resource.pk).citation_count == 1
+
+    client.post(f"/p/{reply.pk}/edit/", {"body": "Never mind the link."})
+
+    assert ResourceCitation.objects.count() == 0
+    assert Resource.objects.get(pk=resource.pk).citation_count == 0
