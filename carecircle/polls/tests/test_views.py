@@ -159,3 +159,21 @@ def test_the_component_draws_radios_or_checkboxes_with_a_legend(make_poll, careg
     assert "<legend>Your vote</legend>" in html
     assert ("Choose up to 2 options." if multiple else "Choose one option.") in html
     assert not PollVote.objects.exists()
+
+
+def test_the_component_says_why_a_signed_in_reader_cannot_vote(poll, outsider, caregiver, topic):
+    def drawn(reader) -> str:
+        request = RequestFactory().get("/")
+        request.user = reader
+        fresh = Poll.objects.select_related("topic__community").get(pk=poll.pk)
+        return render_to_string(
+            "polls/components/topic_poll.html",
+            {"poll": queries.poll_state(reader, fresh), "user": reader},
+            request=request,
+        )
+
+    assert "Members of this community can vote." in drawn(outsider)
+    Topic.objects.filter(pk=topic.pk).update(is_locked=True)
+    html = drawn(caregiver)
+    assert "This topic is locked: its poll takes no more votes." in html
+    assert "<form" not in html
