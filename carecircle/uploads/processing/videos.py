@@ -2,11 +2,12 @@
 
 With ffmpeg (CARECIRCLE_FFMPEG, ffprobe beside it) an upload is probed (it must hold a video
 stream, within the pixel cap), then copied into a fresh container without re-encoding: global,
-stream and chapter metadata (a phone's GPS location among them) and data streams (camera
-telemetry) are dropped, MP4/MOV get their index up front so playback starts before the whole file
-arrives. The poster (a representative early frame, WebP) is made later by a background task with
-`process_video_extras`. Without ffmpeg the file is stored as sent, with no poster and no duration:
-it still plays, but its metadata cannot be removed (docs/uploads.md says to install ffmpeg).
+stream and chapter metadata (a phone's GPS location among them), data streams (camera
+telemetry) and attached pictures (cover art, a JPEG with its own EXIF) are dropped, and MP4/MOV
+get their index up front so playback starts before the whole file arrives. The poster (a
+representative early frame, WebP) is made later by a background task with
+`process_video_extras`. Without ffmpeg the file is stored as sent, with no poster and no
+duration: it still plays, but its metadata cannot be removed (docs say to install ffmpeg).
 
 ffmpeg reads hostile files, so every call forces the expected demuxer (never a playlist format
 that could fetch URLs or read other local files), allows the `file` protocol only, and is killed
@@ -101,7 +102,7 @@ def probe(path: str, mime_type: str) -> dict[str, Any] | None:
             "-f",
             demuxer,
             "-show_entries",
-            "format=duration:stream=codec_type,width,height",
+            "format=duration:stream=codec_type,width,height:stream_disposition=attached_pic",
             "-of",
             "json",
             f"file:{path}",
@@ -114,7 +115,12 @@ def probe(path: str, mime_type: str) -> dict[str, Any] | None:
     except ValueError:
         return None
     video = next(
-        (stream for stream in info.get("streams", []) if stream.get("codec_type") == "video"),
+        (
+            stream
+            for stream in info.get("streams", [])
+            if stream.get("codec_type") == "video"
+            and not stream.get("disposition", {}).get("attached_pic")
+        ),
         None,
     )
     if video is None:
@@ -151,8 +157,10 @@ def _remux(path: str, mime_type: str) -> str | None:
         demuxer,
         "-i",
         f"file:{path}",
+        # Capital V: video streams that are not attached pictures; cover art is a JPEG that
+        # can carry its own EXIF and GPS.
         "-map",
-        "0:v",
+        "0:V",
         "-map",
         "0:a?",
         "-c",
@@ -262,7 +270,7 @@ def process_video_extras(path: str) -> tuple[bytes | None, float | None]:
             "-i",
             f"file:{path}",
             "-map",
-            "0:v:0",
+            "0:V:0",
             "-vf",
             # The most typical of the first 30 frames (not a black first frame), at most
             # 1280 px on its long side.

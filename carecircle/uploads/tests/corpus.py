@@ -232,6 +232,24 @@ def ffmpeg_video(folder: Path, name: str, options: list[str]) -> Path | None:
     return path
 
 
+def ffmpeg_video_with_cover(folder: Path) -> Path | None:
+    """An MP4 whose attached picture (cover art) is a JPEG with EXIF GPS and a GPS comment."""
+    ffmpeg = shutil.which("ffmpeg")
+    video = ffmpeg_video(folder, "plain-for-cover.mp4", ["-c:v", "libx264", "-pix_fmt", "yuv420p"])
+    if ffmpeg is None or video is None:
+        return None
+    cover = folder / "cover.jpg"
+    cover.write_bytes(jpeg(exif=gps_exif().tobytes(), comment=b"home " + GPS_TEXT))
+    path = folder / "mp4_cover_art_gps.mp4"
+    subprocess.run(  # noqa: S603 - fixed program and arguments
+        [ffmpeg, "-v", "error", "-y", "-i", str(video), "-i", str(cover)]
+        + ["-map", "0", "-map", "1", "-c", "copy", "-disposition:v:1", "attached_pic", str(path)],
+        check=True,
+        timeout=60,
+    )
+    return path
+
+
 def build_corpus(folder: Path) -> list[CorpusFile]:
     """Write every hostile (and a few honest) files into `folder`; see the module docstring."""
     folder.mkdir(parents=True, exist_ok=True)
@@ -415,6 +433,18 @@ def build_corpus(folder: Path) -> list[CorpusFile]:
                 needs_ffmpeg=True,
             )
         )
+    files.append(
+        CorpusFile(
+            "mp4_cover_art_gps",
+            "clip.mp4",
+            ffmpeg_video_with_cover(folder) or folder / "mp4_cover_art_gps",
+            STORED,
+            kind=video,
+            forbidden=(GPS_TEXT, b"PhoneMaker", b"Clinic waiting room"),
+            needs_ffmpeg=True,
+            note="cover art is an attached JPEG with its own EXIF: not kept",
+        )
+    )
     return files
 
 

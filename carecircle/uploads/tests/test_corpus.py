@@ -74,6 +74,7 @@ CASES = [
     "mp4_with_location",
     "mov_with_location",
     "webm_with_location",
+    "mp4_cover_art_gps",
 ]
 
 
