@@ -303,3 +303,25 @@ def test_cite_help_component_links_to_both_libraries(community: Community) -> No
     assert "/library/12/" in html
     assert f'href="/c/{community.slug}/library/"' in html
     assert 'href="/library/"' in html
+
+
+def test_detail_query_count_does_not_grow_with_citing_discussions(
+    community: Community, patient: User, category: ResourceCategory
+) -> None:
+    resource = make_resource(community, categories=[category], tags=["a", "b"])
+    client = client_for(patient)
+
+    def cite(count: int) -> None:
+        for n in range(count):
+            topic = make_topic(community, patient, title=f"Citing {n}")
+            ResourceCitation.objects.create(post=topic.posts.get(), resource=resource)
+
+    cite(2)
+    client.get(resource.get_absolute_url())
+    with CaptureQueriesContext(connection) as few:
+        assert client.get(resource.get_absolute_url()).status_code == 200
+    cite(15)
+    with CaptureQueriesContext(connection) as many:
+        page = client.get(resource.get_absolute_url())
+    assert page.text.count('class="topic-title"') == 17
+    assert len(many) == len(few)
