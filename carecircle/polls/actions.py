@@ -40,9 +40,10 @@ def _check_vote_rate(actor: Any) -> None:
 
 
 def add_poll(*, actor: Any, topic: Any, spec: PollSpec) -> Poll:
-    """Attach a poll to a topic (inside the caller's transaction); `spec` is already clean.
+    """Attach a poll to a topic (inside the caller's transaction).
 
     The topic's starter or a moderator; a topic carries one poll at most (ConflictError).
+    `spec` is checked again here, so a caller that did not run `clean_spec` first is safe.
     """
     permissions.check_can_add_poll(actor, topic)
     spec = clean_spec(spec)
