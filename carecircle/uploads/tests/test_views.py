@@ -18,6 +18,8 @@ from conftest import client_for
 
 pytestmark = pytest.mark.django_db
 
+# Session, member, the page count, the page, space used, and the policies-accepted check.
+QUERIES_MY_UPLOADS = 6
 SAFE_HEADERS = {
     "X-Content-Type-Options": "nosniff",
     "Content-Security-Policy": "default-src 'none'; sandbox",
@@ -164,3 +166,15 @@ def test_the_upload_folder_is_never_served_directly() -> None:
     for served in (Path(configured.MEDIA_ROOT).resolve(), Path(configured.STATIC_ROOT).resolve()):
         assert served not in root.parents and served != root
     assert configured.STORAGES["uploads"]["OPTIONS"]["base_url"] is None
+
+
+def test_my_uploads_query_count_is_pinned(
+    patient: User, topic: Any, django_assert_num_queries: Any
+) -> None:
+    post = Post.objects.get(topic=topic, position=1)
+    for number in range(6):
+        make_upload(patient, post=post if number % 2 else None)
+    client = client_for(patient)
+    client.get(reverse("my_uploads"))  # the session and membership lookups settle first
+    with django_assert_num_queries(QUERIES_MY_UPLOADS):
+        assert client.get(reverse("my_uploads")).status_code == 200
