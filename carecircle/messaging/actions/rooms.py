@@ -376,6 +376,9 @@ def transcript_markdown(session: ChatSession, messages: list[Message], *, reader
         quoted = "\n".join(
             "> " + line if line.strip() else ">" for line in LINE_BREAK.split(message.body)
         )
+        if not message.body:
+            # Files shared in the room stay with the room: a transcript copies words only.
+            quoted = "> " + _escape_markdown(_("(shared a file, not copied into the transcript)"))
         entries.append(_without_mentions(f"**{time} · {_escape_markdown(name)}**\n\n{quoted}"))
     return entries
 

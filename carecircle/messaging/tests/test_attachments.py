@@ -4,6 +4,7 @@ API and socket; what each reader is shown, and nothing saved when a choice is re
 from __future__ import annotations
 
 import uuid
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -359,3 +360,19 @@ def test_the_room_api_sends_attachments(room, patient):
     assert [(a["id"], a["kind"]) for a in response.json()["attachments"]] == [
         (leaflet.pk, "document")
     ]
+
+
+def test_a_transcript_copies_words_only_and_says_where_a_file_was(room, patient, room_manager):
+    session = make_session(room, starts_in=-timedelta(minutes=5))  # noqa: F405
+    photo = waiting_upload(patient)
+    message = room_actions.send_room_message(
+        actor=patient,
+        room=room,
+        body="",
+        attachments=[AttachmentChoice(upload_id=photo.pk, alt_text=ALT)],
+    )
+
+    entries = room_actions.transcript_markdown(session, [message], reader=room_manager)
+
+    assert entries[1].endswith("\n\n> (shared a file, not copied into the transcript)")
+    assert f"/uploads/{photo.pk}" not in "".join(entries)
