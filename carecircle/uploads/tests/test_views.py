@@ -111,6 +111,9 @@ def test_captions_are_served_inline_as_text(patient: User, patient_client: Clien
     assert served["Content-Type"] == "text/vtt; charset=utf-8"
     assert served["Content-Disposition"].startswith("inline;")
     assert _body(served).startswith(b"WEBVTT")
+    page = patient_client.get(reverse("my_uploads")).content.decode()
+    assert "Captions (en): replace them" in page
+    assert f'<label for="captions-{video.pk}">' in page
 
 
 def test_ranges_etag_and_variants(patient: User, patient_client: Client) -> None:
