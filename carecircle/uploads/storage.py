@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 import secrets
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from typing import IO
 
 from django.core.files import File
@@ -18,6 +18,8 @@ from django.core.files.storage import Storage, storages
 from django.utils import timezone
 
 logger = logging.getLogger(__name__)
+
+_CHUNK = 64 * 1024
 
 
 def upload_storage() -> Storage:
@@ -42,6 +44,40 @@ def save_path(name: str, path: str) -> str:
 
 def open_file(name: str) -> IO[bytes]:
     return upload_storage().open(name, "rb")
+
+
+def stream(name: str, start: int = 0, length: int | None = None) -> Iterator[bytes]:
+    """The stored bytes from `start` (`length` of them, or to the end), in chunks.
+
+    On S3 the range is asked of the service itself: django-storages' own file object would
+    first copy the whole object (a 100 MB video) to a temporary file for every request.
+    """
+    store = upload_storage()
+    bucket = getattr(store, "bucket", None)
+    if bucket is not None:
+        from storages.utils import clean_name
+
+        options: dict[str, str] = {}
+        if start or length is not None:
+            end = "" if length is None else str(start + length - 1)
+            options["Range"] = f"bytes={start}-{end}"
+        key = store._normalize_name(clean_name(name))  # type: ignore[attr-defined]
+        body = bucket.Object(key).get(**options)["Body"]
+        try:
+            yield from body.iter_chunks(_CHUNK)
+        finally:
+            body.close()
+        return
+    with store.open(name, "rb") as handle:
+        handle.seek(start)
+        left = length
+        while left is None or left > 0:
+            chunk = handle.read(_CHUNK if left is None else min(_CHUNK, left))
+            if not chunk:
+                break
+            if left is not None:
+                left -= len(chunk)
+            yield chunk
 
 
 def size_of(name: str) -> int:

@@ -10,15 +10,13 @@ from __future__ import annotations
 import hashlib
 import os
 import re
-from collections.abc import Iterator
-from typing import IO, Any
+from typing import Any
 from urllib.parse import quote
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import (
-    FileResponse,
     Http404,
     HttpRequest,
     HttpResponse,
@@ -88,20 +86,6 @@ def _etag(sha256: str, name: str) -> str:
     return '"' + hashlib.sha256(f"{sha256}:{name}".encode()).hexdigest()[:32] + '"'
 
 
-def _ranged(handle: IO[bytes], start: int, length: int) -> Iterator[bytes]:
-    try:
-        handle.seek(start)
-        left = length
-        while left > 0:
-            chunk = handle.read(min(_CHUNK, left))
-            if not chunk:
-                break
-            left -= len(chunk)
-            yield chunk
-    finally:
-        handle.close()
-
-
 def _parse_range(header: str, size: int) -> tuple[int, int] | None:
     """(start, end inclusive) of a single byte range; None when unsatisfiable or malformed."""
     match = _RANGE.match(header.strip())
@@ -157,26 +141,28 @@ def upload_file(request: HttpRequest, upload_id: int, variant: str) -> HttpRespo
         response["ETag"] = etag
         return _secure(response)
     try:
-        handle = storage.open_file(name)
         size = storage.size_of(name)
-    except (FileNotFoundError, OSError) as error:
+    except Exception as error:
+        # A row whose file is gone (or a storage outage): nothing to serve.
         raise Http404(_("This file does not exist or is no longer available.")) from error
     range_header = request.headers.get("Range", "")
     if range_header and request.headers.get("If-Range", etag) == etag:
         bounds = _parse_range(range_header, size)
         if bounds is None:
-            handle.close()
             response = HttpResponse(status=416)
             response["Content-Range"] = f"bytes */{size}"
             return _secure(response)
         start, end = bounds
         response = StreamingHttpResponse(
-            _ranged(handle, start, end - start + 1), status=206, content_type=content_type
+            storage.stream(name, start, end - start + 1), status=206, content_type=content_type
         )
         response["Content-Range"] = f"bytes {start}-{end}/{size}"
         response["Content-Length"] = str(end - start + 1)
+    elif request.method == "HEAD":
+        response = HttpResponse(content_type=content_type)
+        response["Content-Length"] = str(size)
     else:
-        response = FileResponse(handle, content_type=content_type)
+        response = StreamingHttpResponse(storage.stream(name), content_type=content_type)
         response["Content-Length"] = str(size)
     response["Accept-Ranges"] = "bytes"
     response["ETag"] = etag
