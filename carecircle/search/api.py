@@ -14,7 +14,7 @@ from carecircle.communities.queries import list_communities
 from carecircle.core.errors import ValidationFailed
 from carecircle.search import queries
 from carecircle.search.forms import SearchForm, page_number
-from carecircle.search.queries import CONTENT_KINDS
+from carecircle.search.queries import CONTENT_KINDS, LIBRARY_KINDS
 from carecircle.search.schemas import SearchCommunityOut, SearchOut, SearchResultOut
 from carecircle.search.views import check_search_rate
 
@@ -30,7 +30,7 @@ def result_out(result: queries.Result) -> SearchResultOut:
         snippet_html=result.snippet_html,
         community=(
             SearchCommunityOut(name=result.community_name, slug=result.community_slug)
-            if result.kind in CONTENT_KINDS and result.community_slug
+            if result.kind in (*CONTENT_KINDS, *LIBRARY_KINDS) and result.community_slug
             else None
         ),
         author_name=result.author_name,
@@ -70,13 +70,16 @@ def search(
     sort: str = "relevance",
     page: int = 1,
 ) -> SearchOut:
-    """Search discussions, members and communities: only what you may read.
+    """Search discussions, members, communities and library resources: only what you may read.
 
     `q` understands "quoted phrases", -excluded words and OR. `kind`: all, discussions,
-    topics (first posts only), members or communities. `community`: a slug; `author`: a
-    handle; `after`/`before`: dates (YYYY-MM-DD, inclusive); `solved`: solved or unsolved
-    (questions only); `mine`: only communities you belong to; `sort`: relevance, newest or
-    oldest. 20 results a page, at most 50 pages. An empty `q` finds nothing.
+    topics (first posts only), members, communities or resources (published library
+    resources: a resource result's `community` is null for the site library). `community`:
+    a slug (its library too); `author`: a handle; `after`/`before`: dates (YYYY-MM-DD,
+    inclusive); `author`, dates and `solved` find discussions only; `solved`: solved or
+    unsolved (questions only); `mine`: only communities you belong to (and their libraries,
+    not the site's); `sort`: relevance, newest or oldest. 20 results a page, at most 50
+    pages. An empty `q` finds nothing.
     """
     # What the searcher may read, and words that may be health information: never kept.
     patch_cache_control(response, private=True, no_store=True)

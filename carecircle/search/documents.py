@@ -218,3 +218,67 @@ def community_documents_of(community_ids: Iterable[int]) -> list[DocumentData]:
         )
         for community in communities
     ]
+
+
+def resource_documents(resource_id: int) -> list[DocumentData]:
+    """The library resource's row ([] unless it is published)."""
+    return resource_documents_of([resource_id])
+
+
+def resource_documents_of(resource_ids: Iterable[int]) -> list[DocumentData]:
+    """The rows of several library resources, in two queries whatever their number.
+
+    Only published resources: a suggestion waiting for review, a rejected or an archived one
+    is not in the library. The title weighs most; the summary, source, author, publisher, tags
+    and category names are the body. community_id is None for the site's own library.
+    """
+    from carecircle.resources.models import Resource, ResourceCategory
+
+    resources = (
+        Resource.objects.filter(pk__in=list(resource_ids), status=Resource.Status.PUBLISHED)
+        .only(
+            "pk",
+            "community_id",
+            "title",
+            "summary",
+            "source",
+            "author",
+            "publisher",
+            "tags",
+            "created_at",
+        )
+        .prefetch_related(
+            Prefetch("categories", queryset=ResourceCategory.objects.only("pk", "name"))
+        )
+        .order_by("pk")
+    )
+    return [
+        DocumentData(
+            kind="resource",
+            object_id=resource.pk,
+            audience=0,
+            community_id=resource.community_id,
+            topic_id=None,
+            # Who added or suggested it is not its author; blocking them hides nothing here.
+            author_id=None,
+            is_question=False,
+            is_solved=False,
+            created_at=resource.created_at,
+            title=resource.title,
+            body=resource_text(resource),
+        )
+        for resource in resources
+    ]
+
+
+def resource_text(resource: Any) -> str:
+    """The searchable words of a resource besides its title (categories must be loaded)."""
+    parts = [
+        resource.summary,
+        resource.source,
+        resource.author,
+        resource.publisher,
+        " ".join(str(tag) for tag in resource.tags or []),
+        " ".join(category.name for category in resource.categories.all()),
+    ]
+    return "\n".join(part.strip() for part in parts if part and part.strip())

@@ -18,7 +18,7 @@ from carecircle.core.pagination import clamp_int
 from carecircle.search.queries import MAX_PAGE, SearchFilters
 
 # The tabs: "topics" is accepted too (the API's name for discussions without replies).
-KINDS = ("all", "discussions", "members", "communities")
+KINDS = ("all", "discussions", "members", "communities", "resources")
 ACCEPTED_KINDS = (*KINDS, "topics")
 HANDLE = re.compile(r"^[\w.-]+$")
 FILTER_FIELDS = ("community", "author", "after", "before", "solved", "mine", "sort")
@@ -31,6 +31,7 @@ def kind_labels() -> dict[str, Any]:
         "discussions": _("Discussions"),
         "members": _("Members"),
         "communities": _("Communities"),
+        "resources": _("Resources"),
     }
 
 

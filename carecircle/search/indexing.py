@@ -20,6 +20,8 @@ from carecircle.search.documents import (
     community_documents_of,
     member_documents,
     member_documents_of,
+    resource_documents,
+    resource_documents_of,
     topic_documents,
     topic_documents_of,
 )
@@ -129,11 +131,14 @@ def reindex_community(community_id: int) -> int:
 
 
 def reindex_resource(resource_id: int) -> int:
-    """Replace the resource's row now; the number of rows written.
+    """Replace the library resource's row now (none unless published); the rows written."""
+    from carecircle.resources.models import Resource
 
-    Placeholder until resources become a search kind: writes nothing.
-    """
-    return 0
+    with transaction.atomic():
+        list(Resource.objects.select_for_update().filter(pk=resource_id).values_list("pk"))
+        return replace_rows(
+            Q(kind=Kind.RESOURCE, object_id=resource_id), resource_documents(resource_id)
+        )
 
 
 def replace_rows(current: Q, documents: list[DocumentData]) -> int:
@@ -170,7 +175,7 @@ def _embed_later(topic_id: int) -> None:
 
 # --- rebuilding everything ---------------------------------------------------------------------
 
-REBUILD_KINDS = ("topic", "member", "community")
+REBUILD_KINDS = ("topic", "member", "community", "resource")
 
 
 @dataclass
@@ -199,6 +204,10 @@ def _sources(kind: str) -> QuerySet[Any]:
         return User.objects.filter(is_active=True)
     if kind == "community":
         return Community.objects.all()
+    if kind == "resource":
+        from carecircle.resources.models import Resource
+
+        return Resource.objects.filter(status=Resource.Status.PUBLISHED)
     raise ValueError(kind)
 
 
@@ -209,6 +218,8 @@ def _rows_of(kind: str, ids: list[int]) -> tuple[Q, list[DocumentData]]:
         return current, topic_documents_of(ids)
     if kind == "member":
         return Q(kind=Kind.MEMBER, object_id__in=ids), member_documents_of(ids)
+    if kind == "resource":
+        return Q(kind=Kind.RESOURCE, object_id__in=ids), resource_documents_of(ids)
     return Q(kind=Kind.COMMUNITY, object_id__in=ids), community_documents_of(ids)
 
 

@@ -20,6 +20,8 @@ class SearchDocument(models.Model):
         POST = "post", _("Reply")
         MEMBER = "member", _("Member")
         COMMUNITY = "community", _("Community")
+        # A published library resource; community_id None for the site's own library.
+        RESOURCE = "resource", _("Library resource")
 
     class Audience(models.IntegerChoices):
         # Content rows are for everyone who may read their community (VISITOR). A member has

@@ -16,6 +16,7 @@ from functools import lru_cache
 from typing import Any, Literal
 
 import snowballstemmer
+from django.db.models import Prefetch
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -27,15 +28,19 @@ from carecircle.search.engines.base import COUNT_CAP, Hit, Sort
 from carecircle.search.parsing import STOPWORDS, Clause, ParsedQuery, Term, parse_query
 from carecircle.search.sealed import with_sealed_alternatives
 
-KindFilter = Literal["all", "discussions", "topics", "members", "communities"]
+KindFilter = Literal["all", "discussions", "topics", "members", "communities", "resources"]
 KIND_FILTERS: dict[str, tuple[str, ...]] = {
-    "all": ("topic", "post", "member", "community"),
+    "all": ("topic", "post", "member", "community", "resource"),
     "discussions": ("topic", "post"),
     "topics": ("topic",),
     "members": ("member",),
     "communities": ("community",),
+    "resources": ("resource",),
 }
 CONTENT_KINDS = ("topic", "post")
+# Kinds that belong to one community's space (or the site's): a community filter narrows them
+# to it rather than leaving them out.
+LIBRARY_KINDS = ("resource",)
 PAGE_SIZE = 20
 MAX_PAGE = 50
 MAX_QUERY_LENGTH = 500
@@ -66,7 +71,7 @@ class SearchFilters:
 
 @dataclass
 class Result:
-    kind: str  # "topic", "post", "member", "community"
+    kind: str  # "topic", "post", "member", "community", "resource"
     url: str
     title: str  # topic title, member display name, community name
     snippet_html: str  # escaped text with <mark> around matched words; safe to render
@@ -151,6 +156,11 @@ def _scope(context: _Context, filters: SearchFilters) -> Scope:
     content_ids = set(context.readable_ids)
     community_row_ids = set(context.visible_ids)
     narrows_content = False
+    # Library resources: the libraries of readable communities, and the site's own library.
+    library_ids = set(context.readable_ids)
+    includes_site_library = True
+    # Filters that only posts answer (by whom, when, solved) leave resources out too.
+    about_posts_only = False
     if filters.community:
         community = Community.objects.filter(slug=filters.community).only("pk").first()
         if community is None or community.pk not in context.visible_ids:
@@ -160,6 +170,8 @@ def _scope(context: _Context, filters: SearchFilters) -> Scope:
             )
         content_ids &= {community.pk}
         community_row_ids &= {community.pk}
+        library_ids &= {community.pk}
+        includes_site_library = False
         narrows_content = True
     if filters.mine_only:
         if not _signed_in(context.actor):
@@ -168,6 +180,8 @@ def _scope(context: _Context, filters: SearchFilters) -> Scope:
             )
         content_ids &= context.member_of
         community_row_ids &= context.member_of
+        library_ids &= context.member_of
+        includes_site_library = False
     author_id: int | None = None
     if filters.author:
         handle = filters.author.strip().lstrip("@").lower()
@@ -179,6 +193,7 @@ def _scope(context: _Context, filters: SearchFilters) -> Scope:
             )
         author_id = author.pk
         narrows_content = True
+        about_posts_only = True
     for name, day in (("after", filters.after), ("before", filters.before)):
         if day is not None and not (EARLIEST_YEAR <= day.year <= LATEST_YEAR):
             raise ValidationFailed(
@@ -192,9 +207,15 @@ def _scope(context: _Context, filters: SearchFilters) -> Scope:
         )
     if filters.after or filters.before or filters.solved:
         narrows_content = True
+        about_posts_only = True
     if narrows_content:
-        # Filters about posts (where, by whom, when, solved) leave members and communities out.
-        kinds = tuple(kind for kind in kinds if kind in CONTENT_KINDS)
+        # Filters about posts (where, by whom, when, solved) leave members and communities out;
+        # a community filter keeps that community's library.
+        kinds = tuple(
+            kind
+            for kind in kinds
+            if kind in CONTENT_KINDS or (kind in LIBRARY_KINDS and not about_posts_only)
+        )
     scopes: list[KindScope] = []
     for kind in kinds:
         if kind in CONTENT_KINDS:
@@ -206,6 +227,14 @@ def _scope(context: _Context, filters: SearchFilters) -> Scope:
                 scopes.append(KindScope(kind, shared_with_user_id=context.actor.pk))
             else:
                 scopes.append(KindScope(kind, audiences=(0,)))
+        elif kind == "resource":
+            scopes.append(
+                KindScope(
+                    kind,
+                    community_ids=tuple(sorted(library_ids)),
+                    include_no_community=includes_site_library,
+                )
+            )
     return Scope(
         kinds=tuple(scopes),
         exclude_author_ids=tuple(sorted(context.blocked_ids)),
@@ -278,6 +307,8 @@ def _load_results(
         loaded[("member", result.object_id)] = result
     for result in _load_communities(context, ids_by_kind.get("community", []), query):
         loaded[("community", result.object_id)] = result
+    for result in _load_resources(context, ids_by_kind.get("resource", []), query):
+        loaded[("resource", result.object_id)] = result
     ordered: list[Result] = []
     seen: set[tuple[str, int]] = set()
     for hit in hits:
@@ -452,6 +483,44 @@ def _load_communities(context: _Context, ids: list[int], query: ParsedQuery) -> 
                 community_name=community.name,
                 community_slug=community.slug,
                 object_id=community.pk,
+            )
+        )
+    return results
+
+
+def _load_resources(context: _Context, ids: list[int], query: ParsedQuery) -> list[Result]:
+    """Published resources of libraries the searcher may read (the site's, or a readable
+    community's: `resources.queries.readable_resources`' rule), whose words still match."""
+    from carecircle.resources.models import Resource, ResourceCategory
+    from carecircle.search.documents import resource_text
+
+    if not ids:
+        return []
+    resources = (
+        Resource.objects.filter(pk__in=ids, status=Resource.Status.PUBLISHED)
+        .select_related("community")
+        .prefetch_related(
+            Prefetch("categories", queryset=ResourceCategory.objects.only("pk", "name"))
+        )
+    )
+    results = []
+    for resource in resources:
+        community = resource.community
+        if community is not None and community.pk not in context.readable_ids:
+            continue
+        text = resource_text(resource)
+        if not _text_matches(f"{resource.title}\n{text}", query):
+            continue
+        results.append(
+            Result(
+                kind="resource",
+                url=resource.get_absolute_url(),
+                title=resource.title,
+                snippet_html=resource.summary or text,
+                community_name=community.name if community is not None else "",
+                community_slug=community.slug if community is not None else "",
+                created_at=resource.created_at,
+                object_id=resource.pk,
             )
         )
     return results
@@ -656,14 +725,16 @@ def search(
     )
     found, window, total = _run(engine, query, scope, filters, offset, semantic)
     content_scope = replace(
-        scope, kinds=tuple(kind for kind in scope.kinds if kind.kind in CONTENT_KINDS)
+        scope,
+        kinds=tuple(kind for kind in scope.kinds if kind.kind in CONTENT_KINDS + LIBRARY_KINDS),
     )
     if found.total == 0 and _has_several_words(expanded) and content_scope.kinds:
         # No document has every word: "has anyone had hair loss on metformin" should still
         # find the metformin hair loss thread that never says "anyone". Rank by how many of
         # the words each document holds instead (both engines score more matches higher).
-        # Discussions only: a member or community must still hold every word, so that finding
-        # one never hints that a word the searcher may not see is in their profile.
+        # Discussions and library resources only: a member or community must still hold every
+        # word, so that finding one never hints that a word the searcher may not see is in
+        # their profile.
         expanded = _any_of_the_words(expanded, engine)
         query = expanded
         found, window, total = _run(engine, query, content_scope, filters, offset, semantic)

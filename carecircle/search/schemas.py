@@ -13,13 +13,14 @@ class SearchCommunityOut(Schema):
 
 
 class SearchResultOut(Schema):
-    kind: str  # "topic", "post", "member" or "community"
-    id: int  # the topic, post, member or community id
+    kind: str  # "topic", "post", "member", "community" or "resource"
+    id: int  # the topic, post, member, community or library resource id
     url: str  # site-relative
     title: str
     # Escaped text with <mark> around the matched words: safe to insert as HTML.
     snippet_html: str
-    community: SearchCommunityOut | None  # topics and posts only
+    # Topics, posts and resources of a community's library (null: the site library).
+    community: SearchCommunityOut | None
     author_name: str  # the public name: an anonymous writer's alias, never who they are
     created_at: datetime | None
     is_question: bool

@@ -61,10 +61,11 @@ def tab_count(kind_totals: dict[str, int], kind: str) -> int | None:
     if kind in kind_totals:
         return kind_totals[kind]
     parts = {
-        "all": ("topic", "post", "member", "community"),
+        "all": ("topic", "post", "member", "community", "resource"),
         "discussions": ("topic", "post"),
         "members": ("member",),
         "communities": ("community",),
+        "resources": ("resource",),
     }[kind]
     if not all(part in kind_totals for part in parts):
         return None
@@ -86,6 +87,7 @@ def result_kind_labels() -> dict[str, str]:
         "post": _("Reply"),
         "member": _("Member"),
         "community": _("Community"),
+        "resource": _("Library resource"),
     }
 
 

@@ -1,7 +1,8 @@
 """The words "Did you mean …" may suggest: counted from the index by a periodic task.
 
 Only what anyone may read is counted (topics and replies of public communities, the public
-view of profiles, the names and descriptions of listed communities), so a suggestion can never
+view of profiles, the names and descriptions of listed communities, the published resources of
+the site library and of public communities' libraries), so a suggestion can never
 reveal a word written in a members-only or hidden community or a profile field kept to members.
 """
 
@@ -38,6 +39,8 @@ def _public_documents() -> Q:
         Q(kind__in=[Kind.TOPIC, Kind.POST], community_id__in=readable_community_ids(visitor))
         | Q(kind=Kind.MEMBER, audience=SearchDocument.Audience.VISITOR)
         | Q(kind=Kind.COMMUNITY, object_id__in=visible_communities(visitor).values("pk"))
+        | Q(kind=Kind.RESOURCE, community_id__isnull=True)
+        | Q(kind=Kind.RESOURCE, community_id__in=readable_community_ids(visitor))
     )
 
 

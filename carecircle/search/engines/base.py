@@ -40,6 +40,8 @@ class KindScope:
     # Member rows for a signed-in searcher: audience 2 rows of members who share a community
     # with this user, audience 1 rows of everyone else (then `audiences` is not used).
     shared_with_user_id: int | None = None
+    # Rows without a community match too (library resources of the site's own library).
+    include_no_community: bool = False
 
 
 @dataclass(frozen=True)

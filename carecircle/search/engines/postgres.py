@@ -46,13 +46,15 @@ from carecircle.search.engines.scope_sql import ORDER_BY, kinds_by_name, scope_s
 from carecircle.search.parsing import ParsedQuery, Term
 
 TSQUERY_SQL = "to_tsquery('english', %s)"
-# Kinds with a partial GIN index of their own (migration 0004) and a partial date index
-# (migration 0005): the condition repeats the indexes' WHERE clause literally so the planner
-# can use them.
+# Kinds with a partial GIN index of their own (migrations 0004 and 0006) and a partial date
+# index (migration 0005): the condition repeats the indexes' WHERE clause literally so the
+# planner can use them.
+SMALL_KINDS_CONDITION = "kind IN ('member', 'community', 'resource')"
 KIND_INDEX_CONDITIONS = {
     "topic": "kind = 'topic'",
-    "member": "kind IN ('member', 'community')",
-    "community": "kind IN ('member', 'community')",
+    "member": SMALL_KINDS_CONDITION,
+    "community": SMALL_KINDS_CONDITION,
+    "resource": SMALL_KINDS_CONDITION,
 }
 # A kind is walked when walking to its `depth` matches is expected to read fewer than
 # WALK_FACTOR times the rows the index would fetch (every match):

@@ -41,10 +41,16 @@ def kind_sql(kind_scope: KindScope) -> tuple[str, list[Any]]:
     parts = ["d.kind = %s"]
     params: list[Any] = [kind_scope.kind]
     if kind_scope.community_ids is not None:
-        if not kind_scope.community_ids:
+        if kind_scope.community_ids:
+            in_communities = f"d.community_id IN ({placeholders(kind_scope.community_ids)})"
+            if kind_scope.include_no_community:
+                in_communities = f"({in_communities} OR d.community_id IS NULL)"
+            parts.append(in_communities)
+            params.extend(kind_scope.community_ids)
+        elif kind_scope.include_no_community:
+            parts.append("d.community_id IS NULL")
+        else:
             return "1 = 0", []
-        parts.append(f"d.community_id IN ({placeholders(kind_scope.community_ids)})")
-        params.extend(kind_scope.community_ids)
     if kind_scope.shared_with_user_id is not None:
         parts.append(
             f"((d.audience = 1 AND d.object_id NOT IN ({SHARED_MEMBERS_SQL}))"

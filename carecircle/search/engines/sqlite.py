@@ -25,10 +25,10 @@ from carecircle.search.engines.scope_sql import ORDER_BY, placeholders
 from carecircle.search.parsing import ParsedQuery, Term
 
 FROM_SQL = "search_fts JOIN search_searchdocument d ON d.id = search_fts.rowid"
-# Member and community rows also live in a small FTS5 table of their own (migration 0004): a
-# common word's member and community matches are counted there, without walking its
-# discussion matches.
-PEOPLE_KINDS = ("member", "community")
+# Member, community and library resource rows also live in a small FTS5 table of their own
+# (migrations 0004 and 0006): a common word's matches of those kinds are counted there,
+# without walking its discussion matches.
+PEOPLE_KINDS = ("member", "community", "resource")
 PEOPLE_FROM_SQL = "search_fts_people JOIN search_searchdocument d ON d.id = search_fts_people.rowid"
 SCORE_SQL = "-bm25(search_fts, 10.0, 1.0)"
 # Above this many matches (anywhere in the index), newest/oldest walk the rows in scope by date

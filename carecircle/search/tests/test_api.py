@@ -48,7 +48,7 @@ def test_visitor_gets_public_results_in_full(visitor_client, data: DataSet):
         "total": 3,
         "total_is_capped": False,
         "has_next": False,
-        "kind_totals": {"topic": 3, "post": 0, "member": 0, "community": 0},
+        "kind_totals": {"topic": 3, "post": 0, "member": 0, "community": 0, "resource": 0},
         "suggestion": "",
         # The brand names are in the seeded synonym groups.
         "expanded": ["Glucophage", "Fortamet", "Glumetza"],

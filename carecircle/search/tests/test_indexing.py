@@ -159,13 +159,16 @@ def test_the_rebuild_writes_every_row_removes_stale_ones_and_reports(site: None)
 
     assert stored() == everything_expected()
     # Topics: 3 + 2 rows; members: 3 x 3 rows; one community.
-    assert out.startswith("Indexed 15 rows (topics: 2, members: 3, communities: 1) in ")
+    assert out.startswith(
+        "Indexed 15 rows (topics: 2, members: 3, communities: 1, library resources: 0) in "
+    )
     assert out.endswith(" rows/s); 15 written, 1 stale removed.\n")
     # Written to a pipe, the bar shows each kind once, when it is done.
     assert err.splitlines() == [
         "topic      [##############################] 2/2 100%",
         "member     [##############################] 3/3 100%",
         "community  [##############################] 1/1 100%",
+        "resource   [##############################] 0/0 100%",
     ]
 
 

@@ -146,7 +146,10 @@ def test_empty_page_offers_tips_and_is_never_cached_or_indexed(visitor_client):
     assert response["Cache-Control"] == "private, no-store"
     assert '<meta name="robots" content="noindex">' in html
     assert results_of(html) == []
-    assert "Type a word or two to search discussions, members and communities." in html
+    assert (
+        "Type a word or two to search discussions, members, communities and library resources."
+        in html
+    )
     assert text_of(html.split('<ul class="search-tips">')[1].split("</ul>")[0]) == (
         'Put words in quotes to find them together: "brain fog" '
         "Put a minus sign before a word to leave it out: fatigue -covid "
@@ -368,12 +371,14 @@ def test_tabs_keep_the_words_and_filters_and_show_counts(visitor_client, data):
         ("?q=metformin&amp;kind=discussions&amp;sort=newest", False, "Discussions 3 results"),
         ("?q=metformin&amp;kind=members&amp;sort=newest", False, "Members 0 results"),
         ("?q=metformin&amp;kind=communities&amp;sort=newest", False, "Communities 0 results"),
+        ("?q=metformin&amp;kind=resources&amp;sort=newest", False, "Resources 0 results"),
     ]
     # One is "1 result" for screen readers, not "1 results".
     _status, html = page(visitor_client, "?q=diabetes")
     nav = html.split('<nav class="search-tabs"')[1].split("</nav>")[0].split(">", 1)[1]
-    assert (
-        text_of(nav) == "All 1 result Discussions 0 results Members 0 results Communities 1 result"
+    assert text_of(nav) == (
+        "All 1 result Discussions 0 results Members 0 results Communities 1 result"
+        " Resources 0 results"
     )
 
 
@@ -385,7 +390,7 @@ def test_a_tab_narrows_the_kinds(visitor_client, data):
     assert "Nothing matched “diabetes”" in html
     nav = text_of(html.split('<nav class="search-tabs"')[1].split("</nav>")[0].split(">", 1)[1])
     # Only the kinds searched are counted: the other tabs show no number.
-    assert nav == "All Discussions 0 results Members Communities"
+    assert nav == "All Discussions 0 results Members Communities Resources"
     assert re.findall(r'<a href="[^"]*" aria-current="page">(\w+)', html) == ["Discussions"]
 
 
@@ -613,19 +618,19 @@ def test_query_count_is_fixed_for_twenty_results(
 ):
     # Warm up (content types, synonyms), then pin one search of a full page: for a member,
     # session and member (2), the community choices (2), what they may read and whom they
-    # blocked (4), the page of hits and four per-kind counts (5), topics and their first
+    # blocked (4), the page of hits and five per-kind counts (6), topics and their first
     # posts (2), their context notes (1), the policy banner (1). The number does not grow
     # with the results.
-    # PostgreSQL's engine runs 3 statements instead of those 5: its word statistics (and the
+    # PostgreSQL's engine runs 3 statements instead of those 6: its word statistics (and the
     # search's settings), the page with every per-kind count in one, and, inside a caller's
     # transaction such as a test's, one that puts the settings back (2 in production).
-    engine_extra = -2 if connection.vendor == "postgresql" else 0
+    engine_extra = -3 if connection.vendor == "postgresql" else 0
     page(patient_client, "?q=pacing")
-    with django_assert_num_queries(17 + engine_extra):
+    with django_assert_num_queries(18 + engine_extra):
         _status, html = page(patient_client, "?q=pacing")
     assert len(results_of(html)) == 20
     # A visitor: no session, member, memberships, blocks or banner.
-    with django_assert_num_queries(11 + engine_extra):
+    with django_assert_num_queries(12 + engine_extra):
         _status, html = page(visitor_client, "?q=pacing")
     assert len(results_of(html)) == 20
 

@@ -10,13 +10,19 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from carecircle.search.indexing import REBUILD_KINDS, rebuild_index
 
 BAR_WIDTH = 30
-PLURALS = {"topic": "topics", "member": "members", "community": "communities"}
+PLURALS = {
+    "topic": "topics",
+    "member": "members",
+    "community": "communities",
+    "resource": "library resources",
+}
 
 
 class Command(BaseCommand):
     help = (
         "Bring every search row up to date from its source (topics with their replies, "
-        "members, communities) and remove rows whose source is gone. Safe to run at any time."
+        "members, communities, library resources) and remove rows whose source is gone. "
+        "Safe to run at any time."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
