@@ -143,7 +143,8 @@ def create_upload(
     """Check, process and store one file as the actor's waiting upload (attached to nothing).
 
     Refused (ValidationFailed, field "file") before reading the body when larger than every
-    limit or the member's quota; the bytes are then sniffed and re-encoded by `processing`.
+    limit or when the member's space is full; the bytes are then sniffed and re-encoded by
+    `processing`, and what is to be stored must fit in the space left.
     A video's poster and duration are made by `tasks.process_video_task` after commit.
     """
     from carecircle.uploads.processing import process_upload
@@ -155,7 +156,9 @@ def create_upload(
     largest = largest_file_bytes()
     if size > largest:
         raise too_large(largest)
-    if quota_used(actor) + size > quota_bytes():
+    # Only a full quota is refused before processing: a photo usually shrinks once re-encoded,
+    # so the exact check waits for the stored size (under a lock, below).
+    if quota_used(actor) >= quota_bytes():
         raise _quota_full()
     sha256 = _sha256_of(file)
     try:

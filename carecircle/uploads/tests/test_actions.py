@@ -113,6 +113,22 @@ def test_quota_counts_every_stored_byte(settings: Any, patient: User, upload_roo
     assert len(stored_files(upload_root)) == 1
 
 
+def test_full_quota_is_refused_before_processing(
+    settings: Any, patient: User, upload_root: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    make_upload(patient, kind=Upload.Kind.DOCUMENT, data=b"x" * 1000)
+    settings.CARECIRCLE_UPLOAD_QUOTA_BYTES = 1000
+
+    def never(*args: Any, **kwargs: Any) -> None:
+        raise AssertionError("processing must not run")
+
+    monkeypatch.setattr("carecircle.uploads.processing.process_upload", never)
+    with pytest.raises(ValidationFailed) as caught:
+        actions.create_upload(actor=patient, file=_file("leaflet.pdf", PDF_BYTES))
+    assert caught.value.code == "quota_exceeded"
+    assert (Upload.objects.count(), len(stored_files(upload_root))) == (1, 1)
+
+
 def test_rate_limit(settings: Any, patient: User, upload_root: Path) -> None:
     settings.CARECIRCLE_UPLOAD_RATE = "2/h"
     for _ in range(2):
