@@ -6,7 +6,6 @@ from typing import Any
 from django.core.exceptions import ObjectDoesNotExist
 from django.db import transaction
 from django.http import HttpRequest
-from django.urls import reverse
 from ninja import Field, Router, Schema, Status
 
 from carecircle.api.api import member_auth
@@ -21,6 +20,7 @@ from carecircle.discussions import actions, permissions, queries, safety
 from carecircle.discussions.models import Post, Reaction, Topic
 from carecircle.polls.specs import PollSpec
 from carecircle.uploads.attachments import AttachmentChoice
+from carecircle.uploads.display import attachment_payload
 from carecircle.uploads.models import Upload
 
 router = Router(tags=["discussions"])
@@ -76,16 +76,17 @@ class AttachmentOut(Schema):
     kind: str  # image, video or document
     mime_type: str
     name: str
-    size: int  # every stored byte of the file (its copies, poster and captions included)
+    size: int  # every stored byte of the upload (its copies, poster and captions included)
+    # Every address is the serving view, which checks on each request who may read the file.
     url: str
-    alt_text: str
+    alt_text: str  # "" for a decorative image, and for videos and documents
     is_decorative: bool
     width: int | None
     height: int | None
-    # Images: the resized WebP copies, narrowest first (for srcset).
-    variants: list[VariantOut]
+    variants: list[VariantOut]  # an image's resized WebP copies, narrowest first (srcset)
     poster_url: str | None
     captions_url: str | None
+    captions_language: str | None
     duration_seconds: float | None
 
 
@@ -233,33 +234,9 @@ def poll_spec(poll: PollIn | None) -> PollSpec | None:
     return PollSpec(**poll.dict()) if poll is not None else None
 
 
-def upload_url(upload: Upload, variant: str = "file") -> str:
-    # Every address is the serving view, which checks who may read the file on each request.
-    return reverse("upload_file", args=[upload.pk, variant])
-
-
 def attachment_out(upload: Upload) -> AttachmentOut:
-    variants = sorted(
-        (int(variant["width"]) for variant in upload.variants or [] if variant.get("width")),
-    )
-    return AttachmentOut(
-        id=upload.pk,
-        kind=upload.kind,
-        mime_type=upload.mime_type,
-        name=upload.original_name,
-        size=upload.stored_bytes,
-        url=upload_url(upload),
-        alt_text="" if upload.is_decorative else upload.alt_text,
-        is_decorative=upload.is_decorative,
-        width=upload.width,
-        height=upload.height,
-        variants=[
-            VariantOut(width=width, url=upload_url(upload, f"w{width}")) for width in variants
-        ],
-        poster_url=upload_url(upload, "poster") if upload.poster else None,
-        captions_url=upload_url(upload, "captions") if upload.captions else None,
-        duration_seconds=upload.duration_seconds,
-    )
+    # The shape messages and the chat sockets give too (one JSON form of an attachment).
+    return AttachmentOut(**attachment_payload(upload))
 
 
 def _poll_id(topic: Topic) -> int | None:

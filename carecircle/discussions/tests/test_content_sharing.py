@@ -598,6 +598,7 @@ def test_api_topic_with_attachments_and_a_poll(community, patient):
             ],
             "poster_url": None,
             "captions_url": None,
+            "captions_language": None,
             "duration_seconds": None,
         }
     ]
