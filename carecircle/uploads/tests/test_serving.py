@@ -31,6 +31,7 @@ PERSONAS = [
     "participant",
     "former",
     "room_reader",
+    "staff",
 ]
 
 
@@ -52,7 +53,9 @@ def _post_upload(owner: User, community: Community, **post_fields: Any) -> Uploa
 def world(db: None) -> World:
     people: dict[str, User | None] = {"visitor": None}
     for name in PERSONAS[1:]:
-        people[name] = UserFactory(handle=name, display_name=name.title())
+        people[name] = UserFactory(
+            handle=name, display_name=name.title(), is_site_manager=name == "staff"
+        )
     owner = people["owner"]
     assert owner is not None
     public = CommunityFactory(slug="public")
@@ -104,17 +107,18 @@ def world(db: None) -> World:
 
 EVERYONE = set(PERSONAS)
 PUBLIC_MEMBERS = {"member", "blocked", "moderator", "owner", "room_reader"}
+# Site staff see community content as moderators do, never private conversations.
 EXPECTED_READERS = {
     "public_post": EVERYONE,
-    "members_only_post": {"member", "moderator", "owner"},
-    "hidden_community_post": {"moderator", "owner"},
-    "deleted_post": {"moderator"},
-    "pending_post": {"moderator", "owner"},
-    "hidden_post": {"moderator", "owner"},
+    "members_only_post": {"member", "moderator", "owner", "staff"},
+    "hidden_community_post": {"moderator", "owner", "staff"},
+    "deleted_post": {"moderator", "staff"},
+    "pending_post": {"moderator", "owner", "staff"},
+    "hidden_post": {"moderator", "owner", "staff"},
     "conversation": {"owner", "participant"},
-    "room_message": PUBLIC_MEMBERS,
+    "room_message": PUBLIC_MEMBERS | {"staff"},
     "resource_published": EVERYONE,
-    "resource_suggested": {"moderator", "owner"},
+    "resource_suggested": {"moderator", "owner", "staff"},
     "unattached": {"owner"},
 }
 
