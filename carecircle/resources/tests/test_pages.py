@@ -18,6 +18,16 @@ from carecircle.resources.tests.conftest import make_resource
 from conftest import client_for
 
 
+def page_queries(context: CaptureQueriesContext) -> list[str]:
+    """The queries of the page's own content (library, discussions, files).
+
+    Session, visit and badge queries around them depend on what the shared cache holds (another
+    test process may clear it), so the pins count these only.
+    """
+    own = ('"resources_', '"discussions_', '"uploads_')
+    return [q["sql"] for q in context.captured_queries if any(t in q["sql"] for t in own)]
+
+
 def titles(html: str, *candidates: str) -> list[str]:
     return [title for title in candidates if title in html]
 
@@ -73,10 +83,9 @@ def test_library_list_query_count_is_pinned(
         make_resource(community, title=f"Resource {n}", categories=[category])
     with CaptureQueriesContext(connection) as many:
         assert client.get(url).status_code == 200
-    assert len(many) == len(few)
-    # Session, member, community, membership, sanctions, consents; the page's own: count,
-    # resources, their categories, the library's categories and tags, the member's suggestions.
-    assert len(few) == 12
+    # Count, resources, their categories, the library's categories and tags, the member's
+    # own suggestions.
+    assert len(page_queries(many)) == len(page_queries(few)) == 6
 
 
 def test_members_only_and_hidden_libraries_stay_closed(
@@ -324,4 +333,5 @@ def test_detail_query_count_does_not_grow_with_citing_discussions(
     with CaptureQueriesContext(connection) as many:
         page = client.get(resource.get_absolute_url())
     assert page.text.count('class="topic-title"') == 17
-    assert len(many) == len(few)
+    # The resource, its categories and files, the citing topics' count and page.
+    assert len(page_queries(many)) == len(page_queries(few)) == 5
