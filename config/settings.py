@@ -549,3 +549,10 @@ else:
         "OPTIONS": {"location": str(CARECIRCLE_UPLOAD_ROOT), "base_url": None},
     }
 STORAGES["uploads"] = UPLOADS_STORAGE
+
+# --- Polls and the resource library ----
+# Votes (and changes of vote) per member; the form and the API share the budget.
+CARECIRCLE_POLL_VOTE_RATE = env("POLL_VOTE_RATE", "30/m")
+# Suggestions a member may send to the libraries' review queues, and curators' writes.
+CARECIRCLE_RESOURCE_SUGGEST_RATE = env("RESOURCE_SUGGEST_RATE", "10/h")
+CARECIRCLE_RESOURCE_WRITE_RATE = env("RESOURCE_WRITE_RATE", "120/h")

@@ -17,6 +17,7 @@ from allauth.account.models import EmailAddress
 from django.utils import timezone
 
 from carecircle.accounts.models import User
+from carecircle.bookmarks import actions as bookmark_actions
 from carecircle.communities import actions as community_actions
 from carecircle.communities.models import Community, Membership
 from carecircle.discussions import actions as discussion_actions
@@ -30,7 +31,11 @@ from carecircle.moderation.actions import reports as moderation_reports
 from carecircle.moderation.models import MemberTrust, TrustLevel
 from carecircle.notifications import actions as notification_actions
 from carecircle.notifications.models import DigestFrequency, WatchLevel
+from carecircle.polls import actions as poll_actions
+from carecircle.polls.specs import PollSpec
 from carecircle.privacy.actions import accept_current_documents
+from carecircle.resources.demo import load_demo_resources
+from carecircle.resources.models import Resource
 from carecircle.search.indexing import rebuild_index
 
 DEMO_PASSWORD = "carecircle-demo"  # noqa: S105 - documented demo credential, demo mode only
@@ -136,6 +141,8 @@ def load_demo() -> list[User]:
         for handle in ESTABLISHED:
             trust.refresh(people[handle])
         _load_moderation(people, communities["Type 2 Diabetes"])
+        load_demo_resources()
+        _load_poll_and_citation(people, communities["Type 2 Diabetes"])
         _load_notification_choices(people)
         _award_badges(people)
         _deliver(held)
@@ -283,6 +290,48 @@ def _load_recent_news(people: dict[str, User], communities: dict[str, Community]
         actor=people["slowwalker"],
         topic=chemo,
         body="Thinking of you this week. A friend found ginger tea and a nap after lunch helped.",
+    )
+
+
+def _load_poll_and_citation(people: dict[str, User], diabetes: Community) -> None:
+    """A poll with votes, a reply citing the library, and SunnyDays' bookmark of it."""
+    topic = discussion_actions.create_topic(
+        actor=people["amira"],
+        community=diabetes,
+        title="How often do you check your blood glucose?",
+        body="Everyone's plan is different, so there is no right answer here. It helps new "
+        "members to see what others do, and you can change your vote at any time.",
+        poll=PollSpec(
+            question="How often do you check your blood glucose?",
+            options=[
+                "Several times a day",
+                "Once a day",
+                "A few times a week",
+                "Only at my diabetes check-ups",
+            ],
+            is_anonymous=True,
+            results_visibility="after_vote",
+        ),
+    )
+    poll = topic.poll
+    options = list(poll.options.order_by("position"))
+    for handle, position in (("sunnydays", 1), ("caringson", 2), ("slowwalker", 1)):
+        choice = [options[position].pk]
+        poll_actions.vote_in_poll(actor=people[handle], poll=poll, option_ids=choice)
+    guide = Resource.objects.filter(community=diabetes, title="Type 2 diabetes").first()
+    if guide is None:
+        return
+    reply = discussion_actions.reply_to_topic(
+        actor=people["amira"],
+        topic=topic,
+        body="If you are not sure how often you should check, the NHS page in our library "
+        f"explains who needs to test and why: [Type 2 diabetes](/library/{guide.pk}/). Your "
+        "diabetes nurse can agree a plan with you.",
+    )
+    bookmark_actions.add_bookmark(
+        actor=people["sunnydays"],
+        post=reply,
+        note="Ask the nurse about testing before my walks.",
     )
 
 

@@ -156,6 +156,7 @@ def test_the_demo_shows_watches_a_welcome_message_badges_and_a_daily_digest():
             ("maya", "Welcome! Introduce yourself here"),
             ("maya", "How we keep this community safe"),
             ("caringson", "How do you keep track of several medicines?"),
+            ("amira", "How often do you check your blood glucose?"),
         ]
     )
     welcome = CommunityWelcome.objects.get()
@@ -168,6 +169,7 @@ def test_the_demo_shows_watches_a_welcome_message_badges_and_a_daily_digest():
     assert sorted(BadgeAward.objects.values_list("user__handle", "badge")) == [
         ("amira", "accepted_answer"),
         ("amira", "first_post"),
+        ("amira", "first_topic"),
         ("caringson", "first_post"),
         ("caringson", "first_topic"),
         ("maya", "first_post"),
@@ -185,3 +187,25 @@ def test_the_demo_shows_watches_a_welcome_message_badges_and_a_daily_digest():
             "user__handle", "digest", "email_includes_details"
         )
     ) == [("caringson", "daily", True)]
+
+
+def test_the_demo_has_a_poll_a_cited_library_resource_and_a_bookmark():
+    from carecircle.bookmarks.models import Bookmark
+    from carecircle.polls.models import Poll
+    from carecircle.resources.models import Resource, ResourceCitation
+
+    load_demo()
+
+    poll = Poll.objects.get(topic__title="How often do you check your blood glucose?")
+    assert (poll.voter_count, [o.vote_count for o in poll.options.order_by("position")]) == (
+        3,
+        [0, 2, 1, 0],
+    )
+    citation = ResourceCitation.objects.get()
+    assert (citation.resource.title, citation.post.topic_id) == ("Type 2 diabetes", poll.topic_id)
+    assert Resource.objects.get(pk=citation.resource_id).citation_count == 1
+    bookmark = Bookmark.objects.get(user__handle="sunnydays")
+    assert (bookmark.post_id, bookmark.note) == (
+        citation.post_id,
+        "Ask the nurse about testing before my walks.",
+    )

@@ -126,6 +126,7 @@ def test_run_scheduler_once_twice_enqueues_each_project_job_once(capsys):
     assert output.count("Enqueued notifications.send_due_emails") == 1
     assert output.count("Enqueued notifications.send_digests") == 1
     assert sorted(ScheduledRun.objects.values_list("name", flat=True)) == [
+        "bookmarks.send_reminders",
         "journal.compute_insights",
         "messaging.purge_chat_history",
         "moderation.recompute_trust_levels",
@@ -133,6 +134,8 @@ def test_run_scheduler_once_twice_enqueues_each_project_job_once(capsys):
         "notifications.send_digests",
         "notifications.send_due_emails",
         "privacy.delete_expired_exports",
+        "resources.refresh_previews",
         "search.embed_missing_topics",
         "search.refresh_vocabulary",
+        "uploads.cleanup",
     ]
