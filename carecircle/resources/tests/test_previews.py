@@ -486,3 +486,83 @@ def test_refresh_fetches_again_only_old_previews(local: Server) -> None:
     assert old.preview_title == "Living with heart failure"
     assert old.preview_fetched_at > timezone.now() - timedelta(minutes=1)
     assert local.requests == [{"path": "/page", "host": f"127.0.0.1:{local.port}"}]
+
+
+# --- TLS ---------------------------------------------------------------------------------------
+
+
+def _self_signed(directory: Any, name: str) -> tuple[str, str]:
+    """A certificate for `name` (and its key), as PEM files."""
+    import datetime
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name)])
+    now = datetime.datetime.now(datetime.UTC)
+    certificate = (
+        x509.CertificateBuilder()
+        .subject_name(subject)
+        .issuer_name(subject)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(minutes=5))
+        .not_valid_after(now + datetime.timedelta(days=1))
+        .add_extension(x509.SubjectAlternativeName([x509.DNSName(name)]), critical=False)
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(key, hashes.SHA256())
+    )
+    cert_path, key_path = directory / "cert.pem", directory / "key.pem"
+    cert_path.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
+    key_path.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    return str(cert_path), str(key_path)
+
+
+def test_https_sends_the_host_name_and_verifies_the_certificate(
+    tmp_path: Any, fake_dns: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import ssl
+
+    cert, key = _self_signed(tmp_path, "library.example")
+    state = Server(port=0, stop=threading.Event())
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), _handler(state))
+    httpd.daemon_threads = True
+    names: list[str | None] = []
+    server_context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    server_context.load_cert_chain(cert, key)
+    server_context.sni_callback = lambda sock, name, context: names.append(name)  # type: ignore[assignment]
+    httpd.socket = server_context.wrap_socket(httpd.socket, server_side=True)
+    state.port = httpd.server_address[1]
+    threading.Thread(target=httpd.serve_forever, args=(0.05,), daemon=True).start()
+    fake_dns["answers"]["library.example"] = ["127.0.0.1"]
+    url = f"https://library.example:{state.port}/page"
+    try:
+        with override_settings(
+            CARECIRCLE_PREVIEW_ALLOWED_NETWORKS=["127.0.0.1/32"],
+            CARECIRCLE_PREVIEW_ALLOWED_PORTS=[state.port],
+            CARECIRCLE_PREVIEW_TOTAL_TIMEOUT=2.0,
+        ):
+            # Not signed by a trusted authority: refused by the client, nothing fetched.
+            with pytest.raises(PreviewFailed):
+                fetch_preview(url)
+            assert state.requests == []
+            trusting = ssl.create_default_context
+            monkeypatch.setattr(
+                ssl, "create_default_context", lambda *args, **kwargs: trusting(cafile=cert)
+            )
+            assert fetch_preview(url).title == "Living with heart failure"
+    finally:
+        state.stop.set()
+        httpd.shutdown()
+        httpd.server_close()
+    assert state.requests == [{"path": "/page", "host": f"library.example:{state.port}"}]
+    assert names[-1] == "library.example"
