@@ -556,3 +556,13 @@ CARECIRCLE_POLL_VOTE_RATE = env("POLL_VOTE_RATE", "30/m")
 # Suggestions a member may send to the libraries' review queues, and curators' writes.
 CARECIRCLE_RESOURCE_SUGGEST_RATE = env("RESOURCE_SUGGEST_RATE", "10/h")
 CARECIRCLE_RESOURCE_WRITE_RATE = env("RESOURCE_WRITE_RATE", "120/h")
+
+# Link previews of library resources, fetched by a task. Only public addresses are ever
+# contacted; ALLOWED_NETWORKS lets an operator (or the tests) name private ranges to allow.
+CARECIRCLE_PREVIEW_ALLOWED_NETWORKS = env_list("PREVIEW_ALLOWED_NETWORKS", "")
+CARECIRCLE_PREVIEW_ALLOWED_PORTS = [int(p) for p in env_list("PREVIEW_ALLOWED_PORTS", "80,443")]
+CARECIRCLE_PREVIEW_CONNECT_TIMEOUT = float(env("PREVIEW_CONNECT_TIMEOUT", "5"))
+CARECIRCLE_PREVIEW_READ_TIMEOUT = float(env("PREVIEW_READ_TIMEOUT", "5"))
+CARECIRCLE_PREVIEW_TOTAL_TIMEOUT = float(env("PREVIEW_TOTAL_TIMEOUT", "10"))
+CARECIRCLE_PREVIEW_MAX_BYTES = int(env("PREVIEW_MAX_BYTES", str(512 * 1024)))
+CARECIRCLE_PREVIEW_MAX_REDIRECTS = int(env("PREVIEW_MAX_REDIRECTS", "3"))
