@@ -6,8 +6,10 @@ belong to the same kind, the size limit of that kind applies, and then the kind'
 must agree (Pillow for pictures, the PDF markers for documents, ffprobe for videos when ffmpeg is
 installed). Pictures are re-encoded from their pixels (no metadata survives); PDFs are stored as
 sent and always served as downloads; videos are stored as a temporary file path, cleaned of
-metadata by ffmpeg when it is there. Refusals are `UploadRefused` (a ValidationFailed on the
-field `file`) with a plain-language message; no file, however hostile, may raise anything else.
+metadata by ffmpeg when it is there, else blanked in place by `videos.strip_location` (or refused
+when their structure cannot be walked with confidence). Refusals are `UploadRefused` (a
+ValidationFailed on the field `file`) with a plain-language message; no file, however hostile,
+may raise anything else.
 
 Settings read (django.conf.settings, with these defaults when unset):
 CARECIRCLE_UPLOAD_{IMAGE,VIDEO,DOCUMENT}_MAX_BYTES (15 MB, 100 MB, 20 MB),
