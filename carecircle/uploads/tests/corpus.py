@@ -250,6 +250,26 @@ def ffmpeg_video_with_cover(folder: Path) -> Path | None:
     return path
 
 
+def ffmpeg_video_with_gps_subtitles(folder: Path) -> Path | None:
+    """An MP4 with a subtitle track whose text is a GPS position, as some dash cameras write."""
+    ffmpeg = shutil.which("ffmpeg")
+    video = ffmpeg_video(
+        folder, "plain-for-subtitles.mp4", ["-c:v", "libx264", "-pix_fmt", "yuv420p"]
+    )
+    if ffmpeg is None or video is None:
+        return None
+    subtitles = folder / "gps.srt"
+    subtitles.write_bytes(b"1\n00:00:00,000 --> 00:00:01,000\nGPS " + GPS_TEXT + b"\n")
+    path = folder / "mp4_gps_subtitles.mp4"
+    subprocess.run(  # noqa: S603 - fixed program and arguments
+        [ffmpeg, "-v", "error", "-y", "-i", str(video), "-i", str(subtitles)]
+        + ["-map", "0", "-map", "1", "-c", "copy", "-c:s", "mov_text", str(path)],
+        check=True,
+        timeout=60,
+    )
+    return path
+
+
 def build_corpus(folder: Path) -> list[CorpusFile]:
     """Write every hostile (and a few honest) files into `folder`; see the module docstring."""
     folder.mkdir(parents=True, exist_ok=True)

@@ -8,6 +8,7 @@ import json
 import shutil
 import subprocess
 from pathlib import Path
+from typing import Any
 
 import magic
 import pytest
@@ -169,6 +170,39 @@ def test_corpus_file(corpus: dict[str, CorpusFile], case: str) -> None:
                 "title",
                 "com.apple.quicktime.location.ISO6709",
             } & {str(key) for key in tags}
+    finally:
+        processed.cleanup()
+
+
+VIDEO_CASES = ["mp4_with_location", "mov_with_location", "webm_with_location", "mp4_cover_art_gps"]
+
+
+@pytest.mark.parametrize("case", VIDEO_CASES)
+def test_corpus_video_without_ffmpeg(
+    corpus: dict[str, CorpusFile], case: str, settings: Any, tmp_path: Path
+) -> None:
+    """Without ffmpeg the same videos are stored with their metadata blanked in place."""
+    item = corpus[case]
+    if not HAS_FFMPEG:
+        pytest.skip("ffmpeg/ffprobe are not installed: the corpus videos cannot be built")
+    assert (item.expect, item.kind) == (STORED, "video")
+    settings.CARECIRCLE_FFMPEG = str(tmp_path / "no-ffmpeg-here")
+    data = item.data
+    processed = process_upload(io.BytesIO(data), declared_name=item.declared_name, size=len(data))
+    try:
+        [main] = processed.renditions
+        assert main.path is not None and processed.needs_video_task is False
+        content = Path(main.path).read_bytes()
+        assert len(content) == len(data)
+        assert magic.from_buffer(content[:8192], mime=True) == main.content_type
+        for forbidden in item.forbidden:
+            assert forbidden not in content, forbidden
+        assert not {
+            "location",
+            "location-eng",
+            "title",
+            "com.apple.quicktime.location.ISO6709",
+        } & {str(key) for key in _video_tags(main.path)}
     finally:
         processed.cleanup()
 

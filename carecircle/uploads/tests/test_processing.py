@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import io
+import json
 import shutil
+import struct
+import subprocess
 import tempfile
 import time
 import tracemalloc
@@ -20,9 +23,13 @@ from carecircle.uploads.processing import (
     clean_captions,
     process_upload,
     process_video_extras,
+    videos,
 )
 from carecircle.uploads.tests.corpus import (
+    GPS_TEXT,
     ffmpeg_video,
+    ffmpeg_video_with_cover,
+    ffmpeg_video_with_gps_subtitles,
     gif,
     gps_exif,
     jpeg,
@@ -334,22 +341,317 @@ def test_a_refused_video_leaves_no_temporary_file(own_tempdir: Path) -> None:
     assert list(own_tempdir.iterdir()) == []
 
 
-def test_without_ffmpeg_videos_are_stored_as_sent(
-    settings: Any, tmp_path: Path, own_tempdir: Path
-) -> None:
+# --- Without ffmpeg: the recording place is blanked in place, or the video refused -----------
+
+NOT_SURE = "This video may carry the place where it was recorded, and this server cannot remove it."
+
+
+@pytest.fixture
+def no_ffmpeg(settings: Any, tmp_path: Path) -> None:
     settings.CARECIRCLE_FFMPEG = str(tmp_path / "no-ffmpeg-here")
-    # The smallest thing libmagic calls MP4: an ftyp box (ffprobe would refuse it).
-    data = b"\x00\x00\x00\x18ftypmp42\x00\x00\x00\x00mp42isom" + b"\x00" * 64
-    processed = run(data, "clip.mp4")
-    assert (processed.kind, processed.duration_seconds, processed.needs_video_task) == (
-        "video",
-        None,
-        False,
+
+
+@pytest.fixture(scope="module")
+def clips(tmp_path_factory: pytest.TempPathFactory) -> dict[str, bytes]:
+    """Test videos made once by ffmpeg: a clean one and some carrying a planted location."""
+    if not HAS_FFMPEG:
+        pytest.skip("ffmpeg is needed to make the test videos")
+    folder = tmp_path_factory.mktemp("clips")
+    ffmpeg = shutil.which("ffmpeg")
+    assert ffmpeg is not None
+    clean = folder / "clean.mp4"
+    subprocess.run(  # noqa: S603 - fixed program, test input
+        [ffmpeg, "-v", "error", "-y", "-f", "lavfi", "-i", "testsrc=size=96x64:rate=10",
+         "-f", "lavfi", "-i", "sine", "-t", "1", "-c:v", "libx264", "-pix_fmt", "yuv420p",
+         "-map_metadata", "-1", "-fflags", "+bitexact", str(clean)],
+        check=True,
+        timeout=60,
+    )  # fmt: skip
+    h264 = ["-c:v", "libx264", "-pix_fmt", "yuv420p"]
+    clean_webm = folder / "clean.webm"
+    subprocess.run(  # noqa: S603 - fixed program, test input
+        [ffmpeg, "-v", "error", "-y", "-f", "lavfi", "-i", "testsrc=size=96x64:rate=10",
+         "-t", "1", "-c:v", "libvpx", "-b:v", "200k", str(clean_webm)],
+        check=True,
+        timeout=60,
+    )  # fmt: skip
+    made = {
+        "clean.mp4": clean,
+        "clean.webm": clean_webm,
+        # Apple's way: keys in moov/meta (com.apple.quicktime.location.ISO6709 style).
+        "keys.mp4": ffmpeg_video(folder, "keys.mp4", [*h264, "-movflags", "use_metadata_tags"]),
+        # QuickTime's ©xyz in moov/udta.
+        "udta.mov": ffmpeg_video(folder, "udta.mov", [*h264, "-f", "mov"]),
+        # Android's ©xyz in moov/udta of an MP4.
+        "udta.mp4": ffmpeg_video(folder, "udta.mp4", h264),
+        "tags.webm": ffmpeg_video(folder, "tags.webm", ["-c:v", "libvpx", "-b:v", "200k"]),
+        "subtitles.mp4": ffmpeg_video_with_gps_subtitles(folder),
+        "cover.mp4": ffmpeg_video_with_cover(folder),
+    }
+    return {name: path.read_bytes() for name, path in made.items() if path is not None}
+
+
+def _frames(path: str) -> int:
+    """Video frames ffmpeg decodes from `path` (it fails on a broken file)."""
+    ffprobe = shutil.which("ffprobe")
+    assert ffprobe is not None
+    result = subprocess.run(  # noqa: S603 - fixed program, our own temporary file
+        [ffprobe, "-v", "error", "-count_frames", "-select_streams", "V:0",
+         "-show_entries", "stream=nb_read_frames", "-of", "csv=p=0", path],
+        capture_output=True,
+        check=True,
+        timeout=30,
+    )  # fmt: skip
+    return int(result.stdout.strip().rstrip(b","))
+
+
+def _tags(path: str) -> set[str]:
+    ffprobe = shutil.which("ffprobe")
+    assert ffprobe is not None
+    result = subprocess.run(  # noqa: S603 - fixed program, our own temporary file
+        [ffprobe, "-v", "error", "-show_entries", "format_tags:stream_tags", "-of", "json", path],
+        capture_output=True,
+        check=True,
+        timeout=30,
     )
+    info = json.loads(result.stdout)
+    keys = set(info.get("format", {}).get("tags", {}))
+    for stream in info.get("streams", []):
+        keys |= set(stream.get("tags", {}))
+    return keys
+
+
+def _boxes(data: bytes) -> list[tuple[int, int, bytes]]:
+    """(offset, size, type) of the top-level boxes of an MP4 made by ffmpeg."""
+    boxes, offset = [], 0
+    while offset < len(data):
+        size, kind = struct.unpack(">I4s", data[offset : offset + 8])
+        boxes.append((offset, size, kind))
+        offset += size
+    return boxes
+
+
+def _box(kind: bytes, payload: bytes) -> bytes:
+    return struct.pack(">I4s", 8 + len(payload), kind) + payload
+
+
+@pytest.mark.usefixtures("no_ffmpeg")
+@pytest.mark.parametrize(
+    ("name", "mime_type"), [("clean.mp4", "video/mp4"), ("clean.webm", "video/webm")]
+)
+def test_without_ffmpeg_a_clean_video_is_stored_and_plays(
+    clips: dict[str, bytes], own_tempdir: Path, name: str, mime_type: str
+) -> None:
+    processed = run(clips[name], f"My {name}")
+    assert (processed.kind, processed.mime_type, processed.original_name) == (
+        "video",
+        mime_type,
+        f"My {name}",
+    )
+    assert (processed.width, processed.height, processed.duration_seconds) == (None, None, None)
+    assert processed.needs_video_task is False
     [rendition] = processed.renditions
-    assert rendition.path is not None and Path(rendition.path).read_bytes() == data
+    assert rendition.path is not None
+    stored = Path(rendition.path).read_bytes()
+    # Same size, same media: at most the encoder's name and an empty metadata box are blanked.
+    assert len(stored) == len(clips[name])
+    assert _frames(rendition.path) == 10
     assert process_video_extras(rendition.path) == (None, None)
     processed.cleanup()
+    assert list(own_tempdir.iterdir()) == []
+
+
+@pytest.mark.usefixtures("no_ffmpeg")
+@pytest.mark.parametrize(
+    ("name", "declared", "mime_type", "place"),
+    [
+        ("keys.mp4", "clip.mp4", "video/mp4", GPS_TEXT),
+        ("udta.mov", "clip.mov", "video/quicktime", GPS_TEXT),
+        # The MP4 muxer writes the place as a binary `loci` box (3GPP), not as text.
+        ("udta.mp4", "clip.mp4", "video/mp4", b"loci"),
+        ("tags.webm", "clip.webm", "video/webm", GPS_TEXT),
+        ("subtitles.mp4", "clip.mp4", "video/mp4", GPS_TEXT),
+        ("cover.mp4", "clip.mp4", "video/mp4", GPS_TEXT),
+    ],
+)
+def test_without_ffmpeg_the_recording_place_is_blanked(
+    clips: dict[str, bytes],
+    own_tempdir: Path,
+    name: str,
+    declared: str,
+    mime_type: str,
+    place: bytes,
+) -> None:
+    source = clips[name]
+    assert place in source
+    processed = run(source, declared)
+    [rendition] = processed.renditions
+    assert rendition.path is not None and processed.mime_type == mime_type
+    stored = Path(rendition.path).read_bytes()
+    assert len(stored) == len(source)  # blanked in place: every offset still holds
+    for planted in (place, GPS_TEXT, b"Clinic waiting room", b"PhoneMaker"):
+        assert planted not in stored
+    assert not {"location", "location-eng", "title", "com.apple.quicktime.location.ISO6709"} & (
+        _tags(rendition.path)
+    )
+    assert _frames(rendition.path) == 10
+    processed.cleanup()
+    assert list(own_tempdir.iterdir()) == []
+
+
+@pytest.mark.usefixtures("no_ffmpeg")
+def test_without_ffmpeg_a_data_track_is_dropped_and_its_samples_zeroed(
+    clips: dict[str, bytes],
+) -> None:
+    processed = run(clips["subtitles.mp4"], "clip.mp4")
+    assert processed.renditions[0].path is not None
+    path = processed.renditions[0].path
+    ffprobe = shutil.which("ffprobe")
+    assert ffprobe is not None
+    streams = subprocess.run(  # noqa: S603 - fixed program, our own temporary file
+        [ffprobe, "-v", "error", "-show_entries", "stream=codec_type", "-of", "csv=p=0", path],
+        capture_output=True,
+        check=True,
+        timeout=30,
+    ).stdout.split()
+    assert streams == [b"video"]
+    processed.cleanup()
+
+
+@pytest.mark.usefixtures("no_ffmpeg")
+def test_without_ffmpeg_unknown_and_dirty_boxes_are_blanked(clips: dict[str, bytes]) -> None:
+    xmp = b"<x:xmpmeta><exif:GPSLatitude>48,51.4N</exif:GPSLatitude>" + GPS_TEXT + b"</x:xmpmeta>"
+    empty_padding = _box(b"free", bytes(32))
+    source = (
+        clips["clean.mp4"]
+        + _box(b"uuid", bytes.fromhex("be7acfcb97a942e89c71999491e3afac") + xmp)
+        + _box(b"free", b"left behind by an editor " + GPS_TEXT)
+        + empty_padding
+        + _box(b"XMP_", xmp)
+    )
+    processed = run(source, "clip.mp4")
+    assert processed.renditions[0].path is not None
+    stored = Path(processed.renditions[0].path).read_bytes()
+    assert GPS_TEXT not in stored and b"GPSLatitude" not in stored
+    tail = stored[len(clips["clean.mp4"]) :]
+    assert [kind for _offset, _size, kind in _boxes(tail)] == [b"free"] * 4
+    assert tail == b"".join(_box(b"free", bytes(size - 8)) for _offset, size, _kind in _boxes(tail))
+    assert _frames(processed.renditions[0].path) == 10
+    processed.cleanup()
+
+
+def _unsized_webm(data: bytes) -> bytes:
+    """The WebM with its segment and clusters of unknown size, as a live recording writes them."""
+    result = bytearray(data)
+    for element_id in (b"\x18\x53\x80\x67", b"\x1f\x43\xb6\x75"):
+        start = 0
+        while (found := result.find(element_id, start)) != -1:
+            size_at = found + 4
+            length = 9 - result[size_at].bit_length()
+            result[size_at : size_at + length] = ((1 << (7 * length + 1)) - 1).to_bytes(
+                length, "big"
+            )
+            start = size_at + length
+    return bytes(result)
+
+
+@pytest.mark.usefixtures("no_ffmpeg")
+def test_without_ffmpeg_a_live_webm_with_unsized_clusters_is_cleaned(
+    clips: dict[str, bytes],
+) -> None:
+    source = _unsized_webm(clips["tags.webm"])
+    assert source != clips["tags.webm"] and GPS_TEXT in source
+    processed = run(source, "clip.webm")
+    assert processed.renditions[0].path is not None
+    stored = Path(processed.renditions[0].path).read_bytes()
+    assert GPS_TEXT not in stored and b"Clinic waiting room" not in stored
+    assert _frames(processed.renditions[0].path) == 10
+    processed.cleanup()
+
+
+def _mutations(clips: dict[str, bytes]) -> dict[str, tuple[bytes, str]]:
+    clean = clips["clean.mp4"]
+    webm = clips["tags.webm"]
+    boxes = _boxes(clean)
+    moov_at, moov_size, _kind = next(box for box in boxes if box[2] == b"moov")
+    moov = clean[moov_at : moov_at + moov_size]
+    others = b"".join(clean[o : o + s] for o, s, kind in boxes if kind != b"moov")
+    subtitles = bytearray(clips["subtitles.mp4"])
+    # The subtitle track's chunk offset (its stco is the last one) pointed into the ftyp box.
+    stco = subtitles.rfind(b"stco")
+    subtitles[stco + 12 : stco + 16] = struct.pack(">I", 0)
+    # moov holding only a compressed movie header (cmov): nothing playable can be seen.
+    compressed = _box(b"moov", _box(b"cmov", _box(b"dcom", b"zlib") + _box(b"cmvd", b"x" * 40)))
+    hdlr = moov.find(b"hdlr")
+    return {
+        "ftyp_only": (b"\x00\x00\x00\x18ftypmp42\x00\x00\x00\x00mp42isom" + bytes(64), "clip.mp4"),
+        "truncated_mp4": (clean[: len(clean) // 2], "clip.mp4"),
+        "trailing_bytes": (clean + b"\x00\x01\x02", "clip.mp4"),
+        "box_larger_than_file": (
+            clean + struct.pack(">I4s", 4096, b"free") + bytes(100),
+            "clip.mp4",
+        ),
+        "box_smaller_than_header": (clean + struct.pack(">I4s", 4, b"free"), "clip.mp4"),
+        "no_moov": (others, "clip.mp4"),
+        "two_moov": (clean + moov, "clip.mp4"),
+        "compressed_moov": (others + compressed, "clip.mp4"),
+        "child_overflows_moov": (
+            clean[: moov_at + 8] + struct.pack(">I", moov_size * 2) + clean[moov_at + 12 :],
+            "clip.mp4",
+        ),
+        "track_without_handler": (
+            clean[: moov_at + hdlr] + b"xxxx" + clean[moov_at + hdlr + 4 :],
+            "clip.mp4",
+        ),
+        "data_track_outside_mdat": (bytes(subtitles), "clip.mp4"),
+        "truncated_webm": (webm[: len(webm) // 2], "clip.webm"),
+        "webm_trailing_garbage": (webm + b"\x00garbage", "clip.webm"),
+        "webm_subtitle_track": (webm.replace(b"\x83\x81\x01", b"\x83\x81\x11", 1), "clip.webm"),
+    }
+
+
+MUTATIONS = [
+    "ftyp_only",
+    "truncated_mp4",
+    "trailing_bytes",
+    "box_larger_than_file",
+    "box_smaller_than_header",
+    "no_moov",
+    "two_moov",
+    "compressed_moov",
+    "child_overflows_moov",
+    "track_without_handler",
+    "data_track_outside_mdat",
+    "truncated_webm",
+    "webm_trailing_garbage",
+    "webm_subtitle_track",
+]
+
+
+@pytest.mark.usefixtures("no_ffmpeg")
+@pytest.mark.parametrize("case", MUTATIONS)
+def test_without_ffmpeg_a_video_we_cannot_walk_is_refused(
+    clips: dict[str, bytes], own_tempdir: Path, case: str
+) -> None:
+    cases = _mutations(clips)
+    assert sorted(cases) == sorted(MUTATIONS)
+    data, declared = cases[case]
+    refused = refusal(data, declared)
+    assert (refused.code, refused.field) == ("upload_refused", "file")
+    assert str(refused.message).startswith(NOT_SURE)
+    assert list(own_tempdir.iterdir()) == []
+
+
+@pytest.mark.usefixtures("no_ffmpeg")
+def test_without_ffmpeg_the_walk_is_bounded(
+    clips: dict[str, bytes], monkeypatch: pytest.MonkeyPatch, own_tempdir: Path
+) -> None:
+    many = clips["clean.mp4"] + _box(b"free", b"") * 50
+    monkeypatch.setattr(videos, "MAX_ELEMENTS", 40)
+    assert str(refusal(many, "clip.mp4").message).startswith(NOT_SURE)
+    monkeypatch.setattr(videos, "MAX_ELEMENTS", 1000)
+    monkeypatch.setattr(videos, "MOOV_MAX_BYTES", 64)
+    assert str(refusal(clips["clean.mp4"], "clip.mp4").message).startswith(NOT_SURE)
     assert list(own_tempdir.iterdir()) == []
 
 
