@@ -34,10 +34,13 @@ def update_profile(
     handle: str,
     is_patient: bool,
     is_caregiver: bool,
-    is_professional: bool,
     time_zone: str = "",
 ) -> User:
-    """Change the actor's own display name, handle, self-described roles and time zone."""
+    """Change the actor's own display name, handle, self-described roles and time zone.
+
+    Being a health professional is not self-described: it grants curating and medical review,
+    so only site staff set it, after checking (`set_professional_verification`).
+    """
     display_name = " ".join((display_name or "").split())
     if len(display_name) < 2 or len(display_name) > 60:
         raise ValidationFailed(
@@ -65,7 +68,6 @@ def update_profile(
         actor.handle = handle
         actor.is_patient = is_patient
         actor.is_caregiver = is_caregiver
-        actor.is_professional = is_professional
         actor.time_zone = time_zone
         actor.save(
             update_fields=[
@@ -73,7 +75,6 @@ def update_profile(
                 "handle",
                 "is_patient",
                 "is_caregiver",
-                "is_professional",
                 "time_zone",
             ]
         )
@@ -148,6 +149,60 @@ def set_site_roles(
             moderator=is_site_moderator,
             manager=is_site_manager,
         )
+    return member
+
+
+MAX_VERIFICATION_NOTE = 500
+
+
+def set_professional_verification(
+    *, actor: Any, member: User, is_verified: bool, note: str
+) -> User:
+    """Verify `member` as a health professional, or withdraw it; site staff only, audited.
+
+    The note (what was checked, or why it is withdrawn) is required and kept in the audit log.
+    Asking for the state the member is already in is a ConflictError: nothing is recorded.
+    """
+    from carecircle.accounts.permissions import check_can_verify_professionals
+
+    check_can_verify_professionals(actor)
+    note = " ".join((note or "").split())
+    if not note:
+        raise ValidationFailed(
+            _("Please say what you checked, or why the verification is withdrawn."),
+            code="note_required",
+            field="note",
+        )
+    if len(note) > MAX_VERIFICATION_NOTE:
+        raise ValidationFailed(
+            _("Please keep the note to %(max)d characters.") % {"max": MAX_VERIFICATION_NOTE},
+            field="note",
+        )
+    with transaction.atomic():
+        locked = User.objects.select_for_update().get(pk=member.pk)
+        if is_verified and (not locked.is_active or locked.memorialised_at is not None):
+            raise ValidationFailed(
+                _("Only an active member can be verified as a health professional."),
+                field="handle",
+            )
+        if locked.is_professional == is_verified:
+            message = (
+                _("%(name)s is already a verified health professional.")
+                if is_verified
+                else _("%(name)s is not a verified health professional.")
+            )
+            raise ConflictError(message % {"name": locked.display_name}, field="handle")
+        locked.is_professional = is_verified
+        locked.save(update_fields=["is_professional"])
+        record_event(
+            actor=actor,
+            verb="member.professional_verify" if is_verified else "member.professional_withdraw",
+            target=locked,
+            subject=locked,
+            note=note,
+        )
+        index_member_later(locked.pk)
+    member.is_professional = is_verified
     return member
 
 

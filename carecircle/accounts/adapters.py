@@ -25,14 +25,17 @@ class AccountAdapter(DefaultAccountAdapter):
     def save_user(
         self, request: HttpRequest, user: Any, form: BaseForm, commit: bool = True
     ) -> Any:
-        """Save a new member with display name, roles and a free handle in one insert."""
+        """Save a new member with display name, roles and a free handle in one insert.
+
+        Only the roles the form offers are read: being a health professional is verified by
+        the site team later, never chosen when joining.
+        """
         user = super().save_user(request, user, form, commit=False)
         data = form.cleaned_data
         roles = set(data.get("roles") or [])
         user.display_name = data.get("display_name") or user.email.split("@")[0]
         user.is_patient = "patient" in roles
         user.is_caregiver = "caregiver" in roles
-        user.is_professional = "professional" in roles
         if not commit:
             user.handle = suggest_handle(user.display_name)
             return user

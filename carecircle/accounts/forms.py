@@ -14,8 +14,14 @@ from carecircle.accounts.actions import MAX_BIO, MAX_PRONOUNS, MAX_REGION, MAX_S
 ROLE_CHOICES = [
     ("patient", _("I live with a health condition")),
     ("caregiver", _("I care for someone")),
-    ("professional", _("I am a health professional")),
 ]
+
+# Being a health professional is a verified role (it lets a member curate libraries and review
+# medical accuracy), so no form offers it: members say so in their own words instead.
+PROFESSIONAL_NOTE = _(
+    "Work in health care? Say so in “About me” on your profile. The “Health professional” "
+    "badge is added by the site team after they check your professional registration."
+)
 
 
 class JoiningFields(forms.Form):
@@ -27,6 +33,7 @@ class JoiningFields(forms.Form):
         choices=ROLE_CHOICES,
         required=False,
         widget=forms.CheckboxSelectMultiple,
+        help_text=PROFESSIONAL_NOTE,
     )
     accept_terms = forms.BooleanField(
         label=_("I agree to the terms of use and the privacy policy"),
@@ -72,12 +79,39 @@ class ProfileForm(forms.Form):
     )
     is_patient = forms.BooleanField(label=ROLE_CHOICES[0][1], required=False)
     is_caregiver = forms.BooleanField(label=ROLE_CHOICES[1][1], required=False)
-    is_professional = forms.BooleanField(label=ROLE_CHOICES[2][1], required=False)
     time_zone = forms.CharField(
         label=_("Time zone"),
         max_length=64,
         required=False,
         help_text=_("For example Europe/London. Dates and times are shown in this zone."),
+    )
+
+
+class ProfessionalVerificationForm(forms.Form):
+    """Staff verify a member by handle, or withdraw it; the note goes to the audit log."""
+
+    handle = forms.CharField(
+        label=_("Member's handle"),
+        max_length=41,
+        help_text=_("As on their profile, like @sam.nurse."),
+    )
+    note = forms.CharField(
+        label=_("What you checked"),
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_(
+            "For example the registration body and number you looked up. Kept in the audit log."
+        ),
+    )
+
+
+class WithdrawProfessionalForm(forms.Form):
+    """Withdraw one listed member's verification; the reason goes to the audit log."""
+
+    note = forms.CharField(
+        label=_("Why it is withdrawn"),
+        max_length=500,
+        help_text=_("Kept in the audit log."),
     )
 
 

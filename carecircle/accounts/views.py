@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.files.storage import default_storage
@@ -14,11 +15,19 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from carecircle.accounts import actions, privacy, queries
 from carecircle.accounts.avatars import MAX_UPLOAD_BYTES
-from carecircle.accounts.forms import ApiTokenForm, AvatarForm, ProfileDetailsForm, ProfileForm
+from carecircle.accounts.forms import (
+    PROFESSIONAL_NOTE,
+    ApiTokenForm,
+    AvatarForm,
+    ProfessionalVerificationForm,
+    ProfileDetailsForm,
+    ProfileForm,
+    WithdrawProfessionalForm,
+)
 from carecircle.accounts.models import ApiToken, Profile, User, Visibility
 from carecircle.communities.models import Membership
 from carecircle.communities.queries import memberships_of, visible_communities
-from carecircle.core.errors import DomainError
+from carecircle.core.errors import DomainError, NotFoundError
 from carecircle.core.interfaces import page_errors
 from carecircle.discussions import safety
 
@@ -45,15 +54,81 @@ def account_settings(request: HttpRequest) -> HttpResponse:
                 "handle": user.handle,
                 "is_patient": user.is_patient,
                 "is_caregiver": user.is_caregiver,
-                "is_professional": user.is_professional,
                 "time_zone": user.time_zone,
             }
         )
     return render(
         request,
         "accounts/account_settings.html",
-        {"form": form, "memberships": memberships_of(user)},
+        {
+            "form": form,
+            "memberships": memberships_of(user),
+            "professional_note": PROFESSIONAL_NOTE,
+        },
         status=400 if form.errors else 200,
+    )
+
+
+@login_required
+@page_errors
+@require_http_methods(["GET", "POST"])
+def professional_verification(request: HttpRequest) -> HttpResponse:
+    """Site staff: the verified health professionals, verify a member, withdraw a verification."""
+    user = request.user
+    professionals = list(queries.verified_professionals(user))
+    verify_form = ProfessionalVerificationForm()
+    withdraw_forms: dict[int, forms.Form] = {
+        member.pk: WithdrawProfessionalForm(prefix=f"withdraw-{member.pk}")
+        for member in professionals
+    }
+    if request.method == "POST":
+        if request.POST.get("operation") == "withdraw":
+            member = next(
+                (m for m in professionals if str(m.pk) == request.POST.get("member", "")), None
+            )
+            if member is None:
+                raise Http404(_("That member is not a verified health professional."))
+            form: forms.Form = WithdrawProfessionalForm(
+                request.POST, prefix=f"withdraw-{member.pk}"
+            )
+            withdraw_forms[member.pk] = form
+            is_verified = False
+        else:
+            form = verify_form = ProfessionalVerificationForm(request.POST)
+            member = None
+            is_verified = True
+        if form.is_valid():
+            try:
+                if member is None:
+                    member = queries.get_member(form.cleaned_data["handle"])
+                actions.set_professional_verification(
+                    actor=user,
+                    member=member,
+                    is_verified=is_verified,
+                    note=form.cleaned_data["note"],
+                )
+            except DomainError as error:
+                field = error.field if error.field in form.fields else None
+                if isinstance(error, NotFoundError):
+                    field = "handle"
+                form.add_error(field, str(error.message))
+            else:
+                done = (
+                    _("%(name)s is now a verified health professional.")
+                    if is_verified
+                    else _("%(name)s is no longer a verified health professional.")
+                )
+                messages.success(request, done % {"name": member.display_name})
+                return redirect("professional_verification")
+    has_errors = bool(verify_form.errors) or any(f.errors for f in withdraw_forms.values())
+    return render(
+        request,
+        "accounts/professional_verification.html",
+        {
+            "verify_form": verify_form,
+            "rows": [(member, withdraw_forms[member.pk]) for member in professionals],
+        },
+        status=400 if has_errors else 200,
     )
 
 

@@ -131,7 +131,6 @@ def save_onboarding_roles(
             handle=actor.handle,
             is_patient=is_patient,
             is_caregiver=is_caregiver,
-            is_professional=actor.is_professional,
             time_zone=actor.time_zone,
         )
         return advance_onboarding(actor=actor, step=OnboardingStep.ROLES)

@@ -251,7 +251,6 @@ def test_account_settings_form_shows_the_current_profile(patient, community):
         "handle": "patient",
         "is_patient": True,
         "is_caregiver": False,
-        "is_professional": False,
         "time_zone": "",
     }
     assert [m.community.name for m in response.context["memberships"]] == ["Type 2 Diabetes"]

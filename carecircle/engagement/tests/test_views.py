@@ -131,6 +131,16 @@ def test_roles_step_saves_and_moves_on(newcomer, newcomer_client):
     )
 
 
+def test_the_roles_step_ignores_a_posted_professional_flag(newcomer, newcomer_client):
+    response = newcomer_client.post(
+        "/welcome/why/", {"is_patient": "on", "is_professional": "on", "operation": "save"}
+    )
+
+    assert response["Location"] == "/welcome/communities/"
+    newcomer.refresh_from_db()
+    assert (newcomer.is_patient, newcomer.is_professional) == (True, False)
+
+
 def test_skipping_a_step_saves_nothing_of_it(newcomer, newcomer_client):
     before = db_state()
     response = newcomer_client.post("/welcome/why/", {"is_patient": "on", "operation": "skip_step"})
