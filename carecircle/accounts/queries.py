@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 
 from carecircle.accounts.models import Condition, Profile, User
@@ -86,3 +86,11 @@ def autocomplete_members(viewer: Any, query: str) -> list[VisibleProfile]:
     )
     visible = visible_profiles(viewer, members)
     return [visible[member.pk] for member in members]
+
+
+def verified_professionals(actor: Any) -> QuerySet[User]:
+    """Every verified health professional, by display name; site staff only (else 403)."""
+    from carecircle.accounts.permissions import check_can_verify_professionals
+
+    check_can_verify_professionals(actor)
+    return User.objects.filter(is_professional=True).order_by("display_name", "handle")
