@@ -1,8 +1,11 @@
 """Every write to uploads: store a processed file, describe it, add captions, delete, clean up.
 
 Files are written to storage before their row, and removed again if anything fails, so a
-refused or failed upload leaves nothing behind; a row's files are deleted after the deletion of
-the row commits (a leftover file, should that fail, is never served: it has no row).
+refused or failed upload leaves nothing behind. A row's files are recorded as
+`PendingFileDeletion` rows in the same transaction that deletes the row, deleted once it
+commits, and tried again by the hourly cleanup while the storage refuses (a file without its
+row is never served meanwhile). Soft-deleting a post keeps its files (moderators still see
+them); they go when the post's row goes and the upload, attached to nothing, is cleaned up.
 """
 
 from __future__ import annotations
@@ -30,7 +33,7 @@ from carecircle.core.errors import PermissionDeniedError, ValidationFailed
 from carecircle.core.ratelimit import check_rate
 from carecircle.uploads import storage
 from carecircle.uploads.attachments import ALT_TEXT_MAX
-from carecircle.uploads.models import Upload
+from carecircle.uploads.models import PendingFileDeletion, Upload
 from carecircle.uploads.permissions import check_can_change_upload, check_can_delete_upload
 from carecircle.uploads.queries import quota_bytes, quota_used, stored_names
 
@@ -212,7 +215,7 @@ def create_upload(
                 upload_id = upload.pk
                 transaction.on_commit(lambda: _enqueue_video(upload_id), robust=True)
     except BaseException:
-        storage.delete_names(stored)
+        _discard_written(stored)
         raise
     finally:
         processed.cleanup()
@@ -305,9 +308,9 @@ def attach_captions(*, actor: Any, upload: Upload, file: UploadedFile, language:
             locked.save(update_fields=["captions", "captions_language", "stored_bytes"])
             _bump_post_topic(locked)
             if old_name:
-                transaction.on_commit(lambda: storage.delete_names([old_name]), robust=True)
+                forget_files([old_name])
     except BaseException:
-        storage.delete_names([saved])
+        _discard_written([saved])
         raise
     return locked
 
@@ -318,8 +321,63 @@ def _delete_rows(rows: Sequence[Upload]) -> int:
         return 0
     names = [name for upload in rows for name in stored_names(upload)]
     Upload.objects.filter(pk__in=[upload.pk for upload in rows]).delete()
-    transaction.on_commit(lambda: storage.delete_names(names), robust=True)
+    forget_files(names)
     return len(rows)
+
+
+def forget_files(names: Sequence[str]) -> None:
+    """Inside the transaction that lets go of `names`: record them, delete them after commit.
+
+    The record commits (or rolls back) with the change that made the files useless, so a
+    file is neither deleted while its row survives nor forgotten when the storage fails.
+    """
+    names = [name for name in names if name]
+    if not names:
+        return
+    with transaction.atomic():
+        pending = PendingFileDeletion.objects.bulk_create(
+            [PendingFileDeletion(name=name) for name in names]
+        )
+        ids = [row.pk for row in pending]
+        transaction.on_commit(lambda: delete_pending_files(ids), robust=True)
+
+
+def delete_pending_files(ids: Sequence[int] | None = None, *, batch: int = 500) -> int:
+    """Delete the recorded files (`ids`, or the oldest `batch` of all); returns how many went.
+
+    Those the storage still refuses stay recorded, with one more attempt counted.
+    """
+    # Those refused most often last, so they never hold back the others.
+    rows = PendingFileDeletion.objects.order_by("attempts", "pk")
+    if ids is not None:
+        rows = rows.filter(pk__in=ids)
+    pending = list(rows.values_list("pk", "name")[:batch])
+    if not pending:
+        return 0
+    failed = set(storage.delete_names([name for _pk, name in pending]))
+    PendingFileDeletion.objects.filter(
+        pk__in=[pk for pk, name in pending if name not in failed]
+    ).delete()
+    if failed:
+        PendingFileDeletion.objects.filter(
+            pk__in=[pk for pk, name in pending if name in failed]
+        ).update(attempts=F("attempts") + 1)
+    return len(pending) - sum(1 for _pk, name in pending if name in failed)
+
+
+def _discard_written(names: Sequence[str]) -> None:
+    """Remove files just written for an upload that was not saved; any the storage refuses to
+    delete are recorded for the cleanup job (best effort: the database may be the failure)."""
+    failed = storage.delete_names(names)
+    if not failed:
+        return
+    try:
+        with transaction.atomic():
+            PendingFileDeletion.objects.bulk_create(
+                [PendingFileDeletion(name=name, attempts=1) for name in failed]
+            )
+    except Exception:
+        logger.exception("could not record upload files to delete: %s", failed)
 
 
 def delete_upload(*, actor: Any, upload: Upload) -> None:
@@ -408,7 +466,7 @@ def complete_video(*, upload_id: int) -> bool:
         locked = Upload.objects.select_for_update().filter(pk=upload_id, is_processed=False).first()
         if locked is None:
             # Deleted, or finished by another worker meanwhile: this poster is not needed.
-            transaction.on_commit(lambda: storage.delete_names([saved]), robust=True)
+            forget_files([saved])
             return False
         updates: dict[str, Any] = {"is_processed": True}
         if saved:

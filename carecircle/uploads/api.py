@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from ninja import File, Form, Router, Schema, Status, UploadedFile
 
 from carecircle.api.api import member_auth
@@ -13,7 +13,8 @@ from carecircle.api.schemas import ErrorOut, PageMeta
 from carecircle.core.pagination import PageRequest, paginate
 from carecircle.uploads import actions, queries
 from carecircle.uploads.presenters import upload_document
-from carecircle.uploads.views import check_declared_size
+from carecircle.uploads.storage import StorageUnavailable
+from carecircle.uploads.views import check_declared_size, error_json
 
 router = Router(tags=["uploads"])
 
@@ -66,7 +67,7 @@ ERRORS: dict[int, Any] = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: Erro
 
 @router.post(
     "/uploads",
-    response={201: UploadOut, **ERRORS, 413: ErrorOut, 429: ErrorOut},
+    response={201: UploadOut, **ERRORS, 413: ErrorOut, 429: ErrorOut, 503: ErrorOut},
     auth=[upload_size_guard, *member_auth],
 )
 def create_upload(
@@ -74,17 +75,21 @@ def create_upload(
     file: UploadedFile = File(...),  # noqa: B008
     alt_text: str = Form(""),  # noqa: B008
     is_decorative: bool = Form(False),  # noqa: B008
-) -> Status[dict[str, Any]]:
+) -> Status[dict[str, Any]] | HttpResponse:
     """Upload one file (multipart `file`; `alt_text` or `is_decorative` for a picture).
 
     It waits, attached to nothing, until a post, message or resource names it in
     `attachments`; unattached uploads are deleted after CARECIRCLE_UPLOAD_UNATTACHED_HOURS.
     413 (`too_large`, `quota_exceeded`) for a file over its kind's limit or your space;
-    400 (`upload_refused`, `type_not_allowed`, `too_many_pixels`) for a file not accepted.
+    400 (`upload_refused`, `type_not_allowed`, `too_many_pixels`) for a file not accepted;
+    503 (`storage_unavailable`, with Retry-After) when files cannot be stored just now.
     """
-    upload = actions.create_upload(
-        actor=request.user, file=file, alt_text=alt_text, is_decorative=is_decorative
-    )
+    try:
+        upload = actions.create_upload(
+            actor=request.user, file=file, alt_text=alt_text, is_decorative=is_decorative
+        )
+    except StorageUnavailable as error:
+        return error_json(error)
     return Status(201, upload_document(upload))
 
 
@@ -134,7 +139,7 @@ def delete_upload(request: HttpRequest, upload_id: int) -> Status[None]:
 
 @router.post(
     "/uploads/{upload_id}/captions",
-    response={200: UploadOut, **ERRORS, 413: ErrorOut, 429: ErrorOut},
+    response={200: UploadOut, **ERRORS, 413: ErrorOut, 429: ErrorOut, 503: ErrorOut},
     auth=member_auth,
 )
 def add_captions(
@@ -142,10 +147,13 @@ def add_captions(
     upload_id: int,
     captions: UploadedFile = File(...),  # noqa: B008
     language: str = Form(...),  # noqa: B008
-) -> dict[str, Any]:
+) -> dict[str, Any] | HttpResponse:
     """Add or replace your video's captions (multipart `captions`: WebVTT; `language`)."""
     upload = queries.get_readable_upload(request.user, upload_id)
-    upload = actions.attach_captions(
-        actor=request.user, upload=upload, file=captions, language=language
-    )
+    try:
+        upload = actions.attach_captions(
+            actor=request.user, upload=upload, file=captions, language=language
+        )
+    except StorageUnavailable as error:
+        return error_json(error)
     return upload_document(upload)

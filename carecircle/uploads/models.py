@@ -98,3 +98,22 @@ class Upload(models.Model):
         return (
             self.post_id is not None or self.message_id is not None or self.resource_id is not None
         )
+
+
+class PendingFileDeletion(models.Model):
+    """A stored file whose upload row is gone and which must still be deleted.
+
+    Written in the same transaction as the deletion of the row, so a file is never forgotten:
+    the step after commit deletes the file and this row; if the storage is down then (an S3
+    outage during an erasure, say), the hourly cleanup job tries again until it succeeds.
+    """
+
+    name = models.CharField(max_length=300)
+    created_at = models.DateTimeField(auto_now_add=True)
+    attempts = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        indexes = [models.Index(fields=["created_at"], name="uploads_pending_deletion_time")]
+
+    def __str__(self) -> str:
+        return f"pending deletion of {self.name}"

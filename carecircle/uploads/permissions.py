@@ -3,7 +3,8 @@
 An upload's address is not a secret. A file follows its post, message or library resource
 exactly as that thing's words do: members-only and hidden communities, pending, hidden and
 deleted posts, conversation history and chat rooms all answer the same for the file as for
-the text. A waiting upload (attached to nothing) is its owner's alone.
+the text. A waiting upload (attached to nothing) is its owner's alone, and its owner may
+always read their own upload.
 """
 
 from __future__ import annotations
@@ -74,7 +75,13 @@ def _can_read_resource_attachment(actor: Any, resource: Any) -> bool:
 
 
 def can_read_upload(actor: Any, upload: Upload) -> bool:
-    """Whether `actor` may fetch the upload's bytes or see its metadata."""
+    """Whether `actor` may fetch the upload's bytes or see its metadata.
+
+    Its owner always may: "My uploads" lists it, and a member who left the community or the
+    conversation keeps what they shared (as they keep their own words in their data export).
+    """
+    if is_owner(actor, upload):
+        return True
     if upload.post_id is not None:
         return _can_read_post_attachment(actor, upload.post)
     if upload.message_id is not None:

@@ -16,10 +16,30 @@ from django.core.files import File
 from django.core.files.base import ContentFile
 from django.core.files.storage import Storage, storages
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from carecircle.core.errors import DomainError
 
 logger = logging.getLogger(__name__)
 
 _CHUNK = 64 * 1024
+
+
+# How long a client is asked to wait before trying again when the storage is unreachable.
+RETRY_AFTER_SECONDS = 60
+
+
+class StorageUnavailable(DomainError):
+    """The storage refused or could not be reached while writing: try again later (503)."""
+
+    code = "storage_unavailable"
+    status = 503
+    retry_after = RETRY_AFTER_SECONDS
+
+    def __init__(self) -> None:
+        super().__init__(
+            _("Files cannot be stored just now. Please try again in a minute."), field="file"
+        )
 
 
 def upload_storage() -> Storage:
@@ -32,14 +52,25 @@ def new_folder() -> str:
 
 
 def save_bytes(name: str, data: bytes) -> str:
-    """Store `data` under `name`; the stored name (the storage may change it) is returned."""
-    return upload_storage().save(name, ContentFile(data))
+    """Store `data` under `name`; the stored name (the storage may change it) is returned.
+
+    Any failure of the storage (a full disk, an S3 outage or refusal) is StorageUnavailable.
+    """
+    try:
+        return upload_storage().save(name, ContentFile(data))
+    except Exception as error:
+        logger.exception("could not store upload file %s", name)
+        raise StorageUnavailable() from error
 
 
 def save_path(name: str, path: str) -> str:
     """Store the file at `path` (a video, read in chunks: never whole in memory)."""
     with open(path, "rb") as handle:
-        return upload_storage().save(name, File(handle))
+        try:
+            return upload_storage().save(name, File(handle))
+        except Exception as error:
+            logger.exception("could not store upload file %s", name)
+            raise StorageUnavailable() from error
 
 
 def open_file(name: str) -> IO[bytes]:
@@ -84,10 +115,11 @@ def size_of(name: str) -> int:
     return int(upload_storage().size(name))
 
 
-def delete_names(names: Iterable[str]) -> None:
-    """Delete stored files, logging (never raising) a failure: the rows are already gone and
-    a leftover file is harmless, since nothing serves a file without its row."""
+def delete_names(names: Iterable[str]) -> list[str]:
+    """Delete stored files; returns those that could not be deleted (each failure is logged,
+    never raised: callers keep the names to try again, see `actions.forget_files`)."""
     storage = upload_storage()
+    failed: list[str] = []
     for name in names:
         if not name:
             continue
@@ -95,3 +127,5 @@ def delete_names(names: Iterable[str]) -> None:
             storage.delete(name)
         except Exception:
             logger.exception("could not delete stored upload file %s", name)
+            failed.append(name)
+    return failed

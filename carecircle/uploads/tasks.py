@@ -11,10 +11,15 @@ from django.tasks import task
 @task()
 def cleanup_uploads_task() -> int:
     """Delete uploads attached to nothing for longer than CARECIRCLE_UPLOAD_UNATTACHED_HOURS
-    (every hour); returns how many went."""
-    from carecircle.uploads.actions import delete_expired_uploads
+    (every hour), then retry deleting stored files whose rows are gone but which the storage
+    refused before; returns how many uploads went."""
+    from carecircle.uploads.actions import delete_expired_uploads, delete_pending_files
 
-    return delete_expired_uploads()
+    deleted = delete_expired_uploads()
+    # Batches until a pass deletes nothing more (all gone, or the storage still refuses).
+    while delete_pending_files():
+        pass
+    return deleted
 
 
 @task()

@@ -120,11 +120,56 @@ def _secure(response: HttpResponseBase) -> HttpResponseBase:
     return response
 
 
+class _BadToken(Exception):
+    pass
+
+
+def _reader(request: HttpRequest) -> Any:
+    """Who is asking: the API token's member when `Authorization: Bearer` is sent (as the API
+    accepts it), else the session's. A token is only ever read from that header, never from
+    the address, where it would end up in logs and browser history."""
+    header = request.headers.get("Authorization", "")
+    if not header:
+        return request.user
+    from carecircle.accounts.actions import authenticate_api_token
+    from carecircle.moderation.enforcement import is_banned_from_site
+
+    scheme, _space, token = header.partition(" ")
+    if scheme.lower() != "bearer":
+        raise _BadToken
+    user = authenticate_api_token(token.strip())
+    # A wrong or revoked token is refused, never served as the session or as a visitor; a
+    # site-wide ban stops tokens as it stops signing in (the API's own rule).
+    if user is None or is_banned_from_site(user):
+        raise _BadToken
+    return user
+
+
+def _unauthorized() -> HttpResponse:
+    response = JsonResponse(
+        {
+            "code": "not_authenticated",
+            "message": _("Please sign in or send a valid API token."),
+        },
+        status=401,
+    )
+    response["WWW-Authenticate"] = "Bearer"
+    patch_cache_control(response, no_store=True)
+    return response
+
+
 @require_http_methods(["GET", "HEAD"])
 def upload_file(request: HttpRequest, upload_id: int, variant: str) -> HttpResponseBase:
-    """One stored file of an upload, to whoever may read what it is attached to, right now."""
+    """One stored file of an upload, to whoever may read what it is attached to, right now.
+
+    Readers are the session's member, or an API client sending `Authorization: Bearer`.
+    """
     try:
-        upload = queries.get_readable_upload(request.user, upload_id)
+        reader = _reader(request)
+    except _BadToken:
+        return _unauthorized()
+    try:
+        upload = queries.get_readable_upload(reader, upload_id)
     except NotFoundError as error:
         raise Http404(str(error.message)) from error
     name = queries.variant_name(upload, variant)
@@ -145,13 +190,20 @@ def upload_file(request: HttpRequest, upload_id: int, variant: str) -> HttpRespo
     except Exception as error:
         # A row whose file is gone (or a storage outage): nothing to serve.
         raise Http404(_("This file does not exist or is no longer available.")) from error
-    range_header = request.headers.get("Range", "")
+    range_header = request.headers.get("Range", "").strip()
+    if not range_header.startswith("bytes=") or "," in range_header:
+        # Several ranges at once (or another unit) are not supported: the whole file is sent,
+        # as HTTP allows a server to ignore a Range it does not serve.
+        range_header = ""
     if range_header and request.headers.get("If-Range", etag) == etag:
         bounds = _parse_range(range_header, size)
         if bounds is None:
             response = HttpResponse(status=416)
             response["Content-Range"] = f"bytes */{size}"
-            return _secure(response)
+            _secure(response)
+            # An answer about a size that may change: never kept.
+            response["Cache-Control"] = "no-store"
+            return response
         start, end = bounds
         response = StreamingHttpResponse(
             storage.stream(name, start, end - start + 1), status=206, content_type=content_type
@@ -186,8 +238,8 @@ def check_declared_size(request: HttpRequest) -> None:
         raise actions.too_large(largest)
 
 
-def _error_json(error: DomainError) -> JsonResponse:
-    return JsonResponse(
+def error_json(error: DomainError) -> JsonResponse:
+    response = JsonResponse(
         {
             "code": error.code,
             "message": str(error.message),
@@ -196,6 +248,11 @@ def _error_json(error: DomainError) -> JsonResponse:
         },
         status=error.status,
     )
+    retry_after = getattr(error, "retry_after", None)
+    if retry_after:
+        # The storage is unreachable (503): when the client may try again.
+        response["Retry-After"] = str(retry_after)
+    return response
 
 
 @require_POST
@@ -209,7 +266,7 @@ def upload_create(request: HttpRequest) -> JsonResponse:
     try:
         check_declared_size(request)
     except DomainError as error:
-        return _error_json(error)
+        return error_json(error)
     file = request.FILES.get("file")
     if file is None:
         return JsonResponse(
@@ -224,7 +281,7 @@ def upload_create(request: HttpRequest) -> JsonResponse:
             is_decorative=request.POST.get("is_decorative", "") in ("1", "on", "true"),
         )
     except DomainError as error:
-        return _error_json(error)
+        return error_json(error)
     return JsonResponse(upload_document(upload), status=201)
 
 
@@ -241,7 +298,7 @@ def upload_captions(request: HttpRequest, upload_id: int) -> HttpResponseBase:
         upload = queries.get_readable_upload(request.user, upload_id)
     except NotFoundError as error:
         if wants_json:
-            return _error_json(error)
+            return error_json(error)
         raise Http404(str(error.message)) from error
     file = request.FILES.get("captions")
     try:
@@ -255,7 +312,7 @@ def upload_captions(request: HttpRequest, upload_id: int) -> HttpResponseBase:
         )
     except DomainError as error:
         if wants_json:
-            return _error_json(error)
+            return error_json(error)
         messages.error(request, str(error.message))
         return redirect("my_uploads")
     if wants_json:

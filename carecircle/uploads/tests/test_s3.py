@@ -60,9 +60,11 @@ def s3(settings: Any, s3_endpoint: str, upload_root: Any) -> Any:
                 "endpoint_url": s3_endpoint,
                 "region_name": "us-east-1",
                 **KEYS,
-                "default_acl": "private",
+                # As config/settings.py: no ACL (new AWS buckets refuse them), encrypted.
+                "default_acl": None,
                 "querystring_auth": True,
                 "file_overwrite": False,
+                "object_parameters": {"ServerSideEncryption": "AES256"},
             },
         },
     }
@@ -90,6 +92,7 @@ def test_round_trip(
     # Private objects: no public-read grant on them.
     grants = s3.get_object_acl(Bucket=BUCKET, Key=pdf.file)["Grants"]
     assert [g["Grantee"].get("URI") for g in grants if g["Grantee"].get("URI")] == []
+    assert s3.head_object(Bucket=BUCKET, Key=pdf.file)["ServerSideEncryption"] == "AES256"
     served = patient_client.get(reverse("upload_file", args=[pdf.pk, "file"]))
     assert served.status_code == 200
     assert b"".join(served.streaming_content) == PDF_BYTES
@@ -100,4 +103,23 @@ def test_round_trip(
     with django_capture_on_commit_callbacks(execute=True):
         actions.delete_upload(actor=patient, upload=pdf)
         actions.delete_upload(actor=patient, upload=photo)
+    assert (Upload.objects.count(), _keys(s3)) == (0, [])
+
+
+def test_unreachable_bucket_answers_503_and_leaves_nothing(
+    s3: Any, settings: Any, patient: User, patient_client: Any
+) -> None:
+    uploads = settings.STORAGES["uploads"]
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "uploads": {**uploads, "OPTIONS": {**uploads["OPTIONS"], "bucket_name": "nowhere"}},
+    }
+    response = patient_client.post(
+        reverse("upload_create"), {"file": SimpleUploadedFile("b.pdf", PDF_BYTES)}
+    )
+    assert (response.status_code, response["Retry-After"], response.json()["code"]) == (
+        503,
+        "60",
+        "storage_unavailable",
+    )
     assert (Upload.objects.count(), _keys(s3)) == (0, [])

@@ -112,7 +112,8 @@ EXPECTED_READERS = {
     "public_post": EVERYONE,
     "members_only_post": {"member", "moderator", "owner", "staff"},
     "hidden_community_post": {"moderator", "owner", "staff"},
-    "deleted_post": {"moderator", "staff"},
+    # Its owner always reads their own file (it is listed on "My uploads").
+    "deleted_post": {"moderator", "owner", "staff"},
     "pending_post": {"moderator", "owner", "staff"},
     "hidden_post": {"moderator", "owner", "staff"},
     "conversation": {"owner", "participant"},
