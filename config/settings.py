@@ -504,6 +504,10 @@ CARECIRCLE_FFMPEG_TIMEOUT = int(env("FFMPEG_TIMEOUT", "30"))
 # Every stored byte of one member's uploads (copies and posters included).
 CARECIRCLE_UPLOAD_QUOTA_BYTES = int(env("UPLOAD_QUOTA_BYTES", str(500 * 1024 * 1024)))
 CARECIRCLE_UPLOAD_MAX_PER_POST = int(env("UPLOAD_MAX_PER_POST", "10"))
+# The largest request body on any path other than the upload endpoints (whose limit is the
+# largest file limit above plus 1 MB): posts, replies and messages sent without the script
+# carry their files in the form. Refused (413) by config/asgi.py before Django reads it.
+CARECIRCLE_UPLOAD_FORM_MAX_BYTES = int(env("UPLOAD_FORM_MAX_BYTES", str(120 * 1024 * 1024)))
 # Uploads one member may make, page and API together.
 CARECIRCLE_UPLOAD_RATE = env("UPLOAD_RATE", "60/h")
 # An upload not attached to anything (never, or no longer) is removed after this many hours.
@@ -534,14 +538,26 @@ if CARECIRCLE_STORAGE == "s3":
             "region_name": env("S3_REGION") or None,
             "access_key": env("S3_ACCESS_KEY_ID"),
             "secret_key": env("S3_SECRET_ACCESS_KEY"),
-            # Objects are private and never linked to: the app reads them and serves them
-            # itself after its access check, so no signed or public URL is ever handed out.
-            "default_acl": "private",
+            # No ACL is sent: new AWS buckets have ACLs disabled (Object Ownership "bucket
+            # owner enforced") and refuse any. Objects are private because the bucket is:
+            # keep Block Public Access on and grant no public read (docs/deploy.md). The app
+            # reads objects and serves them itself after its access check; no signed or
+            # public URL is ever handed out.
+            "default_acl": None,
             "querystring_auth": True,
             "file_overwrite": False,
             "location": env("S3_PREFIX", ""),
         },
     }
+    # Server-side encryption of every object: "AES256" (keys managed by the service) or
+    # "aws:kms" (with CARECIRCLE_S3_SSE_KMS_KEY_ID for a key of your own); empty leaves it
+    # to the bucket's default encryption.
+    CARECIRCLE_S3_SSE = env("S3_SSE", "")
+    if CARECIRCLE_S3_SSE:
+        sse: dict[str, str] = {"ServerSideEncryption": CARECIRCLE_S3_SSE}
+        if env("S3_SSE_KMS_KEY_ID"):
+            sse["SSEKMSKeyId"] = env("S3_SSE_KMS_KEY_ID")
+        UPLOADS_STORAGE["OPTIONS"]["object_parameters"] = sse
 else:
     UPLOADS_STORAGE = {
         "BACKEND": "django.core.files.storage.FileSystemStorage",
