@@ -28,6 +28,7 @@ from carecircle.core.audit import record_event
 from carecircle.core.errors import ValidationFailed
 from carecircle.core.ratelimit import check_rate
 from carecircle.resources import permissions
+from carecircle.resources.ids import parse_id
 from carecircle.resources.models import Resource, ResourceCategory
 
 TITLE_MAX = 200
@@ -233,8 +234,17 @@ def clean_resource(
         _problem(problems, "reading_level", "bad_reading_level", _("Choose a reading level."))
     values["reading_level"] = reading_level
 
-    wanted = list(dict.fromkeys(int(pk) for pk in data.category_ids))
-    if len(wanted) > CATEGORIES_PER_RESOURCE_MAX:
+    parsed = list(dict.fromkeys(parse_id(pk) for pk in data.category_ids))
+    wanted = [pk for pk in parsed if pk is not None]
+    if len(wanted) != len(parsed):
+        # Not an id at all (a form's "²", an API's 2**70): no category of this library.
+        _problem(
+            problems,
+            "categories",
+            "bad_category",
+            _("Choose categories of this library only."),
+        )
+    elif len(wanted) > CATEGORIES_PER_RESOURCE_MAX:
         _problem(
             problems,
             "categories",
@@ -282,7 +292,12 @@ def _clean_upload(
         return None
     from carecircle.uploads.models import Upload
 
-    upload = Upload.objects.filter(pk=data.upload_id, owner_id=getattr(actor, "pk", None)).first()
+    upload_id = parse_id(data.upload_id)
+    upload = (
+        Upload.objects.filter(pk=upload_id, owner_id=getattr(actor, "pk", None)).first()
+        if upload_id is not None
+        else None
+    )
     keeps_own = upload is not None and resource is not None and upload.resource_id == resource.pk
     if upload is None or (
         not keeps_own
@@ -575,6 +590,15 @@ def _clean_category_name(name: str) -> tuple[str, str]:
     return name, slug
 
 
+# Positions order a few dozen shelves; the column is a small integer, so an API's huge number
+# is brought back into range instead of failing in the database.
+POSITION_MAX = 1000
+
+
+def _position(position: int) -> int:
+    return max(0, min(POSITION_MAX, position))
+
+
 def _name_taken() -> ValidationFailed:
     return ValidationFailed(
         _("This library already has a category with that name."), code="name_taken", field="name"
@@ -604,7 +628,7 @@ def create_category(
         try:
             with transaction.atomic():
                 category = ResourceCategory.objects.create(
-                    community=community, name=name, slug=slug, position=max(0, position)
+                    community=community, name=name, slug=slug, position=_position(position)
                 )
         except IntegrityError:
             raise _name_taken() from None
@@ -634,7 +658,7 @@ def edit_category(
         renamed = name != category.name
         category.name, category.slug = name, slug
         if position is not None:
-            category.position = max(0, position)
+            category.position = _position(position)
         category.save(update_fields=["name", "slug", "position"])
         record_event(actor=actor, verb="resource.category_edit", target=category)
         if renamed:

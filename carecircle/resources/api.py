@@ -74,6 +74,7 @@ class ResourceOut(Schema):
     last_reviewed_by: MemberOut | None
     preview: PreviewOut
     files: list[FileOut]
+    # Discussions YOU may read that cite it: the `total` of /resources/{id}/citations.
     citation_count: int
     page_url: str
     cite_url: str
@@ -186,8 +187,11 @@ def _member(user: Any) -> MemberOut | None:
     )
 
 
-def resource_out(actor: Any, resource: Resource) -> ResourceOut:
-    """The API shape of one resource, as `actor` may see it."""
+def resource_out(actor: Any, resource: Resource, citation_count: int | None = None) -> ResourceOut:
+    """The API shape of one resource, as `actor` may see it (`citation_count`: when already
+    counted for a whole page, see `queries.readable_citation_counts`)."""
+    if citation_count is None:
+        citation_count = queries.readable_citation_counts(actor, [resource.pk]).get(resource.pk, 0)
     is_curator = permissions.can_curate_library(actor, resource.community)
     sees_note = is_curator or (
         getattr(actor, "is_authenticated", False) and resource.suggested_by_id == actor.pk
@@ -228,7 +232,7 @@ def resource_out(actor: Any, resource: Resource) -> ResourceOut:
             )
             for upload in resource.files.all()
         ],
-        citation_count=resource.citation_count,
+        citation_count=citation_count,
         page_url=resource.get_absolute_url(),
         cite_url=settings.SITE_URL.rstrip("/") + reverse("resource_detail", args=[resource.pk]),
         can_edit=permissions.can_edit_resource(actor, resource),
@@ -261,8 +265,11 @@ def list_resources(request: HttpRequest, filters: Query[ResourceFilter]) -> Reso
         resources.prefetch_related("files"),
         PageRequest.from_params(filters.page, filters.page_size),
     )
+    counts = queries.readable_citation_counts(actor, [resource.pk for resource in result.items])
     return ResourcePage(
-        items=[resource_out(actor, resource) for resource in result.items],
+        items=[
+            resource_out(actor, resource, counts.get(resource.pk, 0)) for resource in result.items
+        ],
         page=result.number,
         page_size=result.size,
         total=result.total,

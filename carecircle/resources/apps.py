@@ -9,6 +9,7 @@ class ResourcesConfig(AppConfig):
     verbose_name = "Resource library"
 
     def ready(self) -> None:
+        from django.db.models.signals import post_delete
         from django.utils.translation import gettext_lazy as _
 
         from carecircle.core.schedule import register
@@ -32,4 +33,15 @@ class ResourcesConfig(AppConfig):
             "resources.refresh_previews",
             every=timedelta(days=7),
             task="carecircle.resources.tasks.refresh_previews_task",
+        )
+
+        # Citation rows also go by cascade (a post deleted, a member's posts erased): the
+        # stored count is recounted whenever one goes, so it never drifts.
+        from carecircle.resources.citations import citation_deleted
+        from carecircle.resources.models import ResourceCitation
+
+        post_delete.connect(
+            citation_deleted,
+            sender=ResourceCitation,
+            dispatch_uid="resources.citation_deleted",
         )

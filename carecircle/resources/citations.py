@@ -10,11 +10,13 @@ community's resource, or to a suggestion nobody reviewed yet, stays a plain link
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from typing import Any
 from urllib.parse import urlsplit
 
 from django.conf import settings
-from django.db.models import F, Q
+from django.db.models import Count, IntegerField, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce
 
 from carecircle.resources.models import Resource, ResourceCitation
 
@@ -24,7 +26,8 @@ from carecircle.resources.models import Resource, ResourceCitation
 _LINK = re.compile(
     r"""(?:^|(?<=[\s(<\[{"']))"""
     r"""(?:(?:https?:)?//(?P<host>[^/\s?#()<>\[\]"']+))?"""
-    r"""/library/(?P<id>\d{1,18})(?![\w-])""",
+    # [0-9], not \d: \d also matches other scripts' digits ("٣"), which are not links here.
+    r"""/library/(?P<id>[0-9]{1,18})(?![\w-])""",
     re.IGNORECASE,
 )
 
@@ -87,11 +90,41 @@ def citable_resources(*, community_id: int | None, ids: list[int]) -> list[int]:
     )
 
 
+def recount_citations(resource_ids: Iterable[int]) -> None:
+    """Set each resource's `citation_count` to its number of citation rows, counted in SQL.
+
+    Counted, not incremented: rows also go without this module's knowledge (a post or topic
+    deleted, a member's posts erased: the rows cascade), and a counter that only moves by
+    +1/-1 would drift. One UPDATE, so concurrent writers each leave the count of the rows
+    committed when they ran. The stored count covers every citation, readable or not; what a
+    reader is shown is `queries.readable_citation_counts`.
+    """
+    ids = sorted(set(resource_ids))
+    if not ids:
+        return
+    rows = (
+        ResourceCitation.objects.filter(resource_id=OuterRef("pk"))
+        .order_by()
+        .values("resource_id")
+        .annotate(total=Count("pk"))
+        .values("total")
+    )
+    Resource.objects.filter(pk__in=ids).update(
+        citation_count=Coalesce(Subquery(rows, output_field=IntegerField()), 0)
+    )
+
+
+def citation_deleted(sender: Any, instance: ResourceCitation, **kwargs: Any) -> None:
+    """post_delete receiver (connected in apps.py): recount after any citation row goes,
+    including rows deleted by a cascade from their post."""
+    recount_citations([instance.resource_id])
+
+
 def record_citations(post: Any) -> None:
     """Make the post's citations match the resource links now in its body (inside a transaction).
 
-    Links removed by an edit drop their citation; `citation_count` moves with each row added
-    or removed (F() updates, so concurrent posts citing the same resource count right).
+    Links removed by an edit drop their citation; the counts of the resources concerned are
+    recounted from the rows.
     """
     wanted = set(citable_resources(community_id=post.topic.community_id, ids=cited_ids(post.body)))
     existing = set(ResourceCitation.objects.filter(post=post).values_list("resource_id", flat=True))
@@ -99,12 +132,9 @@ def record_citations(post: Any) -> None:
     added = wanted - existing
     if removed:
         ResourceCitation.objects.filter(post=post, resource_id__in=removed).delete()
-        Resource.objects.filter(pk__in=removed, citation_count__gt=0).update(
-            citation_count=F("citation_count") - 1
-        )
     if added:
         ResourceCitation.objects.bulk_create(
             [ResourceCitation(post=post, resource_id=resource_id) for resource_id in sorted(added)],
             ignore_conflicts=True,
         )
-        Resource.objects.filter(pk__in=added).update(citation_count=F("citation_count") + 1)
+    recount_citations(removed | added)

@@ -4,7 +4,7 @@ Published resources are the library's (community content, kept when the member g
 their name removed as `suggested_by`/`added_by`/`last_reviewed_by` are set to null). The member's
 export lists what they suggested or added, with its state and, for a suggestion that was not
 added, the curator's note to them. Erasure also deletes their suggestions nobody published
-(waiting or not added): those were only ever theirs.
+(waiting, not added, or archived without ever being published): those were only ever theirs.
 """
 
 from __future__ import annotations
@@ -49,12 +49,22 @@ def library_resources(member: Any) -> Iterator[Row]:
 
 
 def erase_unpublished_suggestions(member: Any, keep_posts: bool) -> None:
-    """Delete the member's suggestions that never joined a library (their files are let go)."""
+    """Delete the member's suggestions that never joined a library (their files are let go).
+
+    Waiting and not-added suggestions, and archived ones that were never published: a
+    curator may archive a suggestion straight from the queue. "Never published" is
+    `last_reviewed_on` empty: the only way a suggestion is published is `review_resource`'s
+    approve, which always sets it, and nothing clears it (its reviewer's erasure nulls
+    `last_reviewed_by`, not the date). An archived resource that was once published stays:
+    it was the library's.
+    """
     from carecircle.resources.models import Resource
 
+    Status = Resource.Status
     Resource.objects.filter(
+        Q(status__in=(Status.SUGGESTED, Status.REJECTED))
+        | Q(status=Status.ARCHIVED, last_reviewed_on__isnull=True),
         suggested_by=member,
-        status__in=(Resource.Status.SUGGESTED, Resource.Status.REJECTED),
     ).delete()
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Max, Prefetch, Q, QuerySet, TextField
+from django.db.models import Count, Max, Prefetch, Q, QuerySet, TextField
 from django.db.models.functions import Cast
 from django.utils.translation import gettext as _
 
@@ -16,7 +16,8 @@ from carecircle.core.models import ModerationState
 from carecircle.discussions.models import Topic
 from carecircle.resources import permissions
 from carecircle.resources.actions import parse_tags
-from carecircle.resources.models import Resource, ResourceCategory
+from carecircle.resources.ids import is_valid_id
+from carecircle.resources.models import Resource, ResourceCategory, ResourceCitation
 
 # Library text filters longer than this are cut: they are LIKE patterns, not documents.
 QUERY_MAX = 200
@@ -141,6 +142,8 @@ def get_resource(actor: Any, resource_id: int) -> Resource:
     or a curator's suggestion); NotFoundError otherwise."""
     resource = (
         _with_details(Resource.objects.filter(pk=resource_id)).prefetch_related("files").first()
+        if is_valid_id(resource_id)
+        else None
     )
     if resource is None:
         raise NotFoundError(_("Resource not found."), code="resource_not_found")
@@ -154,6 +157,8 @@ def get_category(community: Community | None, category_id: int) -> ResourceCateg
         ResourceCategory.objects.filter(pk=category_id, community=community)
         .select_related("community")
         .first()
+        if is_valid_id(category_id)
+        else None
     )
     if category is None:
         raise NotFoundError(_("Category not found."), code="category_not_found")
@@ -162,7 +167,11 @@ def get_category(community: Community | None, category_id: int) -> ResourceCateg
 
 def get_readable_category(actor: Any, category_id: int) -> ResourceCategory:
     """A category of a library the actor may read, by id; NotFoundError otherwise."""
-    category = ResourceCategory.objects.select_related("community").filter(pk=category_id).first()
+    category = (
+        ResourceCategory.objects.select_related("community").filter(pk=category_id).first()
+        if is_valid_id(category_id)
+        else None
+    )
     if category is None or not permissions.can_read_library(actor, category.community):
         raise NotFoundError(_("Category not found."), code="category_not_found")
     return category
@@ -188,6 +197,31 @@ def citing_topics(actor: Any, resource: Resource) -> QuerySet[Topic]:
         .select_related("community")
         .order_by("-cited_at", "-pk")
     )
+
+
+def readable_citation_counts(actor: Any, resource_ids: list[int]) -> dict[int, int]:
+    """For each resource id, how many discussions the actor may read cite it: the total of
+    `citing_topics` for each, in one query (ids without any are left out).
+
+    This, not the stored `citation_count`, is what pages and the API show: the stored count
+    includes citations in members-only communities and hidden or removed posts.
+    """
+    if not resource_ids:
+        return {}
+    rows = (
+        ResourceCitation.objects.filter(
+            resource_id__in=resource_ids,
+            post__is_deleted=False,
+            post__moderation_state=ModerationState.VISIBLE,
+            post__topic__is_deleted=False,
+            post__topic__moderation_state=ModerationState.VISIBLE,
+            post__topic__community_id__in=readable_community_ids(actor),
+        )
+        .order_by()
+        .values("resource_id")
+        .annotate(topics=Count("post__topic_id", distinct=True))
+    )
+    return {row["resource_id"]: row["topics"] for row in rows}
 
 
 def curated_libraries(actor: Any) -> tuple[bool, list[Community]]:

@@ -18,6 +18,7 @@ from carecircle.core.errors import DomainError
 from carecircle.core.interfaces import page_errors
 from carecircle.core.pagination import PageRequest, clamp_int, paginate
 from carecircle.resources import actions, permissions, queries
+from carecircle.resources.ids import parse_id
 from carecircle.resources.models import Resource
 
 RESOURCE_FIELDS = (
@@ -162,11 +163,12 @@ def _decisions_for(resource: Resource) -> list[tuple[str, str]]:
 
 
 def _values_from(post: QueryDict) -> dict[str, Any]:
+    """The form's values; a category or upload id that names no row (not ASCII digits, or
+    past 64 bits) is passed on as 0, which the action refuses next to its field."""
     values: dict[str, Any] = {name: post.get(name, "") for name in RESOURCE_FIELDS}
-    values["categories"] = [
-        int(raw) for raw in post.getlist("categories")[:50] if str(raw).isdigit()
-    ]
-    values["upload_id"] = clamp_int(post.get("upload_id"), default=0, minimum=0, maximum=2**62)
+    values["categories"] = [parse_id(raw) or 0 for raw in post.getlist("categories")[:50]]
+    raw_upload = post.get("upload_id", "").strip()
+    values["upload_id"] = (parse_id(raw_upload) or -1) if raw_upload else 0
     return values
 
 
@@ -202,6 +204,7 @@ def _input_from(values: dict[str, Any]) -> actions.ResourceInput:
         category_ids=values["categories"],
         tags=values["tags"],
         reading_level=values["reading_level"] or Resource.ReadingLevel.GENERAL,
+        # 0: no file chosen; -1: an id that names no upload (refused by the action).
         upload_id=values["upload_id"] or None,
         upload_description=values["upload_description"],
     )
@@ -225,7 +228,7 @@ def _store_file(request: HttpRequest, values: dict[str, Any], errors: dict[str, 
 
 def _chosen_upload(actor: Any, upload_id: int) -> Any:
     """The actor's own upload named by the form, to show its name again (or None)."""
-    if not upload_id:
+    if not upload_id or upload_id < 0:
         return None
     from carecircle.uploads.models import Upload
 
@@ -435,7 +438,7 @@ def _categories(request: HttpRequest, community: Community | None) -> HttpRespon
     status = 200
     if request.method == "POST":
         operation = request.POST.get("operation", "")
-        category_id = clamp_int(request.POST.get("category"), default=0, minimum=0, maximum=2**62)
+        category_id = parse_id(request.POST.get("category")) or 0
         name = request.POST.get("name", "")
         position_raw = request.POST.get("position", "").strip()
         position = (

@@ -212,3 +212,28 @@ def test_category_endpoints(
         == 204
     )
     assert list(ResourceCategory.objects.values_list("name", flat=True)) == ["Chemo"]
+
+
+def test_ids_that_name_no_row_are_404_or_a_field_error(
+    community: Community, moderator: User, category: ResourceCategory
+) -> None:
+    client = client_for(moderator)
+    huge = 2**70
+    assert client.get(f"/api/v1/resources/{huge}").status_code == 404
+    assert client.get(f"/api/v1/resources/{huge}/citations").status_code == 404
+    assert send(client, "patch", f"/resource-categories/{huge}", {"name": "X"}).status_code == 404
+    assert send(client, "delete", f"/resource-categories/{huge}").status_code == 404
+    body = {"community": community.slug, "kind": "website", "title": "T", "url": "https://e.org/"}
+    response = send(client, "post", "/resources", body | {"category_ids": [huge]})
+    assert (response.status_code, response.json()["field"]) == (400, "categories")
+    response = send(client, "post", "/resources", body | {"kind": "file", "upload_id": huge})
+    assert (response.status_code, response.json()["field"]) == (400, "file")
+    response = send(
+        client,
+        "post",
+        "/resource-categories",
+        {"community": community.slug, "name": "Far", "position": huge},
+    )
+    assert response.status_code == 201
+    assert ResourceCategory.objects.get(name="Far").position == 1000
+    assert Resource.objects.count() == 0

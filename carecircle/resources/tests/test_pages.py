@@ -335,3 +335,62 @@ def test_detail_query_count_does_not_grow_with_citing_discussions(
     assert page.text.count('class="topic-title"') == 17
     # The resource, its categories and files, the citing topics' count and page.
     assert len(page_queries(many)) == len(page_queries(few)) == 5
+
+
+@pytest.mark.parametrize("raw", ["²", "٣", "99999999999999999999999", "-1", "0"])
+def test_a_category_id_that_names_no_row_is_a_field_error_not_a_crash(
+    community: Community, moderator: User, category: ResourceCategory, raw: str
+) -> None:
+    response = client_for(moderator).post(
+        reverse("resource_create", args=[community.slug]),
+        form(categories=[raw], title="Kept title"),
+    )
+    assert response.status_code == 400
+    assert 'id="error_categories"' in response.text and 'value="Kept title"' in response.text
+    assert Resource.objects.count() == 0
+
+
+@pytest.mark.parametrize("raw", ["²", "99999999999999999999999"])
+def test_an_upload_or_category_id_that_names_no_row_changes_nothing(
+    community: Community, moderator: User, category: ResourceCategory, raw: str
+) -> None:
+    response = client_for(moderator).post(
+        reverse("resource_create", args=[community.slug]), form(kind="file", upload_id=raw)
+    )
+    assert response.status_code == 400
+    assert 'id="error_file"' in response.text
+    url = reverse("resource_categories", args=[community.slug])
+    response = client_for(moderator).post(url, {"operation": "edit", "category": raw, "name": "X"})
+    assert response.status_code == 404
+    assert Resource.objects.count() == 0
+    assert list(ResourceCategory.objects.values_list("name", flat=True)) == ["Food"]
+
+
+def test_a_huge_resource_id_is_404(published: Resource, moderator: User) -> None:
+    huge = "99999999999999999999999"
+    for path in (f"/library/{huge}/", f"/library/{huge}/x/", f"/library/{huge}/edit/"):
+        assert client_for(moderator).get(path).status_code == 404, path
+    response = client_for(moderator).post(f"/library/{huge}/review", {"decision": "archive"})
+    assert response.status_code == 404
+    assert Resource.objects.get().status == Resource.Status.PUBLISHED
+
+
+def test_page_and_api_count_only_the_discussions_the_reader_may_read(
+    community: Community, private_community: Community, patient: User, outsider: User
+) -> None:
+    resource = make_resource(None, title="Understanding your medicines")
+    public_topic = make_topic(community, patient, title="Open citing topic")
+    private_topic = make_topic(private_community, patient, title="Private citing topic")
+    hidden_topic = make_topic(
+        community, patient, title="Hidden citing topic", moderation_state=ModerationState.HIDDEN
+    )
+    for topic in (public_topic, private_topic, hidden_topic):
+        ResourceCitation.objects.create(post=topic.posts.get(), resource=resource)
+    for user, expected in ((None, 1), (outsider, 1), (patient, 2)):
+        client = client_for(user)
+        page = client.get(resource.get_absolute_url()).text
+        assert f"Discussions citing this resource ({expected})" in page
+        one = client.get(f"/api/v1/resources/{resource.pk}").json()
+        listed = client.get("/api/v1/resources?community=site").json()["items"][0]
+        cited = client.get(f"/api/v1/resources/{resource.pk}/citations").json()["total"]
+        assert (one["citation_count"], listed["citation_count"], cited) == (expected,) * 3
