@@ -166,8 +166,14 @@ def vote_in_poll(*, actor: Any, poll: Poll, option_ids: Sequence[Any]) -> list[i
 
 
 def retract_poll_vote(*, actor: Any, poll: Poll) -> bool:
-    """Take back one's vote while the poll is open; False when there was none."""
-    permissions.check_can_vote(actor, poll)
+    """Take back one's vote while the poll is open; False when there was none.
+
+    Anyone with a vote may take it back until the poll closes, even after leaving the
+    community, being banned, or the topic being locked, hidden or removed: in an open-voter
+    poll their name would otherwise stay on show. Someone without a vote who may not vote
+    gets the voting refusal, as before.
+    """
+    permissions.check_can_retract_vote(actor, poll)
     _check_vote_rate(actor)
     with transaction.atomic():
         locked = _lock_open_poll(poll)
@@ -175,6 +181,7 @@ def retract_poll_vote(*, actor: Any, poll: Poll) -> bool:
             PollVote.objects.filter(poll=locked, voter=actor).values_list("option_id", flat=True)
         )
         if not before:
+            permissions.check_can_vote(actor, poll)
             return False
         PollVote.objects.filter(poll=locked, voter=actor).delete()
         _move_counts(locked, removed=before, added=set(), voter_delta=-1)

@@ -10,11 +10,12 @@ from datetime import datetime
 from typing import Any
 
 from django.http import HttpRequest
-from ninja import Router, Schema
+from ninja import Router, Schema, Status
 
 from carecircle.api.api import member_auth
 from carecircle.api.schemas import ErrorOut, PageMeta
 from carecircle.core.pagination import PageRequest
+from carecircle.discussions.permissions import can_read_topic
 from carecircle.polls import actions, queries
 from carecircle.polls.models import Poll
 
@@ -128,13 +129,19 @@ def vote(request: HttpRequest, poll_id: int, payload: VoteIn) -> PollOut:
 
 @router.delete(
     "/polls/{poll_id}/vote",
-    response={200: PollOut, 403: ErrorOut, 404: ErrorOut, 429: ErrorOut},
+    response={200: PollOut, 204: None, 403: ErrorOut, 404: ErrorOut, 429: ErrorOut},
     auth=member_auth,
 )
-def retract_vote(request: HttpRequest, poll_id: int) -> PollOut:
-    """Take back one's vote while the poll is open (nothing to take back is not an error)."""
-    poll = queries.get_poll(request.user, poll_id)
+def retract_vote(request: HttpRequest, poll_id: int) -> PollOut | Status[None]:
+    """Take back one's vote while the poll is open (nothing to take back is not an error).
+
+    Works even if you may no longer vote or read the topic (you left the community, the topic
+    was hidden): then the answer is 204 with no body, as the poll is not yours to read.
+    """
+    poll = queries.get_poll_to_retract(request.user, poll_id)
     actions.retract_poll_vote(actor=request.user, poll=poll)
+    if not can_read_topic(request.user, poll.topic):
+        return Status(204, None)
     return _fresh(request, poll_id)
 
 

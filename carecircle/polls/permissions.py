@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 
 from carecircle.communities.permissions import can_moderate_community
 from carecircle.core.errors import PermissionDeniedError
+from carecircle.core.models import ModerationState
 from carecircle.discussions.models import Topic
 from carecircle.discussions.permissions import can_reply
 from carecircle.moderation.enforcement import check_not_restricted, restriction_for
@@ -51,10 +52,13 @@ def can_vote(actor: Any, poll: Poll) -> bool:
     """Members who may reply vote, until the poll closes; nobody votes in a locked topic.
 
     A lock freezes the whole topic, poll included: moderators, who may still reply there,
-    do not vote either.
+    do not vote either. A topic waiting for approval or hidden for review takes no votes:
+    its author and moderators can read it, but nobody else could see the poll to vote.
     """
     topic = poll.topic
     if is_closed(poll) or topic.is_locked or topic.is_deleted:
+        return False
+    if topic.moderation_state != ModerationState.VISIBLE:
         return False
     return can_reply(actor, topic)
 
@@ -116,6 +120,26 @@ def check_can_vote(actor: Any, poll: Poll) -> None:
                 _("This topic was removed. Its poll no longer takes votes."),
                 code="topic_deleted",
             )
+        if topic.moderation_state != ModerationState.VISIBLE:
+            raise PermissionDeniedError(
+                _("This topic is waiting for a moderator. Its poll takes votes once it is shown."),
+                code="topic_not_visible",
+            )
         # Says "suspended until …" or "banned" for a restricted member.
         check_not_restricted(actor, topic.community)
         raise PermissionDeniedError(_("Join this community to vote."), code="not_member")
+
+
+def check_can_retract_vote(actor: Any, poll: Poll) -> None:
+    """Taking one's own vote back needs only a sign-in and an open poll.
+
+    Not the voting rule: a member who left, was banned, or whose topic was locked or hidden
+    must still be able to take their name off an open-voter poll. Whether they have a vote is
+    checked under the poll's lock (see `actions.retract_poll_vote`).
+    """
+    if not _is_signed_in(actor):
+        raise PermissionDeniedError(_("Please sign in to vote."), code="not_authenticated")
+    if is_closed(poll):
+        raise PermissionDeniedError(
+            _("This poll is closed. You can no longer vote."), code="poll_closed"
+        )

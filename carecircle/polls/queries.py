@@ -41,6 +41,32 @@ def get_poll(actor: Any, poll_id: int) -> Poll:
     return poll
 
 
+def get_poll_to_retract(actor: Any, poll_id: int) -> Poll:
+    """The poll to take the actor's vote back from: a readable one, or one they can no longer
+    read (they left a members-only community, the topic was hidden) but still have a vote in
+    while it is open. Anything else is NotFoundError, exactly as `get_poll`: someone without
+    a vote learns nothing.
+    """
+    if not 0 < poll_id <= MAX_ID:
+        raise _not_found()
+    poll = (
+        Poll.objects.select_related("topic__community", "topic__author_alias")
+        .filter(pk=poll_id)
+        .first()
+    )
+    if poll is None:
+        raise _not_found()
+    if can_read_topic(actor, poll.topic):
+        return poll
+    if (
+        getattr(actor, "is_authenticated", False)
+        and not permissions.is_closed(poll)
+        and PollVote.objects.filter(poll=poll, voter=actor).exists()
+    ):
+        return poll
+    raise _not_found()
+
+
 def chosen_option_ids(actor: Any, poll: Poll) -> list[int]:
     """The options the actor voted for, in the poll's order ([] for visitors and non-voters)."""
     if not getattr(actor, "is_authenticated", False):

@@ -20,6 +20,7 @@ from django.views.decorators.http import require_GET, require_POST
 from carecircle.core.errors import DomainError
 from carecircle.core.interfaces import page_errors
 from carecircle.core.pagination import PageRequest
+from carecircle.discussions.permissions import can_read_topic
 from carecircle.polls import actions, queries
 from carecircle.polls.models import Poll
 
@@ -81,11 +82,27 @@ def poll_vote(request: HttpRequest, poll_id: int) -> HttpResponse:
 @page_errors
 @require_POST
 def poll_retract(request: HttpRequest, poll_id: int) -> HttpResponse:
-    def write(actor: Any, poll: Poll) -> str:
+    if not request.user.is_authenticated:
+        return _sign_in_first(request, poll_id)
+    actor = request.user
+    # A member who can no longer read the topic (left, topic hidden) may still take back a
+    # vote in an open poll: their name must not stay on an open-voter list.
+    poll = queries.get_poll_to_retract(actor, poll_id)
+    readable = can_read_topic(actor, poll.topic)
+    try:
         had_voted = actions.retract_poll_vote(actor=actor, poll=poll)
-        return _("Your vote is taken back.") if had_voted else _("You had not voted.")
-
-    return _poll_write(request, poll_id, write)
+    except DomainError as error:
+        if error.status == 404 or not readable:
+            raise
+        return _answer(request, poll, error=str(error.message))
+    done = _("Your vote is taken back.") if had_voted else _("You had not voted.")
+    if not readable:
+        # Nothing of the topic is shown again to someone who may not read it.
+        if request.htmx:  # type: ignore[attr-defined]
+            return render(request, "polls/components/vote_taken_back.html", {"message": done})
+        messages.success(request, done)
+        return redirect("/")
+    return _answer(request, poll, done=done)
 
 
 @page_errors

@@ -9,6 +9,7 @@ import pytest
 from django.contrib.auth.models import AnonymousUser
 from django.utils import timezone
 
+from carecircle.communities.models import Membership
 from carecircle.core.errors import (
     ConflictError,
     PermissionDeniedError,
@@ -16,12 +17,12 @@ from carecircle.core.errors import (
     ValidationFailed,
 )
 from carecircle.core.factories import UserFactory, make_member, make_topic
-from carecircle.core.models import AuditEvent
+from carecircle.core.models import AuditEvent, ModerationState
 from carecircle.discussions import actions as discussion_actions
 from carecircle.discussions.models import Topic
 from carecircle.moderation.enforcement import forget_sanctions
 from carecircle.moderation.models import Sanction
-from carecircle.polls import actions
+from carecircle.polls import actions, permissions
 from carecircle.polls.models import Poll, PollOption, PollVote
 from carecircle.polls.specs import PollSpec
 from carecircle.polls.tests.helpers import counts, db_state, option_ids, recounted
@@ -204,8 +205,57 @@ def test_who_may_not_vote_or_take_back(request, poll, topic, who, setup, code):
     with pytest.raises(PermissionDeniedError) as caught:
         actions.vote_in_poll(actor=actor, poll=poll, option_ids=[option_ids(poll)[1]])
     assert caught.value.code == code
+    if who == "caregiver" and setup in ("ban", "lock", "delete"):
+        # Their own vote can still be taken back while the poll is open (tested below).
+        assert db_state() == state
+        return
     with pytest.raises(PermissionDeniedError):
         actions.retract_poll_vote(actor=actor, poll=poll)
+    assert db_state() == state
+
+
+@pytest.mark.parametrize("setup", ["ban", "leave", "lock", "hide", "delete"])
+def test_a_voter_who_may_no_longer_vote_still_takes_their_vote_back(poll, topic, caregiver, setup):
+    actions.vote_in_poll(actor=caregiver, poll=poll, option_ids=[option_ids(poll)[0]])
+    if setup == "ban":
+        _ban(caregiver, topic.community)
+    elif setup == "leave":
+        Membership.objects.filter(user=caregiver, community=topic.community).delete()
+    elif setup == "lock":
+        Topic.objects.filter(pk=topic.pk).update(is_locked=True)
+    elif setup == "hide":
+        Topic.objects.filter(pk=topic.pk).update(moderation_state=ModerationState.HIDDEN)
+    else:
+        Topic.objects.filter(pk=topic.pk).update(is_deleted=True)
+    poll = Poll.objects.select_related("topic__community").get(pk=poll.pk)
+    assert actions.retract_poll_vote(actor=caregiver, poll=poll) is True
+    assert PollVote.objects.filter(poll=poll).count() == 0
+    assert counts(poll) == (0, [0, 0, 0])
+
+
+def test_a_closed_poll_keeps_the_vote_of_a_banned_voter(poll, topic, caregiver):
+    actions.vote_in_poll(actor=caregiver, poll=poll, option_ids=[option_ids(poll)[0]])
+    _ban(caregiver, topic.community)
+    Poll.objects.filter(pk=poll.pk).update(closed_at=timezone.now())
+    poll = Poll.objects.select_related("topic__community").get(pk=poll.pk)
+    state = db_state()
+    with pytest.raises(PermissionDeniedError) as caught:
+        actions.retract_poll_vote(actor=caregiver, poll=poll)
+    assert caught.value.code == "poll_closed"
+    assert db_state() == state
+
+
+@pytest.mark.parametrize("state_name", [ModerationState.HIDDEN, ModerationState.PENDING])
+@pytest.mark.parametrize("who", ["patient", "moderator"])
+def test_nobody_votes_in_a_hidden_or_pending_topic(request, poll, topic, who, state_name):
+    Topic.objects.filter(pk=topic.pk).update(moderation_state=state_name)
+    poll = Poll.objects.select_related("topic__community").get(pk=poll.pk)
+    actor = request.getfixturevalue(who)
+    assert permissions.can_vote(actor, poll) is False
+    state = db_state()
+    with pytest.raises(PermissionDeniedError) as caught:
+        actions.vote_in_poll(actor=actor, poll=poll, option_ids=[option_ids(poll)[0]])
+    assert caught.value.code == "topic_not_visible"
     assert db_state() == state
 
 

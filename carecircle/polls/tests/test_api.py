@@ -174,3 +174,23 @@ def test_voters_of_an_open_poll_and_never_of_an_anonymous_one(
             {"option_id": rest, "option": "Rest", "name": "Cam the caregiver"},
         ],
     }
+
+
+def test_a_voter_who_left_takes_back_their_vote_and_sees_nothing(
+    make_poll, private_topic, private_community, caregiver, outsider
+):
+    from carecircle.communities.models import Membership
+    from carecircle.core.factories import make_member
+    from carecircle.polls.models import PollVote
+
+    make_member(private_community, caregiver)
+    poll = make_poll(on=private_topic, is_anonymous=False)
+    actions.vote_in_poll(actor=caregiver, poll=poll, option_ids=option_ids(poll)[:1])
+    Membership.objects.filter(user=caregiver, community=private_community).delete()
+    state = db_state()
+    assert call(client_for(outsider), "delete", f"/polls/{poll.pk}/vote").status_code == 404
+    assert db_state() == state
+    response = call(client_for(caregiver), "delete", f"/polls/{poll.pk}/vote")
+    assert (response.status_code, response.content) == (204, b"")
+    assert PollVote.objects.filter(poll=poll).count() == 0
+    assert counts(poll) == (0, [0, 0, 0])

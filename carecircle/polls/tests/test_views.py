@@ -7,8 +7,13 @@ from django.contrib.messages import get_messages
 from django.template.loader import render_to_string
 from django.test import Client, RequestFactory
 
+from carecircle.communities.models import Membership
+from carecircle.core.factories import make_member
 from carecircle.discussions.models import Topic
+from carecircle.moderation.enforcement import forget_sanctions
+from carecircle.moderation.models import Sanction
 from carecircle.polls import actions, queries
+from carecircle.polls.forms import poll_form_context
 from carecircle.polls.models import Poll, PollVote
 from carecircle.polls.tests.helpers import counts, db_state, option_ids
 from conftest import client_for
@@ -177,3 +182,47 @@ def test_the_component_says_why_a_signed_in_reader_cannot_vote(poll, outsider, c
     html = drawn(caregiver)
     assert "This topic is locked: its poll takes no more votes." in html
     assert "<form" not in html
+
+
+def test_a_member_who_left_a_members_only_community_takes_back_their_vote(
+    make_poll, private_topic, private_community, caregiver, outsider
+):
+    make_member(private_community, caregiver)
+    poll = make_poll(on=private_topic, is_anonymous=False, results_visibility="always")
+    actions.vote_in_poll(actor=caregiver, poll=poll, option_ids=option_ids(poll)[:1])
+    Membership.objects.filter(user=caregiver, community=private_community).delete()
+    # Someone without a vote learns nothing: still 404, nothing changed.
+    state = db_state()
+    assert client_for(outsider).post(f"/polls/{poll.pk}/retract").status_code == 404
+    assert db_state() == state
+    response = client_for(caregiver).post(f"/polls/{poll.pk}/retract")
+    assert (response.status_code, response["Location"]) == (302, "/")
+    assert [str(m) for m in get_messages(response.wsgi_request)] == ["Your vote is taken back."]
+    assert PollVote.objects.filter(poll=poll).count() == 0
+    assert counts(poll) == (0, [0, 0, 0])
+    # With nothing left to take back, the poll is unreadable to them again.
+    state = db_state()
+    assert client_for(caregiver).post(f"/polls/{poll.pk}/retract").status_code == 404
+    assert db_state() == state
+
+
+def test_a_banned_voter_sees_take_back_and_uses_it(poll, topic, caregiver):
+    actions.vote_in_poll(actor=caregiver, poll=poll, option_ids=option_ids(poll)[:1])
+    Sanction.objects.create(member=caregiver, community=topic.community, kind="ban")
+    forget_sanctions(caregiver)
+    html = client_for(caregiver).get(topic.get_absolute_url()).content.decode()
+    assert "Take back my vote" in html and "Change my vote" not in html
+    response = client_for(caregiver).post(f"/polls/{poll.pk}/retract")
+    assert response["Location"] == anchor(poll)
+    assert PollVote.objects.filter(poll=poll).count() == 0
+
+
+def test_the_poll_form_warns_that_live_anonymous_counts_can_reveal_a_vote():
+    html = render_to_string(
+        "polls/components/poll_fields.html", {"poll_form": poll_form_context(), "errors": {}}
+    )
+    assert (
+        "With anonymous votes shown at any time, in a small community someone who watches the "
+        "counts change may work out how one person voted." in html
+    )
+    assert 'aria-describedby="help_poll_results_small"' in html
