@@ -18,6 +18,7 @@ urlpatterns = [
     path("", include("carecircle.search.urls")),
     path("", include("carecircle.search.related_urls")),
     path("journal/", include("carecircle.journal.urls")),
+    path("", include("carecircle.accounts.urls")),
     path("", include("carecircle.uploads.urls")),
     path("", include("carecircle.polls.urls")),
     path("", include("carecircle.bookmarks.urls")),

@@ -15,6 +15,10 @@ SENTENCES: dict[str, Any] = {
     "member.memorialise": _("Your account was marked as in memory at your family's request."),
     "member.unmemorialise": _("The in-memory mark on your account was removed."),
     "member.site_roles": _("A site administrator changed your site roles."),
+    "member.professional_verify": _("The site team verified you as a health professional."),
+    "member.professional_withdraw": _(
+        "The site team withdrew your health professional verification."
+    ),
     "post.reveal_anonymous_author": _(
         "A site administrator or community manager looked up who wrote one of your anonymous "
         "posts, giving this reason: %(reason)s"

@@ -18,7 +18,7 @@ from carecircle.core.factories import UserFactory
 from carecircle.core.models import AuditEvent
 from conftest import client_for
 
-pytestmark = [pytest.mark.django_db, pytest.mark.urls("carecircle.accounts.tests.urls")]
+pytestmark = pytest.mark.django_db
 
 PAGE = "/account/staff/professionals/"
 PASSWORD = "a long and unusual passphrase 42"
