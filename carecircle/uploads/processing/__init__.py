@@ -14,7 +14,10 @@ may raise anything else.
 Settings read (django.conf.settings, with these defaults when unset):
 CARECIRCLE_UPLOAD_{IMAGE,VIDEO,DOCUMENT}_MAX_BYTES (15 MB, 100 MB, 20 MB),
 CARECIRCLE_UPLOAD_{IMAGE,VIDEO,DOCUMENT}_TYPES, CARECIRCLE_UPLOAD_MAX_PIXELS (40 000 000),
-CARECIRCLE_FFMPEG (/usr/bin/ffmpeg), CARECIRCLE_FFMPEG_TIMEOUT (30 s).
+CARECIRCLE_FFMPEG (/usr/bin/ffmpeg), CARECIRCLE_FFMPEG_TIMEOUT (30 s),
+CARECIRCLE_UPLOAD_MAX_DECODED_BYTES (200 MB), CARECIRCLE_UPLOAD_VIDEO_MAX_PIXELS (3840 × 2160),
+CARECIRCLE_UPLOAD_CONCURRENCY (2), CARECIRCLE_UPLOAD_BUSY_WAIT (20 s),
+CARECIRCLE_FFMPEG_MEMORY_BYTES (1 GB). See limits.py.
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ from django.utils.translation import gettext as _
 from carecircle.uploads.processing.captions import clean_captions
 from carecircle.uploads.processing.documents import process_document
 from carecircle.uploads.processing.images import process_image
+from carecircle.uploads.processing.limits import UploadBusy, slot
 from carecircle.uploads.processing.results import Processed, Rendition, UploadRefused
 from carecircle.uploads.processing.sniff import (
     DOCUMENT,
@@ -48,6 +52,7 @@ from carecircle.uploads.processing.videos import process_video, process_video_ex
 __all__ = [
     "Processed",
     "Rendition",
+    "UploadBusy",
     "UploadRefused",
     "clean_captions",
     "process_upload",
@@ -83,7 +88,9 @@ def _process(source: IO[bytes], *, declared_name: str, size: int) -> Processed:
         raise refuse_too_large(kind)
     if kind == IMAGE:
         data = _read_limited(source, head, limit, kind)
-        renditions, width, height = process_image(data, mime_type)
+        # Decoding is where memory goes: only a few pictures at once per process.
+        with slot():
+            renditions, width, height = process_image(data, mime_type)
         return Processed(
             kind=IMAGE,
             mime_type="image/webp",

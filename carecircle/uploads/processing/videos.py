@@ -29,7 +29,8 @@ from typing import IO, Any
 
 from django.utils.translation import gettext as _
 
-from carecircle.uploads.processing.images import max_pixels, webp_from_picture
+from carecircle.uploads.processing.images import webp_from_picture
+from carecircle.uploads.processing.limits import child_limiter, slot
 from carecircle.uploads.processing.results import Rendition, UploadRefused
 from carecircle.uploads.processing.sniff import (
     SNIFF_BYTES,
@@ -49,6 +50,12 @@ FORMATS = {
 }
 CHUNK = 1024 * 1024
 POSTER_MAX_SIDE = 1280
+# Frames the poster is chosen among. The thumbnail filter keeps them all in memory, so they are
+# scaled down first (10 frames of 1280 × 720 are ~14 MB; 30 frames of a 6000 × 6600 video were
+# 2 GB).
+POSTER_CANDIDATES = 10
+# A background task may wait longer for a processing slot than a member at the upload form.
+TASK_SLOT_WAIT_FACTOR = 10
 POSTER_MAX_BYTES = 20 * 1024 * 1024
 
 
@@ -73,10 +80,25 @@ def timeout() -> float:
     return float(setting("CARECIRCLE_FFMPEG_TIMEOUT"))
 
 
+def max_frame_pixels() -> int:
+    """A video's frame cap (CARECIRCLE_UPLOAD_VIDEO_MAX_PIXELS, 4K UHD by default).
+
+    Lower than the pictures' cap: decoding keeps several whole frames (reference frames, one
+    set per thread), so a 40 MP frame costs gigabytes where a 40 MP picture costs 160 MB.
+    """
+    return int(setting("CARECIRCLE_UPLOAD_VIDEO_MAX_PIXELS"))
+
+
 def _run(command: list[str]) -> subprocess.CompletedProcess[bytes] | None:
+    """Run ffmpeg/ffprobe under the wall-clock timeout, memory cap and CPU-time cap."""
     try:
         return subprocess.run(  # noqa: S603 - fixed program, our own temporary paths
-            command, capture_output=True, timeout=timeout(), check=False, stdin=subprocess.DEVNULL
+            command,
+            capture_output=True,
+            timeout=timeout(),
+            check=False,
+            stdin=subprocess.DEVNULL,
+            preexec_fn=child_limiter(),  # noqa: PLW1509 - only setrlimit, see limits.py
         )
     except (subprocess.TimeoutExpired, OSError) as error:
         logger.warning("ffmpeg call failed: %s", type(error).__name__)
@@ -100,6 +122,10 @@ def probe(path: str, mime_type: str) -> dict[str, Any] | None:
             ffprobe,
             "-v",
             "error",
+            # ffprobe decodes a few frames to find the stream's parameters: one thread, one
+            # set of frames in memory.
+            "-threads",
+            "1",
             "-protocol_whitelist",
             "file",
             "-f",
@@ -222,15 +248,20 @@ def process_video(
         if ffmpeg_path() is None or ffprobe_path() is None:
             strip_location(path, mime_type)
             return Rendition("file", mime_type, extension, path=path), None, False
-        info = probe(path, mime_type)
-        if info is None:
-            raise _unreadable()
-        if info["width"] and info["height"] and info["width"] * info["height"] > max_pixels():
-            raise UploadRefused(
-                _("That video's picture is too large. Please choose a smaller video."),
-                code="too_many_pixels",
-            )
-        cleaned = _remux(path, mime_type)
+        with slot():
+            info = probe(path, mime_type)
+            if info is None:
+                raise _unreadable()
+            if (
+                info["width"]
+                and info["height"]
+                and info["width"] * info["height"] > max_frame_pixels()
+            ):
+                raise UploadRefused(
+                    _("That video's picture is too large. Please choose a smaller video."),
+                    code="too_many_pixels",
+                )
+            cleaned = _remux(path, mime_type)
         if cleaned is None:
             raise _unreadable()
     except BaseException:
@@ -257,8 +288,20 @@ def process_video_extras(path: str) -> tuple[bytes | None, float | None]:
         return None, None
     if mime_type not in FORMATS:
         return None, None
+    with slot(wait=timeout() * TASK_SLOT_WAIT_FACTOR):
+        return _poster_and_duration(ffmpeg, path, mime_type)
+
+
+def _poster_and_duration(
+    ffmpeg: str, path: str, mime_type: str
+) -> tuple[bytes | None, float | None]:
     info = probe(path, mime_type)
     duration = info["duration"] if info else None
+    frame = (info["width"] or 0) * (info["height"] or 0) if info else 0
+    if frame > max_frame_pixels():
+        # Stored before the frame cap existed (or the cap was lowered): it plays, but
+        # decoding it here would cost too much.
+        return None, duration
     result = _run(
         [
             ffmpeg,
@@ -268,18 +311,23 @@ def process_video_extras(path: str) -> tuple[bytes | None, float | None]:
             "-protocol_whitelist",
             "file",
             "-max_pixels",
-            str(max_pixels()),
+            str(max_frame_pixels()),
+            # One decoding thread: each thread holds its own frames.
+            "-threads",
+            "1",
             "-f",
             FORMATS[mime_type][0],
             "-i",
             f"file:{path}",
             "-map",
             "0:V:0",
+            "-filter_threads",
+            "1",
             "-vf",
-            # The most typical of the first 30 frames (not a black first frame), at most
-            # 1280 px on its long side.
-            f"thumbnail=30,scale='min({POSTER_MAX_SIDE},iw)':'min({POSTER_MAX_SIDE},ih)'"
-            ":force_original_aspect_ratio=decrease",
+            # Scaled to at most 1280 px first, then the most typical of the first frames (not
+            # a black first frame): the filter keeps its candidates in memory.
+            f"scale='min({POSTER_MAX_SIDE},iw)':'min({POSTER_MAX_SIDE},ih)'"
+            f":force_original_aspect_ratio=decrease,thumbnail={POSTER_CANDIDATES}",
             "-frames:v",
             "1",
             "-map_metadata",

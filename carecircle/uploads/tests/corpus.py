@@ -378,6 +378,14 @@ def build_corpus(folder: Path) -> list[CorpusFile]:
         "jpeg_65535x65535", "tiny.jpg", jpeg_claiming(65535, 65535), REFUSED, code="too_many_pixels"
     )
     add("gif_65535x65535", "tiny.gif", gif_claiming(65535, 65535), REFUSED, code="too_many_pixels")
+    # Cheap to send, costly to decode: a progressive JPEG whose last scan is repeated.
+    add(
+        "jpeg_repeated_scans",
+        "photo.jpg",
+        jpeg_with_repeated_scans(200),
+        REFUSED,
+        code="upload_refused",
+    )
     # Damaged files.
     whole_jpeg = jpeg(photo((400, 300)))
     add(
@@ -487,3 +495,73 @@ def build_captions_corpus() -> list[tuple[str, bytes, str | None]]:
         ("vtt_bad_timing", b"WEBVTT\n\n00:00 --> soon\nHello\n", "upload_refused"),
         ("vtt_empty", b"", "upload_refused"),
     ]
+
+
+# --- Costly to decode, cheap to send (review findings) -------------------------------------------
+
+
+def png_raw(width: int, height: int, *, bit_depth: int, colour_type: int, channels: int) -> bytes:
+    """A PNG of width × height black pixels, compressed row by row (never held whole)."""
+    row = b"\x00" * (1 + width * channels * bit_depth // 8)
+    compressor = zlib.compressobj(9)
+    body = b"".join(compressor.compress(row) for _ in range(height)) + compressor.flush()
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + png_chunk(
+            b"IHDR", struct.pack(">IIBBBBB", width, height, bit_depth, colour_type, 0, 0, 0)
+        )
+        + png_chunk(b"IDAT", body)
+        + png_chunk(b"IEND", b"")
+    )
+
+
+def png_sixteen_bit_grey(width: int = 6300, height: int = 6300) -> bytes:
+    """16-bit grey, under the 40 MP cap: ~77 KB that decode to 80 MB (380 MB converted naively)."""
+    return png_raw(width, height, bit_depth=16, colour_type=0, channels=1)
+
+
+def png_grey_alpha(width: int = 5100, height: int = 5100) -> bytes:
+    """8-bit grey + alpha under the pixel cap: Pillow stores LA in 4 bytes a pixel, and the RGBA
+    copy doubles it (208 MB for this one) — over the decoded-bytes cap."""
+    return png_raw(width, height, bit_depth=8, colour_type=4, channels=2)
+
+
+def jpeg_with_repeated_scans(copies: int, size: tuple[int, int] = (64, 48)) -> bytes:
+    """A progressive JPEG whose last scan is repeated `copies` extra times (each repeat makes
+    libjpeg decode the scan again: 3000 repeats of a 36 MP picture took 72 s of CPU)."""
+    data = jpeg(photo(size), progressive=True)
+    last_scan = data.rindex(b"\xff\xda")
+    end = data.rindex(b"\xff\xd9")
+    return data[:end] + data[last_scan:end] * copies + data[end:]
+
+
+def ffmpeg_big_frame_video(folder: Path, width: int, height: int) -> Path | None:
+    """A one-frame H.264 MP4 of a huge, plain frame: a few KB on disk."""
+    ffmpeg = shutil.which("ffmpeg")
+    if ffmpeg is None:
+        return None
+    path = folder / f"frame-{width}x{height}.mp4"
+    subprocess.run(  # noqa: S603 - fixed program and arguments
+        [
+            ffmpeg,
+            "-v",
+            "error",
+            "-y",
+            "-f",
+            "lavfi",
+            "-i",
+            f"color=c=gray:size={width}x{height}:rate=10",
+            "-t",
+            "1",
+            "-c:v",
+            "libx264",
+            "-preset",
+            "ultrafast",
+            "-pix_fmt",
+            "yuv420p",
+            str(path),
+        ],
+        check=True,
+        timeout=60,
+    )
+    return path

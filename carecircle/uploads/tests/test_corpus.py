@@ -57,6 +57,7 @@ CASES = [
     "png_8000x6000",
     "jpeg_65535x65535",
     "gif_65535x65535",
+    "jpeg_repeated_scans",
     "truncated_jpeg",
     "truncated_png",
     "empty",

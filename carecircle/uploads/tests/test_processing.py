@@ -19,24 +19,30 @@ from PIL import Image, ImageCms, ImageOps
 from carecircle.uploads import processing
 from carecircle.uploads.processing import (
     Processed,
+    UploadBusy,
     UploadRefused,
     clean_captions,
     process_upload,
     process_video_extras,
     videos,
 )
+from carecircle.uploads.processing.limits import slot
 from carecircle.uploads.tests.corpus import (
     GPS_TEXT,
+    ffmpeg_big_frame_video,
     ffmpeg_video,
     ffmpeg_video_with_cover,
     ffmpeg_video_with_gps_subtitles,
     gif,
     gps_exif,
     jpeg,
+    jpeg_with_repeated_scans,
     pdf,
     photo,
     png,
     png_claiming,
+    png_grey_alpha,
+    png_sixteen_bit_grey,
 )
 
 HAS_FFMPEG = shutil.which("ffmpeg") is not None and shutil.which("ffprobe") is not None
@@ -739,3 +745,146 @@ def test_every_exif_orientation_ends_upright(orientation: int) -> None:
         got, want = stored.getpixel((x, y)), expected.getpixel((x, y))
         assert isinstance(got, tuple) and isinstance(want, tuple)
         assert max(abs(a - b) for a, b in zip(got, want, strict=True)) < 40, (x, y, got, want)
+
+
+# --- Review findings: memory and CPU an upload may cost ------------------------------------------
+
+# Runs process_upload (or the poster) in a fresh interpreter and prints how much memory the
+# work added: a peak is only visible per process. The settings are the defaults.
+MEASURE = """
+import io, resource, sys
+from django.conf import settings
+settings.configure(USE_I18N=False)  # processing needs no database or apps: start fast
+from carecircle.uploads.processing import process_upload, process_video_extras
+path = sys.argv[2]
+if len(sys.argv) > 3:
+    settings.CARECIRCLE_UPLOAD_VIDEO_MAX_PIXELS = int(sys.argv[3])
+before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+if sys.argv[1] == "image":
+    data = open(path, "rb").read()
+    result = process_upload(io.BytesIO(data), declared_name="scan.png", size=len(data))
+    print(result.width, (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) // 1024)
+else:
+    poster, duration = process_video_extras(path)
+    print(len(poster or b""), resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss // 1024)
+"""
+
+
+def _measure(kind: str, path: Path, *extra: str) -> tuple[int, int]:
+    import sys
+
+    result = subprocess.run(  # noqa: S603 - our own interpreter and script
+        [sys.executable, "-c", MEASURE, kind, str(path), *extra],
+        capture_output=True,
+        check=True,
+        timeout=120,
+        cwd=Path(__file__).resolve().parents[3],
+    )
+    first, megabytes = result.stdout.split()[-2:]
+    return int(first), int(megabytes)
+
+
+def test_sixteen_bit_grey_decodes_straight_to_eight_bits(tmp_path: Path) -> None:
+    # 20 MP in 40 KB: converting through 32-bit "I" added 154 MB (380 MB at 6300 × 6300);
+    # decoded as 8-bit it is the 20 MB picture plus the small copies.
+    path = tmp_path / "scan.png"
+    path.write_bytes(png_sixteen_bit_grey(4500, 4500))
+    assert path.stat().st_size < 100_000
+    width, added_megabytes = _measure("image", path)
+    assert width == 2560
+    assert added_megabytes < 100
+
+
+def test_decoded_size_is_capped_before_decoding(settings: Any) -> None:
+    # 50 KB, 26 MP grey + alpha: 104 MB decoded + 104 MB as RGBA. Under the pixel cap, over a
+    # 100 MB decoded-bytes cap: refused from the header, without decoding.
+    data = png_grey_alpha()
+    settings.CARECIRCLE_UPLOAD_MAX_DECODED_BYTES = 100 * 1024 * 1024
+    started = time.perf_counter()
+    refused = refusal(data, "tiny.png")
+    assert refused.code == "too_many_pixels" and refused.field == "file"
+    assert time.perf_counter() - started < 0.5
+    # The cap is a setting: 1000 × 1000 RGBA is 4 MB decoded.
+    transparent = png(photo((1000, 1000), mode="RGBA"))
+    settings.CARECIRCLE_UPLOAD_MAX_DECODED_BYTES = 3_999_999
+    assert refusal(transparent, "a.png").code == "too_many_pixels"
+    settings.CARECIRCLE_UPLOAD_MAX_DECODED_BYTES = 4_000_000
+    assert run(transparent, "a.png").width == 1000
+
+
+def test_a_jpeg_with_too_many_scans_is_refused_before_decoding() -> None:
+    started = time.perf_counter()
+    refused = refusal(jpeg_with_repeated_scans(100))
+    assert refused.code == "upload_refused"
+    assert "unusual way" in str(refused.message)
+    assert time.perf_counter() - started < 1
+    # Ordinary progressive JPEGs (and a few repeated scans) are fine.
+    assert run(jpeg(photo((64, 48)), progressive=True)).width == 64
+    assert run(jpeg_with_repeated_scans(40)).width == 64
+
+
+def test_uploads_wait_for_a_processing_slot_then_are_refused_as_busy(settings: Any) -> None:
+    import threading
+
+    settings.CARECIRCLE_UPLOAD_CONCURRENCY = 1
+    settings.CARECIRCLE_UPLOAD_BUSY_WAIT = 0.2
+    data = jpeg()
+    with slot():
+        started = time.perf_counter()
+        busy = refusal(data)
+        waited = time.perf_counter() - started
+    assert isinstance(busy, UploadBusy)
+    assert (busy.code, busy.status, busy.field) == ("busy", 503, "file")
+    assert 0.2 <= waited < 1
+    # A slot freed while waiting is taken: the upload is only delayed.
+    settings.CARECIRCLE_UPLOAD_BUSY_WAIT = 5
+    held = threading.Event()
+
+    def hold() -> None:
+        with slot():
+            held.set()
+            time.sleep(0.3)
+
+    worker = threading.Thread(target=hold)
+    worker.start()
+    held.wait(2)
+    assert run(data).width == 64
+    worker.join()
+
+
+@pytest.fixture(scope="module")
+def big_frame_video(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    # 4096 × 2176 is 8.9 MP: under the pictures' 40 MP cap, over the video default (4K UHD).
+    source = ffmpeg_big_frame_video(tmp_path_factory.mktemp("big"), 4096, 2176)
+    assert source is not None
+    return source
+
+
+@needs_ffmpeg
+def test_a_video_frame_over_the_video_cap_is_refused(big_frame_video: Path, settings: Any) -> None:
+    source = big_frame_video
+    refused = refusal(source.read_bytes(), "big.mp4")
+    assert refused.code == "too_many_pixels"
+    settings.CARECIRCLE_UPLOAD_VIDEO_MAX_PIXELS = 4096 * 2176
+    processed = run(source.read_bytes(), "big.mp4")
+    processed.cleanup()
+    assert (processed.width, processed.height) == (4096, 2176)
+
+
+@needs_ffmpeg
+def test_the_poster_of_a_big_frame_video_stays_small(big_frame_video: Path) -> None:
+    # Scaled before the thumbnail filter, one thread: 30 buffered 6000 × 6600 frames took 2 GB.
+    # This one: 227 MB before, 122 MB now (ffmpeg's own peak).
+    poster_bytes, child_megabytes = _measure("poster", big_frame_video, str(4096 * 2176))
+    assert poster_bytes > 0
+    assert child_megabytes < 170
+
+
+@needs_ffmpeg
+def test_ffmpeg_runs_under_a_memory_limit(tmp_path: Path, settings: Any) -> None:
+    source = ffmpeg_video(tmp_path, "clip.mp4", ["-c:v", "libx264", "-preset", "ultrafast"])
+    assert source is not None
+    poster, duration = process_video_extras(str(source))
+    assert poster is not None and duration == 1.0
+    settings.CARECIRCLE_FFMPEG_MEMORY_BYTES = 16 * 1024 * 1024
+    assert process_video_extras(str(source)) == (None, None)
