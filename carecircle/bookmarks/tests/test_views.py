@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.db import connection
@@ -159,7 +160,7 @@ def test_list_shows_each_row(patient, topic, reply, patient_client):
     patient.time_zone = "Asia/Tokyo"
     patient.save(update_fields=["time_zone"])
     later = datetime(timezone.now().year + 1, 3, 1, 1, 30, tzinfo=UTC)
-    bookmark_of(patient, topic=topic, note="Ask Dr Lee")
+    saved = bookmark_of(patient, topic=topic, note="Ask Dr Lee").created_at
     bookmark_of(patient, post=reply, remind_at=later)
 
     page = text(patient_client.get("/bookmarks/"))
@@ -174,6 +175,8 @@ def test_list_shows_each_row(patient, topic, reply, patient_client):
     year = later.year
     shown = f'<time datetime="{year}-03-01T10:30:00+09:00">1 Mar {year}, 10:30</time>'
     assert f"Reminder: {shown}" in page
+    saved_shown = timezone.localtime(saved, ZoneInfo("Asia/Tokyo")).strftime("%-d %b %Y, %H:%M")
+    assert f"{saved_shown}</time>" in page
 
 
 @pytest.mark.parametrize(
@@ -189,6 +192,32 @@ def test_list_filters(patient, topic, reply, patient_client, show, expected):
     page = text(patient_client.get(f"/bookmarks/?show={show}"))
 
     assert page.count('class="notification-item"') == expected
+
+
+@pytest.mark.parametrize(
+    ("show", "current"),
+    [("all", "All"), ("reminders", "With reminders"), ("posts", "Posts"), ("nonsense", "All")],
+)
+def test_list_marks_the_current_filter_and_keeps_notifications_apart(patient_client, show, current):
+    page = text(patient_client.get(f"/bookmarks/?show={show}"))
+
+    nav = re.search(r'<nav aria-label="Show bookmarks" class="search-tabs">(.*?)</nav>', page, re.S)
+    assert nav is not None
+    links = re.findall(r'<a href="([^"]*)"( aria-current="page")?>([^<]*)</a>', nav.group(1))
+    assert links == [
+        ("/bookmarks/", ' aria-current="page"' if current == "All" else "", "All"),
+        (
+            "/bookmarks/?show=reminders",
+            ' aria-current="page"' if current == "With reminders" else "",
+            "With reminders",
+        ),
+        ("/bookmarks/?show=topics", "", "Topics"),
+        ("/bookmarks/?show=posts", ' aria-current="page"' if current == "Posts" else "", "Posts"),
+    ]
+    # The way to the bell is by the heading, not one of the filters.
+    assert "/notifications/" not in nav.group(1)
+    head = page[page.index('<div class="page-head">') : page.index('class="search-tabs"')]
+    assert '<a class="button button-secondary" href="/notifications/">Notifications</a>' in head
 
 
 def test_list_shows_only_the_members_own(patient, caregiver, topic, patient_client):
@@ -268,6 +297,9 @@ def test_edit_reminder_is_typed_in_the_members_time_zone(patient, topic, patient
     assert stored.remind_at == datetime(next_year, 7, 1, 7, 30, tzinfo=UTC)
     form = text(patient_client.get(f"/bookmarks/{bookmark.pk}/edit/"))
     assert f'value="{next_year}-07-01T09:30"' in form
+    # Beside the field, the reminder is shown in the site's own date format.
+    shown = f'<time datetime="{next_year}-07-01T09:30:00+02:00">1 Jul {next_year}, 09:30</time>'
+    assert f"Reminder: {shown}" in form
 
 
 def test_edit_error_is_shown_by_the_field_and_keeps_the_typing(patient, topic, patient_client):
