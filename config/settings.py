@@ -502,6 +502,16 @@ CARECIRCLE_UPLOAD_MAX_PIXELS = int(env("UPLOAD_MAX_PIXELS", "40000000"))
 # videos still upload and play, with neither.
 CARECIRCLE_FFMPEG = env("FFMPEG", "/usr/bin/ffmpeg")
 CARECIRCLE_FFMPEG_TIMEOUT = int(env("FFMPEG_TIMEOUT", "30"))
+# Memory limit of each ffmpeg/ffprobe run (0: none); its CPU limit is the timeout above.
+CARECIRCLE_FFMPEG_MEMORY_BYTES = int(env("FFMPEG_MEMORY_BYTES", str(1024 * 1024 * 1024)))
+# Largest video frame (3840 × 2160): a poster of a bigger one would need gigabytes.
+CARECIRCLE_UPLOAD_VIDEO_MAX_PIXELS = int(env("UPLOAD_VIDEO_MAX_PIXELS", str(3840 * 2160)))
+# A picture's decoded size, checked from its header: a tiny file can decode to gigabytes.
+CARECIRCLE_UPLOAD_MAX_DECODED_BYTES = int(env("UPLOAD_MAX_DECODED_BYTES", str(200 * 1024 * 1024)))
+# Pictures or ffmpeg jobs worked on at once per process, and how long an upload waits for a
+# turn (seconds) before it is refused as busy (503): bounded memory under a burst of uploads.
+CARECIRCLE_UPLOAD_CONCURRENCY = int(env("UPLOAD_CONCURRENCY", "2"))
+CARECIRCLE_UPLOAD_BUSY_WAIT = float(env("UPLOAD_BUSY_WAIT", "20"))
 # Every stored byte of one member's uploads (copies and posters included).
 CARECIRCLE_UPLOAD_QUOTA_BYTES = int(env("UPLOAD_QUOTA_BYTES", str(500 * 1024 * 1024)))
 CARECIRCLE_UPLOAD_MAX_PER_POST = int(env("UPLOAD_MAX_PER_POST", "10"))

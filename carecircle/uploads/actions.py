@@ -447,6 +447,17 @@ def _local_copy(name: str) -> Iterator[str]:
         yield path
 
 
+def unfinished_video_ids(*, older_than: timedelta = timedelta(minutes=15)) -> list[int]:
+    """Videos still waiting for their poster well after upload (a lost or busy task), oldest
+    first, at most 100: the hourly cleanup hands them to the video task again."""
+    cutoff = timezone.now() - older_than
+    return list(
+        Upload.objects.filter(kind=Upload.Kind.VIDEO, is_processed=False, created_at__lt=cutoff)
+        .order_by("created_at")
+        .values_list("pk", flat=True)[:100]
+    )
+
+
 def complete_video(*, upload_id: int) -> bool:
     """Make a video's poster and read its duration (the task's work); idempotent.
 

@@ -12,13 +12,20 @@ from django.tasks import task
 def cleanup_uploads_task() -> int:
     """Delete uploads attached to nothing for longer than CARECIRCLE_UPLOAD_UNATTACHED_HOURS
     (every hour), then retry deleting stored files whose rows are gone but which the storage
-    refused before; returns how many uploads went."""
-    from carecircle.uploads.actions import delete_expired_uploads, delete_pending_files
+    refused before, and finish videos whose poster task was lost or refused as busy; returns
+    how many uploads went."""
+    from carecircle.uploads.actions import (
+        delete_expired_uploads,
+        delete_pending_files,
+        unfinished_video_ids,
+    )
 
     deleted = delete_expired_uploads()
     # Batches until a pass deletes nothing more (all gone, or the storage still refuses).
     while delete_pending_files():
         pass
+    for upload_id in unfinished_video_ids():
+        process_video_task.enqueue(upload_id)
     return deleted
 
 

@@ -262,3 +262,26 @@ def test_video_without_ffmpeg_still_uploads(
     upload = actions.create_upload(actor=patient, file=_file("clip.webm", path.read_bytes()))
     upload.refresh_from_db()
     assert (upload.kind, upload.is_processed, upload.poster) == ("video", True, "")
+
+
+def test_hourly_cleanup_finishes_videos_whose_poster_task_was_lost(
+    settings: Any, patient: User, upload_root: Path
+) -> None:
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from carecircle.uploads.tasks import cleanup_uploads_task
+
+    settings.CARECIRCLE_FFMPEG = "/nonexistent/ffmpeg"
+    stale = make_upload(patient, kind=Upload.Kind.VIDEO, is_processed=False)
+    fresh = make_upload(patient, kind=Upload.Kind.VIDEO, is_processed=False)
+    Upload.objects.filter(pk=stale.pk).update(created_at=timezone.now() - timedelta(hours=1))
+
+    assert actions.unfinished_video_ids() == [stale.pk]
+    cleanup_uploads_task.call()
+
+    assert dict(Upload.objects.values_list("pk", "is_processed")) == {
+        stale.pk: True,
+        fresh.pk: False,
+    }
