@@ -70,12 +70,20 @@ def bookmark_list(request: HttpRequest) -> HttpResponse:
     return _private(render(request, "bookmarks/bookmark_list.html", context))
 
 
-def _button(request: HttpRequest, kind: str, target_id: int, bookmark: Bookmark | None) -> Any:
+def _button_label(kind: str, target: Any) -> str:
+    """The words a screen reader hears after "Bookmark", as on the topic page."""
+    if kind == "topic":
+        return _("this topic")
+    return _("post #%(number)s") % {"number": target.position}
+
+
+def _button(request: HttpRequest, kind: str, target: Any, bookmark: Bookmark | None) -> Any:
     context = {
         "kind": kind,
-        "target_id": target_id,
+        "target_id": target.pk,
         "bookmark": bookmark,
         "next": site_relative(request.POST.get("next", "")),
+        "label": _button_label(kind, target),
     }
     return _private(render(request, "bookmarks/components/button.html", context))
 
@@ -93,7 +101,7 @@ def _set_bookmarked(request: HttpRequest, kind: str, target: Any) -> HttpRespons
         messages.error(request, str(error.message))
         return redirect(_next(request, target.get_absolute_url()))
     if request.htmx:  # type: ignore[attr-defined]
-        return _button(request, kind, target.pk, bookmark)
+        return _button(request, kind, target, bookmark)
     if bookmark is not None:
         messages.success(request, _("Bookmarked. Find it under Bookmarks."))
     else:

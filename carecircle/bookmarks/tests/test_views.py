@@ -131,6 +131,9 @@ def test_pressing_it_with_htmx_swaps_the_button(patient, reply, patient_client):
     assert "no-store" in response["Cache-Control"]
     bookmark = Bookmark.objects.get()
     assert f"/bookmarks/{bookmark.pk}/edit/" in text(response)
+    # The swapped button keeps the words that tell it apart from the page's other buttons.
+    label = f'<span class="visually-hidden"> post #{reply.position}</span>'
+    assert text(response).count(label) == 2
 
 
 def test_unreadable_target_answers_404_and_saves_nothing(outsider, private_topic, private_reply):
