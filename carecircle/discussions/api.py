@@ -19,9 +19,11 @@ from carecircle.core.pagination import PageRequest, paginate
 from carecircle.discussions import actions, permissions, queries, safety
 from carecircle.discussions.models import Post, Reaction, Topic
 from carecircle.polls.specs import PollSpec
+from carecircle.uploads import schemas as upload_schemas
 from carecircle.uploads.attachments import AttachmentChoice
 from carecircle.uploads.display import attachment_payload
 from carecircle.uploads.models import Upload
+from carecircle.uploads.schemas import AttachmentIn, AttachmentOut
 
 router = Router(tags=["discussions"])
 
@@ -47,15 +49,6 @@ class TopicOut(Schema):
     poll_id: int | None
 
 
-class AttachmentIn(Schema):
-    """One of the caller's uploads (POST /api/v1/uploads) to attach, with its description."""
-
-    upload_id: int
-    # Required for an image unless `is_decorative`; may also be given at upload time.
-    alt_text: str = ""
-    is_decorative: bool = False
-
-
 class PollIn(Schema):
     question: str
     options: list[str]
@@ -64,30 +57,6 @@ class PollIn(Schema):
     is_anonymous: bool = True
     results_visibility: str = "after_vote"  # always, after_vote or after_close
     closes_at: datetime | None = None  # with its UTC offset (without one, read as UTC)
-
-
-class VariantOut(Schema):
-    width: int
-    url: str
-
-
-class AttachmentOut(Schema):
-    id: int
-    kind: str  # image, video or document
-    mime_type: str
-    name: str
-    size: int  # every stored byte of the upload (its copies, poster and captions included)
-    # Every address is the serving view, which checks on each request who may read the file.
-    url: str
-    alt_text: str  # "" for a decorative image, and for videos and documents
-    is_decorative: bool
-    width: int | None
-    height: int | None
-    variants: list[VariantOut]  # an image's resized WebP copies, narrowest first (srcset)
-    poster_url: str | None
-    captions_url: str | None
-    captions_language: str | None
-    duration_seconds: float | None
 
 
 class SupportResourceOut(Schema):
@@ -222,12 +191,7 @@ def member_out(user: Any) -> MemberOut | None:
 def attachment_choices(items: list[AttachmentIn] | None) -> list[AttachmentChoice] | None:
     if items is None:
         return None
-    return [
-        AttachmentChoice(
-            upload_id=item.upload_id, alt_text=item.alt_text, is_decorative=item.is_decorative
-        )
-        for item in items
-    ]
+    return upload_schemas.attachment_choices(items)
 
 
 def poll_spec(poll: PollIn | None) -> PollSpec | None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
@@ -13,38 +12,11 @@ from carecircle.api.schemas import ErrorOut, PageMeta
 from carecircle.core.pagination import PageRequest, paginate
 from carecircle.uploads import actions, queries
 from carecircle.uploads.presenters import upload_document
+from carecircle.uploads.schemas import UploadOut
 from carecircle.uploads.storage import StorageUnavailable
 from carecircle.uploads.views import check_declared_size, error_json
 
 router = Router(tags=["uploads"])
-
-
-class VariantOut(Schema):
-    width: int
-    url: str
-
-
-class UploadOut(Schema):
-    id: int
-    kind: str
-    mime_type: str
-    name: str
-    size: int
-    url: str
-    thumbnail_url: str | None
-    variants: list[VariantOut]
-    poster_url: str | None
-    captions_url: str | None
-    captions_language: str | None
-    width: int | None
-    height: int | None
-    duration_seconds: float | None
-    alt_text: str
-    is_decorative: bool
-    needs_alt: bool
-    is_processed: bool
-    is_attached: bool
-    created_at: datetime
 
 
 class UploadPage(PageMeta):
@@ -90,7 +62,7 @@ def create_upload(
         )
     except StorageUnavailable as error:
         return error_json(error)
-    return Status(201, upload_document(upload))
+    return Status(201, upload_document(upload, request.user))
 
 
 @router.get("/uploads", response={200: UploadPage, 401: ErrorOut}, auth=member_auth)
@@ -98,7 +70,7 @@ def list_uploads(request: HttpRequest, page: int = 1, page_size: int = 20) -> di
     """Your own uploads, newest first (attached ones and those still waiting)."""
     result = paginate(queries.uploads_of(request.user), PageRequest.from_params(page, page_size))
     return {
-        "items": [upload_document(upload) for upload in result.items],
+        "items": [upload_document(upload, request.user) for upload in result.items],
         "page": result.number,
         "page_size": result.size,
         "total": result.total,
@@ -109,7 +81,7 @@ def list_uploads(request: HttpRequest, page: int = 1, page_size: int = 20) -> di
 @router.get("/uploads/{upload_id}", response={200: UploadOut, **ERRORS})
 def get_upload(request: HttpRequest, upload_id: int) -> dict[str, Any]:
     """An upload's details, if you may read what it is attached to (404 otherwise)."""
-    return upload_document(queries.get_readable_upload(request.user, upload_id))
+    return upload_document(queries.get_readable_upload(request.user, upload_id), request.user)
 
 
 @router.patch("/uploads/{upload_id}", response={200: UploadOut, **ERRORS}, auth=member_auth)
@@ -124,7 +96,7 @@ def update_upload(request: HttpRequest, upload_id: int, payload: UploadPatchIn) 
             payload.is_decorative if payload.is_decorative is not None else upload.is_decorative
         ),
     )
-    return upload_document(upload)
+    return upload_document(upload, request.user)
 
 
 @router.delete(
@@ -156,4 +128,4 @@ def add_captions(
         )
     except StorageUnavailable as error:
         return error_json(error)
-    return upload_document(upload)
+    return upload_document(upload, request.user)

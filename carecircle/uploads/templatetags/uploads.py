@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from django import template
-from django.conf import settings
 
 from carecircle.uploads import display
 from carecircle.uploads.attachments import max_per_post
@@ -13,29 +12,34 @@ from carecircle.uploads.models import Upload
 
 register = template.Library()
 
-DEFAULT_TYPES = {
-    "CARECIRCLE_UPLOAD_IMAGE_TYPES": "image/jpeg,image/png,image/webp,image/gif",
-    "CARECIRCLE_UPLOAD_VIDEO_TYPES": "video/mp4,video/webm,video/quicktime",
-    "CARECIRCLE_UPLOAD_DOCUMENT_TYPES": "application/pdf",
-}
-
-
-def _types(name: str) -> list[str]:
-    value = getattr(settings, name, DEFAULT_TYPES[name])
-    if isinstance(value, str):
-        value = value.split(",")
-    return [str(item).strip() for item in value if str(item).strip()]
-
 
 @register.simple_tag
 def upload_accept() -> str:
     """The picker's `accept` list: the types the settings allow, plus .pdf for old browsers."""
     types: list[str] = []
-    for name in DEFAULT_TYPES:
-        types.extend(_types(name))
+    for kind in ("image", "video", "document"):
+        types.extend(display.allowed_types(kind))
     if "application/pdf" in types:
         types.append(".pdf")
     return ",".join(types)
+
+
+@register.simple_tag
+def upload_types_text() -> str:
+    """The compose hint's list of what may be attached, from the same settings as the checks."""
+    return display.allowed_types_text()
+
+
+@register.filter
+def public_name(upload: Upload) -> str:
+    """The name shown for an attachment: neutral in an anonymous post (see display)."""
+    return display.public_name(upload)
+
+
+@register.filter
+def kind_label(upload: Upload) -> str:
+    """ "Picture", "Video", "PDF document": the one label for an upload's kind."""
+    return display.kind_label(upload)
 
 
 @register.simple_tag

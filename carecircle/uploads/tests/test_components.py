@@ -140,7 +140,19 @@ def test_the_picker_works_without_script_and_names_what_it_takes(member, setting
     assert '<label for="attach-files" class="attach-pick">Choose files</label>' in html
     assert (
         '<input type="file" id="attach-files" name="files" multiple accept="image/jpeg,image/png,'
-        'video/mp4,video/webm,video/quicktime,application/pdf,.pdf" aria-describedby="attach-help">'
+        'video/mp4,video/webm,video/quicktime,application/pdf,.pdf" '
+        'aria-describedby="attach-help attach-describe-later">'
+    ) in html
+    # The hint names exactly what the settings allow (as the refusal of a type does).
+    assert (
+        '<p class="help" id="attach-help">You can attach pictures (JPEG, PNG), short videos '
+        "(MP4, WebM, MOV) and PDF documents. We remove location and camera details from "
+        "pictures.</p>"
+    ) in html
+    # Said before any script runs: a picture will need a description.
+    assert (
+        '<p class="help" id="attach-describe-later">If you add a picture, we will ask you to '
+        "describe it before posting.</p>"
     ) in html
     assert 'data-upload-url="/uploads/"' in html and 'data-max="4"' in html
     assert '<script src="/static/uploads/attach.js" nonce="nonce-1" defer></script>' in html

@@ -44,12 +44,6 @@
     });
   }
 
-  function sizeText(bytes) {
-    if (bytes >= 1048576) return (bytes / 1048576).toFixed(1) + " MB";
-    if (bytes >= 1024) return Math.round(bytes / 1024) + " KB";
-    return bytes + " B";
-  }
-
   // Swaps the row's "Do not attach" box (made for the page without script) for a button.
   function addRemoveButton(box, row, name) {
     var holder = row.querySelector("[data-attach-remove]");
@@ -108,10 +102,15 @@
       thumb.src = data.thumbnail_url;
       thumb.hidden = false;
     }
-    var name = data.name || row.querySelector("[data-attach-name]").textContent;
-    row.querySelector("[data-attach-name]").textContent = name;
+    // The row keeps the name the member chose ("photo.jpg"), as its remove button says; the
+    // server's words for the kind and size ("Picture, 1.8 KB") match the rows it draws itself.
+    var name = row.querySelector("[data-attach-name]").textContent || data.name;
     var meta = row.querySelector("[data-attach-meta]");
-    if (meta && data.size != null) meta.textContent = sizeText(data.size);
+    if (meta) {
+      meta.textContent = [data.kind_label, data.size_text].filter(function (part) {
+        return !!part;
+      }).join(", ");
+    }
     showDescription(row, !!data.needs_alt);
     var captions = row.querySelector("[data-attach-captions]");
     if (captions) {
