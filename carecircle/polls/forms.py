@@ -1,7 +1,8 @@
 """Reading the "Add a poll" part of the new-topic form, and drawing it again after an error.
 
 The inputs (drawn by `polls/components/poll_fields.html`):
-`add_poll` (checkbox), `poll_question`, `poll_option` (repeated; empty ones are ignored),
+`add_poll` (checkbox; a typed question or option asks for the poll too), `poll_question`,
+`poll_option` (repeated; empty ones are ignored),
 `poll_choice` ("single" | "multiple"), `poll_max_choices` (empty: no limit),
 `poll_voters` ("anonymous" | "open"), `poll_results` (a `Poll.Results` value) and
 `poll_closes_at` (a `datetime-local` value in the member's own time zone; empty: no closing time).
@@ -66,8 +67,14 @@ def _parse_max_choices(text: str) -> int | None:
 
 
 def is_poll_requested(data: QueryDict) -> bool:
-    """Whether the member ticked "Add a poll"."""
-    return data.get("add_poll") in ("on", "1", "yes", "true")
+    """Whether the member asked for a poll: ticked "Add this poll", or typed a question or an
+    option. Without JavaScript nothing ticks the box for them, and a poll typed in full must
+    never vanish silently: an unfinished one is refused by `clean_spec` with its fields."""
+    return (
+        data.get("add_poll") in ("on", "1", "yes", "true")
+        or bool(data.get("poll_question", "").strip())
+        or bool(_options(data))
+    )
 
 
 def poll_spec_from_form(data: QueryDict) -> PollSpec | None:
@@ -140,4 +147,9 @@ def poll_form_context(
         "closes_at": data.get("poll_closes_at", ""),
         "closes_at_min": now.strftime(DATETIME_INPUT),
         "has_errors": any(name.startswith("poll_") for name in errors),
+        # Drawn open whenever something of the poll was typed, so nothing typed is hidden.
+        "is_open": is_poll_requested(data)
+        or bool(data.get("poll_closes_at", "").strip())
+        or bool(data.get("poll_max_choices", "").strip())
+        or any(name.startswith("poll_") for name in errors),
     }

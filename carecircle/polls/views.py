@@ -22,7 +22,7 @@ from carecircle.core.interfaces import page_errors
 from carecircle.core.pagination import PageRequest
 from carecircle.discussions.permissions import can_read_topic
 from carecircle.polls import actions, queries
-from carecircle.polls.models import Poll
+from carecircle.polls.models import Poll, PollOption
 
 
 def _topic_anchor(poll: Poll) -> str:
@@ -39,12 +39,27 @@ def _sign_in_first(request: HttpRequest, poll_id: int) -> HttpResponse:
     return redirect(f"{reverse('account_login')}?{urlencode({'next': target})}")
 
 
-def _answer(request: HttpRequest, poll: Poll, *, done: str = "", error: str = "") -> HttpResponse:
+def _answer(
+    request: HttpRequest, poll: Poll, *, done: str = "", error: str = "", status: str = ""
+) -> HttpResponse:
+    """The topic's poll again: the section redrawn for htmx, else back to the topic.
+
+    For htmx, `status` (else `done`) is announced by the status region beside the section:
+    a live region inside the swapped section would be replaced, and screen readers would
+    hear nothing. The redrawn section takes the keyboard focus (polls/poll.js).
+    """
     if request.htmx:  # type: ignore[attr-defined]
         poll.refresh_from_db()
         state = queries.poll_state(request.user, poll)
         return render(
-            request, "polls/components/topic_poll.html", {"poll": state, "poll_error": error}
+            request,
+            "polls/components/poll_section.html",
+            {
+                "poll": state,
+                "poll_error": error,
+                "poll_swapped": True,
+                "poll_status": "" if error else (status or done),
+            },
         )
     if error:
         messages.error(request, error)
@@ -54,27 +69,35 @@ def _answer(request: HttpRequest, poll: Poll, *, done: str = "", error: str = ""
 
 
 def _poll_write(
-    request: HttpRequest, poll_id: int, write: Callable[[Any, Poll], str]
+    request: HttpRequest, poll_id: int, write: Callable[[Any, Poll], tuple[str, str]]
 ) -> HttpResponse:
     if not request.user.is_authenticated:
         return _sign_in_first(request, poll_id)
     poll = queries.get_poll(request.user, poll_id)
     try:
-        done = write(request.user, poll)
+        done, status = write(request.user, poll)
     except DomainError as error:
         if error.status == 404:
             raise
         # Closed meanwhile, locked, not a member, too many choices, too fast: said on the topic.
         return _answer(request, poll, error=str(error.message))
-    return _answer(request, poll, done=done)
+    return _answer(request, poll, done=done, status=status)
 
 
 @page_errors
 @require_POST
 def poll_vote(request: HttpRequest, poll_id: int) -> HttpResponse:
-    def write(actor: Any, poll: Poll) -> str:
-        actions.vote_in_poll(actor=actor, poll=poll, option_ids=request.POST.getlist("option"))
-        return _("Your vote is saved. You can change it until the poll closes.")
+    def write(actor: Any, poll: Poll) -> tuple[str, str]:
+        chosen = actions.vote_in_poll(
+            actor=actor, poll=poll, option_ids=request.POST.getlist("option")
+        )
+        labels = ", ".join(
+            PollOption.objects.filter(poll=poll, pk__in=chosen).values_list("label", flat=True)
+        )
+        return (
+            _("Your vote is saved. You can change it until the poll closes."),
+            _("Your vote is saved: %(choices)s.") % {"choices": labels},
+        )
 
     return _poll_write(request, poll_id, write)
 
@@ -99,7 +122,11 @@ def poll_retract(request: HttpRequest, poll_id: int) -> HttpResponse:
     if not readable:
         # Nothing of the topic is shown again to someone who may not read it.
         if request.htmx:  # type: ignore[attr-defined]
-            return render(request, "polls/components/vote_taken_back.html", {"message": done})
+            return render(
+                request,
+                "polls/components/vote_taken_back.html",
+                {"message": done, "poll_id": poll.pk},
+            )
         messages.success(request, done)
         return redirect("/")
     return _answer(request, poll, done=done)
@@ -108,9 +135,12 @@ def poll_retract(request: HttpRequest, poll_id: int) -> HttpResponse:
 @page_errors
 @require_POST
 def poll_close(request: HttpRequest, poll_id: int) -> HttpResponse:
-    def write(actor: Any, poll: Poll) -> str:
+    def write(actor: Any, poll: Poll) -> tuple[str, str]:
         actions.close_poll(actor=actor, poll=poll)
-        return _("The poll is closed. Everyone who reads the topic now sees the final results.")
+        return (
+            _("The poll is closed. Everyone who reads the topic now sees the final results."),
+            "",
+        )
 
     return _poll_write(request, poll_id, write)
 

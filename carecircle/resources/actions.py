@@ -283,30 +283,42 @@ def clean_resource(
     return cleaned
 
 
+def _upload_choice(data: ResourceInput) -> Any:
+    """The file chosen in the form as an uploads.attachments choice (None: no file chosen)."""
+    from carecircle.uploads.attachments import AttachmentChoice
+
+    upload_id = parse_id(data.upload_id)
+    if upload_id is None:
+        return None
+    return AttachmentChoice(upload_id=upload_id, alt_text=_text(data.upload_description)[:1000])
+
+
+def _upload_problem(error: ValidationFailed) -> tuple[str, str, str]:
+    """(field, code, message) in the resource form's terms for a refused attachment."""
+    for detail in error.details or [{"field": error.field}]:
+        field = str(detail.get("field", "") if isinstance(detail, dict) else "")
+        if field.startswith("alt_"):
+            return (
+                "upload_description",
+                "alt_required",
+                _("Describe this picture for people who cannot see it."),
+            )
+    return "file", "bad_upload", _("This file cannot be used here. Please choose it again.")
+
+
 def _clean_upload(
     data: ResourceInput, *, actor: Any, resource: Resource | None, problems: list[dict[str, Any]]
 ) -> Any:
-    """The upload to attach: the actor's own, not attached to anything else (an edit may keep
-    the resource's current file)."""
+    """The upload to attach: the actor's own waiting one (an edit may keep the resource's
+    current file). uploads.attachments decides, as for posts; `_attach_upload` checks again
+    under lock."""
     if data.upload_id is None:
         return None
+    from carecircle.uploads.attachments import check_choices
     from carecircle.uploads.models import Upload
 
-    upload_id = parse_id(data.upload_id)
-    upload = (
-        Upload.objects.filter(pk=upload_id, owner_id=getattr(actor, "pk", None)).first()
-        if upload_id is not None
-        else None
-    )
-    keeps_own = upload is not None and resource is not None and upload.resource_id == resource.pk
-    if upload is None or (
-        not keeps_own
-        and (
-            upload.post_id is not None
-            or upload.message_id is not None
-            or upload.resource_id is not None
-        )
-    ):
+    choice = _upload_choice(data)
+    if choice is None:
         _problem(
             problems,
             "file",
@@ -314,39 +326,38 @@ def _clean_upload(
             _("This file cannot be used here. Please choose it again."),
         )
         return None
-    description = _text(data.upload_description) or upload.alt_text
-    if upload.kind == Upload.Kind.IMAGE and not description and not upload.is_decorative:
-        _problem(
-            problems,
-            "upload_description",
-            "alt_required",
-            _("Describe this picture for people who cannot see it."),
-        )
-    return upload
+    try:
+        check_choices(actor=actor, choices=[choice], resource=resource)
+    except ValidationFailed as error:
+        field, code, message = _upload_problem(error)
+        _problem(problems, field, code, message)
+        if field == "file":
+            return None
+    # Only its kind and current resource are read from here on (a missing description still
+    # counts as a chosen file, so the form does not also ask for one).
+    return Upload.objects.filter(pk=choice.upload_id).first()
 
 
-def _attach_upload(resource: Resource, upload: Any, description: str) -> None:
-    """Make `upload` the resource's one file; a file it replaces is let go for cleanup.
+def _attach_upload(actor: Any, resource: Resource, data: ResourceInput) -> None:
+    """Make the chosen upload the resource's one file; a file it replaces is let go for
+    cleanup (attachments records when, so it waits its full grace period).
 
-    Written here rather than through uploads.attachments (which attaches to posts and
-    messages): a resource holds one file, chosen in its own form.
+    Through uploads.attachments, which locks the upload and checks again: a second tab
+    attaching the same file meanwhile gets the form's error, not a 500 or a moved file.
     """
-    from carecircle.uploads.models import Upload
+    from carecircle.uploads.attachments import attach_to_resource
 
-    now = timezone.now()
-    # attached_at doubles as "let go at" for the cleanup job, so a replaced file waits its
-    # full grace period before it is deleted.
-    others = Upload.objects.filter(resource=resource)
-    if upload is not None:
-        others = others.exclude(pk=upload.pk)
-    others.update(resource=None, attached_at=now)
-    if upload is None:
-        return
-    fields: dict[str, Any] = {"resource": resource, "attached_at": now, "position": 0}
-    description = description.strip()
-    if description:
-        fields["alt_text"] = description[:1000]
-    Upload.objects.filter(pk=upload.pk).update(**fields)
+    choice = _upload_choice(data)
+    try:
+        attach_to_resource(actor=actor, resource=resource, choices=[choice] if choice else [])
+    except ValidationFailed as error:
+        field, code, message = _upload_problem(error)
+        raise ValidationFailed(
+            message,
+            code=code,
+            field=field,
+            details=[{"field": field, "code": code, "message": message}],
+        ) from None
 
 
 def _rate(actor: Any, *, curator: bool) -> None:
@@ -411,7 +422,7 @@ def create_resource(*, actor: Any, community: Community | None, data: ResourceIn
         if cleaned.categories:
             resource.categories.set(cleaned.categories)
         if cleaned.upload is not None:
-            _attach_upload(resource, cleaned.upload, data.upload_description)
+            _attach_upload(actor, resource, data)
         record_event(
             actor=actor,
             verb="resource.add" if is_curator else "resource.suggest",
@@ -454,7 +465,7 @@ def edit_resource(*, actor: Any, resource: Resource, data: ResourceInput) -> Res
         if "categories" in changed:
             locked.categories.set(cleaned.categories)
         if "file" in changed:
-            _attach_upload(locked, cleaned.upload, data.upload_description)
+            _attach_upload(actor, locked, data)
         record_event(
             actor=actor,
             verb="resource.edit",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from django.conf import settings
@@ -112,6 +113,21 @@ def community_library(request: HttpRequest, slug: str) -> HttpResponse:
 # --- one resource ----------------------------------------------------------------------------
 
 
+_MARKDOWN_LABEL_SPECIAL = re.compile(r"([\\\[\]`*_<>])")
+
+
+def cite_markdown(resource: Resource) -> str:
+    """`[Title](/library/<id>/)`: what a member pastes into a post to cite the resource.
+
+    Posts render Markdown without turning bare addresses into links, so a pasted bare link
+    would read as plain text; this shows the title as a link and is still recognised as a
+    citation (resources.citations). Site-relative, so it works whatever host the reader uses.
+    """
+    title = " ".join(resource.title.split())
+    label = _MARKDOWN_LABEL_SPECIAL.sub(r"\\\1", title)
+    return f"[{label}]({reverse('resource_detail', args=[resource.pk])})"
+
+
 @page_errors
 @require_GET
 def resource_detail(request: HttpRequest, resource_id: int, slug: str = "") -> HttpResponse:
@@ -132,6 +148,7 @@ def resource_detail(request: HttpRequest, resource_id: int, slug: str = "") -> H
             "library_url": _library_url(resource.community),
             "page": page,
             "cite_url": cite_url,
+            "cite_markdown": cite_markdown(resource),
             "files": list(resource.files.all()),
             "can_edit": permissions.can_edit_resource(actor, resource),
             "can_review": permissions.can_review_resource(actor, resource),
@@ -379,6 +396,7 @@ def resource_review(request: HttpRequest, resource_id: int) -> HttpResponse:
                 "page": page,
                 "cite_url": settings.SITE_URL.rstrip("/")
                 + reverse("resource_detail", args=[resource.pk]),
+                "cite_markdown": cite_markdown(resource),
                 "files": list(resource.files.all()),
                 "can_edit": permissions.can_edit_resource(actor, resource),
                 "can_review": True,

@@ -21,8 +21,16 @@ def form(**values: str | list[str]) -> QueryDict:
     return data
 
 
-def test_no_poll_unless_asked_for():
-    assert poll_spec_from_form(form(poll_question="Q?", poll_option=["a", "b"])) is None
+def test_no_poll_unless_asked_for_and_a_typed_poll_asks_for_itself():
+    # Without JavaScript nothing ticks "Add this poll": a typed question or option is enough.
+    assert poll_spec_from_form(form(poll_option=["", " "], poll_question=" ")) is None
+    assert poll_spec_from_form(form(poll_question="Q?", poll_option=["a", "b"])) == PollSpec(
+        question="Q?", options=["a", "b"]
+    )
+    assert poll_spec_from_form(form(poll_option=["a"])) == PollSpec(question="", options=["a"])
+    # Only a closing time typed: drawn open so it is seen, but not a poll by itself.
+    data = form(poll_closes_at="2027-01-05T18:30")
+    assert (poll_spec_from_form(data), poll_form_context(data)["is_open"]) == (None, True)
 
 
 def test_every_input_is_read_and_the_time_is_the_members_own():
@@ -108,7 +116,7 @@ def test_a_refused_form_is_drawn_again_with_its_text_and_each_error():
 def test_a_new_form_has_four_empty_options_and_the_error_of_a_single_field():
     context = poll_form_context()
     assert [o["value"] for o in context["options"]] == ["", "", "", ""]
-    assert context["is_requested"] is False
+    assert (context["is_requested"], context["is_open"]) == (False, False)
     error = ValidationFailed("Too far", field="poll_closes_at", code="too_far")
     assert poll_field_errors(error) == {"poll_closes_at": "Too far"}
     assert poll_field_errors(ValidationFailed("Title", field="title")) == {}

@@ -226,3 +226,87 @@ def test_the_poll_form_warns_that_live_anonymous_counts_can_reveal_a_vote():
         "counts change may work out how one person voted." in html
     )
     assert 'aria-describedby="help_poll_results_small"' in html
+
+
+# --- the new-topic form without JavaScript ---------------------------------------------------
+
+TYPED_POLL = {
+    "poll_question": "What helped you most with fatigue?",
+    "poll_option": ["Walking", "Earlier nights", ""],
+    "poll_choice": "single",
+    "poll_voters": "anonymous",
+    "poll_results": "always",
+    "poll_closes_at": "",
+}
+
+
+def test_a_poll_typed_without_ticking_the_box_is_added(community, patient):
+    # Without JavaScript nothing ticks "Add this poll to my topic" for the member.
+    response = client_for(patient).post(
+        f"/c/{community.slug}/new-topic/",
+        {"title": "Fatigue tips", "body": "What works for you?", **TYPED_POLL},
+    )
+    assert response.status_code == 302
+    poll = Poll.objects.get(topic__title="Fatigue tips")
+    assert (poll.question, [o.label for o in poll.options.all()]) == (
+        "What helped you most with fatigue?",
+        ["Walking", "Earlier nights"],
+    )
+
+
+def test_after_another_error_the_typed_poll_comes_back_open_with_its_text(community, patient):
+    response = client_for(patient).post(
+        f"/c/{community.slug}/new-topic/", {"title": "", "body": "What works?", **TYPED_POLL}
+    )
+    html = response.content.decode()
+    assert (response.status_code, Poll.objects.count(), Topic.objects.count()) == (400, 0, 0)
+    assert '<details class="card poll-fields" open>' in html
+    assert 'name="add_poll" value="on" checked' in html
+    assert 'value="What helped you most with fatigue?"' in html
+    assert 'name="poll_option" maxlength="200" value="Earlier nights"' in html
+
+
+# --- after an htmx write: focus and what is announced -----------------------------------------
+
+
+def test_the_topic_page_keeps_a_status_region_outside_the_swapped_poll(poll, caregiver, topic):
+    html = client_for(caregiver).get(topic.get_absolute_url()).content.decode()
+    status = (
+        f'<p class="visually-hidden" id="poll-{poll.pk}-status" role="status" '
+        'aria-live="polite" aria-atomic="true"></p>'
+    )
+    assert html.index(status) < html.index(f'<section class="card poll" id="poll-{poll.pk}"')
+    assert "polls/poll.js" in html and "data-poll-swapped" not in html
+
+
+def test_htmx_vote_and_take_back_are_announced_beside_the_poll(poll, caregiver):
+    client = client_for(caregiver)
+    rest = option_ids(poll)[1]
+    voted = client.post(
+        f"/polls/{poll.pk}/vote", {"option": [str(rest)]}, HTTP_HX_REQUEST="true"
+    ).content.decode()
+    assert (
+        f'<p id="poll-{poll.pk}-status" hx-swap-oob="innerHTML">Your vote is saved: Rest.</p>'
+        in voted
+    )
+    assert "data-poll-swapped" in voted and "aria-live" not in voted
+    taken = client.post(f"/polls/{poll.pk}/retract", HTTP_HX_REQUEST="true").content.decode()
+    assert 'hx-swap-oob="innerHTML">Your vote is taken back.</p>' in taken
+    refused = client.post(
+        f"/polls/{poll.pk}/vote", {"option": []}, HTTP_HX_REQUEST="true"
+    ).content.decode()
+    # A refusal is said next to the choices (role="alert"); the status stays quiet.
+    assert f'<p id="poll-{poll.pk}-status" hx-swap-oob="innerHTML"></p>' in refused
+
+
+def test_a_closed_poll_shows_when_in_the_sites_format_and_asks_for_no_choice(
+    poll, caregiver, patient
+):
+    actions.close_poll(actor=patient, poll=poll)
+    poll.refresh_from_db()
+    Poll.objects.filter(pk=poll.pk).update(
+        closed_at=poll.closed_at.replace(year=2026, month=12, day=7, hour=16, minute=35)
+    )
+    html = client_for(caregiver).get(anchor(poll)).content.decode()
+    assert ">7 Dec 2026, 16:35</time>. These are the final results." in html
+    assert "Choose one option." not in html

@@ -239,6 +239,39 @@ def test_a_file_resource_takes_the_members_own_waiting_upload(
     assert (mine.resource_id, second.resource_id) == (None, resource.pk)
 
 
+def test_a_file_taken_by_another_tab_meanwhile_is_refused_and_stays_where_it_is(
+    community: Community, moderator: User, published: Resource, monkeypatch: Any
+) -> None:
+    from carecircle.uploads.models import Upload
+
+    taken = Upload.objects.create(
+        owner=moderator,
+        kind=Upload.Kind.DOCUMENT,
+        mime_type="application/pdf",
+        original_name="leaflet.pdf",
+        sha256="0" * 64,
+        file="uploads/x/leaflet.pdf",
+    )
+    rate = actions._rate
+
+    def other_tab_attaches_it(actor: Any, *, curator: bool) -> None:
+        # Runs after the form's checks, before the write: another tab wins the file.
+        Upload.objects.filter(pk=taken.pk).update(resource=published)
+        rate(actor, curator=curator)
+
+    monkeypatch.setattr(actions, "_rate", other_tab_attaches_it)
+    before = Resource.objects.count()
+    with pytest.raises(ValidationFailed) as refused:
+        actions.create_resource(
+            actor=moderator,
+            community=community,
+            data=data(kind=Resource.Kind.FILE, url="", upload_id=taken.pk),
+        )
+    taken.refresh_from_db()
+    assert (refused.value.code, refused.value.field) == ("bad_upload", "file")
+    assert (Resource.objects.count(), taken.resource_id) == (before, published.pk)
+
+
 def test_editing_the_link_fetches_a_new_preview_and_other_edits_keep_it(
     published: Resource, moderator: User, django_capture_on_commit_callbacks: Any
 ) -> None:

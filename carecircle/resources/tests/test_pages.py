@@ -147,6 +147,12 @@ def test_detail_shows_every_fact_and_only_readable_citing_discussions(
         assert fact in page, fact
     cited = ("Open citing topic", "Private citing topic", "Hidden citing topic")
     assert titles(page, *cited) == ["Open citing topic"]
+    # The site's date format; the citation box gives a Markdown link (posts do not linkify).
+    assert "on 2 Nov 2026 by Mo the moderator" in page
+    assert f'id="cite-link" value="[Understanding your medicines](/library/{resource.pk}/)"' in page
+    cited_at = ResourceCitation.objects.get(post__topic=public_topic).created_at
+    assert f'cited on <time datetime="{cited_at:%Y-%m-%d}' in page
+    assert f">{cited_at:%-d %b %Y, %H:%M}</time>" in page
     assert titles(client_for(patient).get(url).text, *cited) == [
         "Open citing topic",
         "Private citing topic",
@@ -264,6 +270,9 @@ def test_the_review_queue_lists_suggestions_of_the_curated_libraries_only(
     assert titles(page, "A blog I like", "Not mine to review", "Site suggestion") == [
         "A blog I like"
     ]
+    # Right under the h1: each suggestion's title is an h2.
+    assert f'<h2 class="library-item-title"><a href="{suggestion.get_absolute_url()}">' in page
+    assert f">{suggestion.created_at:%-d %b %Y, %H:%M}</time>" in page
     member_page = client_for(patient).get(reverse("resource_review_queue")).text
     assert "You do not review any library." in member_page
     assert "A blog I like" not in member_page
@@ -305,11 +314,43 @@ def test_a_duplicate_category_name_is_shown_next_to_its_field(
     assert ResourceCategory.objects.count() == 1
 
 
+def test_each_category_row_names_its_category_in_its_labels(
+    community: Community, moderator: User, category: ResourceCategory
+) -> None:
+    page = client_for(moderator).get(reverse("resource_categories", args=[community.slug])).text
+    for label in ("Name", "Order"):
+        assert f'{label}<span class="visually-hidden"> of “Food”</span></label>' in page
+
+
+def test_the_author_field_has_its_own_hint(community: Community, patient: User) -> None:
+    page = client_for(patient).get(reverse("resource_create", args=[community.slug])).text
+    assert '<p class="help" id="help_author">The person or organisation who wrote it.</p>' in page
+    assert page.count("In plain words: what it covers and who it helps.") == 1
+
+
+def test_the_markdown_citation_escapes_the_title_and_is_still_a_citation(
+    community: Community,
+) -> None:
+    from carecircle.core.markdown import render_markdown
+    from carecircle.resources.citations import cited_ids
+    from carecircle.resources.views import cite_markdown
+
+    resource = make_resource(community, title="Diet [part 1]: *carbs*")
+    link = cite_markdown(resource)
+    assert link == rf"[Diet \[part 1\]: \*carbs\*](/library/{resource.pk}/)"
+    assert render_markdown(f"See {link} too.") == (
+        f'<p>See <a href="/library/{resource.pk}/" rel="nofollow ugc noopener">'
+        "Diet [part 1]: *carbs*</a> too.</p>\n"
+    )
+    assert cited_ids(f"See {link} too.") == [resource.pk]
+
+
 def test_cite_help_component_links_to_both_libraries(community: Community) -> None:
     from django.template.loader import render_to_string
 
     html = render_to_string("resources/components/cite_help.html", {"community": community})
-    assert "/library/12/" in html
+    assert "<code>[Living well with fatigue](/library/12/)</code>" in html
+    assert "paste this into your post" in html
     assert f'href="/c/{community.slug}/library/"' in html
     assert 'href="/library/"' in html
 
