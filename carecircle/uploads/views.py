@@ -31,7 +31,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from carecircle.core.errors import DomainError, NotFoundError, ValidationFailed
 from carecircle.core.pagination import PageRequest, paginate
-from carecircle.uploads import actions, queries, storage
+from carecircle.uploads import actions, display, queries, storage
 from carecircle.uploads.presenters import upload_document
 
 # What a stored file is, from the extension we gave it (never from the member's file name).
@@ -179,7 +179,7 @@ def upload_file(request: HttpRequest, upload_id: int, variant: str) -> HttpRespo
     etag = _etag(upload.sha256, name)
     disposition = content_disposition(
         "inline" if content_type in INLINE_TYPES else "attachment",
-        _download_name(upload.original_name, name, variant),
+        _download_name(display.public_name(upload, reader), name, variant),
     )
     if etag in [tag.strip() for tag in request.headers.get("If-None-Match", "").split(",")]:
         response: HttpResponseBase = HttpResponse(status=304)

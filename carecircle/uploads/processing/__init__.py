@@ -94,7 +94,8 @@ def _process(source: IO[bytes], *, declared_name: str, size: int) -> Processed:
         return Processed(
             kind=IMAGE,
             mime_type="image/webp",
-            original_name=stored_name(stem, "webp"),
+            # The name the member chose (they recognise "photo.jpg"); downloads get ".webp".
+            original_name=stored_name(stem, extension or "webp"),
             renditions=renditions,
             width=width,
             height=height,
@@ -105,7 +106,7 @@ def _process(source: IO[bytes], *, declared_name: str, size: int) -> Processed:
         return Processed(
             kind=DOCUMENT,
             mime_type=rendition.content_type,
-            original_name=stored_name(stem, rendition.extension),
+            original_name=stored_name(stem, extension or rendition.extension),
             renditions=[rendition],
         )
     assert kind == VIDEO
@@ -113,7 +114,7 @@ def _process(source: IO[bytes], *, declared_name: str, size: int) -> Processed:
     return Processed(
         kind=VIDEO,
         mime_type=rendition.content_type,
-        original_name=stored_name(stem, rendition.extension),
+        original_name=stored_name(stem, extension or rendition.extension),
         renditions=[rendition],
         width=info["width"] if info else None,
         height=info["height"] if info else None,

@@ -133,11 +133,11 @@ def refuse_type(mime_type: str) -> UploadRefused:
         )
     if mime_type == "application/x-empty":
         return UploadRefused(_("That file is empty. Please choose another one."))
+    # The same list as the compose form's hint, built from the type settings.
+    from carecircle.uploads.display import allowed_types_text
+
     return UploadRefused(
-        _(
-            "This type of file cannot be shared here. You can share pictures (JPEG, PNG, WebP, "
-            "GIF), videos (MP4, WebM, MOV) and PDF documents."
-        ),
+        _("This type of file cannot be shared here.") + " " + allowed_types_text(),
         code="type_not_allowed",
     )
 

@@ -123,6 +123,11 @@ def test_an_anonymous_post_shows_and_gives_neutral_file_names(community, patient
         "picture.webp",
         "video.mp4",
     ]
+    # The download itself is named neutrally too (the header would otherwise name the writer).
+    served = Client().get(f"/uploads/{letter.pk}/file")
+    assert served["Content-Disposition"] == (
+        "attachment; filename=\"document.pdf\"; filename*=UTF-8''document.pdf"
+    )
 
 
 def test_an_open_post_shows_the_name_the_member_chose(topic, patient):
