@@ -280,7 +280,6 @@ def test_a_new_name_and_handle_are_indexed(after_commit, patient: User) -> None:
         handle="patricia",
         is_patient=True,
         is_caregiver=False,
-        is_professional=False,
     )
 
     assert stored(kind="member") == expected(member_documents(patient.pk))
