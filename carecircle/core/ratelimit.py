@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import math
 import time
 
 from django.core.cache import cache
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from carecircle.core.errors import RateLimitedError
 
@@ -30,6 +32,16 @@ def check_rate(*, scope: str, key: str, rate: str) -> None:
         cache.add(cache_key, 1, seconds + 1)
         return
     if count > limit:
-        raise RateLimitedError(
-            _("You are doing that too often. Please wait a minute and try again."),
-        )
+        raise RateLimitedError(_wait_message(seconds, (window + 1) * seconds - time.time()))
+
+
+def _wait_message(period: int, remaining: float) -> str:
+    """Say how long to wait: "a minute" would mislead under an hourly limit."""
+    if period <= 60:
+        return _("You are doing that too often. Please wait a minute and try again.")
+    minutes = max(1, math.ceil(remaining / 60))
+    return ngettext(
+        "You are doing that too often. Please try again in %(count)d minute.",
+        "You are doing that too often. Please try again in %(count)d minutes.",
+        minutes,
+    ) % {"count": minutes}

@@ -39,6 +39,20 @@ def test_the_limit_is_reached_after_exactly_that_many_attempts():
     )
 
 
+def test_an_hourly_limit_says_how_many_minutes_are_left(monkeypatch):
+    # 20 minutes and 30 seconds into the hour's window: 40 minutes (rounded up) are left.
+    start = 1_800_000_000 - 1_800_000_000 % 3600
+    monkeypatch.setattr("carecircle.core.ratelimit.time.time", lambda: start + 20 * 60 + 30)
+    check_rate(scope="upload", key="member-1", rate="1/h")
+
+    with pytest.raises(RateLimitedError) as caught:
+        check_rate(scope="upload", key="member-1", rate="1/h")
+
+    assert str(caught.value.message) == (
+        "You are doing that too often. Please try again in 40 minutes."
+    )
+
+
 def test_keys_and_scopes_are_counted_separately():
     for _ in range(2):
         check_rate(scope="post", key="member-1", rate="2/m")
