@@ -21,7 +21,7 @@ from tests.e2e.test_data_rights import PHONE, SMALL_TARGETS, check, phone_contex
 if TYPE_CHECKING:
     from pathlib import Path
 
-    from playwright.sync_api import Browser, Locator, Page
+    from playwright.sync_api import Browser, JSHandle, Locator, Page, Route
 
 try:
     from playwright.sync_api import expect
@@ -43,6 +43,8 @@ BODY = "This board keeps my days in three parts. Does anyone plan with pictures?
 ALT = "A whiteboard with three columns: morning, afternoon and evening, each with one task."
 QUESTION = "How do you plan your week?"
 OPTIONS = ("A board or a paper diary", "An app on my phone")
+DROPPED_ALT = "My pill organiser for the week, with the evening doses in blue."
+REPLY_WITH_PICTURES = "Here is how I keep my doses straight on slow days."
 TOPIC_SCREENSHOT = "/tmp/e2e_topic_360.png"  # noqa: S108 - a fixed path the review reads
 
 
@@ -66,6 +68,27 @@ def photo_with_location(directory: Path) -> Path:
     # The test means something only if the file sent really carries a location.
     assert Image.open(path).getexif().get_ifd(ExifTags.IFD.GPSInfo)
     return path
+
+
+def png_bytes(colour: str) -> list[int]:
+    """A small PNG, as the list of bytes page.evaluate can carry into the page."""
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (96, 64), colour).save(buffer, "PNG")
+    return list(buffer.getvalue())
+
+
+# A DataTransfer holding one File, as the browser hands to drop and paste handlers.
+TRANSFER_WITH_FILE = """([bytes, name]) => {
+  const transfer = new DataTransfer();
+  transfer.items.add(new File([new Uint8Array(bytes)], name, {type: "image/png"}));
+  return transfer;
+}"""
+
+
+def file_transfer(page: Page, name: str, colour: str) -> JSHandle:
+    return page.evaluate_handle(TRANSFER_WITH_FILE, [png_bytes(colour), name])
 
 
 def accessible_name(target: Locator) -> str:
@@ -230,7 +253,7 @@ def test_member_bookmarks_a_reply_with_a_note_and_a_reminder_then_removes_it(
     page.goto("/bookmarks/")
     expect(main.locator(".bookmark-list > li").filter(has_text=BOOKMARKED_TOPIC)).to_have_count(0)
 
-    # Known problem (bookmarks/views.py _button): the htmx answer drops the button's `label`.
+    # The button and link htmx swapped in still name the post they are for, as the page did.
     assert (swapped_name, swapped_link) == (
         "Bookmarked post #2",
         "Add a note or reminder post #2",
@@ -299,3 +322,73 @@ def test_member_suggests_a_resource_a_professional_publishes_it_and_a_reply_cite
     expect(citing.get_by_role("heading")).to_have_text("Discussions citing this resource (1)")
     expect(citing.get_by_role("link", name=CITING_TOPIC)).to_be_visible()
     check(member, audit, "resource with its citing discussion")
+
+
+def test_member_drops_and_pastes_pictures_into_a_reply_and_describes_both(
+    site: Site, browser: Browser, audit: Audit
+) -> None:
+    page = audit.watch(phone_context(browser, site).new_page())
+    main = page.get_by_role("main")
+    sign_in(page, MEMBER)
+    page.goto(f"/c/{COMMUNITY}/")
+    page.goto(topic_url_of(page, CITING_TOPIC))
+    form = main.locator("form:has([data-attach])")
+    expect(form.locator("[data-attach]")).to_have_attribute("data-enhanced", "yes")
+    form.get_by_label("Message", exact=True).fill(REPLY_WITH_PICTURES)
+
+    # The first upload is held back so its progress bar can be seen before the server answers.
+    upload_url = form.locator("[data-attach]").get_attribute("data-upload-url")
+    held: list[Route] = []
+
+    def hold(route: Route) -> None:
+        held.append(route)
+
+    page.route(f"**{upload_url}", hold)
+
+    # A picture dragged from the desktop onto the form (attach.js listens on the whole form).
+    zone = form.locator("[data-attach-drop]")
+    dropped = file_transfer(page, "pills.png", "steelblue")
+    zone.dispatch_event("dragenter", {"dataTransfer": dropped})
+    expect(zone).to_have_class(re.compile(r"\battach-drop-active\b"))
+    zone.dispatch_event("dragover", {"dataTransfer": dropped})
+    zone.dispatch_event("drop", {"dataTransfer": dropped})
+    expect(zone).not_to_have_class(re.compile(r"\battach-drop-active\b"))
+    expect(form.get_by_role("progressbar", name="Upload of pills.png")).to_be_visible()
+    expect(form.locator("[data-attach-item][data-state=pending]")).to_have_count(1)
+    for _ in range(250):  # up to 5 s for the held request to reach the route
+        if held:
+            break
+        page.wait_for_timeout(20)
+    assert len(held) == 1, "the dropped picture was never sent"
+    held[0].continue_()
+    page.unroute(f"**{upload_url}")
+    rows = form.locator("[data-attach-item][data-state=done]")
+    expect(rows).to_have_count(1)
+    expect(form.get_by_role("progressbar")).to_have_count(0)
+    describe = "Describe this picture for people who cannot see it"
+    expect(rows.nth(0).get_by_label(describe)).to_be_focused()
+
+    # A screenshot pasted into the message box: the paste reaches the form's listener.
+    pasted = file_transfer(page, "image.png", "orange")
+    form.get_by_label("Message", exact=True).evaluate(
+        "(box, transfer) => box.dispatchEvent(new ClipboardEvent('paste',"
+        " {clipboardData: transfer, bubbles: true, cancelable: true}))",
+        pasted,
+    )
+    expect(rows).to_have_count(2)
+    expect(rows.nth(1).get_by_label(describe)).to_be_focused()
+    # Pasting a picture must not also paste anything into the message.
+    expect(form.get_by_label("Message", exact=True)).to_have_value(REPLY_WITH_PICTURES)
+
+    rows.nth(0).get_by_label(describe).fill(DROPPED_ALT)
+    rows.nth(1).get_by_label(re.compile("^It is only decorative")).check()
+    check(page, audit, "reply with a dropped and a pasted picture")
+    form.get_by_role("button", name="Post reply").click()
+
+    reply = main.get_by_role("article").filter(has_text=REPLY_WITH_PICTURES)
+    expect(reply).to_have_count(1)
+    pictures = reply.locator("ul.attachments img")
+    expect(pictures).to_have_count(2)
+    expect(pictures.nth(0)).to_have_attribute("alt", DROPPED_ALT)
+    expect(pictures.nth(1)).to_have_attribute("alt", "")
+    check(page, audit, "reply showing both pictures")
