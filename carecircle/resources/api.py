@@ -266,6 +266,7 @@ def list_resources(request: HttpRequest, filters: Query[ResourceFilter]) -> Reso
         PageRequest.from_params(filters.page, filters.page_size),
     )
     counts = queries.readable_citation_counts(actor, [resource.pk for resource in result.items])
+    queries.attach_actor_memberships(actor, list(result.items))
     return ResourcePage(
         items=[
             resource_out(actor, resource, counts.get(resource.pk, 0)) for resource in result.items

@@ -75,7 +75,14 @@ def _with_details(queryset: QuerySet[Resource]) -> QuerySet[Resource]:
     return queryset.select_related(
         "community", "last_reviewed_by", "added_by", "suggested_by"
     ).prefetch_related(
-        Prefetch("categories", queryset=ResourceCategory.objects.order_by("position", "name"))
+        # The API names each category's library by its community's slug: joined here, not
+        # read once per category.
+        Prefetch(
+            "categories",
+            queryset=ResourceCategory.objects.select_related("community").order_by(
+                "position", "name"
+            ),
+        )
     )
 
 
@@ -222,6 +229,25 @@ def readable_citation_counts(actor: Any, resource_ids: list[int]) -> dict[int, i
         .annotate(topics=Count("post__topic_id", distinct=True))
     )
     return {row["resource_id"]: row["topics"] for row in rows}
+
+
+def attach_actor_memberships(actor: Any, resources: list[Resource]) -> None:
+    """Read the actor's memberships of the resources' communities in one query and set them on
+    each community object, so the per-resource permission checks (curator? may edit?) ask the
+    database nothing more: each resource's selected community is its own object, whose
+    membership would otherwise be looked up once per resource."""
+    communities = [resource.community for resource in resources if resource.community is not None]
+    if not communities or not getattr(actor, "is_authenticated", False):
+        return
+    memberships = {
+        membership.community_id: membership
+        for membership in Membership.objects.filter(
+            user=actor, community_id__in={community.pk for community in communities}
+        )
+    }
+    for community in communities:
+        community.actor_membership = memberships.get(community.pk)  # type: ignore[attr-defined]
+        community.actor_membership_user_id = actor.pk  # type: ignore[attr-defined]
 
 
 def curated_libraries(actor: Any) -> tuple[bool, list[Community]]:
