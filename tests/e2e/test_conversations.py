@@ -377,6 +377,8 @@ def test_a_stranger_asks_first_the_request_is_accepted_and_another_declined_quie
     write_to(other, member_handle, "Hello, could you tell me which clinic you go to?")
     conversation_url = other.url.split("#")[0]
     stay_marker(other)
+    # The file picker's script adds its drag-and-drop hint once it has run: read after it.
+    expect(other.locator("[data-enhanced='yes']")).to_have_count(1)
     before = other.get_by_role("main").inner_text()
     member.reload()
     card = member.get_by_role("main").locator("li.card")
@@ -395,6 +397,7 @@ def test_a_stranger_asks_first_the_request_is_accepted_and_another_declined_quie
     assert stayed(other)
     assert other.get_by_role("main").inner_text() == before
     other.goto(conversation_url)
+    expect(other.locator("[data-enhanced='yes']")).to_have_count(1)
     assert other.get_by_role("main").inner_text() == before
     expect(other.get_by_role("main")).not_to_contain_text(re.compile("declin|Seen", re.I))
     expect(other.locator("#chat-seen")).to_be_hidden()
