@@ -7,6 +7,7 @@ few newer events wait unread (SunnyDays: a mention, reactions, an accepted answe
 
 from __future__ import annotations
 
+import io
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from datetime import timedelta
@@ -14,6 +15,7 @@ from typing import Any
 from unittest import mock
 
 from allauth.account.models import EmailAddress
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
 from carecircle.accounts.models import User
@@ -37,6 +39,8 @@ from carecircle.privacy.actions import accept_current_documents
 from carecircle.resources.demo import load_demo_resources
 from carecircle.resources.models import Resource
 from carecircle.search.indexing import rebuild_index
+from carecircle.uploads import actions as upload_actions
+from carecircle.uploads.attachments import AttachmentChoice
 
 DEMO_PASSWORD = "carecircle-demo"  # noqa: S105 - documented demo credential, demo mode only
 
@@ -277,11 +281,22 @@ def _load_recent_news(people: dict[str, User], communities: dict[str, Community]
         "How do you make sure nothing is missed or taken twice?",
         is_question=True,
     )
+    organiser = upload_actions.create_upload(
+        actor=people["sunnydays"],
+        file=SimpleUploadedFile("pill-organiser.png", _pill_organiser_png(), "image/png"),
+    )
     answer = discussion_actions.reply_to_topic(
         actor=people["sunnydays"],
         topic=question,
         body="A weekly pill organiser with morning, midday, evening and bedtime boxes, filled "
         "every Sunday, plus a phone alarm for each time. The pharmacist can check the plan.",
+        attachments=[
+            AttachmentChoice(
+                upload_id=organiser.pk,
+                alt_text="A weekly pill organiser: seven columns for the days and four rows "
+                "for morning, midday, evening and bedtime, with tablets in most boxes.",
+            )
+        ],
     )
     discussion_actions.accept_answer(actor=people["caringson"], topic=question, post=answer)
     # A new reply to her own topic.
@@ -291,6 +306,31 @@ def _load_recent_news(people: dict[str, User], communities: dict[str, Community]
         topic=chemo,
         body="Thinking of you this week. A friend found ginger tea and a nap after lunch helped.",
     )
+
+
+def _pill_organiser_png() -> bytes:
+    """A drawing of a weekly pill organiser, made here so the demo ships no binary file."""
+    from PIL import Image, ImageDraw
+
+    image = Image.new("RGB", (960, 560), "#f4f1ea")
+    draw = ImageDraw.Draw(image)
+    colours = ["#d9534f", "#f0ad4e", "#5bc0de", "#5cb85c"]
+    for day in range(7):
+        for slot in range(4):
+            left, top = 40 + day * 128, 40 + slot * 120
+            draw.rounded_rectangle(
+                (left, top, left + 112, top + 104), radius=14, fill="#ffffff", outline="#8a8378"
+            )
+            # Sunday evening and bedtime are already taken: those boxes are empty.
+            if not (day == 6 and slot >= 2):
+                centre = (left + 56, top + 52)
+                draw.ellipse(
+                    (centre[0] - 22, centre[1] - 14, centre[0] + 22, centre[1] + 14),
+                    fill=colours[slot],
+                )
+    output = io.BytesIO()
+    image.save(output, "PNG")
+    return output.getvalue()
 
 
 def _load_poll_and_citation(people: dict[str, User], diabetes: Community) -> None:

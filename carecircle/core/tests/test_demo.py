@@ -193,6 +193,7 @@ def test_the_demo_has_a_poll_a_cited_library_resource_and_a_bookmark():
     from carecircle.bookmarks.models import Bookmark
     from carecircle.polls.models import Poll
     from carecircle.resources.models import Resource, ResourceCitation
+    from carecircle.uploads.models import Upload
 
     load_demo()
 
@@ -205,6 +206,15 @@ def test_the_demo_has_a_poll_a_cited_library_resource_and_a_bookmark():
     assert (citation.resource.title, citation.post.topic_id) == ("Type 2 diabetes", poll.topic_id)
     assert Resource.objects.get(pk=citation.resource_id).citation_count == 1
     bookmark = Bookmark.objects.get(user__handle="sunnydays")
+    # SunnyDays' accepted answer shows her pill organiser, described for screen readers.
+    question = "How do you keep track of several medicines?"
+    [picture] = Upload.objects.filter(post__topic__title=question)
+    assert (picture.kind, picture.owner.handle, picture.alt_text.startswith("A weekly pill")) == (
+        "image",
+        "sunnydays",
+        True,
+    )
+    assert [v["width"] for v in picture.variants] == [320, 640]
     assert (bookmark.post_id, bookmark.note) == (
         citation.post_id,
         "Ask the nurse about testing before my walks.",
