@@ -270,6 +270,49 @@ def ffmpeg_video_with_gps_subtitles(folder: Path) -> Path | None:
     return path
 
 
+# Every case build_corpus writes, by name, so the tests that run them can give each its own
+# readable id when they are collected; test_corpus_is_complete keeps this list in step.
+CASE_NAMES = (
+    "jpeg_exif_gps",
+    "png_exif_text_chunks",
+    "webp_exif_xmp",
+    "html_as_jpg",
+    "svg_as_jpg",
+    "svg_as_png",
+    "svg",
+    "svgz_as_png",
+    "shell_script_as_png",
+    "gifar_polyglot",
+    "jpeg_html_polyglot",
+    "png_html_tail",
+    "animated_gif",
+    "png_100000x100000",
+    "png_8000x6000",
+    "jpeg_65535x65535",
+    "gif_65535x65535",
+    "jpeg_repeated_scans",
+    "truncated_jpeg",
+    "truncated_png",
+    "empty",
+    "jpeg_header_only",
+    "pdf_tiny",
+    "pdf_with_javascript",
+    "pdf_truncated",
+    "zip_bomb_as_pdf",
+    "elf_as_pdf",
+    "pdf_as_jpg",
+    "jpeg_as_pdf",
+    "jpeg_as_png",
+    "html_as_mp4",
+    "playlist_as_mp4",
+    "mp4_box_then_html",
+    "mp4_with_location",
+    "mov_with_location",
+    "webm_with_location",
+    "mp4_cover_art_gps",
+)
+
+
 def build_corpus(folder: Path) -> list[CorpusFile]:
     """Write every hostile (and a few honest) files into `folder`; see the module docstring."""
     folder.mkdir(parents=True, exist_ok=True)

@@ -21,6 +21,7 @@ from carecircle.uploads.processing import (
     process_upload,
 )
 from carecircle.uploads.tests.corpus import (
+    CASE_NAMES,
     REFUSED,
     STORED,
     CorpusFile,
@@ -38,50 +39,8 @@ def corpus(tmp_path_factory: pytest.TempPathFactory) -> dict[str, CorpusFile]:
     return {item.case: item for item in build_corpus(tmp_path_factory.mktemp("corpus"))}
 
 
-CASES = [
-    # Kept in step with build_corpus (test_corpus_is_complete checks it).
-    "jpeg_exif_gps",
-    "png_exif_text_chunks",
-    "webp_exif_xmp",
-    "html_as_jpg",
-    "svg_as_jpg",
-    "svg_as_png",
-    "svg",
-    "svgz_as_png",
-    "shell_script_as_png",
-    "gifar_polyglot",
-    "jpeg_html_polyglot",
-    "png_html_tail",
-    "animated_gif",
-    "png_100000x100000",
-    "png_8000x6000",
-    "jpeg_65535x65535",
-    "gif_65535x65535",
-    "jpeg_repeated_scans",
-    "truncated_jpeg",
-    "truncated_png",
-    "empty",
-    "jpeg_header_only",
-    "pdf_tiny",
-    "pdf_with_javascript",
-    "pdf_truncated",
-    "zip_bomb_as_pdf",
-    "elf_as_pdf",
-    "pdf_as_jpg",
-    "jpeg_as_pdf",
-    "jpeg_as_png",
-    "html_as_mp4",
-    "playlist_as_mp4",
-    "mp4_box_then_html",
-    "mp4_with_location",
-    "mov_with_location",
-    "webm_with_location",
-    "mp4_cover_art_gps",
-]
-
-
 def test_corpus_is_complete(corpus: dict[str, CorpusFile]) -> None:
-    assert sorted(corpus) == sorted(CASES)
+    assert sorted(corpus) == sorted(CASE_NAMES)
 
 
 def _stored_bytes(processed: Processed) -> list[bytes]:
@@ -132,7 +91,7 @@ def _video_tags(path: str) -> dict[str, object]:
     return tags
 
 
-@pytest.mark.parametrize("case", CASES)
+@pytest.mark.parametrize("case", CASE_NAMES)
 def test_corpus_file(corpus: dict[str, CorpusFile], case: str) -> None:
     item = corpus[case]
     if item.needs_ffmpeg and not HAS_FFMPEG:
