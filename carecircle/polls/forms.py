@@ -20,10 +20,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from carecircle.core.errors import DomainError, ValidationFailed
+from carecircle.core.localtime import DATETIME_INPUT, parse_local_datetime
 from carecircle.polls.models import Poll
 from carecircle.polls.specs import OPTIONS_MAX, PollSpec
 
-DATETIME_INPUT = "%Y-%m-%dT%H:%M"
 # Empty option inputs drawn when the form first shows; more can be added (JS adds inputs, and
 # after an error the page draws two more than were filled in).
 OPTION_ROWS = 4
@@ -37,19 +37,7 @@ def _options(data: QueryDict) -> list[str]:
 
 def _parse_local(text: str) -> datetime | None:
     value = (text or "").strip()
-    if not value:
-        return None
-    for pattern in (DATETIME_INPUT, "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M"):
-        try:
-            naive = datetime.strptime(value, pattern)
-        except ValueError:
-            continue
-        return timezone.make_aware(naive, timezone.get_current_timezone())
-    raise ValidationFailed(
-        _("Enter a date and time, like 2026-03-01 18:00."),
-        code="bad_datetime",
-        field="poll_closes_at",
-    )
+    return parse_local_datetime(value, field_name="poll_closes_at") if value else None
 
 
 def _parse_max_choices(text: str) -> int | None:

@@ -14,7 +14,9 @@ from django.http import QueryDict
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from carecircle.core import localtime
 from carecircle.core.errors import ValidationFailed
+from carecircle.core.localtime import local_input_value
 from carecircle.journal import payloads
 from carecircle.journal.models import EntryKind, JournalEntry
 from carecircle.journal.queries import data_of
@@ -30,30 +32,15 @@ KIND_FIELDS: dict[str, tuple[str, ...]] = {
     EntryKind.DIARY: ("title", "text"),
     EntryKind.GOAL_CHECK_IN: ("value", "note"),
 }
-DATETIME_INPUT = "%Y-%m-%dT%H:%M"
 SEVERITIES = tuple(range(0, 11))
 # How many new symptoms one check-in adds: one row keeps the page short on a phone; a symptom
 # added once is listed, with its last severity, at every check-in after.
 NEW_SYMPTOM_ROWS = 1
 
 
-def local_input_value(moment: datetime | None = None) -> str:
-    """A moment as a `datetime-local` input's value, in the member's own time zone."""
-    return timezone.localtime(moment or timezone.now()).strftime(DATETIME_INPUT)
-
-
 def parse_local_datetime(text: str, *, field_name: str = "recorded_at") -> datetime:
-    """A `datetime-local` value typed in the member's time zone, as an aware datetime."""
-    value = (text or "").strip()
-    for pattern in (DATETIME_INPUT, "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M"):
-        try:
-            naive = datetime.strptime(value, pattern)
-        except ValueError:
-            continue
-        return timezone.make_aware(naive, timezone.get_current_timezone())
-    raise ValidationFailed(
-        _("Enter a date and time, like 2026-03-01 08:30."), code="bad_datetime", field=field_name
-    )
+    """A `datetime-local` value typed in the member's time zone (an entry's time by default)."""
+    return localtime.parse_local_datetime(text, field_name=field_name)
 
 
 def parse_local_date(text: str | None, *, field_name: str) -> date | None:
