@@ -47,16 +47,6 @@ _LANGUAGE = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8}){0,3}$")
 _CHUNK = 1024 * 1024
 
 
-def _limits() -> dict[str, int]:
-    return {
-        "image": int(getattr(settings, "CARECIRCLE_UPLOAD_IMAGE_MAX_BYTES", 15 * 1024 * 1024)),
-        "video": int(getattr(settings, "CARECIRCLE_UPLOAD_VIDEO_MAX_BYTES", 100 * 1024 * 1024)),
-        "document": int(
-            getattr(settings, "CARECIRCLE_UPLOAD_DOCUMENT_MAX_BYTES", 20 * 1024 * 1024)
-        ),
-    }
-
-
 def too_large(limit: int) -> ValidationFailed:
     error = ValidationFailed(
         _("This file is too large. The largest file you can upload is %(size)s MB.")
@@ -69,7 +59,10 @@ def too_large(limit: int) -> ValidationFailed:
 
 
 def largest_file_bytes() -> int:
-    return max(_limits().values())
+    """The largest per-kind file limit: what a request may carry before its kind is known."""
+    from carecircle.uploads.processing.sniff import DOCUMENT, IMAGE, VIDEO, max_bytes
+
+    return max(max_bytes(kind) for kind in (IMAGE, VIDEO, DOCUMENT))
 
 
 def _quota_full() -> ValidationFailed:
