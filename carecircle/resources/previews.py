@@ -391,7 +391,8 @@ def fetch_preview(url: str) -> Preview:
             body = _read_body(response, budget)
             budget.left()
         except (OSError, http.client.HTTPException, ssl.SSLError, ValueError) as error:
-            if time.monotonic() >= budget.deadline:
+            # A read that timed out is the site being too slow too, not another failure.
+            if isinstance(error, TimeoutError) or time.monotonic() >= budget.deadline:
                 raise PreviewFailed("the site took too long") from error
             raise PreviewFailed(f"the fetch failed: {error.__class__.__name__}") from error
         finally:
