@@ -48,6 +48,7 @@ def search_out(results: queries.SearchResults) -> SearchOut:
         total_is_capped=results.total_is_capped,
         has_next=results.has_next and results.page < queries.MAX_PAGE,
         kind_totals=results.kind_totals,
+        kind_totals_at_least=sorted(results.kind_totals_at_least),
         suggestion=results.suggestion,
         expanded=results.expanded,
         notes=results.notes,

@@ -98,8 +98,11 @@ class SearchResults:
     results: list[Result]
     page: int
     total: int  # capped at COUNT_CAP + 1; `total_is_capped` says so
+    # There are more than `total`: past COUNT_CAP, or the engine stopped counting sooner.
     total_is_capped: bool
     kind_totals: dict[str, int] = field(default_factory=dict)
+    # Kinds whose number in kind_totals is "at least" (the engine stopped counting them).
+    kind_totals_at_least: frozenset[str] = frozenset()
     suggestion: str = ""  # "Did you mean …": the whole corrected query, or ""
     expanded: list[str] = field(default_factory=list)  # synonyms also searched, for the page
     notes: list[str] = field(default_factory=list)
@@ -745,6 +748,8 @@ def search(
     by_meaning = frozenset(hit.object_id for hit in window if hit.document_id == 0)
     results = _load_results(context, window[:PAGE_SIZE], expanded, by_meaning=by_meaning)
     total, kind_totals = _honest_counts(found, window[:PAGE_SIZE], results, total, has_next, page)
+    # Counting stopped early (a page past what was found makes the engine read further).
+    stopped = frozenset(found.stopped_kinds) & frozenset(kind_totals)
     suggestion = ""
     if page == 1 and total < SUGGEST_BELOW:
         suggestion = suggestions.suggest(text)
@@ -759,8 +764,9 @@ def search(
         results=results,
         page=page,
         total=min(total, COUNT_CAP + 1),
-        total_is_capped=total > COUNT_CAP,
+        total_is_capped=total > COUNT_CAP or bool(stopped),
         kind_totals=kind_totals,
+        kind_totals_at_least=stopped,
         suggestion=suggestion if suggestion and suggestion != text else "",
         expanded=synonyms.also_searched(parsed, expanded),
         notes=notes,

@@ -30,10 +30,13 @@ class SearchResultOut(Schema):
 class SearchOut(Schema):
     query: str
     page: int
-    total: int  # counted up to 1,001: `total_is_capped` then says "more than 1,000"
+    # Counted up to 1,001. `total_is_capped`: there are more than `total` (past 1,000, or
+    # counting stopped sooner on a search of very common words).
+    total: int
     total_is_capped: bool
     has_next: bool
     kind_totals: dict[str, int]
+    kind_totals_at_least: list[str]  # kinds whose count in kind_totals is "at least"
     suggestion: str  # "Did you mean": the whole corrected query, or ""
     expanded: list[str]  # synonyms also searched
     notes: list[str]

@@ -52,6 +52,16 @@ def check_search_rate(request: HttpRequest) -> None:
         ) from error
 
 
+# The engine's kinds each tab holds.
+TAB_KINDS: dict[str, frozenset[str]] = {
+    "all": frozenset({"topic", "post", "member", "community", "resource"}),
+    "discussions": frozenset({"topic", "post"}),
+    "members": frozenset({"member"}),
+    "communities": frozenset({"community"}),
+    "resources": frozenset({"resource"}),
+}
+
+
 def tab_count(kind_totals: dict[str, int], kind: str) -> int | None:
     """The number on one tab, from the engine's per-kind totals (None: not counted).
 
@@ -60,24 +70,21 @@ def tab_count(kind_totals: dict[str, int], kind: str) -> int | None:
     """
     if kind in kind_totals:
         return kind_totals[kind]
-    parts = {
-        "all": ("topic", "post", "member", "community", "resource"),
-        "discussions": ("topic", "post"),
-        "members": ("member",),
-        "communities": ("community",),
-        "resources": ("resource",),
-    }[kind]
+    parts = TAB_KINDS[kind]
     if not all(part in kind_totals for part in parts):
         return None
     return sum(kind_totals[part] for part in parts)
 
 
-def count_text(count: int | None) -> str:
-    """A tab's number: "12", "1,000+" past the counting cap, "" when not counted."""
+def count_text(count: int | None, *, at_least: bool = False) -> str:
+    """A tab's number: "12", "1,000+" past the counting cap, "240+" when counting stopped
+    sooner (`at_least`), "" when not counted."""
     if count is None:
         return ""
     if count > COUNT_CAP:
         return number_format(COUNT_CAP, force_grouping=True) + "+"
+    if at_least:
+        return number_format(count, force_grouping=True) + "+"
     return number_format(count, force_grouping=True)
 
 
@@ -122,7 +129,7 @@ def total_text(results: queries.SearchResults) -> str:
     """The line above the results; "" when nothing matched (the empty state says so)."""
     if results.total_is_capped:
         return _("More than %(count)s results") % {
-            "count": number_format(COUNT_CAP, force_grouping=True)
+            "count": number_format(min(results.total, COUNT_CAP), force_grouping=True)
         }
     if results.total == 0:
         return ""
@@ -170,15 +177,20 @@ def search(request: HttpRequest) -> HttpResponse:
         if key not in KINDS:
             continue
         count = None
+        at_least = False
         if results is not None:
-            count = results.total if key == kind else tab_count(totals, key)
+            if key == kind:
+                count, at_least = results.total, results.total_is_capped
+            else:
+                count = tab_count(totals, key)
+                at_least = bool(results.kind_totals_at_least & TAB_KINDS[key])
         tabs.append(
             {
                 "kind": key,
                 "label": label,
                 "url": links.to(kind=key, page=1),
                 "count": count,
-                "count_text": count_text(count),
+                "count_text": count_text(count, at_least=at_least),
                 "is_current": key == kind,
             }
         )

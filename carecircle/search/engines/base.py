@@ -78,6 +78,9 @@ class EngineResult:
     total: int  # matches in scope, counted up to COUNT_CAP + 1
     # Counts per kind (same cap) when asked for, so the page can show one number per tab.
     kind_totals: dict[str, int] | None = None
+    # Kinds whose counting stopped before COUNT_CAP because the engine's reading budget ran
+    # out (PostgreSQL's walks): their count is "at least", and so is the total.
+    stopped_kinds: frozenset[str] = frozenset()
 
 
 class Engine(Protocol):

@@ -6,7 +6,7 @@ to_tsquery('english', %s) as a parameter: nothing a member typed reaches tsquery
 Score is ts_rank with its default weights (A 1.0 > B 0.4), so a title match outranks a body
 match.
 
-A search is two statements in one transaction:
+A search is two statements in one transaction (rarely three, see 2.):
 1. the plan's inputs: the share of rows holding each word (the statistics ANALYZE keeps on
    search_vector's most common words, which each process reads again every
    STATISTICS_SECONDS) and the rows of each kind; the same statement sets
@@ -18,13 +18,18 @@ A search is two statements in one transaction:
 2. the page and the per-kind counts together. For each kind in scope it takes the first
    `depth` matches in the sort's order (depth: the capped count, RANK_CANDIDATES or the page,
    whichever is larger), found one of two ways:
-   - walk: for a word in many rows of that kind, the rows in scope are read newest (or oldest)
-     first through a date index and each is checked; the walk stops as soon as `depth` match.
-     When WALK_ROWS rows do not hold that many, the GIN index answers in the same statement
-     (a one-time filter: that branch runs only then);
+   - walk: for a word in many rows of that kind (or matches too many to fetch cheaply), the
+     rows in scope are read newest (or oldest) first through a date index and each is
+     checked; the walk stops as soon as `depth` match, or after a budget of rows read
+     (WALK_BUDGETS). A walk the budget stopped short either counts what it found as "at
+     least" (the kind is reported as stopped), or, when the kind's matches are few enough to
+     fetch (GIN_AFFORDABLE_ROWS), is completed by the GIN index in the same statement (a
+     one-time filter: that branch runs only then);
    - index: anything rarer: every match through the GIN index (in a MATERIALIZED common table
      expression, so no btree index of the scope is AND-ed with it), then the scope and the
      order on the matched rows only.
+   When the matches found cannot fill the page asked for and a walk stopped, the statement
+   runs again with the next, larger budget; in the last round every short walk is completed.
    The lists' sizes are the per-kind counts (capped); the union holds every kind's first
    `depth`, so its first RANK_CANDIDATES in date order are the candidates relevance ranks with
    ts_rank (only they are scored), and the date sorts take their page from it directly.
@@ -66,8 +71,17 @@ WALK_FACTOR = 4.0
 # words, descriptions) share little with the words of posts, so the share of the whole index
 # says nothing about them; their few matches come from their partial GIN index.
 WALKED_KINDS = ("topic", "post")
-# A walk reads at most this many rows before the GIN index answers instead.
-WALK_ROWS = 50_000
+# How many rows of its kind in scope a walk may read. A combination of common words in 2 % of
+# rows needs ~50,000 read to reach RANK_CANDIDATES matches (over 100 ms at 1,000,000 rows): the
+# walk stops at the budget instead (6,000 rows: 10-15 ms), its count becomes "more than the
+# matches found", and the page is ranked from them. When those cannot fill the page asked for
+# (a later page, or a sparse combination), the search runs again with the next budget; after
+# the last, a walk that stopped short is completed by the GIN index.
+WALK_BUDGETS = (6_000, 60_000)
+# A walk that stopped short is completed by the GIN index at once (an exact count) when the
+# kind is expected to have at most this many matches: fetching that many rows through the index
+# costs about what the walk did (measured at 1,000,000 rows: ~4,500 rows in 15-20 ms).
+GIN_AFFORDABLE_ROWS = 5_000
 # ANALYZE's figures change only when it runs again: a process reads them again after this long.
 STATISTICS_SECONDS = 300.0
 # Per database: when they were read, the common elements' shares, the rows of each kind.
@@ -139,11 +153,20 @@ class Statistics:
         return expected
 
     def walks(self, kind: str, share: float, depth: int) -> bool:
-        """Whether to walk `kind`'s rows in date order rather than fetch every match."""
-        if kind not in WALKED_KINDS:
+        """Whether to walk `kind`'s rows in date order rather than fetch every match.
+
+        Walked: when reaching `depth` matches reads fewer rows than WALK_FACTOR times the GIN
+        index would fetch, or when the index would fetch more than GIN_AFFORDABLE_ROWS (the
+        walk's budget then bounds the work).
+        """
+        if kind not in WALKED_KINDS or share <= 0:
             return False
         rows = self.kind_rows.get(kind, 0.0)
-        return share > 0 and depth / share < WALK_FACTOR * share * rows
+        return depth / share < WALK_FACTOR * share * rows or not self.gin_affordable(kind, share)
+
+    def gin_affordable(self, kind: str, share: float) -> bool:
+        """Whether fetching every expected match of `kind` through the GIN index is cheap."""
+        return share * self.kind_rows.get(kind, 0.0) <= GIN_AFFORDABLE_ROWS
 
 
 def _statistics(words: list[str]) -> Statistics:
@@ -236,14 +259,36 @@ class PostgresEngine(SqlEngine):
             depth = max(depth, base.RANK_CANDIDATES)
         nested = connection.in_atomic_block
         with transaction.atomic(savepoint=False):
-            walked = self._walked(query, tuple(kinds), depth)
-            sql, params = self._search_sql(
-                tsquery, scope, kinds, walked, sort=sort, depth=depth, limit=limit, offset=offset
-            )
-            with connection.cursor() as cursor:
-                cursor.execute(sql, params)
-                rows = cursor.fetchall()
-                if nested:
+            walked, completed = self._walked(query, tuple(kinds), depth)
+            for round_number, budget in enumerate(WALK_BUDGETS):
+                if round_number == len(WALK_BUDGETS) - 1:
+                    completed = walked  # the last round: a short walk is always completed
+                sql, params = self._search_sql(
+                    tsquery,
+                    scope,
+                    kinds,
+                    walked,
+                    completed,
+                    sort=sort,
+                    depth=depth,
+                    budget=budget,
+                    limit=limit,
+                    offset=offset,
+                )
+                with connection.cursor() as cursor:
+                    cursor.execute(sql, params)
+                    rows = cursor.fetchall()
+                counts = {
+                    row[2]: min(int(row[3]), base.COUNT_CAP + 1)
+                    for row in rows
+                    if row[0] == "count"
+                }
+                stopped = frozenset(row[2] for row in rows if row[0] == "stopped")
+                # What was found fills the page asked for (or counting did not stop): done.
+                if not stopped or sum(counts.values()) >= offset + limit:
+                    break
+            if nested:
+                with connection.cursor() as cursor:
                     # The caller's transaction goes on: its next statements plan as before.
                     cursor.execute(
                         "SELECT count(set_config(name, reset_val, true)) FROM pg_settings"
@@ -254,20 +299,28 @@ class PostgresEngine(SqlEngine):
             hit_of(row[1:6])
             for row in sorted((row for row in rows if row[0] == "hit"), key=lambda row: row[6])
         ]
-        counts = {row[2]: min(int(row[3]), base.COUNT_CAP + 1) for row in rows if row[0] == "count"}
         kind_totals = {kind: counts.get(kind, 0) for kind in kinds}
         total = min(sum(kind_totals.values()), base.COUNT_CAP + 1)
-        return EngineResult(hits, total, kind_totals if count_kinds else None)
+        return EngineResult(
+            hits,
+            total,
+            kind_totals if count_kinds else None,
+            stopped_kinds=stopped if total <= base.COUNT_CAP else frozenset(),
+        )
 
     @staticmethod
-    def _walked(query: ParsedQuery, kinds: tuple[str, ...], depth: int) -> set[str]:
-        """The kinds to walk in date order (the others come from the GIN index).
+    def _walked(
+        query: ParsedQuery, kinds: tuple[str, ...], depth: int
+    ) -> tuple[set[str], set[str]]:
+        """The kinds to walk in date order (the others come from the GIN index), and those of
+        them a walk that stops short of `depth` leaves to the GIN index at once.
 
         Runs the first statement of the search's transaction (see the module docstring).
         """
         statistics = _statistics(_query_words(query))
         share = statistics.expected_share(query)
-        return {kind for kind in kinds if statistics.walks(kind, share, depth)}
+        walked = {kind for kind in kinds if statistics.walks(kind, share, depth)}
+        return walked, {kind for kind in walked if statistics.gin_affordable(kind, share)}
 
     def _search_sql(
         self,
@@ -275,16 +328,20 @@ class PostgresEngine(SqlEngine):
         scope: Scope,
         kinds: dict[str, tuple[KindScope, ...]],
         walked: set[str],
+        completed: set[str],
         *,
         sort: Sort,
         depth: int,
+        budget: int,
         limit: int,
         offset: int,
     ) -> tuple[str, list[Any]]:
         """One statement for the page and the counts.
 
         Rows: ("hit", id, kind, object_id, audience, score, position) for the page, then
-        ("count", NULL, kind, n, NULL, NULL, NULL) per kind, n its matches up to `depth`.
+        ("count", NULL, kind, n, NULL, NULL, NULL) per kind, n its matches up to `depth`, and
+        ("stopped", NULL, kind, n, ...) for each walk that read `budget` rows and found fewer
+        than `depth` (and was not completed by the index).
         """
         order = LIST_ORDER[sort]
         # Kinds the index answers share one scan of it: the whole index when one of them has
@@ -298,6 +355,8 @@ class PostgresEngine(SqlEngine):
         ctes: list[str] = []
         params: list[Any] = []  # the common tables' parameters, in their order
         list_params: list[Any] = []
+        stopped_parts: list[str] = []
+        stopped_params: list[Any] = []
 
         def scan_of(kind: str) -> str:
             condition = KIND_INDEX_CONDITIONS.get(kind, "")
@@ -318,29 +377,57 @@ class PostgresEngine(SqlEngine):
         lists: list[str] = []
         for number, (kind, rules) in enumerate(kinds.items()):
             where, where_params = scope_sql(scope, rules)
-            scan = scan_of(kind)
-            from_index = (
-                f"SELECT {LIST_COLUMNS} FROM {scan} d WHERE {where} ORDER BY {order} LIMIT %s"
-            )
             if kind not in walked:
-                lists.append(from_index)
+                lists.append(
+                    f"SELECT {LIST_COLUMNS} FROM {scan_of(kind)} d WHERE {where}"
+                    f" ORDER BY {order} LIMIT %s"
+                )
                 list_params.extend([*where_params, depth])
                 continue
             # The walk: a subquery with its own LIMIT is not flattened, so the planner reads a
-            # date index in order and the outer LIMIT stops it at `depth` matches.
+            # date index in order and the outer LIMIT stops it at `depth` matches, having read
+            # at most `budget` rows. The row after those, when the scope has one, comes out
+            # unchecked (walked > budget): it says the budget stopped the walk, not the end of
+            # the scope. (Counting the scope's rows instead, only when a walk falls short, cost
+            # 5-10 ms a walk at 1,000,000 rows; numbering the rows walked costs about 1 ms.)
             walk = f"walk{number}"
+            state = f"walked{number}"
             ctes.append(
-                f"{walk} AS (SELECT {LIST_COLUMNS} FROM (SELECT {COLUMNS}, search_vector"
-                f" FROM search_searchdocument d WHERE {where} ORDER BY {order}"
-                f" LIMIT {WALK_ROWS}) d WHERE d.search_vector @@ {TSQUERY_SQL} LIMIT %s)"
+                f"{walk} AS (SELECT {LIST_COLUMNS}, walked FROM (SELECT {COLUMNS},"
+                f" search_vector, row_number() OVER (ORDER BY {order}) AS walked"
+                f" FROM search_searchdocument d WHERE {where} ORDER BY {order} LIMIT %s) d"
+                f" WHERE (d.walked <= %s AND d.search_vector @@ {TSQUERY_SQL})"
+                " OR d.walked > %s LIMIT %s)"
             )
-            params.extend([*where_params, tsquery, depth])
+            params.extend([*where_params, budget + 1, budget, tsquery, budget, depth + 1])
+            ctes.append(
+                f"{state} AS MATERIALIZED (SELECT count(*) FILTER (WHERE walked <= %s) AS found,"
+                f" count(*) FILTER (WHERE walked <= %s) < %s AND count(*) FILTER"
+                f" (WHERE walked > %s) > 0 AS stopped FROM {walk})"
+            )
+            params.extend([budget, budget, depth, budget])
+            if kind not in completed:
+                lists.append(f"SELECT {LIST_COLUMNS} FROM {walk} WHERE walked <= %s")
+                list_params.append(budget)
+                stopped_parts.append(
+                    f"SELECT 'stopped', NULL, %s, found, NULL, NULL, NULL FROM {state}"
+                    " WHERE stopped"
+                )
+                stopped_params.append(kind)
+                continue
+            # A walk that stopped short is completed by the index, in the same statement (a
+            # one-time filter: that branch runs only then).
+            from_index = (
+                f"SELECT {LIST_COLUMNS} FROM {scan_of(kind)} d WHERE {where}"
+                f" ORDER BY {order} LIMIT %s"
+            )
             lists.append(
-                f"SELECT * FROM {walk} WHERE (SELECT count(*) FROM {walk}) >= %s"
+                f"SELECT {LIST_COLUMNS} FROM {walk} WHERE walked <= %s"
+                f" AND NOT (SELECT stopped FROM {state})"
                 f" UNION ALL SELECT * FROM ({from_index}) indexed"
-                f" WHERE (SELECT count(*) FROM {walk}) < %s"
+                f" WHERE (SELECT stopped FROM {state})"
             )
-            list_params.extend([depth, *where_params, depth, depth])
+            list_params.extend([budget, *where_params, depth])
         ctes.append("lists AS (" + " UNION ALL ".join(f"({part})" for part in lists) + ")")
         params.extend(list_params)
         if sort == "relevance":
@@ -365,6 +452,6 @@ class PostgresEngine(SqlEngine):
         sql = (
             "WITH " + ", ".join(ctes) + " SELECT * FROM (" + page + ") page"
             " UNION ALL SELECT 'count', NULL, kind, count(*), NULL, NULL, NULL FROM lists"
-            " GROUP BY kind"
+            " GROUP BY kind" + "".join(f" UNION ALL {part}" for part in stopped_parts)
         )
-        return sql, params
+        return sql, params + stopped_params

@@ -49,6 +49,7 @@ def test_visitor_gets_public_results_in_full(visitor_client, data: DataSet):
         "total_is_capped": False,
         "has_next": False,
         "kind_totals": {"topic": 3, "post": 0, "member": 0, "community": 0, "resource": 0},
+        "kind_totals_at_least": [],
         "suggestion": "",
         # The brand names are in the seeded synonym groups.
         "expanded": ["Glucophage", "Fortamet", "Glumetza"],

@@ -379,15 +379,17 @@ def test_walking_the_newest_rows_gives_what_the_index_gives(
     )
 
     def run(walked: set[str], rows: int) -> tuple[list[int], int, dict[str, int] | None]:
-        monkeypatch.setattr(postgres, "WALK_ROWS", rows)
+        # Every walk that stops short is completed by the index (as in a search's last round).
+        monkeypatch.setattr(postgres, "WALK_BUDGETS", (rows,))
         monkeypatch.setattr(
             postgres.PostgresEngine,
             "_walked",
-            staticmethod(lambda query, kinds, depth: walked & set(kinds)),
+            staticmethod(lambda query, kinds, depth: (walked & set(kinds), set())),
         )
         result = get_engine().search(
             parse_query("asthma"), scope, sort=sort, limit=2, offset=1, count_kinds=True
         )
+        assert result.stopped_kinds == frozenset()
         return [hit.object_id for hit in result.hits], result.total, result.kind_totals
 
     by_index = run(set(), 100)
@@ -395,6 +397,86 @@ def test_walking_the_newest_rows_gives_what_the_index_gives(
     assert run({"topic", "post"}, 100) == by_index  # the walks hold enough matches
     assert run({"post"}, 100) == by_index  # one kind walked, the others from the index
     assert run({"topic", "post"}, 2) == by_index  # they do not: the index answers
+
+
+def _walk_only(monkeypatch: pytest.MonkeyPatch, budgets: tuple[int, ...]) -> None:
+    """Replies walked and never completed by the index before the last round."""
+    from carecircle.search.engines import postgres
+
+    monkeypatch.setattr(postgres, "WALK_BUDGETS", budgets)
+    monkeypatch.setattr(
+        postgres.PostgresEngine,
+        "_walked",
+        staticmethod(lambda query, kinds, depth: ({"post"} & set(kinds), set())),
+    )
+
+
+def test_a_walk_stops_at_its_budget_and_says_the_count_is_at_least(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # A combination of common words may need tens of thousands of rows read to find 1,000
+    # matches: the walk reads at most its budget of rows in scope, counts what it found as
+    # "at least", and the page comes from the newest of them.
+    if connection.vendor != "postgresql":
+        pytest.skip("The walk is PostgreSQL's")
+    monkeypatch.setattr(base, "COUNT_CAP", 3)
+    monkeypatch.setattr(base, "RANK_CANDIDATES", 3)
+    matches = [doc("", "asthma", kind="post") for _ in range(4)]
+    doc("", "asthma", kind="post", community_id=2)  # out of scope: never read by the walk
+    doc("", "eczema", kind="post")  # the newest row in scope: read, not a match
+    scope = Scope(kinds=(KindScope("post", (1,)),))
+
+    def search(budgets: tuple[int, ...], limit: int = 1) -> Any:
+        _walk_only(monkeypatch, budgets)
+        return get_engine().search(
+            parse_query("asthma"), scope, sort="newest", limit=limit, count_kinds=True
+        )
+
+    # Four rows read (eczema and the three newest matches), a fifth in scope left: stopped.
+    result = search((4, 100))
+    assert result.stopped_kinds == frozenset({"post"})
+    assert result.kind_totals == {"post": 3}
+    assert result.total == 3
+    assert [hit.object_id for hit in result.hits] == [matches[3].object_id]
+    # Five rows are every row in scope: the walk read them all, the count is exact.
+    result = search((5, 100))
+    assert result.stopped_kinds == frozenset()
+    assert result.kind_totals == {"post": 4}
+    # The budget holds the cap's matches and more: nothing to say.
+    monkeypatch.setattr(base, "COUNT_CAP", 2)
+    result = search((4, 100))
+    assert result.stopped_kinds == frozenset()
+    assert result.kind_totals == {"post": 3}
+
+
+def test_a_stopped_walk_that_cannot_fill_the_page_runs_again_with_more(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    if connection.vendor != "postgresql":
+        pytest.skip("The walk is PostgreSQL's")
+    monkeypatch.setattr(base, "COUNT_CAP", 3)
+    monkeypatch.setattr(base, "RANK_CANDIDATES", 3)
+    matches = [doc("", "asthma", kind="post") for _ in range(4)]
+    for _ in range(3):
+        doc("", "eczema", kind="post")
+    scope = Scope(kinds=(KindScope("post", (1,)),))
+
+    def search(budgets: tuple[int, ...]) -> Any:
+        _walk_only(monkeypatch, budgets)
+        return get_engine().search(
+            parse_query("asthma"), scope, sort="relevance", limit=2, offset=1, count_kinds=True
+        )
+
+    # Four rows read hold one match, fewer than the page needs: the next budget reads them all.
+    result = search((4, 100))
+    assert result.stopped_kinds == frozenset()
+    assert result.kind_totals == {"post": 4}
+    assert len(result.hits) == 2
+    # The last budget stops short too: the index completes the walk, and counts exactly.
+    result = search((4, 5))
+    assert result.stopped_kinds == frozenset()
+    assert result.kind_totals == {"post": 4}
+    assert {hit.object_id for hit in result.hits} <= {match.object_id for match in matches}
 
 
 def test_a_search_is_two_statements_and_leaves_the_settings_as_they_were(

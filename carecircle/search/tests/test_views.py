@@ -601,6 +601,40 @@ def test_pages_of_twenty(visitor_client, many):
     assert '<p class="search-total">25 results</p>' in html
 
 
+def test_when_counting_stops_early_the_numbers_say_more_than(
+    visitor_client, many, monkeypatch: pytest.MonkeyPatch
+):
+    # PostgreSQL reads at most a budget of rows for a combination of very common words and
+    # counts what it found as "at least"; a later page reads further (here: to the end).
+    if connection.vendor != "postgresql":
+        pytest.skip("The walk's budget is PostgreSQL's")
+    from carecircle.search.engines import postgres
+
+    monkeypatch.setattr(postgres, "WALK_BUDGETS", (22, 1000))
+    monkeypatch.setattr(
+        postgres.PostgresEngine,
+        "_walked",
+        staticmethod(lambda query, kinds, depth: ({"topic"} & set(kinds), set())),
+    )
+    _status, html = page(visitor_client, "?q=pacing&sort=newest")
+    assert links_of(html) == [topic.get_absolute_url() for topic in reversed(many[5:])]
+    assert '<p class="search-total">More than 22 results</p>' in html
+    nav = text_of(html.split('<nav class="search-tabs"')[1].split("</nav>")[0].split(">", 1)[1])
+    assert nav == (
+        "All 22+ results Discussions 22+ results Members 0 results Communities 0 results"
+        " Resources 0 results"
+    )
+    response = visitor_client.get("/api/v1/search", {"q": "pacing", "sort": "newest"})
+    body = response.json()
+    assert (body["total"], body["total_is_capped"], body["has_next"]) == (22, True, True)
+    assert body["kind_totals"]["topic"] == 22
+    assert body["kind_totals_at_least"] == ["topic"]
+    # Page 2 needs more than the 22 found: the search reads on, and counts exactly.
+    _status, html = page(visitor_client, "?q=pacing&sort=newest&page=2")
+    assert links_of(html) == [topic.get_absolute_url() for topic in reversed(many[:5])]
+    assert '<p class="search-total">25 results</p>' in html
+
+
 @pytest.mark.parametrize("number", ["999999999999999999999", "50", "-3", "two"])
 def test_page_numbers_are_clamped(visitor_client, many, number):
     status, html = page(visitor_client, f"?q=pacing&page={number}")
