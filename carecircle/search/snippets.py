@@ -23,6 +23,8 @@ ELLIPSIS = "…"
 
 def _plain(word: str) -> str:
     """Lower case without accents: "Cafés" and "cafes" meet, as in the engines."""
+    if word.isascii():
+        return word.lower()  # nothing to decompose: most words, and most of a snippet's time
     decomposed = unicodedata.normalize("NFKD", word.lower())
     return "".join(character for character in decomposed if not unicodedata.combining(character))
 
