@@ -127,9 +127,14 @@ class Links:
 
 def total_text(results: queries.SearchResults) -> str:
     """The line above the results; "" when nothing matched (the empty state says so)."""
-    if results.total_is_capped:
+    if results.total > COUNT_CAP:
         return _("More than %(count)s results") % {
-            "count": number_format(min(results.total, COUNT_CAP), force_grouping=True)
+            "count": number_format(COUNT_CAP, force_grouping=True)
+        }
+    if results.total_is_capped:
+        # Counting stopped sooner (PostgreSQL, very common words): there are at least these.
+        return _("At least %(count)s results") % {
+            "count": number_format(results.total, force_grouping=True)
         }
     if results.total == 0:
         return ""

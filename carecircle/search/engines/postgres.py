@@ -6,7 +6,7 @@ to_tsquery('english', %s) as a parameter: nothing a member typed reaches tsquery
 Score is ts_rank with its default weights (A 1.0 > B 0.4), so a title match outranks a body
 match.
 
-A search is two statements in one transaction (rarely three, see 2.):
+A search is two statements in one transaction (one more for each extra round of 2.):
 1. the plan's inputs: the share of rows holding each word (the statistics ANALYZE keeps on
    search_vector's most common words, which each process reads again every
    STATISTICS_SECONDS) and the rows of each kind; the same statement sets
@@ -21,15 +21,18 @@ A search is two statements in one transaction (rarely three, see 2.):
    - walk: for a word in many rows of that kind (or matches too many to fetch cheaply), the
      rows in scope are read newest (or oldest) first through a date index and each is
      checked; the walk stops as soon as `depth` match, or after a budget of rows read
-     (WALK_BUDGETS). A walk the budget stopped short either counts what it found as "at
+     (walk_budgets). A walk the budget stopped short either counts what it found as "at
      least" (the kind is reported as stopped), or, when the kind's matches are few enough to
      fetch (GIN_AFFORDABLE_ROWS), is completed by the GIN index in the same statement (a
-     one-time filter: that branch runs only then);
+     one-time filter: that branch runs only then). Where a walk stopped is an edge in the
+     sort's order: the page and the ranking take only matches before the first edge, of
+     every kind, so no page passes over rows a walk did not read;
    - index: anything rarer: every match through the GIN index (in a MATERIALIZED common table
      expression, so no btree index of the scope is AND-ed with it), then the scope and the
      order on the matched rows only.
-   When the matches found cannot fill the page asked for and a walk stopped, the statement
-   runs again with the next, larger budget; in the last round every short walk is completed.
+   When the matches before the edge cannot fill the page asked for (or, for a count alone,
+   there is none), the statement runs again with the next, larger budget; in the last round
+   every short walk is completed.
    The lists' sizes are the per-kind counts (capped); the union holds every kind's first
    `depth`, so its first RANK_CANDIDATES in date order are the candidates relevance ranks with
    ts_rank (only they are scored), and the date sorts take their page from it directly.
@@ -66,6 +69,8 @@ KIND_INDEX_CONDITIONS = {
 # depth / share < WALK_FACTOR * share * rows of the kind. A walked row is cheaper than a
 # fetched match: the walk reads neighbouring rows from the same pages and no GIN posting lists
 # (measured at 1,000,000 rows: 4 beat 1 for three common words and for phrases, 0.3-0.5 s less).
+# A kind whose matches are too many to fetch cheaply (GIN_AFFORDABLE_ROWS) is walked too: its
+# walk's budget bounds the work.
 WALK_FACTOR = 4.0
 # Only discussions are walked: the words of members and communities (profiles, sealed health
 # words, descriptions) share little with the words of posts, so the share of the whole index
@@ -73,11 +78,15 @@ WALK_FACTOR = 4.0
 WALKED_KINDS = ("topic", "post")
 # How many rows of its kind in scope a walk may read. A combination of common words in 2 % of
 # rows needs ~50,000 read to reach RANK_CANDIDATES matches (over 100 ms at 1,000,000 rows): the
-# walk stops at the budget instead (6,000 rows: 10-15 ms), its count becomes "more than the
-# matches found", and the page is ranked from them. When those cannot fill the page asked for
-# (a later page, or a sparse combination), the search runs again with the next budget; after
-# the last, a walk that stopped short is completed by the GIN index.
+# walk stops at the budget instead (6,000 rows: 10-15 ms), its count becomes "at least the
+# matches found", and the page comes from matches newer than where it stopped. The first round
+# reads enough rows to expect FIRST_WALK_MATCHES matches (six pages), from WALK_BUDGETS[0] up
+# to FIRST_WALK_MOST rows. When what was found cannot fill the page asked for (a later page, or
+# a sparse combination), the search runs again with the next budget; after the last, a walk
+# that stopped short is completed by the GIN index.
 WALK_BUDGETS = (6_000, 60_000)
+FIRST_WALK_MATCHES = 120
+FIRST_WALK_MOST = 24_000
 # A walk that stopped short is completed by the GIN index at once (an exact count) when the
 # kind is expected to have at most this many matches: fetching that many rows through the index
 # costs about what the walk did (measured at 1,000,000 rows: ~4,500 rows in 15-20 ms).
@@ -167,6 +176,14 @@ class Statistics:
     def gin_affordable(self, kind: str, share: float) -> bool:
         """Whether fetching every expected match of `kind` through the GIN index is cheap."""
         return share * self.kind_rows.get(kind, 0.0) <= GIN_AFFORDABLE_ROWS
+
+
+def walk_budgets(share: float) -> tuple[int, ...]:
+    """The rows a walk may read in each round, for matches expected in `share` of the rows."""
+    first = WALK_BUDGETS[0]
+    if share > 0:
+        first = int(min(max(first, FIRST_WALK_MATCHES / share), FIRST_WALK_MOST))
+    return (first, *(budget for budget in WALK_BUDGETS[1:] if budget > first))
 
 
 def _statistics(words: list[str]) -> Statistics:
@@ -259,9 +276,9 @@ class PostgresEngine(SqlEngine):
             depth = max(depth, base.RANK_CANDIDATES)
         nested = connection.in_atomic_block
         with transaction.atomic(savepoint=False):
-            walked, completed = self._walked(query, tuple(kinds), depth)
-            for round_number, budget in enumerate(WALK_BUDGETS):
-                if round_number == len(WALK_BUDGETS) - 1:
+            walked, completed, budgets = self._walked(query, tuple(kinds), depth)
+            for round_number, budget in enumerate(budgets):
+                if round_number == len(budgets) - 1:
                     completed = walked  # the last round: a short walk is always completed
                 sql, params = self._search_sql(
                     tsquery,
@@ -284,8 +301,10 @@ class PostgresEngine(SqlEngine):
                     if row[0] == "count"
                 }
                 stopped = frozenset(row[2] for row in rows if row[0] == "stopped")
-                # What was found fills the page asked for (or counting did not stop): done.
-                if not stopped or sum(counts.values()) >= offset + limit:
+                # Pages come only from matches newer than where a stopped walk stopped: when
+                # those fill the page asked for (at least one row for a count), this is it.
+                usable = sum(int(row[3]) for row in rows if row[0] == "usable")
+                if not stopped or usable >= offset + max(limit, 1):
                     break
             if nested:
                 with connection.cursor() as cursor:
@@ -305,22 +324,24 @@ class PostgresEngine(SqlEngine):
             hits,
             total,
             kind_totals if count_kinds else None,
-            stopped_kinds=stopped if total <= base.COUNT_CAP else frozenset(),
+            stopped_kinds=stopped,
         )
 
     @staticmethod
     def _walked(
         query: ParsedQuery, kinds: tuple[str, ...], depth: int
-    ) -> tuple[set[str], set[str]]:
-        """The kinds to walk in date order (the others come from the GIN index), and those of
-        them a walk that stops short of `depth` leaves to the GIN index at once.
+    ) -> tuple[set[str], set[str], tuple[int, ...]]:
+        """The kinds to walk in date order (the others come from the GIN index), those of them
+        a walk the budget stopped short leaves to the GIN index at once, and the budgets of the
+        rounds (walk_budgets).
 
         Runs the first statement of the search's transaction (see the module docstring).
         """
         statistics = _statistics(_query_words(query))
         share = statistics.expected_share(query)
         walked = {kind for kind in kinds if statistics.walks(kind, share, depth)}
-        return walked, {kind for kind in walked if statistics.gin_affordable(kind, share)}
+        completed = {kind for kind in walked if statistics.gin_affordable(kind, share)}
+        return walked, completed, walk_budgets(share)
 
     def _search_sql(
         self,
@@ -339,9 +360,11 @@ class PostgresEngine(SqlEngine):
         """One statement for the page and the counts.
 
         Rows: ("hit", id, kind, object_id, audience, score, position) for the page, then
-        ("count", NULL, kind, n, NULL, NULL, NULL) per kind, n its matches up to `depth`, and
+        ("count", NULL, kind, n, NULL, NULL, NULL) per kind, n its matches up to `depth`,
         ("stopped", NULL, kind, n, ...) for each walk that read `budget` rows and found fewer
-        than `depth` (and was not completed by the index).
+        than `depth` (and was not completed by the index), and, when a walk can stop,
+        ("usable", NULL, NULL, n, ...): the matches the page and the ranking come from, those
+        before the first stopped walk's edge in the sort's order.
         """
         order = LIST_ORDER[sort]
         # Kinds the index answers share one scan of it: the whole index when one of them has
@@ -357,6 +380,10 @@ class PostgresEngine(SqlEngine):
         list_params: list[Any] = []
         stopped_parts: list[str] = []
         stopped_params: list[Any] = []
+        # The first row past each walk's budget: only matches before it in the sort's order
+        # can be paged and ranked, or a later page would skip that walk's unread rows.
+        edges: list[str] = []
+        edge_params: list[Any] = []
 
         def scan_of(kind: str) -> str:
             condition = KIND_INDEX_CONDITIONS.get(kind, "")
@@ -399,7 +426,7 @@ class PostgresEngine(SqlEngine):
                 f" WHERE (d.walked <= %s AND d.search_vector @@ {TSQUERY_SQL})"
                 " OR d.walked > %s LIMIT %s)"
             )
-            params.extend([*where_params, budget + 1, budget, tsquery, budget, depth + 1])
+            params.extend([*where_params, budget + 1, budget, tsquery, budget, depth])
             ctes.append(
                 f"{state} AS MATERIALIZED (SELECT count(*) FILTER (WHERE walked <= %s) AS found,"
                 f" count(*) FILTER (WHERE walked <= %s) < %s AND count(*) FILTER"
@@ -414,6 +441,8 @@ class PostgresEngine(SqlEngine):
                     " WHERE stopped"
                 )
                 stopped_params.append(kind)
+                edges.append(f"SELECT created_at, id FROM {walk} WHERE walked > %s")
+                edge_params.append(budget)
                 continue
             # A walk that stopped short is completed by the index, in the same statement (a
             # one-time filter: that branch runs only then).
@@ -430,12 +459,25 @@ class PostgresEngine(SqlEngine):
             list_params.extend([budget, *where_params, depth])
         ctes.append("lists AS (" + " UNION ALL ".join(f"({part})" for part in lists) + ")")
         params.extend(list_params)
+        paged = "lists"
+        if edges:
+            # The earliest edge in the sort's order bounds every kind's usable matches.
+            before = "<" if sort == "oldest" else ">"
+            ctes.append(
+                "edge AS (SELECT created_at, id FROM ("
+                + " UNION ALL ".join(edges)
+                + f") e ORDER BY {order} LIMIT 1), usable AS (SELECT * FROM lists"
+                " WHERE NOT EXISTS (SELECT 1 FROM edge)"
+                f" OR (created_at, id) {before} (SELECT created_at, id FROM edge))"
+            )
+            params.extend(edge_params)
+            paged = "usable"
         if sort == "relevance":
             page = (
                 "SELECT 'hit' AS tag, id, kind, object_id, audience, score,"
                 f" row_number() OVER (ORDER BY {ORDER_BY['relevance']}) AS position FROM ("
                 f"SELECT c.*, ts_rank(v.search_vector, {TSQUERY_SQL}) AS score FROM ("
-                f"SELECT * FROM lists ORDER BY {order} LIMIT %s) c"
+                f"SELECT * FROM {paged} ORDER BY {order} LIMIT %s) c"
                 " JOIN search_searchdocument v ON v.id = c.id) candidates"
                 f" ORDER BY {ORDER_BY['relevance']} LIMIT %s OFFSET %s"
             )
@@ -445,7 +487,7 @@ class PostgresEngine(SqlEngine):
                 "SELECT 'hit' AS tag, c.id, c.kind, c.object_id, c.audience,"
                 f" ts_rank(v.search_vector, {TSQUERY_SQL}) AS score,"
                 f" row_number() OVER (ORDER BY c.{order.replace(', ', ', c.')}) AS position FROM ("
-                f"SELECT * FROM lists ORDER BY {order} LIMIT %s OFFSET %s) c"
+                f"SELECT * FROM {paged} ORDER BY {order} LIMIT %s OFFSET %s) c"
                 " JOIN search_searchdocument v ON v.id = c.id"
             )
             params.extend([tsquery, limit, offset])
@@ -454,4 +496,6 @@ class PostgresEngine(SqlEngine):
             " UNION ALL SELECT 'count', NULL, kind, count(*), NULL, NULL, NULL FROM lists"
             " GROUP BY kind" + "".join(f" UNION ALL {part}" for part in stopped_parts)
         )
+        if edges:
+            sql += " UNION ALL SELECT 'usable', NULL, NULL, count(*), NULL, NULL, NULL FROM usable"
         return sql, params + stopped_params

@@ -379,12 +379,11 @@ def test_walking_the_newest_rows_gives_what_the_index_gives(
     )
 
     def run(walked: set[str], rows: int) -> tuple[list[int], int, dict[str, int] | None]:
-        # Every walk that stops short is completed by the index (as in a search's last round).
-        monkeypatch.setattr(postgres, "WALK_BUDGETS", (rows,))
+        # One round: every walk that stops short is completed by the index (the last round).
         monkeypatch.setattr(
             postgres.PostgresEngine,
             "_walked",
-            staticmethod(lambda query, kinds, depth: (walked & set(kinds), set())),
+            staticmethod(lambda query, kinds, depth: (walked & set(kinds), set(), (rows,))),
         )
         result = get_engine().search(
             parse_query("asthma"), scope, sort=sort, limit=2, offset=1, count_kinds=True
@@ -399,15 +398,21 @@ def test_walking_the_newest_rows_gives_what_the_index_gives(
     assert run({"topic", "post"}, 2) == by_index  # they do not: the index answers
 
 
-def _walk_only(monkeypatch: pytest.MonkeyPatch, budgets: tuple[int, ...]) -> None:
-    """Replies walked and never completed by the index before the last round."""
+def _walk(
+    monkeypatch: pytest.MonkeyPatch,
+    budgets: tuple[int, ...],
+    walked: frozenset[str] = frozenset({"post"}),
+    completed: frozenset[str] = frozenset(),
+) -> None:
+    """These kinds walked, in rounds of these budgets; `completed`: left to the index at once."""
     from carecircle.search.engines import postgres
 
-    monkeypatch.setattr(postgres, "WALK_BUDGETS", budgets)
     monkeypatch.setattr(
         postgres.PostgresEngine,
         "_walked",
-        staticmethod(lambda query, kinds, depth: ({"post"} & set(kinds), set())),
+        staticmethod(
+            lambda query, kinds, depth: (set(walked) & set(kinds), set(completed), budgets)
+        ),
     )
 
 
@@ -427,7 +432,7 @@ def test_a_walk_stops_at_its_budget_and_says_the_count_is_at_least(
     scope = Scope(kinds=(KindScope("post", (1,)),))
 
     def search(budgets: tuple[int, ...], limit: int = 1) -> Any:
-        _walk_only(monkeypatch, budgets)
+        _walk(monkeypatch, budgets)
         return get_engine().search(
             parse_query("asthma"), scope, sort="newest", limit=limit, count_kinds=True
         )
@@ -450,7 +455,7 @@ def test_a_walk_stops_at_its_budget_and_says_the_count_is_at_least(
 
 
 def test_a_stopped_walk_that_cannot_fill_the_page_runs_again_with_more(
-    monkeypatch: pytest.MonkeyPatch,
+    monkeypatch: pytest.MonkeyPatch, django_assert_num_queries: Any
 ) -> None:
     if connection.vendor != "postgresql":
         pytest.skip("The walk is PostgreSQL's")
@@ -462,13 +467,15 @@ def test_a_stopped_walk_that_cannot_fill_the_page_runs_again_with_more(
     scope = Scope(kinds=(KindScope("post", (1,)),))
 
     def search(budgets: tuple[int, ...]) -> Any:
-        _walk_only(monkeypatch, budgets)
+        _walk(monkeypatch, budgets)
         return get_engine().search(
             parse_query("asthma"), scope, sort="relevance", limit=2, offset=1, count_kinds=True
         )
 
-    # Four rows read hold one match, fewer than the page needs: the next budget reads them all.
-    result = search((4, 100))
+    # Four rows read hold one match, fewer than the page needs: the next budget reads them all
+    # (one statement more; the word statistics are left out here, the settings put back).
+    with django_assert_num_queries(3):
+        result = search((4, 100))
     assert result.stopped_kinds == frozenset()
     assert result.kind_totals == {"post": 4}
     assert len(result.hits) == 2
@@ -477,6 +484,112 @@ def test_a_stopped_walk_that_cannot_fill_the_page_runs_again_with_more(
     assert result.stopped_kinds == frozenset()
     assert result.kind_totals == {"post": 4}
     assert {hit.object_id for hit in result.hits} <= {match.object_id for match in matches}
+
+
+def test_pages_come_only_from_matches_newer_than_where_a_walk_stopped(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Replies are walked and stop after a budget; topics come whole from the index. A page
+    # must not go on with older topics while the replies between them were never read.
+    if connection.vendor != "postgresql":
+        pytest.skip("The walk is PostgreSQL's")
+    monkeypatch.setattr(base, "COUNT_CAP", 10)
+    monkeypatch.setattr(base, "RANK_CANDIDATES", 10)
+    old_topic = doc("Asthma", "")
+    old_post = doc("", "asthma", kind="post")
+    new_posts = [doc("", "asthma", kind="post") for _ in range(2)]
+    new_topic = doc("Asthma", "")
+    scope = Scope(kinds=(KindScope("topic", (1,)), KindScope("post", (1,))))
+
+    def search(sort: str, budgets: tuple[int, ...], limit: int = 10) -> Any:
+        _walk(monkeypatch, budgets)
+        return get_engine().search(
+            parse_query("asthma"), scope, sort=sort, limit=limit, count_kinds=True
+        )
+
+    # Two replies read of three: the oldest reply is past the edge, and so is the old topic.
+    for sort in ("newest", "relevance"):
+        result = search(sort, (2, 100), limit=1)
+        assert result.stopped_kinds == frozenset({"post"})
+        assert result.kind_totals == {"topic": 2, "post": 2}
+        assert result.total == 4
+        hits = search(sort, (2, 100), limit=3).hits
+        assert {hit.object_id for hit in hits} == {
+            new_topic.object_id,
+            *(post.object_id for post in new_posts),
+        }
+    # A page needs more than those three: the next budget reads every reply.
+    result = search("newest", (2, 100), limit=4)
+    assert result.stopped_kinds == frozenset()
+    assert [hit.object_id for hit in result.hits] == [
+        new_topic.object_id,
+        new_posts[1].object_id,
+        new_posts[0].object_id,
+        old_post.object_id,
+    ]
+    # Oldest first: the walk starts at the other end, and so does the edge.
+    result = search("oldest", (1, 100), limit=2)
+    assert result.stopped_kinds == frozenset({"post"})
+    assert [hit.object_id for hit in result.hits] == [old_topic.object_id, old_post.object_id]
+
+
+def test_a_stopped_count_stays_at_least_past_the_cap_and_for_a_count_alone(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    if connection.vendor != "postgresql":
+        pytest.skip("The walk is PostgreSQL's")
+    monkeypatch.setattr(base, "COUNT_CAP", 3)
+    monkeypatch.setattr(base, "RANK_CANDIDATES", 3)
+    doc("", "asthma", kind="post")
+    for _ in range(2):
+        doc("", "eczema", kind="post")
+    for _ in range(4):
+        doc("Asthma", "")  # newer than every reply
+    scope = Scope(kinds=(KindScope("topic", (1,)), KindScope("post", (1,))))
+    engine = get_engine()
+    # Two replies read, no match: the topics (newer than the edge) fill the page and pass the
+    # cap; the replies' count is still "at least".
+    _walk(monkeypatch, (2, 100))
+    result = engine.search(parse_query("asthma"), scope, limit=1, count_kinds=True)
+    assert result.total == 4
+    assert result.kind_totals == {"topic": 4, "post": 0}
+    assert result.stopped_kinds == frozenset({"post"})
+    # A count alone (limit 0) that found nothing before the edge reads on.
+    only_posts = Scope(kinds=(KindScope("post", (1,)),))
+    assert engine.search(parse_query("asthma"), only_posts, limit=0).total == 1
+
+
+def test_a_kind_cheap_for_the_index_is_completed_in_the_first_round(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    if connection.vendor != "postgresql":
+        pytest.skip("The walk is PostgreSQL's")
+    monkeypatch.setattr(base, "COUNT_CAP", 3)
+    monkeypatch.setattr(base, "RANK_CANDIDATES", 3)
+    matches = [doc("", "asthma", kind="post") for _ in range(3)]
+    for _ in range(3):
+        doc("", "eczema", kind="post")
+    scope = Scope(kinds=(KindScope("post", (1,)),))
+    _walk(monkeypatch, (2, 100), completed=frozenset({"post"}))
+    result = get_engine().search(
+        parse_query("asthma"), scope, sort="newest", limit=5, count_kinds=True
+    )
+    assert result.stopped_kinds == frozenset()
+    assert result.kind_totals == {"post": 3}
+    assert [hit.object_id for hit in result.hits] == [m.object_id for m in reversed(matches)]
+
+
+def test_the_first_budget_expects_enough_matches_for_several_pages() -> None:
+    from carecircle.search.engines.postgres import (
+        FIRST_WALK_MOST,
+        WALK_BUDGETS,
+        walk_budgets,
+    )
+
+    assert walk_budgets(0.5) == WALK_BUDGETS  # common words: the least budget
+    assert walk_budgets(0.0) == WALK_BUDGETS
+    assert walk_budgets(0.01) == (12_000, *WALK_BUDGETS[1:])  # 120 matches expected
+    assert walk_budgets(0.0001) == (FIRST_WALK_MOST, *WALK_BUDGETS[1:])
 
 
 def test_a_search_is_two_statements_and_leaves_the_settings_as_they_were(

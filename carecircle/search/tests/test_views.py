@@ -610,15 +610,14 @@ def test_when_counting_stops_early_the_numbers_say_more_than(
         pytest.skip("The walk's budget is PostgreSQL's")
     from carecircle.search.engines import postgres
 
-    monkeypatch.setattr(postgres, "WALK_BUDGETS", (22, 1000))
     monkeypatch.setattr(
         postgres.PostgresEngine,
         "_walked",
-        staticmethod(lambda query, kinds, depth: ({"topic"} & set(kinds), set())),
+        staticmethod(lambda query, kinds, depth: ({"topic"} & set(kinds), set(), (22, 1000))),
     )
     _status, html = page(visitor_client, "?q=pacing&sort=newest")
     assert links_of(html) == [topic.get_absolute_url() for topic in reversed(many[5:])]
-    assert '<p class="search-total">More than 22 results</p>' in html
+    assert '<p class="search-total">At least 22 results</p>' in html
     nav = text_of(html.split('<nav class="search-tabs"')[1].split("</nav>")[0].split(">", 1)[1])
     assert nav == (
         "All 22+ results Discussions 22+ results Members 0 results Communities 0 results"
