@@ -398,6 +398,14 @@ def test_walking_the_newest_rows_gives_what_the_index_gives(
     assert run({"topic", "post"}, 2) == by_index  # they do not: the index answers
 
 
+def _postgres_with_caps(monkeypatch: pytest.MonkeyPatch, cap: int) -> None:
+    """PostgreSQL only (the walks are its own), counting and ranking up to `cap`."""
+    if connection.vendor != "postgresql":
+        pytest.skip("The walk is PostgreSQL's")
+    monkeypatch.setattr(base, "COUNT_CAP", cap)
+    monkeypatch.setattr(base, "RANK_CANDIDATES", cap)
+
+
 def _walk(
     monkeypatch: pytest.MonkeyPatch,
     budgets: tuple[int, ...],
@@ -422,10 +430,7 @@ def test_a_walk_stops_at_its_budget_and_says_the_count_is_at_least(
     # A combination of common words may need tens of thousands of rows read to find 1,000
     # matches: the walk reads at most its budget of rows in scope, counts what it found as
     # "at least", and the page comes from the newest of them.
-    if connection.vendor != "postgresql":
-        pytest.skip("The walk is PostgreSQL's")
-    monkeypatch.setattr(base, "COUNT_CAP", 3)
-    monkeypatch.setattr(base, "RANK_CANDIDATES", 3)
+    _postgres_with_caps(monkeypatch, 3)
     matches = [doc("", "asthma", kind="post") for _ in range(4)]
     doc("", "asthma", kind="post", community_id=2)  # out of scope: never read by the walk
     doc("", "eczema", kind="post")  # the newest row in scope: read, not a match
@@ -457,10 +462,7 @@ def test_a_walk_stops_at_its_budget_and_says_the_count_is_at_least(
 def test_a_stopped_walk_that_cannot_fill_the_page_runs_again_with_more(
     monkeypatch: pytest.MonkeyPatch, django_assert_num_queries: Any
 ) -> None:
-    if connection.vendor != "postgresql":
-        pytest.skip("The walk is PostgreSQL's")
-    monkeypatch.setattr(base, "COUNT_CAP", 3)
-    monkeypatch.setattr(base, "RANK_CANDIDATES", 3)
+    _postgres_with_caps(monkeypatch, 3)
     matches = [doc("", "asthma", kind="post") for _ in range(4)]
     for _ in range(3):
         doc("", "eczema", kind="post")
@@ -491,10 +493,7 @@ def test_pages_come_only_from_matches_newer_than_where_a_walk_stopped(
 ) -> None:
     # Replies are walked and stop after a budget; topics come whole from the index. A page
     # must not go on with older topics while the replies between them were never read.
-    if connection.vendor != "postgresql":
-        pytest.skip("The walk is PostgreSQL's")
-    monkeypatch.setattr(base, "COUNT_CAP", 10)
-    monkeypatch.setattr(base, "RANK_CANDIDATES", 10)
+    _postgres_with_caps(monkeypatch, 10)
     old_topic = doc("Asthma", "")
     old_post = doc("", "asthma", kind="post")
     new_posts = [doc("", "asthma", kind="post") for _ in range(2)]
@@ -536,10 +535,7 @@ def test_pages_come_only_from_matches_newer_than_where_a_walk_stopped(
 def test_a_stopped_count_stays_at_least_past_the_cap_and_for_a_count_alone(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    if connection.vendor != "postgresql":
-        pytest.skip("The walk is PostgreSQL's")
-    monkeypatch.setattr(base, "COUNT_CAP", 3)
-    monkeypatch.setattr(base, "RANK_CANDIDATES", 3)
+    _postgres_with_caps(monkeypatch, 3)
     doc("", "asthma", kind="post")
     for _ in range(2):
         doc("", "eczema", kind="post")
@@ -562,10 +558,7 @@ def test_a_stopped_count_stays_at_least_past_the_cap_and_for_a_count_alone(
 def test_a_kind_cheap_for_the_index_is_completed_in_the_first_round(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    if connection.vendor != "postgresql":
-        pytest.skip("The walk is PostgreSQL's")
-    monkeypatch.setattr(base, "COUNT_CAP", 3)
-    monkeypatch.setattr(base, "RANK_CANDIDATES", 3)
+    _postgres_with_caps(monkeypatch, 3)
     matches = [doc("", "asthma", kind="post") for _ in range(3)]
     for _ in range(3):
         doc("", "eczema", kind="post")
