@@ -44,11 +44,15 @@ def _can_read_post_attachment(actor: Any, post: Any) -> bool:
 
 
 def _can_read_message_attachment(actor: Any, message: Any) -> bool:
+    if message.deleted_at is not None:
+        return False
+    return _reads_message(actor, message) or _reviews_a_report_of(actor, message)
+
+
+def _reads_message(actor: Any, message: Any) -> bool:
     from carecircle.messaging.permissions.conversations import can_read_message
     from carecircle.messaging.permissions.rooms import can_moderate_room, can_read_room
 
-    if message.deleted_at is not None:
-        return False
     if message.room_id is not None:
         room = message.room
         if not can_read_room(actor, room):
@@ -64,6 +68,23 @@ def _can_read_message_attachment(actor: Any, message: Any) -> bool:
     if message.moderation_state != ModerationState.VISIBLE:
         return bool(is_signed_in(actor) and message.author_id == actor.pk)
     return True
+
+
+def _reviews_a_report_of(actor: Any, message: Any) -> bool:
+    """Whether `actor` may review a report of `message`: then they see its files too, as
+    they see its words (site staff for a private conversation, a room's community moderators
+    for a room). Nothing else of the conversation opens to them."""
+    from carecircle.messaging.models import MessageReport
+    from carecircle.messaging.permissions.reports import can_review_message_report
+
+    if not is_signed_in(actor):
+        return False
+    # Every report of one message has the same reviewers: one is enough to ask.
+    report = MessageReport.objects.filter(message_id=message.pk).first()
+    if report is None:
+        return False
+    report.message = message
+    return can_review_message_report(actor, report)
 
 
 def _can_read_resource_attachment(actor: Any, resource: Any) -> bool:

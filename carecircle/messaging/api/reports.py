@@ -18,6 +18,7 @@ from carecircle.api.api import member_auth
 from carecircle.api.schemas import ErrorOut, PageMeta
 from carecircle.core.errors import NotFoundError
 from carecircle.core.pagination import PageRequest, paginate
+from carecircle.messaging.actions.common import attachments_of
 from carecircle.messaging.actions.reports import (
     close_message_report,
     delete_reported_message,
@@ -32,6 +33,8 @@ from carecircle.messaging.queries.reports import (
     open_reviewable_reports,
     reports_of_message,
 )
+from carecircle.uploads.display import attachment_payload
+from carecircle.uploads.schemas import AttachmentOut
 
 router = Router(tags=["message reports"])
 
@@ -85,6 +88,8 @@ class MessageReportDetailOut(MessageReportSummaryOut):
     message_state: MessageStateOut
     reports_of_message: int
     closed_at: datetime | None
+    # The message's files (none once it is deleted); each address checks the reader again.
+    attachments: list[AttachmentOut] = []
 
 
 class CloseReportIn(Schema):
@@ -114,7 +119,7 @@ def summary_out(report: MessageReport) -> dict[str, Any]:
     }
 
 
-def detail_out(report: MessageReport) -> MessageReportDetailOut:
+def detail_out(report: MessageReport, reader: Any = None) -> MessageReportDetailOut:
     message = report.message
     return MessageReportDetailOut(
         **summary_out(report),
@@ -132,6 +137,10 @@ def detail_out(report: MessageReport) -> MessageReportDetailOut:
         ),
         reports_of_message=reports_of_message(report),
         closed_at=report.closed_at,
+        attachments=[
+            AttachmentOut(**attachment_payload(upload, reader))
+            for upload in attachments_of(message)
+        ],
     )
 
 
@@ -199,7 +208,9 @@ def list_message_reports(
 )
 def get_message_report(request: HttpRequest, report_id: int) -> MessageReportDetailOut:
     """One report with the reported words; every call is recorded in the audit log."""
-    return detail_out(view_message_report(actor=request.user, report_id=report_id))
+    return detail_out(
+        view_message_report(actor=request.user, report_id=report_id), reader=request.user
+    )
 
 
 @router.post(

@@ -21,6 +21,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from carecircle.core.errors import DomainError, NotFoundError
 from carecircle.core.interfaces import field_errors
 from carecircle.core.pagination import PageRequest, paginate
+from carecircle.messaging.actions.common import attachments_of
 from carecircle.messaging.actions.reports import (
     close_message_report,
     delete_reported_message,
@@ -113,6 +114,8 @@ def _render_detail(
         "message": report.message,
         "room": report.message.room,
         "reported_by_count": reports_of_message(report),
+        # The message's files, as it was reported (a message's files never change).
+        "attachments": attachments_of(report.message),
         "errors": errors or {},
         "is_open": report.status == MessageReport.Status.OPEN,
         **extra,
