@@ -13,7 +13,6 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.cache import patch_cache_control
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -21,6 +20,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from carecircle.bookmarks import actions, forms, queries
 from carecircle.bookmarks.models import Bookmark
 from carecircle.core.errors import DomainError, NotFoundError
+from carecircle.core.http import private_no_store
 from carecircle.core.interfaces import field_errors, page_errors
 from carecircle.core.pagination import PageRequest, paginate
 from carecircle.discussions.queries import MAX_ID, get_post, get_topic
@@ -33,11 +33,6 @@ FILTER_LABELS = (
     ("topics", gettext_lazy("Topics")),
     ("posts", gettext_lazy("Posts")),
 )
-
-
-def _private(response: HttpResponse) -> HttpResponse:
-    patch_cache_control(response, private=True, no_store=True)
-    return response
 
 
 def _next(request: HttpRequest, default: str) -> str:
@@ -67,7 +62,7 @@ def bookmark_list(request: HttpRequest) -> HttpResponse:
         "query_prefix": f"show={show}&" if show != "all" else "",
         "next_url": request.get_full_path(),
     }
-    return _private(render(request, "bookmarks/bookmark_list.html", context))
+    return private_no_store(render(request, "bookmarks/bookmark_list.html", context))
 
 
 def _button_label(kind: str, target: Any) -> str:
@@ -85,7 +80,7 @@ def _button(request: HttpRequest, kind: str, target: Any, bookmark: Bookmark | N
         "next": site_relative(request.POST.get("next", "")),
         "label": _button_label(kind, target),
     }
-    return _private(render(request, "bookmarks/components/button.html", context))
+    return private_no_store(render(request, "bookmarks/components/button.html", context))
 
 
 def _set_bookmarked(request: HttpRequest, kind: str, target: Any) -> HttpResponse:
@@ -97,7 +92,7 @@ def _set_bookmarked(request: HttpRequest, kind: str, target: Any) -> HttpRespons
         raise
     except DomainError as error:
         if request.htmx:  # type: ignore[attr-defined]
-            return _private(HttpResponse(str(error.message), status=error.status))
+            return private_no_store(HttpResponse(str(error.message), status=error.status))
         messages.error(request, str(error.message))
         return redirect(_next(request, target.get_absolute_url()))
     if request.htmx:  # type: ignore[attr-defined]
@@ -164,7 +159,7 @@ def bookmark_edit(request: HttpRequest, bookmark_id: int) -> HttpResponse:
         "note_max_length": actions.NOTE_MAX_LENGTH,
         "next_url": site_relative(request.POST.get("next", "") or request.GET.get("next", "")),
     }
-    return _private(render(request, "bookmarks/bookmark_edit.html", context, status=status))
+    return private_no_store(render(request, "bookmarks/bookmark_edit.html", context, status=status))
 
 
 @login_required

@@ -13,13 +13,13 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.cache import patch_cache_control
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from carecircle.communities.queries import visible_communities
 from carecircle.core.errors import DomainError
+from carecircle.core.http import private_no_store
 from carecircle.core.interfaces import field_errors, page_errors
 from carecircle.core.models import ModerationState
 from carecircle.core.pagination import PageRequest, paginate
@@ -32,11 +32,6 @@ from carecircle.notifications.models import (
     WatchLevel,
 )
 from carecircle.notifications.presenters import describe
-
-
-def _private(response: HttpResponse) -> HttpResponse:
-    patch_cache_control(response, private=True, no_store=True)
-    return response
 
 
 def site_relative(url: str) -> str:
@@ -81,7 +76,7 @@ def notification_list(request: HttpRequest) -> HttpResponse:
         "query_prefix": "unread=1&" if unread_only else "",
         "next_url": request.get_full_path(),
     }
-    return _private(render(request, "notifications/notification_list.html", context))
+    return private_no_store(render(request, "notifications/notification_list.html", context))
 
 
 @login_required
@@ -172,7 +167,7 @@ def notification_settings(request: HttpRequest) -> HttpResponse:
         "digest_choices": DigestFrequency.choices,
         **_push_context(request),
     }
-    return _private(
+    return private_no_store(
         render(request, "notifications/notification_settings.html", context, status=status)
     )
 

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from carecircle.accounts.models import User
 from carecircle.core.audit import verify_chain
 from carecircle.core.errors import DomainError, ValidationFailed
+from carecircle.core.http import private_no_store, safe_next
 from carecircle.core.interfaces import page_errors
 from carecircle.core.markdown import render_markdown
 from carecircle.core.pagination import PageRequest, paginate
@@ -87,12 +88,8 @@ def policy_updates(request: HttpRequest) -> HttpResponse:
 
 def _safe_next(request: HttpRequest, default: str) -> str:
     from django.urls import reverse
-    from django.utils.http import url_has_allowed_host_and_scheme
 
-    target = request.POST.get("next") or request.GET.get("next") or ""
-    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
-        return target
-    return reverse(default) if default else ""
+    return safe_next(request) or (reverse(default) if default else "")
 
 
 @login_required
@@ -173,7 +170,7 @@ def export_download(request: HttpRequest, export_id: int) -> FileResponse:
     response = FileResponse(
         path.open("rb"), as_attachment=True, filename=path.name, content_type="application/zip"
     )
-    response["Cache-Control"] = "private, no-store"
+    private_no_store(response)
     return response
 
 

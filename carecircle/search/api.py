@@ -6,12 +6,12 @@ Visitors may search too; they find only public content.
 from __future__ import annotations
 
 from django.http import HttpRequest, HttpResponse
-from django.utils.cache import patch_cache_control
 from ninja import Router
 
 from carecircle.api.schemas import ErrorOut
 from carecircle.communities.queries import list_communities
 from carecircle.core.errors import ValidationFailed
+from carecircle.core.http import private_no_store
 from carecircle.search import queries
 from carecircle.search.forms import SearchForm, page_number
 from carecircle.search.queries import CONTENT_KINDS, LIBRARY_KINDS
@@ -83,7 +83,7 @@ def search(
     pages. An empty `q` finds nothing.
     """
     # What the searcher may read, and words that may be health information: never kept.
-    patch_cache_control(response, private=True, no_store=True)
+    private_no_store(response)
     actor = request.user
     data = {
         "q": q,

@@ -11,12 +11,12 @@ from __future__ import annotations
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.utils.cache import patch_cache_control
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from carecircle.communities import queries as community_queries
 from carecircle.core.errors import PermissionDeniedError, RateLimitedError
+from carecircle.core.http import private_no_store
 from carecircle.core.interfaces import page_errors
 from carecircle.core.ratelimit import check_rate
 from carecircle.discussions import queries as discussion_queries
@@ -34,12 +34,6 @@ def check_similar_rate(user: object) -> None:
     check_rate(scope="similar-topics", key=f"member:{getattr(user, 'pk', '')}", rate=rate)
 
 
-def _private(response: HttpResponse) -> HttpResponse:
-    # What a reader is shown depends on their communities and blocks: never a shared cache.
-    patch_cache_control(response, private=True, no_store=True)
-    return response
-
-
 @page_errors
 @require_GET
 def related_topics(request: HttpRequest, topic_id: int) -> HttpResponse:
@@ -48,8 +42,8 @@ def related_topics(request: HttpRequest, topic_id: int) -> HttpResponse:
     topics = related.related_topics(request.user, topic, limit=RELATED_LIMIT)
     context = {"topic": topic, "related": topics}
     if request.htmx:  # type: ignore[attr-defined]
-        return _private(render(request, "search/related_topics.html#related_list", context))
-    return _private(render(request, "search/related_topics.html", context))
+        return private_no_store(render(request, "search/related_topics.html#related_list", context))
+    return private_no_store(render(request, "search/related_topics.html", context))
 
 
 @page_errors
@@ -72,7 +66,7 @@ def similar_topics(request: HttpRequest) -> HttpResponse:
         context["community"] = community
         context["similar"] = related.similar_topics(request.user, title, community=community)
     if request.htmx:  # type: ignore[attr-defined]
-        return _private(
+        return private_no_store(
             render(request, "search/similar_topics.html#similar_list", context, status=status)
         )
-    return _private(render(request, "search/similar_topics.html", context, status=status))
+    return private_no_store(render(request, "search/similar_topics.html", context, status=status))

@@ -14,7 +14,6 @@ from allauth.core.internal.httpkit import get_client_ip
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.utils.cache import patch_cache_control
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -22,6 +21,7 @@ from django.views.decorators.http import require_GET
 
 from carecircle.communities.queries import list_communities
 from carecircle.core.errors import DomainError, RateLimitedError
+from carecircle.core.http import private_no_store
 from carecircle.core.ratelimit import check_rate
 from carecircle.search import queries
 from carecircle.search.engines.base import COUNT_CAP
@@ -145,11 +145,6 @@ def total_text(results: queries.SearchResults) -> str:
     return ngettext("%(count)s result", "%(count)s results", results.total) % {"count": count}
 
 
-def _private(response: HttpResponse) -> HttpResponse:
-    patch_cache_control(response, private=True, no_store=True)
-    return response
-
-
 @require_GET
 def search(request: HttpRequest) -> HttpResponse:
     """Results for `q` with the chosen tab and filters, only what the searcher may read."""
@@ -227,4 +222,4 @@ def search(request: HttpRequest) -> HttpResponse:
             if results.has_next and results.page < queries.MAX_PAGE
             else ""
         )
-    return _private(render(request, "search/search.html", context, status=status))
+    return private_no_store(render(request, "search/search.html", context, status=status))

@@ -20,6 +20,7 @@ from django.views.decorators.http import require_http_methods
 
 from carecircle.accounts.models import User
 from carecircle.core.errors import DomainError, ValidationFailed
+from carecircle.core.http import private_no_store
 from carecircle.core.interfaces import field_errors
 from carecircle.journal import csvformat
 from carecircle.journal.actions import imports
@@ -69,7 +70,7 @@ def download(body: bytes, *, file_name: str, content_type: str) -> HttpResponse:
     """A private download: an attachment that no cache or shared proxy keeps."""
     response = HttpResponse(body, content_type=content_type)
     response["Content-Disposition"] = content_disposition_header(True, file_name)
-    response["Cache-Control"] = "private, no-store"
+    private_no_store(response)
     response["X-Content-Type-Options"] = "nosniff"
     return response
 

@@ -14,13 +14,12 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import URLPattern, path, reverse
-from django.utils.cache import patch_cache_control
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from carecircle.accounts.queries import get_member
 from carecircle.core.errors import DomainError, NotFoundError
+from carecircle.core.http import private_no_store, safe_next
 from carecircle.core.interfaces import field_errors, page_errors
 from carecircle.core.pagination import PageRequest
 from carecircle.discussions.safety import confirmation_for, pop_support, remember_support
@@ -33,21 +32,6 @@ from carecircle.messaging.queries import conversations as queries
 from carecircle.messaging.queries.blocks import blocks_made_by
 from carecircle.uploads.attachments import AttachmentChoice
 from carecircle.uploads.forms import attachment_rows, choices_from_form, errors_from
-
-
-def _private(response: HttpResponse) -> HttpResponse:
-    # Private messages are never kept by a shared cache or the browser's back-forward store.
-    patch_cache_control(response, private=True, no_store=True)
-    return response
-
-
-def _safe_next(request: HttpRequest) -> str:
-    target = request.POST.get("next") or request.GET.get("next") or ""
-    if target and url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return target
-    return ""
 
 
 def message_errors(error: DomainError) -> dict[str, str]:
@@ -71,7 +55,7 @@ def conversation_list(request: HttpRequest) -> HttpResponse:
     """The inbox: active conversations, most recent first."""
     page = queries.inbox(request.user, PageRequest.from_params(request.GET.get("page")))
     context = {"page": page, "request_count": queries.request_count(request.user)}
-    return _private(render(request, "messaging/conversation_list.html", context))
+    return private_no_store(render(request, "messaging/conversation_list.html", context))
 
 
 @login_required
@@ -81,7 +65,7 @@ def conversation_requests(request: HttpRequest) -> HttpResponse:
     page = queries.message_requests(request.user, PageRequest.from_params(request.GET.get("page")))
     # The page's total is the count `queries.request_count` would make again.
     context = {"page": page, "request_count": page.total}
-    return _private(render(request, "messaging/conversation_requests.html", context))
+    return private_no_store(render(request, "messaging/conversation_requests.html", context))
 
 
 # --- starting ------------------------------------------------------------------------------
@@ -101,7 +85,9 @@ def _start_page(
         "max_members": permissions.max_members(),
         "confirmation": confirmation,
     }
-    return _private(render(request, "messaging/conversation_start.html", context, status=status))
+    return private_no_store(
+        render(request, "messaging/conversation_start.html", context, status=status)
+    )
 
 
 @login_required
@@ -227,7 +213,9 @@ def _detail_page(
         "max_members": permissions.max_members(),
         "texts": _live_texts(),
     }
-    return _private(render(request, "messaging/conversation_detail.html", context, status=status))
+    return private_no_store(
+        render(request, "messaging/conversation_detail.html", context, status=status)
+    )
 
 
 def _live_texts() -> dict[str, str]:
@@ -408,7 +396,7 @@ def conversation_message_edit(
         "errors": errors,
         "confirmation": confirmation,
     }
-    return _private(
+    return private_no_store(
         render(request, "messaging/conversation_message_edit.html", context, status=status)
     )
 
@@ -428,7 +416,7 @@ def conversation_message_delete(
         messages.success(request, _("Your message is deleted."))
         return redirect(_detail_url(conversation_id, f"message-{message.pk}"))
     context = {"conversation": conversation, "message": message}
-    return _private(render(request, "messaging/conversation_message_delete.html", context))
+    return private_no_store(render(request, "messaging/conversation_message_delete.html", context))
 
 
 # --- blocking and settings -----------------------------------------------------------------
@@ -459,7 +447,7 @@ def conversation_block(request: HttpRequest, handle: str) -> HttpResponse:
                 else _("You muted %(name)s. Their messages no longer raise your unread badge "
                        "and their requests wait quietly. They are not told.") % {"name": name},
             )  # fmt: skip
-    return redirect(_safe_next(request) or member.get_absolute_url())
+    return redirect(safe_next(request) or member.get_absolute_url())
 
 
 @login_required
@@ -493,7 +481,9 @@ def messaging_settings(request: HttpRequest) -> HttpResponse:
         "choices": MessagingSettings.RequestsFrom.choices,
         "blocks": blocks_made_by(request.user),
     }
-    return _private(render(request, "messaging/messaging_settings.html", context, status=status))
+    return private_no_store(
+        render(request, "messaging/messaging_settings.html", context, status=status)
+    )
 
 
 urlpatterns: list[URLPattern] = [

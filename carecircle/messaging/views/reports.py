@@ -14,11 +14,11 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import URLPattern, path
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from carecircle.core.errors import DomainError, NotFoundError
+from carecircle.core.http import private_no_store, safe_next
 from carecircle.core.interfaces import field_errors
 from carecircle.core.pagination import PageRequest, paginate
 from carecircle.messaging.actions.common import attachments_of
@@ -39,21 +39,6 @@ from carecircle.messaging.queries.reports import (
 )
 
 
-def _no_store(response: HttpResponse) -> HttpResponse:
-    # Reported words are private messages: never kept by a browser or a proxy.
-    response["Cache-Control"] = "private, no-store"
-    return response
-
-
-def _safe_next(request: HttpRequest) -> str:
-    target = request.POST.get("next") or request.GET.get("next") or ""
-    if target and url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return target
-    return ""
-
-
 @login_required
 @require_http_methods(["GET", "POST"])
 def message_report_create(request: HttpRequest, message_id: int) -> HttpResponse:
@@ -62,7 +47,7 @@ def message_report_create(request: HttpRequest, message_id: int) -> HttpResponse
         message = message_for_report(request.user, message_id)
     except NotFoundError as error:
         raise Http404(str(error.message)) from error
-    back = _safe_next(request)
+    back = safe_next(request)
     reason = request.POST.get("reason", "")
     note = request.POST.get("note", "")
     errors: dict[str, str] = {}
@@ -88,7 +73,7 @@ def message_report_create(request: HttpRequest, message_id: int) -> HttpResponse
         "next": back,
     }
     response = render(request, "messaging/report_create.html", context, status=status)
-    return _no_store(response)
+    return private_no_store(response)
 
 
 @login_required
@@ -99,7 +84,7 @@ def message_report_list(request: HttpRequest) -> HttpResponse:
     page = paginate(
         open_reviewable_reports(request.user), PageRequest.from_params(request.GET.get("page"))
     )
-    return _no_store(render(request, "messaging/report_list.html", {"page": page}))
+    return private_no_store(render(request, "messaging/report_list.html", {"page": page}))
 
 
 def _render_detail(
@@ -121,7 +106,7 @@ def _render_detail(
         **extra,
     }
     status = 400 if errors else 200
-    return _no_store(render(request, "messaging/report_detail.html", context, status=status))
+    return private_no_store(render(request, "messaging/report_detail.html", context, status=status))
 
 
 @login_required

@@ -6,8 +6,6 @@ import re
 from collections import Counter
 from typing import Any
 
-from django.http import HttpRequest, HttpResponse
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 
@@ -18,28 +16,12 @@ EXCERPT_CHARS = 200
 GUIDELINE_HEADING = re.compile(r"^\s{0,3}#{1,6}\s+(.+?)\s*#*\s*$", re.MULTILINE)
 
 
-def no_store(response: HttpResponse) -> HttpResponse:
-    # Moderation pages show reported words and notes about members: never kept by a browser or
-    # a proxy.
-    response["Cache-Control"] = "private, no-store"
-    return response
-
-
 def int_or_none(value: Any) -> int | None:
     """A whole number typed into a form, or None (the action then explains what is missing)."""
     try:
         return int(str(value).strip())
     except (TypeError, ValueError):
         return None
-
-
-def safe_next(request: HttpRequest) -> str:
-    target = request.POST.get("next") or request.GET.get("next") or ""
-    if target and url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return target
-    return ""
 
 
 def excerpt(text: str, chars: int = EXCERPT_CHARS) -> str:

@@ -20,11 +20,12 @@ from carecircle.core.errors import (
     PermissionDeniedError,
     ValidationFailed,
 )
+from carecircle.core.http import private_no_store
 from carecircle.core.interfaces import field_errors, page_errors
 from carecircle.core.pagination import PageRequest, paginate
 from carecircle.moderation import actions, permissions, queries
 from carecircle.moderation.models import ModerationAction, Sanction, TrustLevel
-from carecircle.moderation.views.common import int_or_none, no_store
+from carecircle.moderation.views.common import int_or_none
 from carecircle.moderation.wording import member_headline
 
 SITE_WIDE = "site"
@@ -153,7 +154,9 @@ def member_moderation(request: HttpRequest, handle: str) -> HttpResponse:
         "errors": errors,
         "values": request.POST if request.method == "POST" else {},
     }
-    return no_store(render(request, "moderation/member_moderation.html", context, status=status))
+    return private_no_store(
+        render(request, "moderation/member_moderation.html", context, status=status)
+    )
 
 
 def _notice_row(actor: Any, action: ModerationAction) -> dict[str, Any]:
@@ -176,7 +179,7 @@ def my_moderation_notices(request: HttpRequest) -> HttpResponse:
         queries.member_notices(request.user), PageRequest.from_params(request.GET.get("page"))
     )
     rows = [_notice_row(request.user, action) for action in page.items]
-    return no_store(
+    return private_no_store(
         render(request, "moderation/my_moderation_notices.html", {"page": page, "rows": rows})
     )
 
@@ -213,4 +216,6 @@ def appeal_create(request: HttpRequest, action_id: int) -> HttpResponse:
             )
             return redirect("appeal_create", action_id=action.pk)
     context = {**row, "text": text, "errors": errors}
-    return no_store(render(request, "moderation/appeal_create.html", context, status=status))
+    return private_no_store(
+        render(request, "moderation/appeal_create.html", context, status=status)
+    )

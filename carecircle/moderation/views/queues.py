@@ -20,6 +20,7 @@ from carecircle.communities import queries as community_queries
 from carecircle.communities.models import Community
 from carecircle.communities.permissions import membership_of
 from carecircle.core.errors import DomainError, PermissionDeniedError, ValidationFailed
+from carecircle.core.http import private_no_store
 from carecircle.core.interfaces import field_errors, page_errors
 from carecircle.core.pagination import PageRequest, paginate
 from carecircle.moderation import actions, permissions, queries
@@ -29,7 +30,6 @@ from carecircle.moderation.views.common import (
     guideline_headings,
     int_or_none,
     item_row,
-    no_store,
     reason_label,
 )
 
@@ -109,7 +109,7 @@ def _render_queue(
         "query_prefix": f"queue={current}&",
         "can_moderate": permissions.can_moderate(actor, community),
     }
-    return no_store(render(request, template, context))
+    return private_no_store(render(request, template, context))
 
 
 @login_required
@@ -133,7 +133,7 @@ def moderation_home(request: HttpRequest) -> HttpResponse:
         "can_manage_site": permissions.can_manage_moderation_settings(actor, None),
         "is_site_admin": bool(actor.is_site_admin),
     }
-    return no_store(render(request, "moderation/moderation_home.html", context))
+    return private_no_store(render(request, "moderation/moderation_home.html", context))
 
 
 @login_required
@@ -295,7 +295,9 @@ def _render_item(
             else reverse("moderation_site_queue") + f"?queue={item.queue}"
         ),
     }
-    return no_store(render(request, "moderation/moderation_item.html", context, status=status))
+    return private_no_store(
+        render(request, "moderation/moderation_item.html", context, status=status)
+    )
 
 
 def _post_values(request: HttpRequest, names: list[str]) -> dict[str, str]:
@@ -446,4 +448,4 @@ def moderation_log(request: HttpRequest, slug: str = "") -> HttpResponse:
         "errors": errors,
         "query_prefix": prefix,
     }
-    return no_store(render(request, "moderation/moderation_log.html", context))
+    return private_no_store(render(request, "moderation/moderation_log.html", context))

@@ -13,12 +13,13 @@ from django.views.decorators.http import require_http_methods
 
 from carecircle.communities.models import Community
 from carecircle.core.errors import DomainError, NotFoundError
+from carecircle.core.http import private_no_store, safe_next
 from carecircle.core.interfaces import field_errors, page_errors
 from carecircle.discussions import queries as discussion_queries
 from carecircle.messaging.queries.reports import message_for_report
 from carecircle.moderation import actions, queries
 from carecircle.moderation.models import Report, ReportReason
-from carecircle.moderation.views.common import excerpt, no_store, safe_next
+from carecircle.moderation.views.common import excerpt
 
 REPORT_KINDS = ("post", "topic", "message", "member")
 # "Custom" is not offered itself: each of the community's own reasons is its own choice.
@@ -165,7 +166,7 @@ def report_create(request: HttpRequest, kind: str, target_id: int) -> HttpRespon
                 ),
             }
             done = f"{template}#report_done" if partial else template
-            return no_store(render(request, done, context))
+            return private_no_store(render(request, done, context))
         if partial:
             # htmx swaps only 2xx answers: the form with its errors comes back as a 200.
             status = 200
@@ -180,4 +181,4 @@ def report_create(request: HttpRequest, kind: str, target_id: int) -> HttpRespon
         "next": back,
         "back": back,
     }
-    return no_store(render(request, template + partial, context, status=status))
+    return private_no_store(render(request, template + partial, context, status=status))

@@ -20,6 +20,7 @@ from carecircle.core.errors import (
     PermissionDeniedError,
     ValidationFailed,
 )
+from carecircle.core.http import private_no_store
 from carecircle.core.interfaces import field_errors, page_errors
 from carecircle.moderation import actions, permissions, queries
 from carecircle.moderation.models import (
@@ -28,7 +29,7 @@ from carecircle.moderation.models import (
     TrustLevel,
     WatchedWord,
 )
-from carecircle.moderation.views.common import int_or_none, no_store
+from carecircle.moderation.views.common import int_or_none
 
 SETTING_FIELDS = [
     "premoderate_first_posts",
@@ -163,7 +164,9 @@ def moderation_settings(request: HttpRequest, slug: str) -> HttpResponse:
         "values": values,
         "default_notice": queries.default_medical_notice(),
     }
-    return no_store(render(request, "moderation/moderation_settings.html", context, status=status))
+    return private_no_store(
+        render(request, "moderation/moderation_settings.html", context, status=status)
+    )
 
 
 @login_required
@@ -203,7 +206,9 @@ def site_watched_words(request: HttpRequest) -> HttpResponse:
         "errors_for": {form: errors} if form else {},
         "values": values,
     }
-    return no_store(render(request, "moderation/site_watched_words.html", context, status=status))
+    return private_no_store(
+        render(request, "moderation/site_watched_words.html", context, status=status)
+    )
 
 
 def _check_site_admin(actor: Any) -> None:
@@ -263,4 +268,6 @@ def crisis_resources(request: HttpRequest) -> HttpResponse:
         "errors_for": {form: errors} if form else {},
         "values": values,
     }
-    return no_store(render(request, "moderation/crisis_resources.html", context, status=status))
+    return private_no_store(
+        render(request, "moderation/crisis_resources.html", context, status=status)
+    )
