@@ -20,6 +20,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from carecircle.communities.queries import visible_communities
 from carecircle.core.errors import DomainError
 from carecircle.core.http import private_no_store
+from carecircle.core.ids import parse_id
 from carecircle.core.interfaces import field_errors, page_errors
 from carecircle.core.models import ModerationState
 from carecircle.core.pagination import PageRequest, paginate
@@ -175,22 +176,14 @@ def notification_settings(request: HttpRequest) -> HttpResponse:
 # --- watch levels --------------------------------------------------------------------------
 
 
-def _int(value: str | None) -> int | None:
-    try:
-        number = int(value or "")
-    except ValueError:
-        return None
-    return number if 0 < number < 2**63 else None
-
-
 @login_required
 @require_POST
 @page_errors
 def watch_set(request: HttpRequest) -> HttpResponse:
     """Set the member's watch level for one community (`community_id`) or topic (`topic_id`)."""
     level = request.POST.get("level", "")
-    community_id = _int(request.POST.get("community_id"))
-    topic_id = _int(request.POST.get("topic_id"))
+    community_id = parse_id(request.POST.get("community_id"))
+    topic_id = parse_id(request.POST.get("topic_id"))
     if topic_id is not None:
         topic = get_topic(request.user, topic_id)
         target: dict[str, Any] = {"topic": topic}

@@ -26,9 +26,9 @@ from django.utils.translation import gettext as _
 from carecircle.communities.models import Community
 from carecircle.core.audit import record_event
 from carecircle.core.errors import ValidationFailed
+from carecircle.core.ids import parse_id
 from carecircle.core.ratelimit import check_rate
 from carecircle.resources import permissions
-from carecircle.resources.ids import parse_id
 from carecircle.resources.models import Resource, ResourceCategory
 
 TITLE_MAX = 200

@@ -12,11 +12,11 @@ from django.utils.translation import gettext as _
 from carecircle.communities.models import Community, Membership
 from carecircle.communities.queries import get_community, readable_community_ids
 from carecircle.core.errors import NotFoundError
+from carecircle.core.ids import is_valid_id
 from carecircle.core.models import ModerationState
 from carecircle.discussions.models import Topic
 from carecircle.resources import permissions
 from carecircle.resources.actions import parse_tags
-from carecircle.resources.ids import is_valid_id
 from carecircle.resources.models import Resource, ResourceCategory, ResourceCitation
 
 # Library text filters longer than this are cut: they are LIKE patterns, not documents.

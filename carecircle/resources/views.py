@@ -16,10 +16,10 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from carecircle.communities.models import Community
 from carecircle.core.errors import DomainError
+from carecircle.core.ids import parse_id
 from carecircle.core.interfaces import page_errors
 from carecircle.core.pagination import PageRequest, clamp_int, paginate
 from carecircle.resources import actions, permissions, queries
-from carecircle.resources.ids import parse_id
 from carecircle.resources.models import Resource
 
 RESOURCE_FIELDS = (

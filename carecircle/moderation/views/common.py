@@ -16,14 +16,6 @@ EXCERPT_CHARS = 200
 GUIDELINE_HEADING = re.compile(r"^\s{0,3}#{1,6}\s+(.+?)\s*#*\s*$", re.MULTILINE)
 
 
-def int_or_none(value: Any) -> int | None:
-    """A whole number typed into a form, or None (the action then explains what is missing)."""
-    try:
-        return int(str(value).strip())
-    except (TypeError, ValueError):
-        return None
-
-
 def excerpt(text: str, chars: int = EXCERPT_CHARS) -> str:
     return Truncator(" ".join((text or "").split())).chars(chars)
 

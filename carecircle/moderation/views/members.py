@@ -21,11 +21,11 @@ from carecircle.core.errors import (
     ValidationFailed,
 )
 from carecircle.core.http import private_no_store
+from carecircle.core.ids import parse_id, parse_int
 from carecircle.core.interfaces import field_errors, page_errors
 from carecircle.core.pagination import PageRequest, paginate
 from carecircle.moderation import actions, permissions, queries
 from carecircle.moderation.models import ModerationAction, Sanction, TrustLevel
-from carecircle.moderation.views.common import int_or_none
 from carecircle.moderation.wording import member_headline
 
 SITE_WIDE = "site"
@@ -81,11 +81,11 @@ def _member_post(request: HttpRequest, member: Any, scope: Community | None) -> 
             kind=kind,
             reason=request.POST.get("reason", ""),
             guideline=request.POST.get("guideline", ""),
-            days=int_or_none(request.POST.get("days")) if kind == "suspension" else None,
+            days=parse_int(request.POST.get("days")) if kind == "suspension" else None,
         )
         return str(_("Sanction recorded. The member has been told."))
     if form == "lift":
-        sanction_id = int_or_none(request.POST.get("sanction_id"))
+        sanction_id = parse_id(request.POST.get("sanction_id"))
         data = queries.member_moderation(actor, member, scope)
         sanction = next((s for s in data["sanctions"] if s.pk == sanction_id), None)
         if sanction is None:
@@ -101,7 +101,7 @@ def _member_post(request: HttpRequest, member: Any, scope: Community | None) -> 
         return str(_("Note added."))
     if form == "trust":
         raw = request.POST.get("level", "")
-        level = None if raw == "" else int_or_none(raw)
+        level = None if raw == "" else parse_int(raw)
         if raw != "" and level not in TrustLevel.values:
             raise ValidationFailed(_("Choose a trust level."), field="level")
         actions.set_trust_level(

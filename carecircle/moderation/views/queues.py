@@ -21,6 +21,7 @@ from carecircle.communities.models import Community
 from carecircle.communities.permissions import membership_of
 from carecircle.core.errors import DomainError, PermissionDeniedError, ValidationFailed
 from carecircle.core.http import private_no_store
+from carecircle.core.ids import parse_int
 from carecircle.core.interfaces import field_errors, page_errors
 from carecircle.core.pagination import PageRequest, paginate
 from carecircle.moderation import actions, permissions, queries
@@ -28,7 +29,6 @@ from carecircle.moderation.context_processors import remember_open_count
 from carecircle.moderation.models import ModerationAction, ReviewItem
 from carecircle.moderation.views.common import (
     guideline_headings,
-    int_or_none,
     item_row,
     reason_label,
 )
@@ -325,7 +325,7 @@ def _decide(request: HttpRequest, item: ReviewItem, values: dict[str, str]) -> s
         body=values["body"] if is_edit else None,
         title=(values["title"] or None) if is_edit and item.topic is not None else None,
         destination=destination,
-        days=int_or_none(values["days"]) if decision == "suspend" else None,
+        days=parse_int(values["days"]) if decision == "suspend" else None,
     )
     return _("Decision recorded: %(decision)s.") % {
         "decision": DECISION_LABELS.get(decision, decision)

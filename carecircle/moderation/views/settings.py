@@ -21,6 +21,7 @@ from carecircle.core.errors import (
     ValidationFailed,
 )
 from carecircle.core.http import private_no_store
+from carecircle.core.ids import parse_id, parse_int
 from carecircle.core.interfaces import field_errors, page_errors
 from carecircle.moderation import actions, permissions, queries
 from carecircle.moderation.models import (
@@ -29,7 +30,6 @@ from carecircle.moderation.models import (
     TrustLevel,
     WatchedWord,
 )
-from carecircle.moderation.views.common import int_or_none
 
 SETTING_FIELDS = [
     "premoderate_first_posts",
@@ -65,7 +65,7 @@ def _add_word(request: HttpRequest, community: Community | None, values: dict[st
 
 
 def _delete_word(request: HttpRequest, words: list[WatchedWord]) -> None:
-    word_id = int_or_none(request.POST.get("word_id"))
+    word_id = parse_id(request.POST.get("word_id"))
     word = next((word for word in words if word.pk == word_id), None)
     if word is None:
         raise NotFoundError(_("That watched word was not found."))
@@ -75,7 +75,7 @@ def _delete_word(request: HttpRequest, words: list[WatchedWord]) -> None:
 def _save_settings(request: HttpRequest, community: Community, values: dict[str, Any]) -> None:
     numbers: dict[str, int] = {}
     for name in SETTING_FIELDS:
-        number = int_or_none(values[name])
+        number = parse_int(values[name])
         if number is None or number < 0:
             raise ValidationFailed(_("Enter a whole number, 0 or more."), field=name)
         numbers[name] = number
@@ -122,7 +122,7 @@ def moderation_settings(request: HttpRequest, slug: str) -> HttpResponse:
                 actions.save_report_reason(actor=actor, community=community, **values)
                 done = _("Report reason added.")
             elif form in ("reason_deactivate", "reason_activate"):
-                reason_id = int_or_none(request.POST.get("reason_id"))
+                reason_id = parse_id(request.POST.get("reason_id"))
                 reason = next((r for r in reasons if r.pk == reason_id), None)
                 if reason is None:
                     raise NotFoundError(_("That report reason was not found."))
@@ -233,7 +233,7 @@ def crisis_resources(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         try:
             if form == "resource_delete":
-                resource_id = int_or_none(request.POST.get("resource_id"))
+                resource_id = parse_id(request.POST.get("resource_id"))
                 resource = next((r for r in resources if r.pk == resource_id), None)
                 if resource is None:
                     raise NotFoundError(_("That resource was not found."))
@@ -251,7 +251,7 @@ def crisis_resources(request: HttpRequest) -> HttpResponse:
                     url=values["url"],
                     description=values["description"],
                     is_emergency=values["is_emergency"],
-                    position=int_or_none(values["position"]) or 0,
+                    position=parse_int(values["position"]) or 0,
                 )
                 done = _("Crisis resource added.")
         except PermissionDeniedError:
