@@ -25,6 +25,7 @@ from carecircle.core.errors import (
     PermissionDeniedError,
     ValidationFailed,
 )
+from carecircle.core.ids import parse_id
 from carecircle.core.models import ModerationState
 from carecircle.core.ratelimit import check_rate
 from carecircle.core.realtime import broadcast, revoke_access, send_now
@@ -385,30 +386,78 @@ def _stored_send(actor: Any, conversation: Conversation, client_uuid: uuid.UUID 
     return stored
 
 
-def edit_message(*, actor: Any, message: Message, body: str, confirmed: bool = False) -> Message:
-    """Change the words of one's own message (not once deleted); everyone sees "edited".
+def edit_message(
+    *,
+    actor: Any,
+    message: Message,
+    body: str,
+    confirmed: bool = False,
+    remove_attachments: Sequence[int] = (),
+) -> Message:
+    """Change the words of one's own message (not once deleted), and take away any of its
+    files; everyone sees "edited".
 
-    The new words pass the moderation gate like a new message.
+    Changed words pass the moderation gate like a new message; unchanged words are not screened
+    again when only files are removed. The files that stay keep their order and descriptions;
+    the removed ones are let go (attached to nothing, the cleanup job deletes them). A message
+    needs words or a file: one left with neither is refused (deleting it is the way).
     """
     permissions.check_signed_in(actor)
     conversation = _conversation_of(message)
     permissions.check_can_change_message(actor, message, _place(actor, conversation))
-    text = clean_body(body)
-    if text == message.body:
+    current = list(message.attachments.order_by("position", "pk"))
+    removing = _files_to_remove(current, remove_attachments)
+    keeping = [upload for upload in current if upload.pk not in removing]
+    if removing and not keeping:
+        text = clean_body(body, allow_empty=True)
+        if not text:
+            raise ValidationFailed(
+                _(
+                    "A message needs words or a file. To take everything away, delete the "
+                    "message instead."
+                ),
+                code="message_empty",
+                field="remove_attachments",
+            )
+    else:
+        text = clean_body(body, allow_empty=bool(keeping))
+    words_changed = text != message.body
+    if not words_changed and not removing:
         return message
-    result = screen_message(
-        actor=actor, community=None, text=text, confirmed=confirmed, is_edit=True
-    )
-    text = clean_body(result.text)
+    result = None
+    if words_changed:
+        result = screen_message(
+            actor=actor, community=None, text=text, confirmed=confirmed, is_edit=True
+        )
+        text = clean_body(result.text, allow_empty=bool(keeping))
     check_rate(scope="message-send", key=str(actor.pk), rate=SEND_RATE)
     with transaction.atomic():
-        message.body = text
-        message.body_html = render_body(text)
         message.edited_at = timezone.now()
-        if result.moderation_state != ModerationState.VISIBLE:
-            message.moderation_state = ModerationState.HIDDEN
-        message.save(update_fields=["body", "body_html", "edited_at", "moderation_state"])
-        after_message_saved(actor=actor, community=None, result=result, message=message)
+        fields = ["edited_at"]
+        if result is not None:
+            message.body = text
+            message.body_html = render_body(text)
+            if result.moderation_state != ModerationState.VISIBLE:
+                message.moderation_state = ModerationState.HIDDEN
+            fields += ["body", "body_html", "moderation_state"]
+        message.save(update_fields=fields)
+        if removing:
+            message.attached_uploads = attach_to_message(  # type: ignore[attr-defined]
+                actor=actor,
+                message=message,
+                choices=[
+                    AttachmentChoice(
+                        upload_id=upload.pk,
+                        alt_text=upload.alt_text,
+                        is_decorative=upload.is_decorative,
+                    )
+                    for upload in keeping
+                ],
+            )
+        else:
+            message.attached_uploads = current  # type: ignore[attr-defined]
+        if result is not None:
+            after_message_saved(actor=actor, community=None, result=result, message=message)
         if visible_to_all(message):
             broadcast(
                 stream_of(conversation),
@@ -416,6 +465,20 @@ def edit_message(*, actor: Any, message: Message, body: str, confirmed: bool = F
             )
     message.gate_result = result  # type: ignore[attr-defined]
     return message
+
+
+def _files_to_remove(current: Sequence[Any], wanted: Sequence[Any]) -> set[int]:
+    """The ids of the message's files the author asked to remove; ValidationFailed when any id
+    is not one of them (the same answer for any other id: nothing is told about other files)."""
+    ids = {upload.pk for upload in current}
+    chosen = {parse_id(raw) for raw in wanted}
+    if not chosen <= ids:  # None (not an id) is never among them
+        raise ValidationFailed(
+            _("One of the files to remove is not in this message. Reload the page and try again."),
+            code="attachment_not_in_message",
+            field="remove_attachments",
+        )
+    return {upload_id for upload_id in chosen if upload_id is not None}
 
 
 def delete_message(*, actor: Any, message: Message) -> Message:

@@ -107,8 +107,11 @@ class MessageIn(Schema):
 
 
 class MessagePatch(Schema):
+    # May be empty when the message keeps at least one file.
     body: str
     confirmed: bool = False
+    # Ids of this message's files to take away (the others stay, in order).
+    remove_attachments: list[int] = Field(default_factory=list, max_length=50)
 
 
 class ReadIn(Schema):
@@ -383,12 +386,19 @@ def send_message(
 def edit_message(
     request: HttpRequest, conversation_id: int, message_id: int, payload: MessagePatch
 ) -> MessageOut:
-    """Edit your own message."""
+    """Edit your own message: its words, and `remove_attachments` (ids of its files) to take
+    files away. An id that is not one of this message's files: 400, field
+    `remove_attachments`, nothing changed; a message left with neither words nor files: 400
+    `message_empty` (delete it instead)."""
     conversation = queries.get_conversation(request.user, conversation_id)
     message = queries.get_message(request.user, conversation, message_id)
     return message_out(
         actions.edit_message(
-            actor=request.user, message=message, body=payload.body, confirmed=payload.confirmed
+            actor=request.user,
+            message=message,
+            body=payload.body,
+            confirmed=payload.confirmed,
+            remove_attachments=payload.remove_attachments,
         )
     )
 

@@ -20,18 +20,21 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from carecircle.accounts.queries import get_member
 from carecircle.core.errors import DomainError, NotFoundError
 from carecircle.core.http import private_no_store, safe_next
+from carecircle.core.ids import parse_id
 from carecircle.core.interfaces import field_errors, page_errors
 from carecircle.core.pagination import PageRequest
 from carecircle.discussions.safety import confirmation_for, pop_support, remember_support
 from carecircle.messaging import forms
 from carecircle.messaging.actions import conversations as actions
-from carecircle.messaging.actions.common import clean_body
+from carecircle.messaging.actions.common import attachments_of, clean_body
 from carecircle.messaging.models import Conversation, MemberBlock, MessagingSettings, Participant
 from carecircle.messaging.permissions import conversations as permissions
 from carecircle.messaging.queries import conversations as queries
 from carecircle.messaging.queries.blocks import blocks_made_by
 from carecircle.uploads.attachments import AttachmentChoice
+from carecircle.uploads.display import kind_label, public_name, thumbnail_url
 from carecircle.uploads.forms import attachment_rows, choices_from_form, errors_from
+from carecircle.uploads.models import Upload
 
 
 def message_errors(error: DomainError) -> dict[str, str]:
@@ -366,24 +369,29 @@ def conversation_message_edit(
     message = queries.get_message(request.user, conversation, message_id)
     place = queries.get_place(request.user, conversation_id)
     permissions.check_can_change_message(request.user, message, place)
+    files = attachments_of(message)
     body = message.body
+    removing: list[str] = []
     errors: dict[str, str] = {}
     confirmation: dict[str, Any] | None = None
     status = 200
     if request.method == "POST":
         body = request.POST.get("body", "")
+        removing = request.POST.getlist("remove_attachments")
         try:
             edited = actions.edit_message(
                 actor=request.user,
                 message=message,
                 body=body,
                 confirmed=request.POST.get("confirmed") == "1",
+                # Anything but an id reads as 0, which no file has: the action refuses it.
+                remove_attachments=[parse_id(raw) or 0 for raw in removing],
             )
         except DomainError as error:
             confirmation = confirmation_for(
                 error, audience=_("Everyone in this conversation will see them.")
             )
-            errors = {} if confirmation else field_errors(error)
+            errors = {} if confirmation else _edit_errors(error)
             status = error.status
         else:
             remember_support(request, getattr(edited, "gate_result", None))
@@ -393,12 +401,32 @@ def conversation_message_edit(
         "conversation": conversation,
         "message": message,
         "body": body,
+        "files": [_file_row(upload, request.user, removing) for upload in files],
         "errors": errors,
         "confirmation": confirmation,
     }
     return private_no_store(
         render(request, "messaging/conversation_message_edit.html", context, status=status)
     )
+
+
+def _edit_errors(error: DomainError) -> dict[str, str]:
+    """An edit's errors by field: any problem with the files goes beside the file list."""
+    if error.field == "attachments" or (error.field or "").startswith(("alt_", "captions_")):
+        return {"remove_attachments": str(error.message)}
+    return field_errors(error)
+
+
+def _file_row(upload: Upload, reader: Any, removing: list[str]) -> dict[str, Any]:
+    """One of the message's files on the edit page, with whether "Remove" stays ticked."""
+    return {
+        "id": upload.pk,
+        "name": public_name(upload, reader),
+        "kind_label": kind_label(upload),
+        "thumbnail_url": thumbnail_url(upload),
+        "alt_text": upload.alt_text,
+        "is_checked": str(upload.pk) in removing,
+    }
 
 
 @login_required
