@@ -99,7 +99,7 @@ def _render_detail(
         "message": report.message,
         "room": report.message.room,
         "reported_by_count": reports_of_message(report),
-        # The message's files, as it was reported (a message's files never change).
+        # The message's files now: its writer may have removed some since (they are not kept).
         "attachments": attachments_of(report.message),
         "errors": errors or {},
         "is_open": report.status == MessageReport.Status.OPEN,

@@ -46,7 +46,7 @@ def test_the_reviewer_of_a_report_sees_the_reported_messages_files_and_no_others
     assert outsider.get(upload_url(photo)).status_code == 404
 
     page = staff.get(f"/moderation/message-reports/{report.pk}/").content.decode()
-    assert "The file sent with it" in page
+    assert "Its file now" in page
     assert f'src="{upload_url(photo)}"' in page
     assert 'alt="A photo of a rash"' in page
     assert upload_url(other_photo) not in page
@@ -71,6 +71,6 @@ def test_once_the_reported_message_is_deleted_its_files_are_gone_for_reviewers_t
 
     assert staff.get(upload_url(photo)).status_code == 404
     page = staff.get(f"/moderation/message-reports/{report.pk}/").content.decode()
-    assert "sent with it" not in page
+    assert "Its file now" not in page
     body = staff.get(f"/api/v1/moderation/message-reports/{report.pk}").json()
     assert body["attachments"] == []
