@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Any
+
 import pytest
 from django.core.cache import cache
 from django.test import Client
@@ -117,3 +120,26 @@ def visitor_client() -> Client:
 @pytest.fixture
 def patient_client(patient: User) -> Client:
     return client_for(patient)
+
+
+@pytest.fixture
+def upload_root(settings: Any, tmp_path: Path) -> Path:
+    """Uploads stored during a test go to a folder of its own (never the real one), so files
+    can be counted exactly and their addresses really opened. Modules that store files use it
+    for every test: `pytestmark = pytest.mark.usefixtures("upload_root")`."""
+    root = tmp_path / "uploads"
+    root.mkdir()
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "uploads": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": str(root), "base_url": None},
+        },
+    }
+    settings.WHITENOISE_AUTOREFRESH = True
+    return root
+
+
+def stored_files(root: Path) -> list[str]:
+    """Every file under an uploads folder, relative names, sorted."""
+    return sorted(str(p.relative_to(root)) for p in root.rglob("*") if p.is_file())

@@ -5,7 +5,6 @@ from __future__ import annotations
 import io
 import json
 from datetime import timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -31,20 +30,7 @@ from conftest import client_for
 
 API = "/api/v1"
 
-
-@pytest.fixture(autouse=True)
-def upload_root(settings: Any, tmp_path: Path) -> Path:
-    """Uploads stored by these tests go to a folder of the test's own."""
-    root = tmp_path / "uploads"
-    root.mkdir()
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "uploads": {
-            "BACKEND": "django.core.files.storage.FileSystemStorage",
-            "OPTIONS": {"location": str(root), "base_url": None},
-        },
-    }
-    return root
+pytestmark = pytest.mark.usefixtures("upload_root")
 
 
 def make_upload(owner: Any, kind: str = Upload.Kind.IMAGE, **fields: Any) -> Upload:

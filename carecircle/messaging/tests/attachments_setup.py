@@ -6,7 +6,6 @@ the bytes (the uploads tests serve files)."""
 from __future__ import annotations
 
 import secrets
-from pathlib import Path
 from typing import Any
 
 from carecircle.messaging.models import Message
@@ -60,7 +59,3 @@ def attached_upload(message: Message, *, position: int = 0, **fields: Any) -> Up
 def upload_state() -> list[dict]:
     """Every upload row, to assert that a refused send attached nothing."""
     return list(Upload.objects.order_by("pk").values())
-
-
-def stored_files(root: Path) -> list[str]:
-    return sorted(str(p.relative_to(root)) for p in root.rglob("*") if p.is_file())

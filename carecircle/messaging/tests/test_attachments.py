@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import uuid
 from datetime import timedelta
-from pathlib import Path
-from typing import Any
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -16,36 +14,17 @@ from carecircle.core.realtime import STREAMS
 from carecircle.messaging.actions import conversations as actions
 from carecircle.messaging.actions import rooms as room_actions
 from carecircle.messaging.models import Message
-from carecircle.messaging.tests.attachments_setup import (
-    stored_files,
-    upload_state,
-    waiting_upload,
-)
+from carecircle.messaging.tests.attachments_setup import upload_state, waiting_upload
 from carecircle.messaging.tests.rooms_fixtures import *  # noqa: F403
 from carecircle.uploads.attachments import AttachmentChoice
 from carecircle.uploads.models import Upload
 from carecircle.uploads.tests.corpus import jpeg, pdf
-from conftest import client_for
+from conftest import client_for, stored_files
 
 from .conftest import messaging_state
 
 API = "/api/v1"
 ALT = "My new glucose meter next to its box"
-
-
-@pytest.fixture
-def upload_root(settings: Any, tmp_path: Path) -> Path:
-    """Uploads made during a test go to a folder of its own (never the real one)."""
-    root = tmp_path / "uploads"
-    root.mkdir()
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "uploads": {
-            "BACKEND": "django.core.files.storage.FileSystemStorage",
-            "OPTIONS": {"location": str(root), "base_url": None},
-        },
-    }
-    return root
 
 
 def attachment_ids(message: Message) -> list[int]:

@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -21,24 +20,10 @@ from conftest import client_for
 
 from .conftest import messaging_state
 
+pytestmark = pytest.mark.usefixtures("upload_root")
+
 API = "/api/v1"
 EMAIL = "Write to me at pat.jones@example.com any time."
-
-
-@pytest.fixture(autouse=True)
-def upload_root(settings: Any, tmp_path: Path) -> Path:
-    """Stored files go to a folder of each test's own (as in the uploads tests), so a file's
-    address can really be opened."""
-    root = tmp_path / "uploads"
-    root.mkdir()
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "uploads": {
-            "BACKEND": "django.core.files.storage.FileSystemStorage",
-            "OPTIONS": {"location": str(root), "base_url": None},
-        },
-    }
-    return root
 
 
 def send_with_files(

@@ -3,9 +3,6 @@ resource is read (an outsider of a members-only library gets 404 for the file to
 
 from __future__ import annotations
 
-from pathlib import Path
-from typing import Any
-
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
@@ -24,19 +21,7 @@ PDF = (
     b"trailer<</Root 1 0 R>>\n%%EOF\n"
 )
 
-
-@pytest.fixture(autouse=True)
-def upload_root(settings: Any, tmp_path: Path) -> Path:
-    root = tmp_path / "uploads"
-    root.mkdir()
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "uploads": {
-            "BACKEND": "django.core.files.storage.FileSystemStorage",
-            "OPTIONS": {"location": str(root), "base_url": None},
-        },
-    }
-    return root
+pytestmark = pytest.mark.usefixtures("upload_root")
 
 
 def test_a_curator_adds_a_pdf_and_only_library_readers_get_it(

@@ -13,27 +13,15 @@ from django.core.files.storage import storages
 
 from carecircle.accounts.models import User
 from carecircle.uploads.models import Upload
+from conftest import stored_files
+
+__all__ = ["make_upload", "stored_files"]
 
 
 @pytest.fixture(autouse=True)
-def upload_root(settings: Any, tmp_path: Path) -> Path:
-    """Every test stores uploads in a folder of its own, so files can be counted exactly."""
-    root = tmp_path / "uploads"
-    root.mkdir()
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "uploads": {
-            "BACKEND": "django.core.files.storage.FileSystemStorage",
-            "OPTIONS": {"location": str(root), "base_url": None},
-        },
-    }
-    settings.WHITENOISE_AUTOREFRESH = True
-    return root
-
-
-def stored_files(root: Path) -> list[str]:
-    """Every file under the uploads folder, relative names, sorted."""
-    return sorted(str(p.relative_to(root)) for p in root.rglob("*") if p.is_file())
+def _stored_in_a_folder_of_their_own(upload_root: Path) -> Path:
+    """Every uploads test stores files in a folder of its own (the root conftest's)."""
+    return upload_root
 
 
 def make_upload(owner: User, *, kind: str = Upload.Kind.IMAGE, **fields: Any) -> Upload:
