@@ -311,6 +311,10 @@ class MessageReport(models.Model):
     note = EncryptedTextField(blank=True)
     # The reported words, kept even if the author edits or deletes the message afterwards.
     body_snapshot = EncryptedTextField(blank=True)
+    # The message's files when it was reported: while the report is open they are kept for its
+    # reviewers even if the writer removes them or deletes the message (erasure still deletes
+    # them at once). Closing the report lets the cleanup job have them.
+    files = models.ManyToManyField("uploads.Upload", blank=True, related_name="held_by_reports")
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
     created_at = models.DateTimeField(auto_now_add=True)
     closed_at = models.DateTimeField(null=True, blank=True)

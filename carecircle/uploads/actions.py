@@ -402,7 +402,8 @@ def delete_expired_uploads(*, now: Any = None, batch: int = 500) -> int:
     """Delete uploads attached to nothing for longer than the setting; returns how many.
 
     The waiting time counts from `attached_at` when set (for an upload let go by an edit, it is
-    when it was let go) and from `created_at` for one never attached.
+    when it was let go) and from `created_at` for one never attached. A file an open message
+    report keeps waits until the report is closed.
     """
     cutoff = (now or timezone.now()) - timedelta(hours=unattached_hours())
     deleted = 0
@@ -413,6 +414,8 @@ def delete_expired_uploads(*, now: Any = None, batch: int = 500) -> int:
                 .filter(post__isnull=True, message__isnull=True, resource__isnull=True)
                 .annotate(waiting_since=Coalesce("attached_at", "created_at"))
                 .filter(waiting_since__lt=cutoff)
+                # Kept for the reviewers of an open report of the message it was sent with.
+                .exclude(held_by_reports__status="open")
                 .order_by("pk")[:batch]
             )
             count = _delete_rows(rows)

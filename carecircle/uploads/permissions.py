@@ -70,6 +70,23 @@ def _reads_message(actor: Any, message: Any) -> bool:
     return True
 
 
+def _held_for_a_reviewer(actor: Any, upload: Upload) -> bool:
+    """Whether an open report keeps `upload` (a file of the message it reports) and `actor`
+    may review that report: they see it even after its writer removed it or deleted the
+    message, until the report is closed."""
+    from carecircle.messaging.models import MessageReport
+    from carecircle.messaging.permissions.reports import can_review_message_report
+
+    if not is_signed_in(actor):
+        return False
+    report = (
+        MessageReport.objects.filter(files=upload, status=MessageReport.Status.OPEN)
+        .select_related("message__room__community")
+        .first()
+    )
+    return report is not None and can_review_message_report(actor, report)
+
+
 def _reviews_a_report_of(actor: Any, message: Any) -> bool:
     """Whether `actor` may review a report of `message`: then they see its files too, as
     they see its words (site staff for a private conversation, a room's community moderators
@@ -102,6 +119,8 @@ def can_read_upload(actor: Any, upload: Upload) -> bool:
     conversation keeps what they shared (as they keep their own words in their data export).
     """
     if is_owner(actor, upload):
+        return True
+    if _held_for_a_reviewer(actor, upload):
         return True
     if upload.post_id is not None:
         return _can_read_post_attachment(actor, upload.post)

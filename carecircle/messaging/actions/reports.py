@@ -16,7 +16,7 @@ from carecircle.core.audit import record_event
 from carecircle.core.errors import ConflictError, NotFoundError, ValidationFailed
 from carecircle.core.ratelimit import check_rate
 from carecircle.core.realtime import broadcast
-from carecircle.messaging.actions.common import message_payload
+from carecircle.messaging.actions.common import attachments_of, message_payload
 from carecircle.messaging.actions.conversations import refresh_unread
 from carecircle.messaging.models import Message, MessageReport
 from carecircle.messaging.permissions.conversations import can_read_message
@@ -26,6 +26,7 @@ from carecircle.messaging.permissions.reports import (
 )
 from carecircle.messaging.queries.conversations import unread_listeners
 from carecircle.messaging.queries.reports import get_reviewable_report
+from carecircle.uploads.attachments import attach_to_message
 
 NOTE_MAX = 1000
 OUTCOME_NOTE_MAX = 500
@@ -96,6 +97,9 @@ def report_message(*, actor: Any, message: Message, reason: str, note: str = "")
                 note=note,
                 body_snapshot=message.body,
             )
+            # Its files are kept for the reviewers while the report is open, whatever the
+            # writer does with the message meanwhile.
+            report.files.set(attachments_of(message))
             report.moderation_report = report_content(  # type: ignore[attr-defined]
                 actor=actor, kind="message", target_id=message.pk, reason=reason, note=note
             )
@@ -187,6 +191,8 @@ def delete_reported_message(*, actor: Any, report: MessageReport) -> Message:
         message.deleted_at = now
         message.deleted_by = actor
         message.save(update_fields=["body", "body_html", "deleted_at", "deleted_by"])
+        # Its files go with it: let go, for the cleanup job (the reports close just below).
+        attach_to_message(actor=actor, message=message, choices=())
         closed = MessageReport.objects.filter(
             message=message, status=MessageReport.Status.OPEN
         ).update(status=MessageReport.Status.CLOSED, closed_at=now, closed_by=actor)

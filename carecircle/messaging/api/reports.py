@@ -18,7 +18,6 @@ from carecircle.api.api import member_auth
 from carecircle.api.schemas import ErrorOut, PageMeta
 from carecircle.core.errors import NotFoundError
 from carecircle.core.pagination import PageRequest, paginate
-from carecircle.messaging.actions.common import attachments_of
 from carecircle.messaging.actions.reports import (
     close_message_report,
     delete_reported_message,
@@ -31,6 +30,7 @@ from carecircle.messaging.queries.reports import (
     get_reviewable_report,
     message_for_report,
     open_reviewable_reports,
+    report_files,
     reports_of_message,
 )
 from carecircle.uploads.display import attachment_payload
@@ -88,7 +88,8 @@ class MessageReportDetailOut(MessageReportSummaryOut):
     message_state: MessageStateOut
     reports_of_message: int
     closed_at: datetime | None
-    # The message's files (none once it is deleted); each address checks the reader again.
+    # Open: the files the message had when reported (kept for the reviewers even if the writer
+    # removed them since); closed: its files now. Each address checks the reader again.
     attachments: list[AttachmentOut] = []
 
 
@@ -138,8 +139,7 @@ def detail_out(report: MessageReport, reader: Any = None) -> MessageReportDetail
         reports_of_message=reports_of_message(report),
         closed_at=report.closed_at,
         attachments=[
-            AttachmentOut(**attachment_payload(upload, reader))
-            for upload in attachments_of(message)
+            AttachmentOut(**attachment_payload(upload, reader)) for upload in report_files(report)
         ],
     )
 

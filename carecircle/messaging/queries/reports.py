@@ -73,6 +73,17 @@ def reports_of_message(report: MessageReport) -> int:
     return MessageReport.objects.filter(message_id=report.message_id).count()
 
 
+def report_files(report: MessageReport) -> list[Any]:
+    """The files a reviewer sees with a report: while it is open, those its message had when it
+    was reported (kept even if the writer removed them or deleted the message since); once
+    closed, the message's files now."""
+    from carecircle.messaging.actions.common import attachments_of
+
+    if report.status == MessageReport.Status.OPEN:
+        return list(report.files.order_by("pk"))
+    return attachments_of(report.message)
+
+
 def message_for_report(actor: Any, message_id: Any) -> Message:
     """The message `actor` wants to report, if they can read it; NotFoundError otherwise."""
     try:

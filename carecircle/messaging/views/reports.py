@@ -21,7 +21,6 @@ from carecircle.core.errors import DomainError, NotFoundError
 from carecircle.core.http import private_no_store, safe_next
 from carecircle.core.interfaces import field_errors
 from carecircle.core.pagination import PageRequest, paginate
-from carecircle.messaging.actions.common import attachments_of
 from carecircle.messaging.actions.reports import (
     close_message_report,
     delete_reported_message,
@@ -35,6 +34,7 @@ from carecircle.messaging.queries.reports import (
     message_for_report,
     open_reviewable_reports,
     own_report,
+    report_files,
     reports_of_message,
 )
 
@@ -99,8 +99,7 @@ def _render_detail(
         "message": report.message,
         "room": report.message.room,
         "reported_by_count": reports_of_message(report),
-        # The message's files now: its writer may have removed some since (they are not kept).
-        "attachments": attachments_of(report.message),
+        "attachments": report_files(report),
         "errors": errors or {},
         "is_open": report.status == MessageReport.Status.OPEN,
         **extra,
