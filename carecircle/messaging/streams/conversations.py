@@ -19,6 +19,7 @@ from typing import Any
 from django.utils.translation import gettext as _
 
 from carecircle.core.errors import NotFoundError, ValidationFailed
+from carecircle.core.ids import parse_id
 from carecircle.core.realtime import StreamHandler, Subscription, register_stream, revoke_access
 from carecircle.messaging.actions import conversations as actions
 from carecircle.messaging.actions.common import BACKLOG_MAX, message_payload, with_support
@@ -27,6 +28,8 @@ from carecircle.messaging.queries import conversations as queries
 from carecircle.uploads.forms import choices_from_data
 
 MESSAGE_EVENTS = ("message.new", "message.edited", "message.deleted")
+# As the API's edit: at most this many file ids in one `edit` frame.
+MAX_REMOVED = 50
 
 
 class ConversationStream(StreamHandler):
@@ -112,6 +115,7 @@ class ConversationStream(StreamHandler):
                 message=message,
                 body=frame.get("body"),  # type: ignore[arg-type]
                 confirmed=frame.get("confirmed") is True,
+                remove_attachments=_ids(frame.get("remove_attachments")),
             )
             return with_support(message)
         if kind == "delete":
@@ -162,3 +166,19 @@ class ConversationStream(StreamHandler):
 
 
 register_stream(ConversationStream())
+
+
+def _ids(value: Any) -> list[int]:
+    """The file ids of an `edit` frame's `remove_attachments` (none when it is left out).
+
+    Anything but an id reads as 0, which no file has: the action refuses it, naming the field.
+    """
+    if value is None:
+        return []
+    if not isinstance(value, list) or len(value) > MAX_REMOVED:
+        raise ValidationFailed(
+            _("Send the ids of the files to remove as a list."),
+            code="invalid",
+            field="remove_attachments",
+        )
+    return [parse_id(item) or 0 for item in value]

@@ -524,3 +524,37 @@ def test_a_send_needing_confirmation_is_refused_with_what_was_found(community, p
 
     run(scenario)
     assert Message.objects.filter(conversation=direct, author=patient).count() == 2
+
+
+@socket_test
+def test_an_edit_frame_removes_files_as_the_page_and_api_do(
+    community, patient, caregiver, upload_root
+):
+    from carecircle.uploads.models import Upload
+    from carecircle.uploads.tests.conftest import make_upload
+
+    direct = actions.start_conversation(actor=patient, recipients=[caregiver], body="Hi")
+    mine = Message.objects.get(author=patient)
+    photo = make_upload(patient, message=mine, alt_text="A rash", position=0)
+    kept = make_upload(patient, message=mine, alt_text="A cat", position=1)
+    cookie = cookie_of(patient)
+    stream = f"conversation:{direct.pk}"
+
+    async def scenario() -> None:
+        pat, _hello = await open_socket(cookie)
+        await subscribe(pat, stream)
+        frame = {"type": "edit", "stream": stream, "message_id": mine.pk, "body": "Hi"}
+        await pat.send_json_to({**frame, "ref": "1", "remove_attachments": "all"})
+        refused = await until(pat, "reply")
+        assert (refused["ok"], refused["code"], refused["field"]) == (
+            False,
+            "invalid",
+            "remove_attachments",
+        )
+        await pat.send_json_to({**frame, "ref": "2", "remove_attachments": [photo.pk]})
+        reply = await until(pat, "reply")
+        assert [item["id"] for item in reply["data"]["attachments"]] == [kept.pk]
+        await pat.disconnect()
+
+    run(scenario)
+    assert list(Upload.objects.filter(message=mine).values_list("pk", flat=True)) == [kept.pk]
