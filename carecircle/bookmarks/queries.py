@@ -13,7 +13,7 @@ from django.utils.translation import gettext
 
 from carecircle.bookmarks.models import Bookmark
 from carecircle.bookmarks.permissions import can_read_target
-from carecircle.communities.models import Membership
+from carecircle.communities.queries import attach_actor_memberships
 from carecircle.core.errors import NotFoundError
 
 # Ids are 64-bit: a larger number cannot name a row (and would overflow SQLite's integers).
@@ -113,16 +113,7 @@ def attach_availability(actor: Any, bookmarks: list[Bookmark]) -> None:
         topic = bookmark.post.topic if bookmark.post is not None else bookmark.topic
         if topic is not None:
             communities.append(topic.community)
-    if communities and _authenticated(actor):
-        memberships = {
-            membership.community_id: membership
-            for membership in Membership.objects.filter(
-                user=actor, community_id__in={community.pk for community in communities}
-            )
-        }
-        for community in communities:
-            community.actor_membership = memberships.get(community.pk)  # type: ignore[attr-defined]
-            community.actor_membership_user_id = actor.pk  # type: ignore[attr-defined]
+    attach_actor_memberships(communities, actor)
     for bookmark in bookmarks:
         available = can_read_target(actor, bookmark)
         bookmark.is_available = available  # type: ignore[attr-defined]

@@ -9,6 +9,7 @@ from django.db.models import Count, Max, Prefetch, Q, QuerySet, TextField
 from django.db.models.functions import Cast
 from django.utils.translation import gettext as _
 
+from carecircle.communities import queries as community_queries
 from carecircle.communities.models import Community, Membership
 from carecircle.communities.queries import get_community, readable_community_ids
 from carecircle.core.errors import NotFoundError
@@ -236,18 +237,9 @@ def attach_actor_memberships(actor: Any, resources: list[Resource]) -> None:
     each community object, so the per-resource permission checks (curator? may edit?) ask the
     database nothing more: each resource's selected community is its own object, whose
     membership would otherwise be looked up once per resource."""
-    communities = [resource.community for resource in resources if resource.community is not None]
-    if not communities or not getattr(actor, "is_authenticated", False):
-        return
-    memberships = {
-        membership.community_id: membership
-        for membership in Membership.objects.filter(
-            user=actor, community_id__in={community.pk for community in communities}
-        )
-    }
-    for community in communities:
-        community.actor_membership = memberships.get(community.pk)  # type: ignore[attr-defined]
-        community.actor_membership_user_id = actor.pk  # type: ignore[attr-defined]
+    community_queries.attach_actor_memberships(
+        [resource.community for resource in resources if resource.community is not None], actor
+    )
 
 
 def curated_libraries(actor: Any) -> tuple[bool, list[Community]]:
