@@ -29,14 +29,22 @@ def _not_found() -> NotFoundError:
 
 def get_poll(actor: Any, poll_id: int) -> Poll:
     """The poll if the actor may read its topic; NotFoundError otherwise (never says it exists)."""
-    if not 0 < poll_id <= MAX_ID:
+    poll = _poll(poll_id)
+    if not can_read_topic(actor, poll.topic):
         raise _not_found()
-    poll = (
-        Poll.objects.select_related("topic__community", "topic__author_alias")
-        .filter(pk=poll_id)
-        .first()
-    )
-    if poll is None or not can_read_topic(actor, poll.topic):
+    return poll
+
+
+def _poll(poll_id: int) -> Poll:
+    """The poll with its topic and community, or NotFoundError (the caller checks reading)."""
+    poll = None
+    if 0 < poll_id <= MAX_ID:
+        poll = (
+            Poll.objects.select_related("topic__community", "topic__author_alias")
+            .filter(pk=poll_id)
+            .first()
+        )
+    if poll is None:
         raise _not_found()
     return poll
 
@@ -47,15 +55,7 @@ def get_poll_to_retract(actor: Any, poll_id: int) -> Poll:
     while it is open. Anything else is NotFoundError, exactly as `get_poll`: someone without
     a vote learns nothing.
     """
-    if not 0 < poll_id <= MAX_ID:
-        raise _not_found()
-    poll = (
-        Poll.objects.select_related("topic__community", "topic__author_alias")
-        .filter(pk=poll_id)
-        .first()
-    )
-    if poll is None:
-        raise _not_found()
+    poll = _poll(poll_id)
     if can_read_topic(actor, poll.topic):
         return poll
     if (
