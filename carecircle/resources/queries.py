@@ -185,6 +185,25 @@ def get_readable_category(actor: Any, category_id: int) -> ResourceCategory:
     return category
 
 
+def _readable_citing(actor: Any, *, post: str, topic: str) -> Q:
+    """The citing post (at the path `post`) and its topic (at `topic`, "" for the row itself)
+    are visible, not deleted, and in a community the actor reads: the one rule the list of
+    citing discussions and their counts share."""
+
+    def at(path: str, field: str) -> str:
+        return f"{path}__{field}" if path else field
+
+    return Q(
+        **{
+            at(post, "is_deleted"): False,
+            at(post, "moderation_state"): ModerationState.VISIBLE,
+            at(topic, "is_deleted"): False,
+            at(topic, "moderation_state"): ModerationState.VISIBLE,
+            at(topic, "community_id__in"): readable_community_ids(actor),
+        }
+    )
+
+
 def citing_topics(actor: Any, resource: Resource) -> QuerySet[Topic]:
     """Discussions with a post citing `resource` that the actor may read, latest citation first.
 
@@ -194,12 +213,7 @@ def citing_topics(actor: Any, resource: Resource) -> QuerySet[Topic]:
     """
     return (
         Topic.objects.filter(
-            posts__citations__resource=resource,
-            posts__is_deleted=False,
-            posts__moderation_state=ModerationState.VISIBLE,
-            is_deleted=False,
-            moderation_state=ModerationState.VISIBLE,
-            community_id__in=readable_community_ids(actor),
+            _readable_citing(actor, post="posts", topic=""), posts__citations__resource=resource
         )
         .annotate(cited_at=Max("posts__citations__created_at"))
         .select_related("community")
@@ -218,12 +232,8 @@ def readable_citation_counts(actor: Any, resource_ids: list[int]) -> dict[int, i
         return {}
     rows = (
         ResourceCitation.objects.filter(
+            _readable_citing(actor, post="post", topic="post__topic"),
             resource_id__in=resource_ids,
-            post__is_deleted=False,
-            post__moderation_state=ModerationState.VISIBLE,
-            post__topic__is_deleted=False,
-            post__topic__moderation_state=ModerationState.VISIBLE,
-            post__topic__community_id__in=readable_community_ids(actor),
         )
         .order_by()
         .values("resource_id")
