@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from carecircle.communities.permissions import can_moderate_community
@@ -44,15 +45,11 @@ def _can_read_post_attachment(actor: Any, post: Any) -> bool:
 
 
 def _can_read_message_attachment(actor: Any, message: Any) -> bool:
-    if message.deleted_at is not None:
-        return False
-    return _reads_message(actor, message) or _reviews_a_report_of(actor, message)
-
-
-def _reads_message(actor: Any, message: Any) -> bool:
     from carecircle.messaging.permissions.conversations import can_read_message
     from carecircle.messaging.permissions.rooms import can_moderate_room, can_read_room
 
+    if message.deleted_at is not None:
+        return False
     if message.room_id is not None:
         room = message.room
         if not can_read_room(actor, room):
@@ -71,37 +68,26 @@ def _reads_message(actor: Any, message: Any) -> bool:
 
 
 def _held_for_a_reviewer(actor: Any, upload: Upload) -> bool:
-    """Whether an open report keeps `upload` (a file of the message it reports) and `actor`
-    may review that report: they see it even after its writer removed it or deleted the
-    message, until the report is closed."""
+    """Whether a report of the message `upload` was sent with keeps it (`MessageReport.files`)
+    and `actor` may review that report (site staff for a private conversation, the community's
+    moderators for a room): they see its files as they see its words, and nothing else of the
+    conversation. While the report is open, even after the writer removed the file or deleted
+    the message; once closed, while the file is still in the message."""
     from carecircle.messaging.models import MessageReport
     from carecircle.messaging.permissions.reports import can_review_message_report
 
     if not is_signed_in(actor):
         return False
+    kept = Q(status=MessageReport.Status.OPEN)
+    if upload.message_id is not None:
+        kept |= Q(message_id=upload.message_id, message__deleted_at__isnull=True)
+    # Every report of one message has the same reviewers: one is enough to ask.
     report = (
-        MessageReport.objects.filter(files=upload, status=MessageReport.Status.OPEN)
+        MessageReport.objects.filter(kept, files=upload)
         .select_related("message__room__community")
         .first()
     )
     return report is not None and can_review_message_report(actor, report)
-
-
-def _reviews_a_report_of(actor: Any, message: Any) -> bool:
-    """Whether `actor` may review a report of `message`: then they see its files too, as
-    they see its words (site staff for a private conversation, a room's community moderators
-    for a room). Nothing else of the conversation opens to them."""
-    from carecircle.messaging.models import MessageReport
-    from carecircle.messaging.permissions.reports import can_review_message_report
-
-    if not is_signed_in(actor):
-        return False
-    # Every report of one message has the same reviewers: one is enough to ask.
-    report = MessageReport.objects.filter(message_id=message.pk).first()
-    if report is None:
-        return False
-    report.message = message
-    return can_review_message_report(actor, report)
 
 
 def _can_read_resource_attachment(actor: Any, resource: Any) -> bool:

@@ -66,6 +66,12 @@ def test_the_reviewer_of_a_report_sees_the_reported_messages_files_and_no_others
     ]
     assert body["attachments"][0]["url"] == upload_url(photo)
 
+    # Closed, leaving the message: its reviewers still see the file it still has.
+    close_message_report(actor=site_moderator, report=report)
+    assert staff.get(upload_url(photo)).status_code == 200
+    assert staff.get(upload_url(other_photo)).status_code == 404
+    assert "Its file now" in staff.get(f"/moderation/message-reports/{report.pk}/").content.decode()
+
 
 def test_once_the_reported_message_is_deleted_its_files_are_gone_for_reviewers_too(
     patient, caregiver, site_moderator
