@@ -31,6 +31,7 @@ from carecircle.core.ratelimit import check_rate
 from carecircle.core.realtime import broadcast, revoke_access, send_now
 from carecircle.messaging.actions.common import (
     after_message_saved,
+    attachments_of,
     clean_body,
     clean_client_id,
     existing_send,
@@ -392,10 +393,10 @@ def edit_message(
     message: Message,
     body: str,
     confirmed: bool = False,
-    remove_attachments: Sequence[int] = (),
+    remove_attachments: Sequence[Any] = (),
 ) -> Message:
     """Change the words of one's own message (not once deleted), and take away any of its
-    files; everyone sees "edited".
+    files (`remove_attachments`: their ids, as ints or digit strings); everyone sees "edited".
 
     Changed words pass the moderation gate like a new message; unchanged words are not screened
     again when only files are removed. The files that stay keep their order and descriptions;
@@ -405,22 +406,20 @@ def edit_message(
     permissions.check_signed_in(actor)
     conversation = _conversation_of(message)
     permissions.check_can_change_message(actor, message, _place(actor, conversation))
-    current = list(message.attachments.order_by("position", "pk"))
+    current = attachments_of(message)
     removing = _files_to_remove(current, remove_attachments)
     keeping = [upload for upload in current if upload.pk not in removing]
-    if removing and not keeping:
-        text = clean_body(body, allow_empty=True)
-        if not text:
-            raise ValidationFailed(
-                _(
-                    "A message needs words or a file. To take everything away, delete the "
-                    "message instead."
-                ),
-                code="message_empty",
-                field="remove_attachments",
-            )
-    else:
-        text = clean_body(body, allow_empty=bool(keeping))
+    # Words may go while the message has a file; all of its files too only if words stay.
+    text = clean_body(body, allow_empty=bool(current))
+    if not text and not keeping:
+        raise ValidationFailed(
+            _(
+                "A message needs words or a file. To take everything away, delete the "
+                "message instead."
+            ),
+            code="message_empty",
+            field="remove_attachments",
+        )
     words_changed = text != message.body
     if not words_changed and not removing:
         return message

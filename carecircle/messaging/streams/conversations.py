@@ -19,7 +19,6 @@ from typing import Any
 from django.utils.translation import gettext as _
 
 from carecircle.core.errors import NotFoundError, ValidationFailed
-from carecircle.core.ids import parse_id
 from carecircle.core.realtime import StreamHandler, Subscription, register_stream, revoke_access
 from carecircle.messaging.actions import conversations as actions
 from carecircle.messaging.actions.common import BACKLOG_MAX, message_payload, with_support
@@ -168,11 +167,9 @@ class ConversationStream(StreamHandler):
 register_stream(ConversationStream())
 
 
-def _ids(value: Any) -> list[int]:
-    """The file ids of an `edit` frame's `remove_attachments` (none when it is left out).
-
-    Anything but an id reads as 0, which no file has: the action refuses it, naming the field.
-    """
+def _ids(value: Any) -> list[Any]:
+    """An `edit` frame's `remove_attachments` (none when it is left out): a list, which the
+    action reads as file ids, refusing anything that is not one of the message's files."""
     if value is None:
         return []
     if not isinstance(value, list) or len(value) > MAX_REMOVED:
@@ -181,4 +178,4 @@ def _ids(value: Any) -> list[int]:
             code="invalid",
             field="remove_attachments",
         )
-    return [parse_id(item) or 0 for item in value]
+    return value

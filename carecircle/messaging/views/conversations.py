@@ -20,7 +20,6 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from carecircle.accounts.queries import get_member
 from carecircle.core.errors import DomainError, NotFoundError
 from carecircle.core.http import private_no_store, safe_next
-from carecircle.core.ids import parse_id
 from carecircle.core.interfaces import field_errors, page_errors
 from carecircle.core.pagination import PageRequest
 from carecircle.discussions.safety import confirmation_for, pop_support, remember_support
@@ -384,8 +383,7 @@ def conversation_message_edit(
                 message=message,
                 body=body,
                 confirmed=request.POST.get("confirmed") == "1",
-                # Anything but an id reads as 0, which no file has: the action refuses it.
-                remove_attachments=[parse_id(raw) or 0 for raw in removing],
+                remove_attachments=removing,
             )
         except DomainError as error:
             confirmation = confirmation_for(
