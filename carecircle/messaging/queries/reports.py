@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from carecircle.communities.models import Membership
 from carecircle.communities.permissions import is_site_staff
 from carecircle.core.errors import NotFoundError
+from carecircle.messaging.actions.common import attachments_of
 from carecircle.messaging.models import Message, MessageReport
 from carecircle.messaging.permissions.reports import (
     can_read_message_for_report,
@@ -77,8 +78,6 @@ def report_files(report: MessageReport) -> list[Any]:
     """The files a reviewer sees with a report: while it is open, those its message had when it
     was reported (kept even if the writer removed them or deleted the message since); once
     closed, the message's files now."""
-    from carecircle.messaging.actions.common import attachments_of
-
     if report.status == MessageReport.Status.OPEN:
         return list(report.files.order_by("pk"))
     return attachments_of(report.message)
