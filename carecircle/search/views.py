@@ -52,16 +52,6 @@ def check_search_rate(request: HttpRequest) -> None:
         ) from error
 
 
-# The engine's kinds each tab holds.
-TAB_KINDS: dict[str, frozenset[str]] = {
-    "all": frozenset({"topic", "post", "member", "community", "resource"}),
-    "discussions": frozenset({"topic", "post"}),
-    "members": frozenset({"member"}),
-    "communities": frozenset({"community"}),
-    "resources": frozenset({"resource"}),
-}
-
-
 def tab_count(kind_totals: dict[str, int], kind: str) -> int | None:
     """The number on one tab, from the engine's per-kind totals (None: not counted).
 
@@ -70,7 +60,7 @@ def tab_count(kind_totals: dict[str, int], kind: str) -> int | None:
     """
     if kind in kind_totals:
         return kind_totals[kind]
-    parts = TAB_KINDS[kind]
+    parts = queries.KIND_FILTERS[kind]
     if not all(part in kind_totals for part in parts):
         return None
     return sum(kind_totals[part] for part in parts)
@@ -183,7 +173,7 @@ def search(request: HttpRequest) -> HttpResponse:
                 count, at_least = results.total, results.total_is_capped
             else:
                 count = tab_count(totals, key)
-                at_least = bool(results.kind_totals_at_least & TAB_KINDS[key])
+                at_least = not results.kind_totals_at_least.isdisjoint(queries.KIND_FILTERS[key])
         tabs.append(
             {
                 "kind": key,
