@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from django.http import HttpRequest, HttpResponse
-from django.utils.cache import patch_cache_control
+
+from carecircle.core.http import private_no_store
 
 JOURNAL_PREFIXES = ("/journal/", "/api/v1/journal/")
 
@@ -21,5 +22,5 @@ class PrivateJournalMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         response = self.get_response(request)
         if request.path.startswith(JOURNAL_PREFIXES):
-            patch_cache_control(response, private=True, no_store=True)
+            private_no_store(response)
         return response

@@ -30,6 +30,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from carecircle.core.errors import DomainError, NotFoundError, ValidationFailed
+from carecircle.core.http import private_no_store
 from carecircle.core.pagination import PageRequest, paginate
 from carecircle.uploads import actions, display, queries, storage
 from carecircle.uploads.presenters import upload_document
@@ -338,7 +339,7 @@ def my_uploads(request: HttpRequest) -> HttpResponse:
         "unattached_hours": actions.unattached_hours(),
     }
     response = render(request, "uploads/my_uploads.html", context)
-    patch_cache_control(response, private=True, no_store=True)
+    private_no_store(response)
     return response
 
 
