@@ -123,6 +123,7 @@ def test_an_open_report_keeps_the_files_the_writer_takes_away_until_it_is_closed
     assert staff.get(upload_url(photo)).status_code == 200
     page = staff.get(f"/moderation/message-reports/{report.pk}/").content.decode()
     assert "The file sent with it" in page and 'alt="A photo of a rash"' in page
+    assert "even if the writer removes it or deletes the message" in page
     body = staff.get(f"/api/v1/moderation/message-reports/{report.pk}").json()
     assert [item["id"] for item in body["attachments"]] == [photo.pk]
     assert delete_expired_uploads(now=_later()) == 0
